@@ -1,0 +1,161 @@
+"""Command -> reply through the real Application and the emulator; start-up time and idle memory.
+
+Run: .venv/bin/python -m bench.bench_bot
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.app import bootstrap, build_application
+from bot.clock import SystemClock
+from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
+from bot.settings import Settings
+
+ADMIN = 1
+ROUNDS = 5
+LATENCY_SAMPLES = 60  # per round and handler
+BURST = 200  # updates per throughput round
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The floor: PTB's own cost with no database and no domain."""
+    await context.bot.send_message(update.effective_chat.id, update.effective_message.text)
+
+
+async def _wait_for(emulator: BotApiEmulator, chat: int, count: int) -> None:
+    while len(emulator.messages(chat)) < count:
+        await asyncio.sleep(0.0005)
+
+
+async def _measure(emulator: BotApiEmulator, chat: int, text: str) -> tuple[list[float], float]:
+    """Latencies of one-at-a-time commands, then the rate of a burst."""
+    latencies = []
+    for _ in range(LATENCY_SAMPLES):
+        expected = len(emulator.messages(chat)) + 1
+        started = time.perf_counter()
+        emulator.send_text(chat, ADMIN, text)
+        await _wait_for(emulator, chat, expected)
+        latencies.append(time.perf_counter() - started)
+    expected = len(emulator.messages(chat)) + BURST
+    started = time.perf_counter()
+    for _ in range(BURST):
+        emulator.send_text(chat, ADMIN, text)
+    await _wait_for(emulator, chat, expected)
+    return latencies, BURST / (time.perf_counter() - started)
+
+
+async def _running(app: Application) -> Callable[[], Awaitable[None]]:
+    await app.initialize()
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    await app.start()
+
+    async def stop() -> None:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    return stop
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98]
+
+
+async def command_latency() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = Settings(database_url=f"sqlite+aiosqlite:///{scratch}/bench.db",
+                            admin_ids=frozenset({ADMIN}))
+        gendan = await bootstrap(settings, SystemClock())
+        results: dict[str, dict[str, list[float]]] = {
+            "echo": {"lat": [], "rate": []}, "register": {"lat": [], "rate": []}}
+        for _ in range(ROUNDS):  # alternate so both see the same machine load
+            for name in ("echo", "register"):
+                async with BotApiEmulator() as emulator:
+                    emulator.limits.enabled = False  # measure the bot, not the flood limits
+                    emulator.add_user(ADMIN, "管理员", "admin")
+                    emulator.add_group(-1001, "市场部")
+                    if name == "echo":
+                        app = (Application.builder().token(DEFAULT_TOKEN)
+                               .base_url(emulator.base_url).build())
+                        app.add_handler(CommandHandler("bind", _echo))
+                    else:
+                        app = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
+                    stop = await _running(app)
+                    latencies, rate = await _measure(emulator, -1001, "/bind market")
+                    await stop()
+                results[name]["lat"] += latencies
+                results[name]["rate"].append(rate)
+        await gendan.close()
+    echo, register = results["echo"], results["register"]
+    return {
+        "echo_median_ms": statistics.median(echo["lat"]) * 1000,
+        "echo_p99_ms": _p99(echo["lat"]) * 1000,
+        "echo_per_s": statistics.median(echo["rate"]),
+        "register_median_ms": statistics.median(register["lat"]) * 1000,
+        "register_p99_ms": _p99(register["lat"]) * 1000,
+        "register_per_s": statistics.median(register["rate"]),
+    }
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def startup_and_memory(idle_seconds: float = 5.0) -> dict[str, float]:
+    """Start `gendan run` against the emulator as a company would run it against Telegram."""
+    gendan_bin = Path(sys.executable).with_name("gendan")
+    async with BotApiEmulator() as emulator:
+        with tempfile.TemporaryDirectory() as scratch:
+            env = {**os.environ, "BOT_TOKEN": DEFAULT_TOKEN,
+                   "BOT_API_URL": emulator.base_url.removesuffix("/bot"),
+                   "DATABASE_URL": f"sqlite:///{scratch}/start.db", "LOG_LEVEL": "WARNING"}
+            subprocess.run([str(gendan_bin), "migrate"], env=env, check=True)
+            started = time.perf_counter()
+            process = subprocess.Popen([str(gendan_bin), "run"], env=env,
+                                       stdin=subprocess.DEVNULL)
+            try:
+                while not emulator.calls_to("getUpdates"):
+                    if process.poll() is not None:
+                        raise RuntimeError(f"gendan run exited with {process.returncode}")
+                    await asyncio.sleep(0.005)
+                first_poll = time.perf_counter() - started
+                await asyncio.sleep(idle_seconds)
+                rss = _rss_mb(process.pid)
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+    return {"startup_s": first_poll, "idle_rss_mb": rss}
+
+
+def main() -> None:
+    latency = asyncio.run(command_latency())
+    print("command -> reply through PTB and the emulator "
+          f"({ROUNDS} alternating rounds, {LATENCY_SAMPLES} one-at-a-time + {BURST} burst each)")
+    for name in ("echo", "register"):
+        print(f"  {name:9s} median {latency[f'{name}_median_ms']:6.2f} ms   "
+              f"p99 {latency[f'{name}_p99_ms']:6.2f} ms   "
+              f"throughput {latency[f'{name}_per_s']:7.1f} /s")
+    ratio = latency["register_per_s"] / latency["echo_per_s"]
+    print(f"  throughput ratio register/echo = {ratio:.2f}  (floor 0.5)")
+    start = asyncio.run(startup_and_memory())
+    print(f"start-up: gendan run -> first getUpdates {start['startup_s']:.2f} s")
+    print(f"idle resident memory: {start['idle_rss_mb']:.1f} MB  (target <= 100 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Administration from the shell: migrations, the roster file, the parser's lexicon."""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import SystemClock
+from bot.settings import Settings
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWork
+from workflow import services
+from workflow.model import Person
+from workflow.parsing import Lexicon
+from workflow.roles import Role, parse_role
+
+
+class RosterError(ValueError):
+    pass
+
+
+async def migrate(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def lexicon_loader(settings: Settings) -> Callable[[], Lexicon]:
+    async def load() -> Lexicon:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            async with SqlUnitOfWork(session_factory(engine)) as uow:
+                customers, products = await uow.orders.known_names()
+        finally:
+            await engine.dispose()
+        return Lexicon.build(customers, products)
+
+    return lambda: asyncio.run(load())
+
+
+def _role(value: Any, where: str) -> Role:
+    role = parse_role(str(value))
+    if role is None:
+        raise RosterError(f"{where}: unknown role {value!r}; use one of "
+                          f"{', '.join(r.value for r in Role)}")
+    return role
+
+
+def read_roster(path: str | Path) -> dict[str, list[dict[str, Any]]]:
+    """Validate a roster file; errors name the entry and field at fault."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RosterError(f"{path}: not valid TOML: {exc}") from exc
+    unknown = set(data) - {"people", "groups"}
+    if unknown:
+        raise RosterError(f"{path}: unknown tables {sorted(unknown)}; use [[people]] and [[groups]]")
+    people = []
+    for i, entry in enumerate(data.get("people", [])):
+        where = f"people[{i}]"
+        if not isinstance(entry.get("id"), int) or entry["id"] <= 0:
+            raise RosterError(f"{where}.id: write the person's Telegram user id, e.g. id = 123456")
+        if not isinstance(entry.get("name"), str) or not entry["name"].strip():
+            raise RosterError(f"{where}.name: missing")
+        roles = entry.get("roles", [])
+        leads = entry.get("leads", [])
+        if not isinstance(roles, list) or not isinstance(leads, list):
+            raise RosterError(f"{where}.roles: write a list, e.g. roles = [\"market\"]")
+        people.append({
+            "id": entry["id"],
+            "name": entry["name"].strip(),
+            "username": entry.get("username"),
+            "roles": [_role(r, f"{where}.roles") for r in roles],
+            "leads": [_role(r, f"{where}.leads") for r in leads],
+        })
+    groups = []
+    for i, entry in enumerate(data.get("groups", [])):
+        where = f"groups[{i}]"
+        if not isinstance(entry.get("id"), int) or entry["id"] >= 0:
+            raise RosterError(f"{where}.id: write the group's chat id (negative), e.g. id = -1001")
+        groups.append({
+            "id": entry["id"],
+            "title": entry.get("title"),
+            "department": _role(entry["department"], f"{where}.department")
+            if entry.get("department") is not None else None,
+        })
+    return {"people": people, "groups": groups}
+
+
+async def import_roster(settings: Settings, path: str | Path) -> str:
+    roster = read_roster(path)
+    engine = create_engine(settings.database_url)
+    clock = SystemClock()
+    try:
+        await upgrade(engine)
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            ctx = services.Context(uow, clock.now(), _NoDeadlines(), _tz())
+            system = services.Actor(Person(0, "roster import"), is_admin=True)
+            for entry in roster["people"]:
+                person = await uow.people.upsert(entry["id"], entry["name"], entry["username"])
+                for role in {*entry["roles"], *entry["leads"]}:
+                    await services.grant_role(ctx, system, person, role, role in entry["leads"])
+            for entry in roster["groups"]:
+                await uow.chats.upsert(entry["id"], entry["title"])
+                if entry["department"]:
+                    await services.bind_chat(ctx, system, entry["id"], entry["department"])
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return f"imported {len(roster['people'])} people and {len(roster['groups'])} groups"
+
+
+class _NoDeadlines:
+    def due(self, rule: str, start: Any) -> Any:
+        raise RuntimeError("roster import computes no deadlines")
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo("Asia/Shanghai")

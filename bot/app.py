@@ -1,0 +1,151 @@
+"""Bootstrap: wires storage, policy, calendar and handlers into one PTB Application."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.outbox import OutboxSender
+from bot.settings import Settings
+from handlers import callbacks, commands
+from handlers.order_commands import ORDER_COMMANDS
+from handlers.runtime import Recorder, Runtime
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWork
+from workflow.calendar import WorkingCalendar
+from workflow.parsing import Lexicon
+from workflow.policy import Policy, load_policy
+from workflow.ports import Clock
+
+log = logging.getLogger(__name__)
+
+
+class PolicyDeadlines:
+    """The Deadlines port: a policy rule's duration counted on the company's working calendar."""
+
+    def __init__(self, policy: Policy, calendar: WorkingCalendar) -> None:
+        self.policy = policy
+        self.calendar = calendar
+
+    def due(self, rule: str, start: datetime) -> datetime:
+        return self.calendar.deadline(start, self.policy.deadline(rule))
+
+
+class LexiconCache:
+    """Known customers and products for the parser, read at start-up and grown as orders arrive."""
+
+    def __init__(self) -> None:
+        self.current = Lexicon()
+
+    def __call__(self) -> Lexicon:
+        return self.current
+
+    async def refresh(self, sessions: async_sessionmaker) -> None:
+        async with SqlUnitOfWork(sessions) as uow:
+            customers, products = await uow.orders.known_names()
+        self.current = Lexicon.build(customers, products)
+
+
+@dataclass
+class Gendan:
+    settings: Settings
+    engine: AsyncEngine
+    runtime: Runtime
+    policy: Policy
+    calendar: WorkingCalendar
+    lexicon: LexiconCache
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def bootstrap(
+    settings: Settings,
+    clock: Clock,
+    *,
+    recorder: Recorder | None = None,
+    policy_overrides: dict[str, Any] | None = None,
+    migrate: bool = True,
+) -> Gendan:
+    policy = load_policy(settings.policy_file, policy_overrides)
+    calendar = WorkingCalendar(policy)
+    engine = create_engine(settings.database_url)
+    if migrate:
+        await upgrade(engine)
+    sessions = session_factory(engine)
+    lexicon = LexiconCache()
+    await lexicon.refresh(sessions)
+    runtime = Runtime(
+        sessions=sessions,
+        clock=clock,
+        deadlines=PolicyDeadlines(policy, calendar),
+        tz=ZoneInfo(policy.timezone),
+        admin_ids=settings.admin_ids,
+        duplicate_window=policy.duplicate_order_window,
+        lexicon=lexicon,
+        recorder=recorder,
+    )
+    return Gendan(settings, engine, runtime, policy, calendar, lexicon)
+
+
+def build_application(
+    gendan: Gendan, token: str, *, base_url: str | None = None, base_file_url: str | None = None
+) -> Application:
+    builder = Application.builder().token(token)
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    application = builder.build()
+    application.bot_data["runtime"] = gendan.runtime
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    only_new = filters.UpdateType.MESSAGE
+    for name, handler in (
+        ("start", commands.cmd_start),
+        ("help", commands.cmd_help),
+        ("whoami", commands.cmd_whoami),
+        ("roles", commands.cmd_roles),
+        ("lang", commands.cmd_lang),
+        ("bind", commands.cmd_bind),
+        ("role", commands.cmd_role),
+        ("unrole", commands.cmd_unrole),
+        ("order", commands.cmd_order),
+    ):
+        application.add_handler(CommandHandler(name, handler, filters=only_new))
+    for name, handler in ORDER_COMMANDS.items():
+        application.add_handler(CommandHandler(name, handler, filters=only_new))
+    application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.on_unknown_command))
+    application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND,
+                                           commands.on_text))
+    application.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what escaped the handlers (network trouble while answering); the bot goes on."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+
+
+def make_sender(gendan: Gendan, application: Application) -> OutboxSender:
+    sender = OutboxSender(gendan.runtime, application.bot)
+    return sender

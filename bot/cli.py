@@ -1,0 +1,100 @@
+"""The `gendan` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gendan", description="Gendan order follow-up bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="run the bot (the sandbox when BOT_TOKEN is not set)")
+    commands.add_parser("migrate", help="apply database migrations")
+
+    simulate = commands.add_parser("simulate", help="run a scripted scenario under a virtual clock")
+    simulate.add_argument("scenario")
+    simulate.add_argument("--out", help="write the bot's messages as JSON lines here")
+    simulate.add_argument("--state", help="write the final state as JSON here")
+    simulate.add_argument("--db", help="database URL (default: a fresh temporary SQLite)")
+
+    from bot import parse_cmd
+
+    parse = commands.add_parser("parse", help="parse order messages and print what was read")
+    parse_cmd.add_arguments(parse)
+
+    roster = commands.add_parser("roster", help="the company roster")
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True)
+    roster_import = roster_commands.add_parser("import", help="import people, roles, groups")
+    roster_import.add_argument("file")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"gendan: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for chatty in ("httpx", "apscheduler"):  # a line per request or tick would bury the rest
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+    try:
+        return _dispatch(args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from workflow.policy import PolicyError
+
+    try:
+        if args.command == "run":
+            from bot.runner import run
+
+            asyncio.run(run(settings))
+            return 0
+        if args.command == "migrate":
+            from bot.admin import migrate
+
+            asyncio.run(migrate(settings))
+            return 0
+        if args.command == "simulate":
+            from bot.simulate import ScenarioError, simulate, write_outputs
+
+            try:
+                result = asyncio.run(simulate(args.scenario, args.db))
+            except (ScenarioError, FileNotFoundError) as exc:
+                print(f"gendan simulate: {exc}", file=sys.stderr)
+                return 2
+            write_outputs(result, args.out, args.state)
+            return 0
+        if args.command == "parse":
+            from bot import parse_cmd
+            from bot.admin import lexicon_loader
+
+            return parse_cmd.run(args, None if args.no_db else lexicon_loader(settings))
+        if args.command == "roster":
+            from bot.admin import RosterError, import_roster
+
+            try:
+                summary = asyncio.run(import_roster(settings, args.file))
+            except (RosterError, FileNotFoundError) as exc:
+                print(f"gendan roster import: {exc}", file=sys.stderr)
+                return 2
+            print(summary)
+            return 0
+    except PolicyError as exc:
+        print(f"gendan: policy: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The sandbox console: type as any person in any group, see the bot's answers, press buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import signal
+import sys
+from dataclasses import dataclass, field
+
+from bot.sandbox.emulator import BotApiEmulator, OutgoingEvent
+
+HELP = """\
+Type a message as the current person in the current chat. Prefixes switch them (and stay):
+  @李明 #市场部 /order 客户:华东电力 产品:开关柜 数量:12台 交期:12月20日
+  @name   be that person (new names are created)      #group  speak in that group (#me: private)
+  [确认]  press the button with that label on the newest message that has one
+  :who    people and groups      :help  this text      :quit  leave
+"""
+
+_PREFIX = re.compile(r"^\s*(?:(?P<kind>[@#])(?P<name>[^\s]+)\s*)")
+
+
+@dataclass
+class ConsoleState:
+    emulator: BotApiEmulator
+    user_id: int
+    chat_id: int
+    users: dict[str, int] = field(default_factory=dict)
+    groups: dict[str, int] = field(default_factory=dict)
+
+    def user(self, name: str) -> int:
+        if name not in self.users:
+            user_id = 100000 + len(self.users) + 1
+            self.users[name] = user_id
+            self.emulator.add_user(user_id, name, username=name if name.isascii() else None)
+        return self.users[name]
+
+    def group(self, title: str) -> int:
+        if title not in self.groups:
+            chat_id = -100100 - len(self.groups)
+            self.groups[title] = chat_id
+            self.emulator.add_group(chat_id, title)
+        return self.groups[title]
+
+    def chat_name(self, chat_id: int) -> str:
+        for title, gid in self.groups.items():
+            if gid == chat_id:
+                return f"#{title}"
+        for name, uid in self.users.items():
+            if uid == chat_id:
+                return f"@{name} (private)"
+        return str(chat_id)
+
+    def handle(self, line: str) -> str | None:
+        """Apply one typed line; returns text to print for console commands."""
+        line = line.strip()
+        if not line:
+            return None
+        if line in (":help", ":h", "?"):
+            return HELP
+        if line == ":who":
+            people = ", ".join(f"@{n}={i}" for n, i in self.users.items())
+            groups = ", ".join(f"#{t}={i}" for t, i in self.groups.items())
+            return f"people: {people}\ngroups: {groups or '-'}"
+        while match := _PREFIX.match(line):
+            if match["kind"] == "@":
+                self.user_id = self.user(match["name"])
+                if self.chat_id > 0:
+                    self.chat_id = self.user_id
+            elif match["name"] in ("me", "私聊"):
+                self.chat_id = self.user_id
+            else:
+                self.chat_id = self.group(match["name"])
+            line = line[match.end() :]
+        if not line:
+            return f"now {self.chat_name(self.user_id)} in {self.chat_name(self.chat_id)}"
+        button = re.fullmatch(r"\[(.+)\]", line)
+        if button:
+            try:
+                self.emulator.press(self.chat_id, self.user_id, button[1])
+            except LookupError as exc:
+                return str(exc)
+            return None
+        self.emulator.send_text(self.chat_id, self.user_id, line)
+        return None
+
+
+def format_event(state: ConsoleState, event: OutgoingEvent) -> str:
+    head = f"{state.chat_name(event.chat_id)} 🤖{' (edited)' if event.edit else ''}"
+    lines = [head, *("  " + part for part in event.text.splitlines())]
+    if event.buttons:
+        lines.append("  " + "  ".join(f"[{b.text}]" for row in event.buttons for b in row))
+    return "\n".join(lines)
+
+
+async def run_console(emulator: BotApiEmulator, admin_id: int) -> None:
+    state = ConsoleState(emulator, admin_id, admin_id)
+    state.users["admin"] = admin_id
+    emulator.add_user(admin_id, "admin", username="admin")
+    emulator.subscribe(lambda event: print(format_event(state, event), flush=True))
+    print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
+    print(HELP, flush=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except (ValueError, OSError):
+        await stop.wait()  # no usable stdin: keep serving until stopped
+        return
+    while not stop.is_set():
+        read = asyncio.ensure_future(reader.readline())
+        stopped = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if stopped in done:
+            read.cancel()
+            return
+        stopped.cancel()
+        raw = read.result()
+        if not raw:  # end of input: keep the bot up for whoever drives the emulator
+            await stop.wait()
+            return
+        line = raw.decode("utf-8", "replace")
+        if line.strip() in (":quit", ":q", "exit"):
+            return
+        output = state.handle(line)
+        if output:
+            print(output, flush=True)

@@ -1,0 +1,66 @@
+"""Settings from the environment; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from storage.db import DEFAULT_DATABASE_URL
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    bot_api_url: str | None = None  # another Bot API server, e.g. a self-hosted one
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0:8443"
+    policy_file: str | None = None
+    sandbox_port: int = 0
+    log_level: str = "INFO"
+
+    @property
+    def sandbox(self) -> bool:
+        return not self.bot_token
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        try:
+            admin_ids = frozenset(
+                int(part) for part in env.get("ADMIN_IDS", "").replace(";", ",").split(",")
+                if part.strip()
+            )
+        except ValueError as exc:
+            raise SettingsError(
+                "ADMIN_IDS: write Telegram user ids separated by commas, e.g. 1234,5678"
+            ) from exc
+        try:
+            sandbox_port = int(env.get("SANDBOX_PORT", "0"))
+        except ValueError as exc:
+            raise SettingsError("SANDBOX_PORT: write a port number, e.g. 8081") from exc
+        webhook_url = env.get("WEBHOOK_URL") or None
+        secret = env.get("WEBHOOK_SECRET") or None
+        if webhook_url and not secret:
+            raise SettingsError(
+                "WEBHOOK_SECRET: a webhook needs a secret token (1-256 of A-Z a-z 0-9 _ -)"
+            )
+        return cls(
+            bot_token=env.get("BOT_TOKEN") or None,
+            bot_api_url=env.get("BOT_API_URL") or None,
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            admin_ids=admin_ids,
+            webhook_url=webhook_url,
+            webhook_secret=secret,
+            webhook_listen=env.get("WEBHOOK_LISTEN", "0.0.0.0:8443"),
+            policy_file=env.get("POLICY_FILE") or None,
+            sandbox_port=sandbox_port,
+            log_level=env.get("LOG_LEVEL", "INFO"),
+        )

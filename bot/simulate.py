@@ -1,0 +1,402 @@
+"""`gendan simulate`: a scripted conversation through the real stack under a virtual clock."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.app import Gendan, bootstrap, build_application, make_sender
+from bot.clock import VirtualClock
+from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
+from bot.settings import Settings
+from locales import normalize_locale
+from storage.uow import SqlUnitOfWork
+from workflow import services
+from workflow.model import Person
+from workflow.roles import Role, parse_role
+
+_RELATIVE = re.compile(r"^\+(\d+(?:\.\d+)?)([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    id: int
+    name: str
+    roles: tuple[tuple[Role, bool], ...]
+    admin: bool
+    username: str | None
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    id: int
+    title: str
+    role: Role | None
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    at: datetime
+    chat: int | None = None
+    sender: int | None = None
+    text: str | None = None
+    press: str | None = None
+    on: str | None = None
+
+
+@dataclass
+class Scenario:
+    start: datetime
+    people: list[PersonSpec]
+    groups: list[GroupSpec]
+    steps: list[Step]
+    policy: dict[str, Any] = field(default_factory=dict)
+    locale: str | None = None
+
+
+def _aware(value: Any, where: str) -> datetime:
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: cannot read {value!r} as an ISO 8601 time, "
+                            f"e.g. 2026-11-24T09:05:00+08:00 or +10m") from exc
+    if moment.tzinfo is None:
+        raise ScenarioError(f"{where}: {value!r} needs a UTC offset, e.g. +08:00")
+    return moment
+
+
+def _int(mapping: dict[str, Any], key: str, where: str) -> int:
+    value = mapping.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"{where}.{key}: expected a whole number, got {value!r}")
+    return value
+
+
+def parse_scenario(data: Any) -> Scenario:
+    """Validate a scenario; every error names the step and field at fault."""
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario: expected a mapping with start, people, groups, steps")
+    unknown = set(data) - {"start", "people", "groups", "steps", "policy", "locale"}
+    if unknown:
+        raise ScenarioError(f"scenario: unknown keys {sorted(unknown)}")
+    if "start" not in data:
+        raise ScenarioError("start: missing; write e.g. start: \"2026-11-24T09:00:00+08:00\"")
+    start = _aware(data["start"], "start")
+    people = []
+    for i, raw in enumerate(data.get("people") or []):
+        where = f"people[{i}]"
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: expected a mapping like {{id: 101, name: 李明, role: market}}")
+        roles_raw = raw.get("roles", [raw["role"]] if "role" in raw else [])
+        roles = []
+        for name in roles_raw if isinstance(roles_raw, list) else [roles_raw]:
+            role = parse_role(str(name))
+            if role is None:
+                raise ScenarioError(f"{where}.role: unknown role {name!r}; use one of "
+                                    f"{', '.join(r.value for r in Role)}")
+            roles.append((role, bool(raw.get("leader", False))))
+        if not isinstance(raw.get("name"), str):
+            raise ScenarioError(f"{where}.name: missing")
+        person_id = _int(raw, "id", where)
+        if person_id <= 0:
+            raise ScenarioError(f"{where}.id: a person's id is positive")
+        people.append(PersonSpec(person_id, raw["name"], tuple(roles), bool(raw.get("admin")),
+                                 raw.get("username")))
+    groups = []
+    for i, raw in enumerate(data.get("groups") or []):
+        where = f"groups[{i}]"
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: expected a mapping like {{id: -1001, title: 市场部, role: market}}")
+        group_id = _int(raw, "id", where)
+        if group_id >= 0:
+            raise ScenarioError(f"{where}.id: a group's id is negative")
+        role = None
+        if raw.get("role") is not None:
+            role = parse_role(str(raw["role"]))
+            if role is None:
+                raise ScenarioError(f"{where}.role: unknown role {raw['role']!r}")
+        groups.append(GroupSpec(group_id, str(raw.get("title") or group_id), role))
+    known_people = {p.id for p in people}
+    known_chats = {g.id for g in groups} | known_people
+    steps: list[Step] = []
+    previous = start
+    raw_steps = data.get("steps") or []
+    if not isinstance(raw_steps, list):
+        raise ScenarioError("steps: expected a list")
+    for i, raw in enumerate(raw_steps):
+        where = f"steps[{i}]"
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{where}: expected a mapping")
+        unknown = set(raw) - {"at", "chat", "from", "text", "press", "on"}
+        if unknown:
+            raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")
+        at_raw = raw.get("at")
+        if at_raw is None:
+            raise ScenarioError(f"{where}.at: missing; write a time or +10m")
+        relative = _RELATIVE.match(str(at_raw).strip())
+        if relative:
+            at = previous + timedelta(**{_UNITS[relative[2]]: float(relative[1])})
+        else:
+            at = _aware(at_raw, f"{where}.at")
+        if at < previous:
+            raise ScenarioError(f"{where}.at: {at.isoformat()} is before the previous step")
+        previous = at
+        text, press = raw.get("text"), raw.get("press")
+        if text is not None and press is not None:
+            raise ScenarioError(f"{where}: give either text or press, not both")
+        chat = sender = None
+        if text is not None or press is not None:
+            for key in ("chat", "from"):
+                if key not in raw:
+                    raise ScenarioError(f"{where}.{key}: missing")
+            chat, sender = _int(raw, "chat", where), _int(raw, "from", where)
+            if sender not in known_people:
+                raise ScenarioError(f"{where}.from: {sender} is not among people")
+            if chat not in known_chats:
+                raise ScenarioError(f"{where}.chat: {chat} is neither a group nor a person")
+        steps.append(Step(i, at, chat, sender, None if text is None else str(text),
+                          None if press is None else str(press), raw.get("on")))
+    policy = data.get("policy") or {}
+    if not isinstance(policy, dict):
+        raise ScenarioError("policy: expected a mapping of policy keys")
+    locale = None
+    if data.get("locale") is not None:
+        locale = normalize_locale(str(data["locale"]))
+        if locale is None:
+            raise ScenarioError(f"locale: {data['locale']!r} is not zh_CN or en")
+    return Scenario(start, people, groups, steps, policy, locale)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_scenario(data)
+
+
+@dataclass
+class SimulationResult:
+    messages: list[dict[str, Any]]
+    state: dict[str, Any]
+
+
+class Stack:
+    """The whole bot under a virtual clock: emulator, database, the real PTB Application.
+
+    Updates are fetched with the real getUpdates and handled by Application.process_update,
+    one at a time, so a run is deterministic.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        *,
+        database_url: str | None = None,
+        admin_ids: frozenset[int] = frozenset(),
+        policy: dict[str, Any] | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self.clock = VirtualClock(start)
+        self.offset: tzinfo = start.tzinfo  # type: ignore[assignment]
+        self.database_url = database_url
+        self.admin_ids = admin_ids
+        self.policy = policy or {}
+        self.migrate = migrate
+        self.typing = timedelta(seconds=5)
+        self._step_start = 0
+        self.messages: list[dict[str, Any]] = []
+        self._next_update = 0
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def _record(self, *, chat_id: int, message_id: int, text: str, buttons: list[list[str]],
+                kind: str, order: str | None, edit: bool, at: datetime) -> None:
+        self.messages.append({
+            "at": at.astimezone(self.offset).isoformat(),
+            "chat": chat_id,
+            "text": text,
+            "buttons": buttons,
+            "kind": kind,
+            "order": order,
+            "edit": edit,
+        })
+
+    async def __aenter__(self) -> Stack:
+        url = self.database_url
+        if url is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="gendan-sim-")
+            url = f"sqlite+aiosqlite:///{self._scratch.name}/sim.db"
+        settings = Settings(database_url=url, admin_ids=self.admin_ids)
+        self.gendan = await bootstrap(settings, self.clock, recorder=self._record,
+                                      policy_overrides=self.policy, migrate=self.migrate)
+        self.emulator = BotApiEmulator(clock=self.clock.timestamp)
+        await self.emulator.start()
+        self.application = build_application(self.gendan, DEFAULT_TOKEN,
+                                              base_url=self.emulator.base_url)
+        await self.application.initialize()
+        self.sender = make_sender(self.gendan, self.application)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            await self.application.shutdown()
+        finally:
+            await self.emulator.stop()
+            await self.gendan.close()
+            if self._scratch is not None:
+                self._scratch.cleanup()
+
+    async def say(self, chat: int, sender: int, text: str,
+                  reply_to_message_id: int | None = None) -> None:
+        """Send as a person would: a few seconds after the previous step."""
+        await self.advance(self.typing)
+        self._step_start = len(self.messages)
+        self.emulator.send_text(chat, sender, text, reply_to_message_id=reply_to_message_id)
+        await self.pump()
+
+    async def press(self, chat: int, sender: int, label: str, on: str | None = None) -> None:
+        await self.advance(self.typing)
+        self._step_start = len(self.messages)
+        self.emulator.press(chat, sender, label, on=on)
+        await self.pump()
+
+    async def pump(self) -> None:
+        """Fetch and handle every waiting update (real getUpdates), then send what is due."""
+        while True:
+            updates = await self.application.bot.get_updates(offset=self._next_update, timeout=0)
+            if not updates:
+                break
+            for update in updates:
+                self._next_update = update.update_id + 1
+                await self.application.process_update(update)
+        await self.sender.drain()
+
+    async def advance_to(self, moment: datetime) -> None:
+        """Let virtual time pass, acting at each moment something falls due on the way."""
+        while True:
+            due = await self.sender.next_due()
+            if due is None or due > moment:
+                break
+            self.clock.advance_to(due)
+            await self.sender.drain()
+        self.clock.advance_to(moment)
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.advance_to(self.clock.now() + delta)
+
+    def texts(self, chat: int) -> list[str]:
+        return [m["text"] for m in self.messages if m["chat"] == chat]
+
+    def heard(self, chat: int, fragment: str) -> bool:
+        """Whether the bot said `fragment` in `chat` in answer to the last step."""
+        return any(m["chat"] == chat and fragment in m["text"]
+                   for m in self.messages[self._step_start:])
+
+    async def state(self) -> dict[str, Any]:
+        return await collect_state(self.gendan)
+
+
+async def run_scenario(scenario: Scenario, database_url: str | None = None) -> SimulationResult:
+    stack = Stack(
+        scenario.start,
+        database_url=database_url,
+        admin_ids=frozenset(p.id for p in scenario.people if p.admin),
+        policy=scenario.policy,
+    )
+    async with stack:
+        await _set_up(stack, scenario)
+        for step in scenario.steps:
+            await stack.advance_to(step.at)
+            if step.chat is None or step.sender is None:
+                continue
+            if step.text is not None:
+                stack.emulator.send_text(step.chat, step.sender, step.text)
+            elif step.press is not None:
+                try:
+                    stack.emulator.press(step.chat, step.sender, step.press, on=step.on)
+                except LookupError as exc:
+                    raise ScenarioError(f"steps[{step.index}].press: {exc}") from exc
+            await stack.pump()
+        state = await stack.state()
+    return SimulationResult(stack.messages, state)
+
+
+async def _set_up(stack: Stack, scenario: Scenario) -> None:
+    """People, roles, groups and languages as the scenario states them, before the first step."""
+    for person in scenario.people:
+        stack.emulator.add_user(person.id, person.name, person.username)
+    for group in scenario.groups:
+        stack.emulator.add_group(group.id, group.title)
+    runtime = stack.gendan.runtime
+    async with SqlUnitOfWork(runtime.sessions) as uow:
+        ctx = services.Context(uow, stack.clock.now(), runtime.deadlines, runtime.tz)
+        system = services.Actor(Person(0, "scenario"), is_admin=True)
+        for person in scenario.people:
+            record = await uow.people.upsert(person.id, person.name, person.username)
+            for role, leader in person.roles:
+                await services.grant_role(ctx, system, record, role, leader)
+            if scenario.locale:
+                await uow.people.set_locale(person.id, scenario.locale)
+        for group in scenario.groups:
+            await uow.chats.upsert(group.id, group.title)
+            if group.role:
+                await services.bind_chat(ctx, system, group.id, group.role)
+            if scenario.locale:
+                await uow.chats.set_locale(group.id, scenario.locale)
+        await uow.commit()
+
+
+async def collect_state(gendan: Gendan) -> dict[str, Any]:
+    async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+        orders = await uow.orders.all()
+        tasks = await uow.tasks.all()
+        audit_events = await uow.audit.count()
+        pending = await uow.outbox.pending_count()
+    return {
+        "orders": [
+            {"number": o.number, "status": o.status.value, "customer": o.customer,
+             "product": o.product, "model": o.model, "quantity": o.quantity, "unit": o.unit,
+             "due_date": o.due_date.isoformat(), "order_class": o.order_class,
+             "complete_set": o.complete_set}
+            for o in orders
+        ],
+        "tasks": [
+            {"id": t.id, "order": next((o.number for o in orders if o.id == t.order_id), None),
+             "kind": t.kind.value, "role": t.role.value, "status": t.status.value,
+             "outcome": t.outcome, "note": t.note,
+             "due_at": t.due_at.isoformat() if t.due_at else None}
+            for t in tasks
+        ],
+        "change_notices": [],
+        "urge_slips": [],
+        "audit_events": audit_events,
+        "outbox_pending": pending,
+    }
+
+
+async def simulate(path: str | Path, database_url: str | None = None) -> SimulationResult:
+    return await run_scenario(load_scenario(path), database_url)
+
+
+def write_outputs(result: SimulationResult, out: str | None, state: str | None) -> None:
+    lines = "\n".join(json.dumps(m, ensure_ascii=False) for m in result.messages)
+    if out:
+        Path(out).write_text(lines + "\n" if lines else "", encoding="utf-8")
+    else:
+        print(lines)
+    if state:
+        Path(state).write_text(json.dumps(result.state, ensure_ascii=False, indent=2),
+                               encoding="utf-8")

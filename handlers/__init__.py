@@ -1,0 +1,1 @@
+"""The Telegram adapter: updates become commands, results become text and keyboards."""

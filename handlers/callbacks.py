@@ -1,0 +1,129 @@
+"""Inline buttons: short ASCII codes (v1:<what>:<id>:<choice>) mapped to service calls."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.render import render
+from handlers.turn import Turn, turn_handler
+from workflow import orders, services
+from workflow.errors import DomainError
+from workflow.model import ButtonSpec, Text
+
+_DATA = re.compile(r"^v1:(?P<what>[a-z]+):(?P<id>\d{1,12}):(?P<choice>[a-z]+)(?::(?P<arg>[a-z_]+))?$")
+
+
+@turn_handler
+async def on_button(turn: Turn) -> None:
+    """Dispatch a pressed button to the service it stands for."""
+    query = turn.update.callback_query
+    match = _DATA.match(query.data or "")
+    if match is None:
+        raise DomainError(Text("error.stale_button"))
+    what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
+    handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision}.get(what)
+    if handler is None:
+        raise DomainError(Text("error.stale_button"))
+    await handler(turn, ident, choice, arg)
+
+
+def _pressed_text(turn: Turn) -> str:
+    message = turn.update.callback_query.message
+    return (getattr(message, "text", None) or "") if message else ""
+
+
+async def _on_draft(turn: Turn, draft_id: int, choice: str, _arg: str | None) -> None:
+    if choice in ("ok", "force"):
+        result = await services.confirm_draft(turn.ctx, turn.actor, draft_id,
+                                              despite_duplicate=choice == "force")
+        if isinstance(result, services.PossibleDuplicate):
+            numbers = ", ".join(o.number for o in result.earlier)
+            turn.edit_pressed(
+                _pressed_text(turn) + "\n\n" + turn.t("order.duplicate", numbers=numbers),
+                buttons=((ButtonSpec(Text("button.register_anyway"), f"v1:d:{draft_id}:force"),
+                          ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no")),),
+            )
+            return
+        order = result.order
+        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("order.confirmed_mark",
+                                                                number=order.number),
+                          order=order.number)
+        notified = [t.role.value for t in result.reviews if t.role not in result.unbound_roles]
+        if notified:
+            turn.reply(Text("order.registered", {"number": order.number, "roles": notified}),
+                       order=order.number)
+        else:
+            turn.reply(Text("order.registered_quietly", {"number": order.number}),
+                       order=order.number)
+        if result.unbound_roles:
+            turn.reply(Text("order.departments_unbound",
+                            {"roles": [r.value for r in result.unbound_roles]}),
+                       kind="error", order=order.number)
+    elif choice == "edit":
+        await services.ask_for_edit(turn.ctx, turn.actor, draft_id)
+        turn.reply(Text("order.edit_prompt"))
+    elif choice == "no":
+        await services.cancel_draft(turn.ctx, turn.actor, draft_id)
+        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("order.cancelled_mark"))
+    else:
+        raise DomainError(Text("error.stale_button"))
+
+
+async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) -> None:
+    if choice == "ok" or (choice == "no" and reason):
+        _task, order = await orders.answer_review(turn.ctx, turn.actor, task_id, choice == "ok",
+                                                  reason)
+        mark = Text("review.mark_feasible" if choice == "ok" else "review.mark_infeasible",
+                    {"who": turn.person.name, "reason": reason or ""})
+        turn.edit_pressed(_pressed_text(turn) + "\n\n" + render(mark, turn.locale),
+                          kind="task", order=order.number)
+    elif choice == "no":
+        task = await turn.uow.tasks.get(task_id)
+        if task is None:
+            raise DomainError(Text("error.task_not_found"))
+        turn.actor.require(task.role)
+        turn.edit_pressed(
+            _pressed_text(turn),
+            kind="task",
+            buttons=tuple(
+                (ButtonSpec(Text(f"reason.{r}"), f"v1:rv:{task_id}:no:{r}"),)
+                for r in orders.INFEASIBLE_REASONS
+            ) + ((ButtonSpec(Text("button.back"), f"v1:rv:{task_id}:back"),),),
+            markup_only=True,
+        )
+    elif choice == "back":
+        turn.edit_pressed(
+            _pressed_text(turn), kind="task", markup_only=True,
+            buttons=((ButtonSpec(Text("button.feasible"), f"v1:rv:{task_id}:ok"),
+                      ButtonSpec(Text("button.infeasible"), f"v1:rv:{task_id}:no")),),
+        )
+    else:
+        raise DomainError(Text("error.stale_button"))
+
+
+async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
+    """One tap from a phone: 收到 (acknowledge) or 完成 (done)."""
+    if choice == "ack":
+        task, order = await orders.acknowledge(turn.ctx, turn.actor, task_id)
+        turn.edit_pressed(
+            _pressed_text(turn) + "\n\n" + turn.t("task.mark_ack", who=turn.person.name),
+            kind="task", order=order.number,
+            buttons=((ButtonSpec(Text("button.done"), f"v1:tk:{task_id}:done"),),))
+    elif choice == "done":
+        task, order = await orders.finish(turn.ctx, turn.actor, task_id)
+        turn.edit_pressed(
+            _pressed_text(turn) + "\n\n" + turn.t("task.mark_done", who=turn.person.name),
+            kind="task", order=order.number)
+    else:
+        raise DomainError(Text("error.stale_button"))
+
+
+async def _on_decision(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
+    """The general manager declines the order or sends it back to negotiation."""
+    if choice not in ("decline", "keep"):
+        raise DomainError(Text("error.stale_button"))
+    _task, order = await orders.task_for(turn.ctx, task_id)
+    await orders.decide(turn.ctx, turn.actor, order, decline=choice == "decline")
+    key = "decision.mark_declined" if choice == "decline" else "decision.mark_keep"
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+                      kind="task", order=order.number)

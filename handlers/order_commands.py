@@ -1,0 +1,261 @@
+"""Commands that move an order along the policy: /quote SO-… 42万, /signed SO-…, /plan SO-… …"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from handlers.turn import Turn, turn_handler
+from workflow import orders
+from workflow.errors import DomainError
+from workflow.model import Order, Text
+from workflow.parsing import parse_field_value
+from workflow.roles import Role
+
+
+def _args(turn: Turn) -> str:
+    text = turn.update.effective_message.text or ""
+    parts = text.split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def _after_number(text: str) -> str:
+    """What follows the order number: the amount, date, reason or plan."""
+    match = orders.ORDER_NUMBER.search(text)
+    return (text[match.end():] if match else text).strip(" \t:：,，")
+
+
+OrderStep = Callable[[Turn, Order, str], Awaitable[None]]
+
+
+def order_command(usage_key: str) -> Callable[[OrderStep], Any]:
+    """A command that names an order first; a missing or unknown number gets the usage."""
+
+    def wrap(step: OrderStep) -> Any:
+        async def handler(turn: Turn) -> None:
+            text = _args(turn)
+            try:
+                order = await orders.order_by_number(turn.ctx, text)
+            except DomainError as refusal:
+                turn.reply(refusal.text, kind="error")
+                turn.reply(Text(usage_key), kind="error")
+                return
+            await step(turn, order, _after_number(text))
+
+        handler.__name__ = step.__name__
+        handler.__doc__ = step.__doc__
+        return turn_handler(handler)
+
+    return wrap
+
+
+def _done(turn: Turn, order: Order, key: str, **params: Any) -> None:
+    turn.reply(Text(key, {"number": order.number, "status": order.status.value, **params}),
+               order=order.number)
+
+
+@order_command("usage.quote")
+async def cmd_quote(turn: Turn, order: Order, rest: str) -> None:
+    """Record the quote sent to the customer: /quote SO-… 42万."""
+    amount, warning = parse_field_value("amount", rest, turn.ctx.now)
+    if warning or not amount:
+        turn.reply(Text("usage.quote"), kind="error")
+        return
+    await orders.record_quote(turn.ctx, turn.actor, order, float(amount))
+    _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
+
+
+@order_command("usage.signed")
+async def cmd_signed(turn: Turn, order: Order, rest: str) -> None:
+    """Record that the customer signed the contract."""
+    effective = await orders.record_contract_fact(turn.ctx, turn.actor, order, "signed")
+    _done(turn, order, "done.effective" if effective else "done.signed")
+
+
+@order_command("usage.paid")
+async def cmd_paid(turn: Turn, order: Order, rest: str) -> None:
+    """Record the customer's payment: before production it makes the contract effective;
+    before shipping, finance confirms it has arrived."""
+    if order.status.value in ("warehoused", "production", "shipping"):
+        await orders.confirm_payment(turn.ctx, turn.actor, order)
+        _done(turn, order, "done.payment_confirmed")
+        return
+    effective = await orders.record_contract_fact(turn.ctx, turn.actor, order, "paid")
+    _done(turn, order, "done.effective" if effective else "done.paid")
+
+
+@order_command("usage.prodorder")
+async def cmd_prodorder(turn: Turn, order: Order, rest: str) -> None:
+    """Issue the production order (生产指令) to the manufacturing center."""
+    task = await orders.issue_production_order(turn.ctx, turn.actor, order)
+    _done(turn, order, "done.prodorder",
+          due=task.due_at.astimezone(turn.ctx.tz).strftime("%Y-%m-%d %H:%M") if task.due_at
+          else "-")
+
+
+@order_command("usage.plan")
+async def cmd_plan(turn: Turn, order: Order, rest: str) -> None:
+    """Break the order into tasks, one line each: 采购 物资管理部 12-05 断路器."""
+    plan, unread = orders.read_plan(rest, turn.ctx)
+    if unread or not plan:
+        turn.reply(Text("plan.unreadable", {"lines": "\n".join(unread) or "-"}), kind="error")
+        turn.reply(Text("usage.plan"), kind="error")
+        return
+    tasks = await orders.submit_plan(turn.ctx, turn.actor, order, plan)
+    _done(turn, order, "done.plan", count=len(tasks))
+
+
+@order_command("usage.newdate")
+async def cmd_newdate(turn: Turn, order: Order, rest: str) -> None:
+    """The customer agreed a later date: /newdate SO-… 1月10日; the departments review again."""
+    due, warning = parse_field_value("due_date", rest, turn.ctx.now)
+    if warning or due is None:
+        turn.reply(Text("usage.newdate"), kind="error")
+        return
+    await orders.propose_date(turn.ctx, turn.actor, order, due)
+    _done(turn, order, "done.newdate", date=due.isoformat())
+
+
+@order_command("usage.refused")
+async def cmd_refused(turn: Turn, order: Order, rest: str) -> None:
+    """The customer cannot accept a later date: the general manager decides."""
+    await orders.customer_refuses(turn.ctx, turn.actor, order)
+    _done(turn, order, "done.refused")
+
+
+@order_command("usage.warehoused")
+async def cmd_warehoused(turn: Turn, order: Order, rest: str) -> None:
+    """Finished goods are packed and in the warehouse (完成入库)."""
+    await orders.record_warehoused(turn.ctx, turn.actor, order)
+    _done(turn, order, "done.warehoused")
+
+
+@order_command("usage.shipnotice")
+async def cmd_shipnotice(turn: Turn, order: Order, rest: str) -> None:
+    """Issue the shipping notice to the warehouse and logistics: /shipnotice SO-… 12月18日."""
+    day, warning = parse_field_value("due_date", rest, turn.ctx.now)
+    if warning or day is None:
+        turn.reply(Text("usage.shipnotice"), kind="error")
+        return
+    await orders.issue_shipping_notice(turn.ctx, turn.actor, order, day)
+    _done(turn, order, "done.shipnotice", date=day.isoformat())
+
+
+@order_command("usage.consent")
+async def cmd_consent(turn: Turn, order: Order, rest: str) -> None:
+    """Record the customer's consent to a short shipment, with what was agreed."""
+    if not rest:
+        turn.reply(Text("usage.consent"), kind="error")
+        return
+    await orders.record_consent(turn.ctx, turn.actor, order, rest)
+    _done(turn, order, "done.consent")
+
+
+@order_command("usage.ship")
+async def cmd_ship(turn: Turn, order: Order, rest: str) -> None:
+    """Record the shipment: /ship SO-… (all) or /ship SO-… 10台 (a short shipment)."""
+    quantity = None
+    if rest:
+        quantity, warning = parse_field_value("quantity", rest, turn.ctx.now)
+        if warning or quantity is None:
+            turn.reply(Text("usage.ship"), kind="error")
+            return
+    missing = await orders.ship(turn.ctx, turn.actor, order,
+                                None if quantity is None else float(quantity))
+    _done(turn, order, "done.ship_short" if missing > 0 else "done.ship",
+          missing=f"{missing:g}")
+
+
+@order_command("usage.close")
+async def cmd_close(turn: Turn, order: Order, rest: str) -> None:
+    """File the record and the customer's feedback: /close SO-… 客户满意."""
+    if not rest:
+        turn.reply(Text("usage.close"), kind="error")
+        return
+    await orders.close(turn.ctx, turn.actor, order, rest)
+    _done(turn, order, "done.close")
+
+
+@order_command("usage.hold")
+async def cmd_hold(turn: Turn, order: Order, rest: str) -> None:
+    """Put an order on hold, with the reason."""
+    if not rest:
+        turn.reply(Text("usage.hold"), kind="error")
+        return
+    await orders.hold(turn.ctx, turn.actor, order, rest)
+    _done(turn, order, "done.hold")
+
+
+@order_command("usage.resume")
+async def cmd_resume(turn: Turn, order: Order, rest: str) -> None:
+    """Take an order off hold."""
+    await orders.resume(turn.ctx, turn.actor, order)
+    _done(turn, order, "done.resume")
+
+
+@order_command("usage.cancel")
+async def cmd_cancel(turn: Turn, order: Order, rest: str) -> None:
+    """Cancel an order, with the reason; its open tasks are cancelled."""
+    if not rest:
+        turn.reply(Text("usage.cancel"), kind="error")
+        return
+    count = await orders.cancel(turn.ctx, turn.actor, order, rest)
+    _done(turn, order, "done.cancel", count=count)
+
+
+@order_command("usage.status")
+async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
+    """Show an order: its state, facts and tasks."""
+    tasks = await turn.uow.tasks.for_order(order.id or 0)
+    lines = [turn.t("status.title", number=order.number, customer=order.customer,
+                    product=order.product, status=order.status.value,
+                    due_date=order.due_date.isoformat())]
+    for task in tasks:
+        lines.append(turn.t("status.task_line", task=task.kind.value, role=task.role.value,
+                            title=task.title or "", status=task.status.value,
+                            due=task.due_at.astimezone(turn.ctx.tz).strftime("%m-%d %H:%M")
+                            if task.due_at else "-"))
+    turn.reply("\n".join(lines), order=order.number)
+
+
+@turn_handler
+async def cmd_tasks(turn: Turn) -> None:
+    """Open tasks: a leader sees the department's, a member the roles they hold."""
+    roles = list(turn.person.roles)
+    if not turn.is_private and turn.chat.department is not None:
+        roles = [turn.chat.department] if turn.chat.department in turn.person.roles else []
+    if not roles:
+        turn.reply(Text("tasks.no_role"), kind="error")
+        return
+    tasks = await turn.uow.tasks.open_for_roles(roles)
+    if not tasks:
+        turn.reply(Text("tasks.none"))
+        return
+    lines = [turn.t("tasks.title")]
+    for task in tasks[:50]:
+        order = await turn.uow.orders.get(task.order_id)
+        lines.append(turn.t("tasks.line", number=order.number if order else "?",
+                            task=task.kind.value, role=task.role.value, title=task.title or "",
+                            status=task.status.value,
+                            due=task.due_at.astimezone(turn.ctx.tz).strftime("%m-%d %H:%M")
+                            if task.due_at else "-"))
+    turn.reply("\n".join(lines))
+
+
+ORDER_COMMANDS: dict[str, Any] = {
+    "quote": cmd_quote, "signed": cmd_signed, "paid": cmd_paid, "prodorder": cmd_prodorder,
+    "plan": cmd_plan, "newdate": cmd_newdate, "refused": cmd_refused,
+    "warehoused": cmd_warehoused, "shipnotice": cmd_shipnotice, "consent": cmd_consent,
+    "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
+    "cancel": cmd_cancel, "status": cmd_status, "tasks": cmd_tasks,
+}
+
+# Who sees each command in /help.
+ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
+    "quote": (Role.MARKET,), "signed": (Role.MARKET,), "paid": (Role.MARKET, Role.FINANCE),
+    "prodorder": (Role.MARKET,), "plan": (Role.MANUFACTURING,), "newdate": (Role.MARKET,),
+    "refused": (Role.MARKET,), "warehoused": (Role.MANUFACTURING, Role.WAREHOUSE),
+    "shipnotice": (Role.MARKET,), "consent": (Role.MARKET,), "ship": (Role.WAREHOUSE,),
+    "close": (Role.MARKET,), "hold": (Role.MARKET, Role.GM), "resume": (Role.MARKET, Role.GM),
+    "cancel": (Role.MARKET, Role.GM), "status": (), "tasks": (),
+}

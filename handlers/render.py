@@ -1,0 +1,75 @@
+"""Turn domain texts into localized strings and inline keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from locales import translate
+from workflow.model import ButtonSpec, Text
+
+# Parameters whose values are codes that have their own catalog entries.
+_CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
+                 "task": "taskkind", "action": "action"}
+_CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning"}
+
+
+def _localize_param(locale: str, name: str, value: Any) -> Any:
+    if name in _CODED_PARAMS and isinstance(value, str):
+        return translate(locale, f"{_CODED_PARAMS[name]}.{value}")
+    if name in _CODED_LISTS and isinstance(value, list | tuple):
+        separator = translate(locale, "list.separator")
+        return separator.join(translate(locale, f"{_CODED_LISTS[name]}.{v}") for v in value)
+    return value
+
+
+def render(text: Text, locale: str) -> str:
+    params = {k: _localize_param(locale, k, v) for k, v in text.params.items()}
+    return translate(locale, text.key, **params)
+
+
+def keyboard(rows: Iterable[Sequence[ButtonSpec]], locale: str) -> InlineKeyboardMarkup | None:
+    markup = [
+        [InlineKeyboardButton(render(b.label, locale), callback_data=b.action) for b in row]
+        for row in rows
+    ]
+    return InlineKeyboardMarkup(markup) if markup else None
+
+
+def outbox_message(
+    text_key: str, params: dict[str, Any], rows: list[list[dict[str, Any]]], locale: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and keyboard of an outbox row: a catalog key to render, or finished text."""
+    text = params["text"] if not text_key else render(Text(text_key, params), locale)
+    markup = [
+        [InlineKeyboardButton(b["text"] if "text" in b else
+                              render(Text(b["key"], b.get("params") or {}), locale),
+                              callback_data=b["data"]) for b in row]
+        for row in rows
+    ]
+    return text, InlineKeyboardMarkup(markup) if markup else None
+
+
+def markup_to_json(markup: InlineKeyboardMarkup | None) -> list[list[dict[str, str]]]:
+    if markup is None:
+        return []
+    return [[{"text": b.text, "data": b.callback_data or ""} for b in row]
+            for row in markup.inline_keyboard]
+
+
+def split_text(text: str, limit: int = 4096) -> list[str]:
+    """Split at line breaks where possible so no message passes Telegram's length limit."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text:
+        parts.append(text)
+    return parts

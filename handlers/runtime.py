@@ -1,0 +1,43 @@
+"""What handlers need from the process, wired once by bot.app.bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from workflow.ports import Clock, Deadlines
+
+
+class Recorder(Protocol):
+    """Sees every message the bot sends or edits, with the bot's own classification."""
+
+    def __call__(
+        self,
+        *,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        buttons: list[list[str]],
+        kind: str,
+        order: str | None,
+        edit: bool,
+        at: datetime,
+    ) -> None: ...
+
+
+@dataclass
+class Runtime:
+    sessions: async_sessionmaker
+    clock: Clock
+    deadlines: Deadlines
+    tz: ZoneInfo
+    admin_ids: frozenset[int]
+    duplicate_window: timedelta = timedelta(minutes=10)
+    lexicon: Callable[[], Any] | None = None
+    recorder: Recorder | None = None
+    wake_sender: Callable[[], None] = field(default=lambda: None)

@@ -1,0 +1,565 @@
+"""Repositories: they read and stage rows, translate to domain records, and never commit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.claims import claimable
+from storage.models import (
+    AuditEventRow,
+    ChatRow,
+    OrderCounterRow,
+    OrderDraftRow,
+    OrderRow,
+    OutboxRow,
+    PersonRow,
+    ProcessedUpdateRow,
+    RoleGrantRow,
+    TaskRow,
+)
+from workflow.model import (
+    OPEN_TASK_STATUSES,
+    Chat,
+    DraftStatus,
+    Notification,
+    Order,
+    OrderDraft,
+    OrderStatus,
+    Person,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
+from workflow.roles import Role
+
+
+class PeopleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _with_roles(self, row: PersonRow) -> Person:
+        grants = await self.session.scalars(
+            select(RoleGrantRow).where(RoleGrantRow.person_id == row.id)
+        )
+        return Person(
+            id=row.id,
+            name=row.name,
+            username=row.username,
+            locale=row.locale,
+            roles={Role(g.role): g.leader for g in grants},
+        )
+
+    async def get(self, person_id: int) -> Person | None:
+        row = await self.session.get(PersonRow, person_id)
+        return await self._with_roles(row) if row else None
+
+    async def by_username(self, username: str) -> Person | None:
+        row = await self.session.scalar(
+            select(PersonRow).where(func.lower(PersonRow.username) == username.lower())
+        )
+        return await self._with_roles(row) if row else None
+
+    async def by_name(self, name: str) -> Person | None:
+        row = await self.session.scalar(select(PersonRow).where(PersonRow.name == name).limit(1))
+        return await self._with_roles(row) if row else None
+
+    async def upsert(self, person_id: int, name: str, username: str | None) -> Person:
+        row = await self.session.get(PersonRow, person_id)
+        if row is None:
+            row = PersonRow(id=person_id, name=name, username=username)
+            self.session.add(row)
+            await self.session.flush()
+        elif (row.name, row.username) != (name, username):
+            row.name, row.username = name, username
+        return await self._with_roles(row)
+
+    async def set_locale(self, person_id: int, locale: str | None) -> None:
+        await self.session.execute(
+            update(PersonRow).where(PersonRow.id == person_id).values(locale=locale)
+        )
+
+    async def grant(self, person_id: int, role: Role, leader: bool) -> None:
+        row = await self.session.scalar(
+            select(RoleGrantRow).where(
+                RoleGrantRow.person_id == person_id, RoleGrantRow.role == role.value
+            )
+        )
+        if row is None:
+            self.session.add(RoleGrantRow(person_id=person_id, role=role.value, leader=leader))
+        else:
+            row.leader = leader
+        await self.session.flush()
+
+    async def revoke(self, person_id: int, role: Role) -> bool:
+        row = await self.session.scalar(
+            select(RoleGrantRow).where(
+                RoleGrantRow.person_id == person_id, RoleGrantRow.role == role.value
+            )
+        )
+        if row is None:
+            return False
+        await self.session.delete(row)
+        return True
+
+    async def with_any_role(self) -> list[Person]:
+        rows = await self.session.execute(
+            select(PersonRow, RoleGrantRow)
+            .join(RoleGrantRow, RoleGrantRow.person_id == PersonRow.id)
+            .order_by(RoleGrantRow.role, PersonRow.name)
+        )
+        people: dict[int, Person] = {}
+        for person_row, grant in rows:
+            person = people.setdefault(
+                person_row.id,
+                Person(person_row.id, person_row.name, person_row.username, person_row.locale),
+            )
+            person.roles[Role(grant.role)] = grant.leader
+        return list(people.values())
+
+
+class ChatRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: ChatRow) -> Chat:
+        return Chat(
+            id=row.id,
+            title=row.title,
+            department=Role(row.department) if row.department else None,
+            locale=row.locale,
+        )
+
+    async def get(self, chat_id: int) -> Chat | None:
+        row = await self.session.get(ChatRow, chat_id)
+        return self._domain(row) if row else None
+
+    async def upsert(self, chat_id: int, title: str | None) -> Chat:
+        row = await self.session.get(ChatRow, chat_id)
+        if row is None:
+            row = ChatRow(id=chat_id, title=title)
+            self.session.add(row)
+            await self.session.flush()
+        elif title and row.title != title:
+            row.title = title
+        return self._domain(row)
+
+    async def bind(self, chat_id: int, department: Role | None) -> None:
+        await self.session.execute(
+            update(ChatRow)
+            .where(ChatRow.id == chat_id)
+            .values(department=department.value if department else None)
+        )
+
+    async def set_locale(self, chat_id: int, locale: str | None) -> None:
+        await self.session.execute(
+            update(ChatRow).where(ChatRow.id == chat_id).values(locale=locale)
+        )
+
+    async def of_department(self, department: Role) -> list[Chat]:
+        rows = await self.session.scalars(
+            select(ChatRow).where(ChatRow.department == department.value).order_by(ChatRow.id)
+        )
+        return [self._domain(row) for row in rows]
+
+
+class DraftRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: OrderDraftRow) -> OrderDraft:
+        return OrderDraft(
+            id=row.id,
+            chat_id=row.chat_id,
+            author_id=row.author_id,
+            fields=dict(row.fields),
+            created_at=row.created_at,
+            status=DraftStatus(row.status),
+            asking=row.asking,
+        )
+
+    async def add(self, draft: OrderDraft) -> OrderDraft:
+        row = OrderDraftRow(
+            chat_id=draft.chat_id,
+            author_id=draft.author_id,
+            fields=draft.fields,
+            status=draft.status.value,
+            asking=draft.asking,
+            created_at=draft.created_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        draft.id = row.id
+        return draft
+
+    async def get(self, draft_id: int) -> OrderDraft | None:
+        row = await self.session.get(OrderDraftRow, draft_id)
+        return self._domain(row) if row else None
+
+    async def save(self, draft: OrderDraft) -> None:
+        await self.session.execute(
+            update(OrderDraftRow)
+            .where(OrderDraftRow.id == draft.id)
+            .values(fields=draft.fields, status=draft.status.value, asking=draft.asking)
+        )
+
+    async def asking_in(self, chat_id: int, author_id: int) -> OrderDraft | None:
+        """The newest pending draft of this person that waits for an answer."""
+        row = await self.session.scalar(
+            select(OrderDraftRow)
+            .where(
+                OrderDraftRow.chat_id == chat_id,
+                OrderDraftRow.author_id == author_id,
+                OrderDraftRow.status == DraftStatus.PENDING.value,
+                OrderDraftRow.asking.is_not(None),
+            )
+            .order_by(OrderDraftRow.id.desc())
+            .limit(1)
+        )
+        return self._domain(row) if row else None
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: OrderRow) -> Order:
+        return Order(
+            id=row.id,
+            number=row.number,
+            status=OrderStatus(row.status),
+            customer=row.customer,
+            product=row.product,
+            quantity=row.quantity,
+            due_date=row.due_date,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            chat_id=row.chat_id,
+            model=row.model,
+            unit=row.unit,
+            unit_price=row.unit_price,
+            amount=row.amount,
+            complete_set=row.complete_set,
+            order_class=row.order_class,
+            notes=row.notes,
+            facts=dict(row.facts or {}),
+        )
+
+    async def next_sequence(self, day: date) -> int:
+        """Hand out the day's next order number; the row update serialises concurrent writers."""
+        result = await self.session.execute(
+            update(OrderCounterRow)
+            .where(OrderCounterRow.day == day)
+            .values(last=OrderCounterRow.last + 1)
+            .returning(OrderCounterRow.last)
+        )
+        last = result.scalar()
+        if last is not None:
+            return last
+        try:
+            async with self.session.begin_nested():
+                self.session.add(OrderCounterRow(day=day, last=1))
+            return 1
+        except IntegrityError:
+            return await self.next_sequence(day)
+
+    async def add(self, order: Order) -> Order:
+        values = {k: v for k, v in vars(order).items() if k != "id"}
+        values["status"] = order.status.value
+        row = OrderRow(**values)
+        self.session.add(row)
+        await self.session.flush()
+        order.id = row.id
+        return order
+
+    async def get(self, order_id: int) -> Order | None:
+        row = await self.session.get(OrderRow, order_id)
+        return self._domain(row) if row else None
+
+    async def by_number(self, number: str) -> Order | None:
+        row = await self.session.scalar(select(OrderRow).where(OrderRow.number == number))
+        return self._domain(row) if row else None
+
+    async def set_status(self, order_id: int, status: OrderStatus) -> None:
+        await self.session.execute(
+            update(OrderRow).where(OrderRow.id == order_id).values(status=status.value)
+        )
+
+    async def save_facts(self, order_id: int, facts: dict[str, Any]) -> None:
+        await self.session.execute(
+            update(OrderRow).where(OrderRow.id == order_id).values(facts=dict(facts))
+        )
+
+    async def set_due_date(self, order_id: int, due_date: date) -> None:
+        await self.session.execute(
+            update(OrderRow).where(OrderRow.id == order_id).values(due_date=due_date)
+        )
+
+    async def registered_since(
+        self, customer: str, product: str, quantity: float, since: datetime
+    ) -> list[Order]:
+        rows = await self.session.scalars(
+            select(OrderRow).where(
+                OrderRow.customer == customer,
+                OrderRow.product == product,
+                OrderRow.quantity == quantity,
+                OrderRow.created_at >= since,
+            )
+        )
+        return [self._domain(row) for row in rows]
+
+    async def all(self) -> list[Order]:
+        rows = await self.session.scalars(select(OrderRow).order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
+    async def known_names(self) -> tuple[list[str], list[str]]:
+        customers = await self.session.scalars(select(OrderRow.customer).distinct())
+        products = await self.session.scalars(select(OrderRow.product).distinct())
+        return list(customers), list(products)
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: TaskRow) -> Task:
+        return Task(
+            id=row.id,
+            order_id=row.order_id,
+            kind=TaskKind(row.kind),
+            role=Role(row.role),
+            status=TaskStatus(row.status),
+            due_at=row.due_at,
+            created_at=row.created_at,
+            assignee_id=row.assignee_id,
+            outcome=row.outcome,
+            note=row.note,
+            closed_by=row.closed_by,
+            closed_at=row.closed_at,
+            title=row.title,
+        )
+
+    async def add(self, task: Task) -> Task:
+        row = TaskRow(
+            order_id=task.order_id,
+            kind=task.kind.value,
+            role=task.role.value,
+            status=task.status.value,
+            due_at=task.due_at,
+            created_at=task.created_at,
+            assignee_id=task.assignee_id,
+            title=task.title,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        task.id = row.id
+        return task
+
+    async def get(self, task_id: int) -> Task | None:
+        row = await self.session.get(TaskRow, task_id)
+        return self._domain(row) if row else None
+
+    async def close(self, task: Task) -> bool:
+        """Close an open task; False when somebody else closed it first."""
+        result = await self.session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task.id, TaskRow.status.in_(["open", "acknowledged"]))
+            .values(
+                status=task.status.value,
+                outcome=task.outcome,
+                note=task.note,
+                closed_by=task.closed_by,
+                closed_at=task.closed_at,
+            )
+        )
+        return result.rowcount == 1
+
+    async def acknowledge(self, task_id: int, person_id: int) -> bool:
+        result = await self.session.execute(
+            update(TaskRow)
+            .where(TaskRow.id == task_id, TaskRow.status == TaskStatus.OPEN.value)
+            .values(status=TaskStatus.ACKNOWLEDGED.value, assignee_id=person_id)
+        )
+        return result.rowcount == 1
+
+    async def open_for_roles(self, roles: list[Role]) -> list[Task]:
+        rows = await self.session.scalars(
+            select(TaskRow)
+            .where(TaskRow.role.in_([r.value for r in roles]),
+                   TaskRow.status.in_([s.value for s in OPEN_TASK_STATUSES]))
+            .order_by(TaskRow.due_at, TaskRow.id)
+        )
+        return [self._domain(row) for row in rows]
+
+    async def for_order(self, order_id: int) -> list[Task]:
+        rows = await self.session.scalars(
+            select(TaskRow).where(TaskRow.order_id == order_id).order_by(TaskRow.id)
+        )
+        return [self._domain(row) for row in rows]
+
+    async def all(self) -> list[Task]:
+        rows = await self.session.scalars(select(TaskRow).order_by(TaskRow.id))
+        return [self._domain(row) for row in rows]
+
+
+class AuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def append(
+        self,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEventRow(
+                at=at,
+                actor_id=actor_id,
+                action=action,
+                subject_type=subject_type,
+                subject_id=str(subject_id),
+                before=before,
+                after=after,
+            )
+        )
+
+    async def count(self) -> int:
+        return await self.session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
+
+    async def for_subject(self, subject_type: str, subject_id: str | int) -> list[AuditEventRow]:
+        rows = await self.session.scalars(
+            select(AuditEventRow)
+            .where(
+                AuditEventRow.subject_type == subject_type,
+                AuditEventRow.subject_id == str(subject_id),
+            )
+            .order_by(AuditEventRow.id)
+        )
+        return list(rows)
+
+
+RENDERED = ""  # text_key of a row whose params["text"] is the finished text
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def enqueue(self, note: Notification, now: datetime) -> None:
+        self.session.add(
+            OutboxRow(
+                chat_id=note.chat_id,
+                kind=note.kind,
+                order_number=note.order_number,
+                text_key=note.text.key,
+                params=note.text.params,
+                buttons=[
+                    [{"key": b.label.key, "params": b.label.params, "data": b.action} for b in row]
+                    for row in note.buttons
+                ],
+                status="pending",
+                not_before=now,
+                created_at=now,
+            )
+        )
+
+    async def enqueue_rendered(
+        self, chat_id: int, text: str, buttons: list[list[dict[str, str]]], kind: str,
+        order_number: str | None, not_before: datetime, now: datetime,
+    ) -> None:
+        """Queue a reply that was rendered already but could not go out at once."""
+        self.session.add(
+            OutboxRow(
+                chat_id=chat_id,
+                kind=kind,
+                order_number=order_number,
+                text_key=RENDERED,
+                params={"text": text},
+                buttons=buttons,
+                status="pending",
+                not_before=not_before,
+                created_at=now,
+            )
+        )
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        """Lease due rows so one sender delivers each; an expired lease is claimed again."""
+        due = and_(
+            OutboxRow.not_before <= now,
+            or_(
+                OutboxRow.status == "pending",
+                and_(OutboxRow.status == "leased", OutboxRow.lease_until < now),
+            ),
+        )
+        candidates = claimable(
+            select(OutboxRow.id).where(due).order_by(OutboxRow.id).limit(limit), "claimable_outbox"
+        )
+        rows = await self.session.scalars(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(select(candidates.c.id)), due)
+            .values(status="leased", lease_until=now + lease, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow),
+            execution_options={"synchronize_session": False},
+        )
+        return sorted(rows, key=lambda row: row.id)
+
+    async def mark_sent(self, row_id: int, message_id: int | None, at: datetime) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row_id)
+            .values(status="sent", sent_at=at, message_id=message_id, lease_until=None)
+        )
+
+    async def retry_later(self, row_id: int, not_before: datetime, error: str) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row_id)
+            .values(status="pending", not_before=not_before, lease_until=None, last_error=error)
+        )
+
+    async def give_up(self, row_id: int, error: str) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row_id)
+            .values(status="failed", lease_until=None, last_error=error)
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(OutboxRow.not_before)).where(OutboxRow.status.in_(["pending", "leased"]))
+        )
+
+    async def pending_count(self) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "sent")
+        ) or 0
+
+
+class UpdateLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def first_time(self, update_id: int, at: datetime) -> bool:
+        """Record the update; False when it was processed before (a redelivery)."""
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    insert(ProcessedUpdateRow).values(update_id=update_id, processed_at=at)
+                )
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,57 @@
+"""The unit of work: one transaction per command; it alone commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    AuditLog,
+    ChatRepository,
+    DraftRepository,
+    OrderRepository,
+    OutboxRepository,
+    PeopleRepository,
+    TaskRepository,
+    UpdateLog,
+)
+from storage.timers import TimerRepository
+
+
+class SqlUnitOfWork:
+    session: AsyncSession
+
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        self.session = self._sessions()
+        self.people = PeopleRepository(self.session)
+        self.chats = ChatRepository(self.session)
+        self.drafts = DraftRepository(self.session)
+        self.orders = OrderRepository(self.session)
+        self.tasks = TaskRepository(self.session)
+        self.audit = AuditLog(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.updates = UpdateLog(self.session)
+        self.timers = TimerRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is not None:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

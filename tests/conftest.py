@@ -1,0 +1,71 @@
+"""Shared fixtures. TEST_DATABASE_URL (PostgreSQL in CI) replaces the per-test SQLite file."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine, is_sqlite, session_factory
+from storage.migrate import upgrade
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)  # a Tuesday, a working day
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach past this machine: connections go to loopback only."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and sock.family in (socket.AF_INET, socket.AF_INET6):
+            if not (host.startswith("127.") or host in ("::1", "localhost")):
+                raise OSError(f"test tried to reach {host}; only loopback is allowed")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture
+async def database_url(tmp_path) -> AsyncIterator[str]:
+    """A fresh, empty database for one test."""
+    url = postgres_url()
+    if url is None:
+        yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
+        return
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine):
+    return session_factory(engine)
+
+
+@pytest.fixture
+def on_postgres(database_url: str) -> bool:
+    return not is_sqlite(database_url)

@@ -1,0 +1,158 @@
+"""Orders walking the policy through the real Application: each path ends in the right state."""
+
+from __future__ import annotations
+
+from bot.simulate import Stack
+from tests.e2e.conftest import (
+    ADMIN,
+    LIMING,
+    MANUFACTURING,
+    MARKET,
+    TECH,
+    WANGQIANG,
+    ZHANGWEI,
+    ZHAOZONG,
+    set_up_company,
+)
+from tests.e2e.test_order_review import ORDER
+
+NUMBER = "SO-20261124-001"
+FINANCE, WAREHOUSE, PROCUREMENT, GM = -1004, -1005, -1006, -1007
+QIAN, SUN, ZHOU = 401, 501, 601
+
+
+async def _company(stack: Stack) -> None:
+    await set_up_company(stack)
+    for chat, title, key in ((FINANCE, "财务部", "finance"), (WAREHOUSE, "成品库", "warehouse"),
+                             (PROCUREMENT, "物资管理部", "procurement"), (GM, "总经办", "gm")):
+        stack.emulator.add_group(chat, title)
+        await stack.say(chat, ADMIN, f"/bind {key}")
+    for user, name, username, role in ((QIAN, "钱会计", "qian", "finance"),
+                                       (SUN, "孙库管", "sun", "warehouse"),
+                                       (ZHOU, "周采购", "zhou", "procurement")):
+        stack.emulator.add_user(user, name, username)
+        await stack.say(user, user, "/start")
+        await stack.say(MARKET, ADMIN, f"/role @{username} {role}")
+
+
+async def _reviewed(stack: Stack) -> None:
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    await stack.press(TECH, ZHANGWEI, "可行")
+    await stack.press(MANUFACTURING, WANGQIANG, "可行")
+
+
+async def _status(stack: Stack) -> str:
+    return (await stack.state())["orders"][0]["status"]
+
+
+async def test_a_regular_order_from_quote_to_closing(stack: Stack) -> None:
+    await _company(stack)
+    await _reviewed(stack)
+    await stack.say(MARKET, LIMING, f"/quote {NUMBER} 42万")
+    assert stack.heard(MARKET, "420,000")
+    await stack.say(MARKET, LIMING, f"/signed {NUMBER}")
+    await stack.say(MARKET, LIMING, f"/paid {NUMBER}")
+    assert stack.heard(MARKET, "合同生效")
+    assert stack.heard(MARKET, "📌 下达生产指令")  # the 4-hour task, in market's group
+    assert await _status(stack) == "effective"
+
+    await stack.say(MARKET, LIMING, f"/prodorder {NUMBER}")
+    assert stack.heard(MARKET, "生产指令已下达")
+    assert stack.heard(MANUFACTURING, "📌 生产计划分解")
+
+    await stack.say(MANUFACTURING, WANGQIANG,
+                    f"/plan {NUMBER}\n采购 12-05 断路器\n装配开始 12-08\n装配完成 12-15\n包装 12-17")
+    assert stack.heard(MANUFACTURING, "共 5 项任务")  # the purchase adds a supplier contact
+    supplier = [t for t in (await stack.state())["tasks"] if t["kind"] == "supplier_contact"][0]
+    # Arrival Sat 12-05; five working days before it is Mon 11-30, due at its 17:30 close.
+    assert supplier["due_at"] == "2026-11-30T09:30:00+00:00"
+
+    await stack.press(PROCUREMENT, ZHOU, "收到", on="采购到货")
+    await stack.press(PROCUREMENT, ZHOU, "完成", on="采购到货")
+    await stack.press(PROCUREMENT, ZHOU, "完成", on="联系供应商")
+    for label in ("包装", "装配完成", "装配开始"):
+        await stack.press(MANUFACTURING, WANGQIANG, "完成", on=label)
+
+    await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
+    assert stack.heard(MARKET, "不能做")  # not warehoused yet
+    await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
+    await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
+    assert stack.heard(MARKET, "财务还没有确认货款到位")
+    await stack.say(FINANCE, QIAN, f"/paid {NUMBER}")
+    await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
+    assert stack.heard(WAREHOUSE, "发货日期：2026-12-18")
+    await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER}")
+    await stack.say(MARKET, LIMING, f"/close {NUMBER} 客户满意")
+    assert await _status(stack) == "closed"
+    state = await stack.state()
+    assert all(t["status"] in ("done", "cancelled") for t in state["tasks"])
+    await stack.say(MARKET, LIMING, f"/status {NUMBER}")
+    assert stack.heard(MARKET, "已关闭")
+
+
+async def test_a_short_shipment_needs_consent_and_opens_a_follow_up(stack: Stack) -> None:
+    await _company(stack)
+    await _reviewed(stack)
+    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
+                    f"/prodorder {NUMBER}"):
+        await stack.say(MARKET, LIMING, command)
+    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n装配完成 12-15")
+    await stack.press(MANUFACTURING, WANGQIANG, "完成", on="装配完成")
+    await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
+    await stack.say(FINANCE, QIAN, f"/paid {NUMBER}")
+    await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
+    await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER} 10台")
+    assert stack.heard(WAREHOUSE, "缺件发货要先取得客户同意")
+    await stack.say(MARKET, LIMING, f"/consent {NUMBER} 先发10台，余下2台月底补发")
+    await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER} 10台")
+    assert stack.heard(WAREHOUSE, "缺 2")
+    follow_up = [t for t in (await stack.state())["tasks"] if t["kind"] == "missing_parts"]
+    assert follow_up and follow_up[0]["role"] == "manufacturing"
+
+
+async def test_infeasible_then_declined_by_the_general_manager(stack: Stack) -> None:
+    await _company(stack)
+    await stack.say(GM, ADMIN, "/role @zhaozong gm")
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    await stack.press(MANUFACTURING, WANGQIANG, "不可行")
+    await stack.press(MANUFACTURING, WANGQIANG, "产能不足")
+    await stack.say(MARKET, LIMING, f"/newdate {NUMBER} 1月10日")
+    assert stack.heard(MARKET, "交期改为 2027-01-10")
+    assert await _status(stack) == "review"
+    await stack.press(MANUFACTURING, WANGQIANG, "不可行")
+    await stack.press(MANUFACTURING, WANGQIANG, "物料周期长")
+    await stack.say(MARKET, LIMING, f"/refused {NUMBER}")
+    assert stack.heard(GM, "呈请总经理决定")
+    await stack.press(GM, LIMING, "不接此单")
+    assert stack.heard(GM, "需要总经理")
+    await stack.press(GM, ZHAOZONG, "不接此单")
+    assert stack.heard(MARKET, "核准不接")
+    assert await _status(stack) == "declined"
+
+
+async def test_cancel_needs_a_leader_and_cancels_open_tasks(stack: Stack) -> None:
+    await _company(stack)
+    await _reviewed(stack)
+    await stack.say(MARKET, LIMING, f"/cancel {NUMBER} 客户撤单")
+    assert stack.heard(MARKET, "负责人")
+    await stack.say(MARKET, ADMIN, "/role @liming market leader")
+    await stack.say(MARKET, LIMING, f"/hold {NUMBER} 客户要求暂缓")
+    assert await _status(stack) == "on_hold"
+    await stack.say(MARKET, LIMING, f"/resume {NUMBER}")
+    assert await _status(stack) == "quote"
+    await stack.say(MARKET, LIMING, f"/cancel {NUMBER} 客户撤单")
+    assert await _status(stack) == "cancelled"
+    await stack.say(MARKET, LIMING, f"/quote {NUMBER} 42万")
+    assert stack.heard(MARKET, "不能做")
+
+
+async def test_order_commands_explain_their_usage(stack: Stack) -> None:
+    await _company(stack)
+    await stack.say(MARKET, LIMING, "/quote 42万")
+    assert stack.heard(MARKET, "请写订单号") and stack.heard(MARKET, "用法：/quote")
+    await stack.say(MARKET, LIMING, "/quote SO-20990101-001 1万")
+    assert stack.heard(MARKET, "没有订单 SO-20990101-001")
+    await stack.say(MANUFACTURING, WANGQIANG, "/tasks")
+    assert stack.heard(MANUFACTURING, "没有待办")

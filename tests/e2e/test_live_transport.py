@@ -1,0 +1,138 @@
+"""The bot as it really runs: long polling and the webhook, against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import bootstrap, build_application, make_sender
+from bot.clock import SystemClock
+from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
+from bot.settings import Settings
+from bot.webhook import SECRET_HEADER, webhook_app
+from storage.uow import SqlUnitOfWork
+from workflow.model import Notification, Text
+
+ADMIN = 1
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for something the bot does on its own; fails only if it never happens."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the bot never did it"
+        await asyncio.sleep(0.01)
+
+
+async def test_long_polling_answers_commands(database_url: str) -> None:
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    gendan = await bootstrap(settings, SystemClock())
+    async with BotApiEmulator() as emulator:
+        emulator.add_user(ADMIN, "管理员", "admin")
+        emulator.add_group(-1001, "市场部")
+        application = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
+        async with application:
+            await application.updater.start_polling(poll_interval=0, timeout=1)
+            await application.start()
+            emulator.send_text(-1001, ADMIN, "/bind 市场部")
+            emulator.send_text(-1001, ADMIN, "/whoami")
+            await _until(lambda: len(emulator.messages(-1001)) == 2)
+            await application.updater.stop()
+            await application.stop()
+    await gendan.close()
+    texts = [m.text for m in emulator.messages(-1001)]
+    assert "本群已绑定为市场部的群" in texts[0] and "市场部的群" in texts[1]
+
+
+async def test_webhook_checks_the_secret_and_handles_updates(database_url: str) -> None:
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    gendan = await bootstrap(settings, SystemClock())
+    async with BotApiEmulator() as emulator:
+        emulator.add_user(ADMIN, "管理员", "admin")
+        application = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
+        runner = web.AppRunner(webhook_app(application, "/tg", "s3cret-token"))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        url = f"http://127.0.0.1:{port}/tg"
+        async with application:
+            await application.start()
+            update = {"update_id": 1, "message": {
+                "message_id": 1, "date": 1764000000, "text": "/whoami",
+                "chat": {"id": ADMIN, "type": "private", "first_name": "管理员"},
+                "from": {"id": ADMIN, "is_bot": False, "first_name": "管理员"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
+            async with aiohttp.ClientSession() as http:
+                async with http.post(url, json=update) as missing:
+                    assert missing.status == 401
+                async with http.post(url, json=update,
+                                     headers={SECRET_HEADER: "s3cret-tokeX"}) as wrong:
+                    assert wrong.status == 403
+                async with http.post(url, data=b"{not json",
+                                     headers={SECRET_HEADER: "s3cret-token"}) as garbage:
+                    assert garbage.status == 400
+                async with http.post(url, json=update,
+                                     headers={SECRET_HEADER: "s3cret-token"}) as right:
+                    assert right.status == 200
+            await _until(lambda: bool(emulator.messages(ADMIN)))
+            await application.stop()
+        await runner.cleanup()
+    await gendan.close()
+    assert "管理员" in emulator.messages(ADMIN)[0].text
+
+
+async def test_queued_messages_survive_a_restart_and_go_out_once(database_url: str) -> None:
+    settings = Settings(database_url=database_url)
+    first = await bootstrap(settings, SystemClock())
+    async with SqlUnitOfWork(first.runtime.sessions) as uow:
+        for i in range(5):
+            await uow.outbox.enqueue(Notification(-1001, Text("lang.done"), "notice", f"SO-{i}"),
+                                     first.runtime.clock.now())
+        await uow.commit()
+    await first.close()  # the process stops before sending anything
+
+    async with BotApiEmulator() as emulator:
+        emulator.add_group(-1001, "市场部")
+        emulator.limits.enabled = False
+        second = await bootstrap(settings, SystemClock())
+        application = build_application(second, DEFAULT_TOKEN, base_url=emulator.base_url)
+        async with application:
+            sender = make_sender(second, application)
+            sender.pacer.per_chat_gap = 0
+            assert await sender.drain() == 5
+            assert await sender.drain() == 0
+        await second.close()
+        assert len(emulator.messages(-1001)) == 5
+        assert [c.ok for c in emulator.calls_to("sendMessage")] == [True] * 5
+
+
+async def test_sender_honours_retry_after(database_url: str) -> None:
+    from bot.clock import VirtualClock
+    from tests.conftest import START
+
+    clock = VirtualClock(START)
+    settings = Settings(database_url=database_url)
+    gendan = await bootstrap(settings, clock)
+    async with BotApiEmulator(clock=clock.timestamp) as emulator:
+        emulator.add_group(-1001, "市场部")
+        application = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
+        async with application:
+            sender = make_sender(gendan, application)
+            sender.pacer.per_chat_gap = 0  # let the emulator, not our pacer, push back
+            async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+                for i in range(6):
+                    await uow.outbox.enqueue(
+                        Notification(-1001, Text("lang.done"), "notice", f"SO-{i}"), clock.now())
+                await uow.commit()
+            sent = await sender.drain()
+            assert sent < 6 and emulator.rejected_429 >= 1
+            while (due := await sender.next_due()) is not None:
+                clock.advance_to(due)
+                sent += await sender.drain()
+        assert sent == 6 and len(emulator.messages(-1001)) == 6
+    await gendan.close()
+

@@ -1,0 +1,149 @@
+"""One order from a sales rep's message to the departments' delivery-date review."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from bot.simulate import Stack
+from storage.models import OrderRow
+from tests.e2e.conftest import (
+    LIMING,
+    MANUFACTURING,
+    MARKET,
+    STRANGER,
+    TECH,
+    UNBOUND,
+    WANGQIANG,
+    ZHANGWEI,
+    set_up_company,
+)
+
+ORDER = "/order 客户:华东电力 产品:GGD低压开关柜 型号:GGD2-15 数量:12台 单价:3.5万 交期:12月20日 成套"
+
+
+async def test_order_is_confirmed_and_reviewed_by_both_departments(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    card = stack.messages[-1]
+    assert card["buttons"] == [["确认", "修改", "取消"]]
+    assert "华东电力" in card["text"] and "GGD2-15" in card["text"] and "2026-12-20" in card["text"]
+    assert (await stack.state())["orders"] == []  # nothing is registered before 确认
+
+    await stack.press(MARKET, LIMING, "确认")
+    assert any("订单 SO-20261124-001 已登记" in t for t in stack.texts(MARKET))
+    tech_request = stack.emulator.last_message(TECH)
+    assert tech_request is not None and "交货期评审 SO-20261124-001" in tech_request.text
+    assert [b.text for b in tech_request.buttons[0]] == ["可行", "不可行"]
+    assert stack.emulator.last_message(MANUFACTURING) is not None
+
+    await stack.press(TECH, ZHANGWEI, "可行")
+    await stack.press(MANUFACTURING, WANGQIANG, "可行")
+    assert "交货期评审通过，请报价" in stack.texts(MARKET)[-1]
+
+    state = await stack.state()
+    assert state["orders"][0]["status"] == "quote"
+    assert [t["outcome"] for t in state["tasks"]] == ["feasible", "feasible"]
+    assert state["audit_events"] >= 8
+
+
+async def test_infeasible_review_asks_a_reason_and_tells_market(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    await stack.press(MANUFACTURING, WANGQIANG, "不可行")
+    reasons = stack.emulator.last_message(MANUFACTURING)
+    assert [row[0].text for row in reasons.buttons] == ["产能不足", "物料周期长", "技术难度大",
+                                                         "其他原因", "返回"]
+    await stack.press(MANUFACTURING, WANGQIANG, "产能不足")
+    assert "制造中心评审不可行：产能不足" in stack.texts(MARKET)[-1]
+    assert (await stack.state())["orders"][0]["status"] == "negotiating"
+
+
+async def test_a_person_without_the_role_is_told_which_role_may(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, STRANGER, ORDER)
+    assert "需要市场部的人员" in stack.texts(MARKET)[-1]
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    await stack.press(TECH, WANGQIANG, "可行")  # a manufacturing leader is not tech
+    assert "需要技术中心的人员" in stack.texts(TECH)[-1]
+    assert stack.emulator.answered_callbacks[-1].get("show_alert") in (True, "true")
+
+
+async def test_unbound_group_and_wrong_department(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(UNBOUND, LIMING, ORDER)
+    assert "还没有绑定部门" in stack.texts(UNBOUND)[-1]
+    await stack.say(TECH, LIMING, ORDER)
+    assert "这是技术中心的群" in stack.texts(TECH)[-1]
+
+
+async def test_missing_field_is_asked_for_and_filled_in(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:12台")
+    assert "还缺交期" in stack.texts(MARKET)[-1]
+    await stack.say(MARKET, LIMING, "还不知道，等客户回复")  # not a date
+    assert "交期没读懂" in stack.texts(MARKET)[-1]
+    await stack.say(MARKET, LIMING, "12月20日")
+    assert stack.messages[-1]["buttons"] == [["确认", "修改", "取消"]]
+    assert "2026-12-20" in stack.texts(MARKET)[-1]
+
+
+async def test_edit_then_cancel_registers_nothing(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "修改")
+    await stack.say(MARKET, LIMING, "数量:15台")
+    assert "15 台" in stack.texts(MARKET)[-1]
+    await stack.press(MARKET, LIMING, "取消")
+    assert "已取消" in stack.texts(MARKET)[-1]
+    assert (await stack.state())["orders"] == []
+
+
+async def test_same_order_twice_is_flagged(stack: Stack) -> None:
+    await set_up_company(stack)
+    for _ in range(2):
+        await stack.say(MARKET, LIMING, ORDER)
+        await stack.press(MARKET, LIMING, "确认", on="请核对订单")
+    assert "SO-20261124-001" in stack.texts(MARKET)[-1] and "一样" in stack.texts(MARKET)[-1]
+    await stack.press(MARKET, LIMING, "仍然登记")
+    assert any("SO-20261124-002 已登记" in t for t in stack.texts(MARKET))
+
+
+async def test_someone_else_cannot_confirm_a_draft(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.say(STRANGER, STRANGER, "/start")
+    await stack.say(MARKET, 1, "/role @stranger market")
+    await stack.press(MARKET, STRANGER, "确认")
+    assert "只有提交人" in stack.texts(MARKET)[-1]
+
+
+async def test_deleted_order_answers_clearly(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    async with stack.gendan.runtime.sessions() as session:
+        await session.execute(delete(OrderRow))
+        await session.commit()
+    await stack.press(TECH, ZHANGWEI, "可行")
+    assert "找不到这项任务" in stack.texts(TECH)[-1]
+
+
+async def test_a_review_cannot_be_answered_twice(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    tech_request = stack.emulator.last_message(TECH)
+    feasible_data = tech_request.buttons[0][0].callback_data
+    await stack.press(TECH, ZHANGWEI, "可行")
+    stack.emulator.inject_raw({  # a second tap from a phone that still shows the old buttons
+        "callback_query": {
+            "id": "again", "chat_instance": "x", "data": feasible_data,
+            "from": {"id": ZHANGWEI, "is_bot": False, "first_name": "张伟"},
+            "message": {"message_id": tech_request.message_id, "date": 0,
+                        "chat": {"id": TECH, "type": "group", "title": "技术中心"}},
+        }
+    })
+    await stack.pump()
+    assert "已经处理过了" in stack.texts(TECH)[-1]

@@ -1,0 +1,170 @@
+"""Storage against a real database: SQLite per test, PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from storage.db import create_engine, normalize_url
+from storage.migrate import downgrade, revisions, upgrade
+from storage.models import Base
+from storage.uow import SqlUnitOfWork
+from tests.conftest import SHANGHAI
+from workflow.model import ButtonSpec, Notification, Text
+from workflow.roles import Role
+
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+async def test_stairway_every_revision_goes_up_down_and_up(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        previous = "base"
+        for revision in revisions():
+            await upgrade(engine, revision)
+            await downgrade(engine, previous)
+            await upgrade(engine, revision)
+            previous = revision
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert set(Base.metadata.tables) <= tables
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_match_the_models(engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+    assert diff == []
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/x.db")
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+    await engine.dispose()
+
+
+def test_plain_urls_get_async_drivers() -> None:
+    assert normalize_url("sqlite:///sim.db") == "sqlite+aiosqlite:///sim.db"
+    assert normalize_url("postgresql://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
+    assert normalize_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+
+
+async def test_times_come_back_in_utc(sessions) -> None:
+    local = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.audit.append(at=local, actor_id=1, action="x", subject_type="t", subject_id=1)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        [event] = await uow.audit.for_subject("t", 1)
+    assert event.at == local and event.at.tzinfo is not None and event.at.utcoffset() == timedelta(0)
+
+
+async def test_unit_of_work_rolls_back_what_was_not_committed(sessions) -> None:
+    with pytest.raises(RuntimeError):
+        async with SqlUnitOfWork(sessions) as uow:
+            await uow.people.upsert(7, "临时", None)
+            raise RuntimeError("boom")
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.people.upsert(8, "没提交", None)  # leaving without commit drops it too
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.people.get(7) is None
+        assert await uow.people.get(8) is None
+
+
+async def test_roles_accumulate_and_leadership_updates(sessions) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.people.upsert(5, "王强", "WangQiang")
+        await uow.people.grant(5, Role.MANUFACTURING, False)
+        await uow.people.grant(5, Role.OEM, False)
+        await uow.people.grant(5, Role.MANUFACTURING, True)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        person = await uow.people.by_username("wangqiang")
+    assert person is not None
+    assert person.roles == {Role.MANUFACTURING: True, Role.OEM: False}
+
+
+async def test_an_update_is_recorded_once(sessions) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.updates.first_time(42, NOW)
+        assert not await uow.updates.first_time(42, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert not await uow.updates.first_time(42, NOW)
+
+
+async def test_order_numbers_count_per_day(sessions) -> None:
+    day = datetime(2026, 11, 24).date()
+    async with SqlUnitOfWork(sessions) as uow:
+        numbers = [await uow.orders.next_sequence(day) for _ in range(3)]
+        other = await uow.orders.next_sequence(day + timedelta(days=1))
+        await uow.commit()
+    assert numbers == [1, 2, 3] and other == 1
+
+
+async def _enqueue(sessions, count: int) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        for i in range(count):
+            await uow.outbox.enqueue(
+                Notification(-1001, Text("bind.done", {"role": "market"}), "notice", f"SO-{i}",
+                             ((ButtonSpec(Text("button.confirm"), f"v1:d:{i}:ok"),),)),
+                NOW,
+            )
+        await uow.commit()
+
+
+async def test_outbox_claims_lease_and_reclaims_after_expiry(sessions) -> None:
+    await _enqueue(sessions, 3)
+    async with SqlUnitOfWork(sessions) as uow:
+        claimed = await uow.outbox.claim_due(NOW, 10, timedelta(seconds=60))
+        await uow.commit()
+    assert [row.order_number for row in claimed] == ["SO-0", "SO-1", "SO-2"]
+    assert claimed[0].buttons == [[{"key": "button.confirm", "params": {}, "data": "v1:d:0:ok"}]]
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.claim_due(NOW + timedelta(seconds=30), 10,
+                                          timedelta(seconds=60)) == []
+        await uow.outbox.mark_sent(claimed[0].id, 77, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:  # a crashed sender's lease runs out
+        again = await uow.outbox.claim_due(NOW + timedelta(seconds=61), 10, timedelta(seconds=60))
+        await uow.commit()
+    assert [row.order_number for row in again] == ["SO-1", "SO-2"]
+    assert again[0].attempts == 2
+
+
+async def test_concurrent_claimers_never_share_a_row(database_url: str, sessions) -> None:
+    await _enqueue(sessions, 300)
+    engines = [create_engine(database_url) for _ in range(3)]
+    from storage.db import session_factory
+
+    async def claimer(engine) -> list[int]:
+        taken: list[int] = []
+        factory = session_factory(engine)
+        while True:
+            async with SqlUnitOfWork(factory) as uow:
+                rows = await uow.outbox.claim_due(NOW, 7, timedelta(minutes=5))
+                await uow.commit()
+            if not rows:
+                return taken
+            taken += [row.id for row in rows]
+            await asyncio.sleep(0)
+
+    try:
+        results = await asyncio.gather(*(claimer(e) for e in engines))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    every = [row_id for taken in results for row_id in taken]
+    assert len(every) == 300 and len(set(every)) == 300

@@ -1,0 +1,154 @@
+"""The public API: shapes, the lexicon, purity, warm-up and memory."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import time_machine
+
+import workflow.parsing as parsing
+from workflow.parsing import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult, parse_message
+
+NOW = datetime(2026, 11, 24, 10, 15, tzinfo=timezone(timedelta(hours=8)))
+PACKAGE = Path(parsing.__file__).parent
+
+
+def test_to_json_shape() -> None:
+    result = parse_message("/order 客户:华东电力 产品:开关柜 数量:12台 单价:3.5万 交期:12月20日", NOW)
+    out = result.to_json()
+    assert list(out) == ["intent", "fields", "target", "missing", "warnings"]
+    assert list(out["fields"]) == ["customer", "product", "model", "quantity", "unit", "unit_price",
+                                   "amount", "due_date", "complete_set", "order_class", "notes"]
+    assert out["fields"]["due_date"] == "2026-12-20"
+    assert out["fields"]["unit_price"] == 35000 and isinstance(out["fields"]["unit_price"], int)
+    json.dumps(out, ensure_ascii=False)
+
+
+def test_quantities_are_json_friendly() -> None:
+    out = parse_message("/order 客户:江西铜业 产品:电缆 数量:2.5公里 单价:3.5万", NOW).to_json()
+    assert out["fields"]["quantity"] == 2.5 and isinstance(out["fields"]["quantity"], float)
+
+
+def test_missing_lists_required_fields_for_new_orders_only() -> None:
+    assert REQUIRED_FIELDS == ("customer", "product", "quantity", "due_date")
+    new = parse_message("/order 客户:华东电力 产品:开关柜", NOW)
+    assert new.intent == "new_order" and new.missing == ["quantity", "due_date"]
+    change = parse_message("/change SO-20261124-003 数量:40台", NOW)
+    assert change.intent == "change" and change.missing == []
+
+
+def test_dataclasses_have_defaults() -> None:
+    assert OrderFields().to_json()["customer"] is None
+    assert OrderFields().non_regular_reasons == []
+    assert ParseResult(intent="unknown").to_json()["fields"]["due_date"] is None
+
+
+def test_lexicon_build_cleans_and_sorts() -> None:
+    lex = Lexicon.build([" 华东电力 ", "华东", "华东电力", "", "X", "ＡＣＭＥ"], ["开关柜"])
+    assert lex.customers == ("ACME", "华东电力", "华东")  # longest first
+    assert lex.products == ("开关柜",)
+    assert Lexicon.build([], []) == Lexicon()
+
+
+def test_lexicon_longest_match_and_ascii_edges() -> None:
+    lex = Lexicon.build(["华东", "华东电力", "Acme"], ["开关柜", "低压开关柜"])
+    change = parse_message("华东电力那单低压开关柜改成15台", NOW, lex)
+    assert change.target == {"customer": "华东电力", "product": "低压开关柜"}
+    order = parse_message("/order customer: Acmes Ltd product: pump qty: 3", NOW, lex)
+    assert order.fields.customer == "Acmes Ltd"
+    typed_lower = parse_message("acme那单改成5台", NOW, lex)
+    assert typed_lower.target == {"customer": "Acme"}
+
+
+def test_non_regular_reasons() -> None:
+    result = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 非标设计，逾期罚款", NOW)
+    assert result.fields.order_class == "non_regular"
+    assert result.fields.non_regular_reasons == ["custom_design", "urgent_penalty"]
+    negated = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 不是非标，无罚款条款", NOW)
+    assert negated.fields.order_class is None
+
+
+def test_warnings_are_keys_not_prose() -> None:
+    result = parse_message("/order 客户:华东电力 产品:开关柜 数量:0台 单价:3万 总价:10万 交期:2020-01-01 "
+                           "备注:x", NOW)
+    assert set(result.warnings) >= {"quantity_not_positive", "due_date_in_past"}
+    for warning in result.warnings:
+        assert re.fullmatch(r"[a-z_]+", warning)
+
+
+def test_wall_clock_is_never_read() -> None:
+    text = "帮我下个单，江苏恒通机械要30台Y160M-4电机，月底前交货，单价2800"
+    expected = parse_message(text, NOW).to_json()
+    with time_machine.travel(datetime(2031, 3, 3, tzinfo=UTC), tick=False):
+        assert parse_message(text, NOW).to_json() == expected
+    assert expected["fields"]["due_date"] == date(2026, 11, 30).isoformat()
+
+
+_FORBIDDEN_IMPORTS = re.compile(r"^\s*(?:import|from)\s+(telegram|sqlalchemy|aiohttp|apscheduler)\b", re.M)
+_WALL_CLOCK = re.compile(r"\b(?:datetime\.now|datetime\.utcnow|date\.today|datetime\.today|time\.time|"
+                         r"time\.monotonic|time\.localtime|time\.gmtime)\s*\(")
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_source_is_pure(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert not _FORBIDDEN_IMPORTS.search(source)
+    assert not _WALL_CLOCK.search(source)
+
+
+def _run(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_pulls_in_no_framework() -> None:
+    found = _run(
+        "import json, sys\n"
+        "import workflow.parsing as p\n"
+        "p.warm_up()\n"
+        "print(json.dumps(sorted(m for m in ('telegram', 'sqlalchemy', 'aiohttp', 'apscheduler', "
+        "'pkg_resources') if m in sys.modules)))"
+    )
+    assert found == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_warm_up_memory_and_no_default_dictionary() -> None:
+    report = _run(
+        "import json\n"
+        "def rss():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmRSS:'):\n"
+        "            return int(line.split()[1]) / 1024\n"
+        "base = rss()\n"
+        "import workflow.parsing as p\n"
+        "p.warm_up()\n"
+        "from workflow.parsing import segment\n"
+        "warm = rss()\n"
+        "from datetime import datetime, timezone\n"
+        "r = p.parse_message('江苏恒通机械要30台电机，月底前交货', datetime(2026, 11, 24, tzinfo=timezone.utc))\n"
+        "import jieba\n"
+        "print(json.dumps({'cost': rss() - base, 'warm': warm - base, 'default_loaded': jieba.dt.initialized,\n"
+        "                  'customer': r.fields.customer}))"
+    )
+    assert report["cost"] <= 15.0, report
+    assert report["default_loaded"] is False
+    assert report["customer"] == "江苏恒通机械"
+
+
+def test_warm_up_is_idempotent_and_loads_before_first_message() -> None:
+    from workflow.parsing import segment
+
+    parsing.warm_up()
+    tokenizer = segment._tokenizer
+    assert segment.is_warm()
+    parsing.warm_up()
+    assert segment._tokenizer is tokenizer
+    assert segment.cut("江苏恒通机械") == ["江苏", "恒通", "机械"]

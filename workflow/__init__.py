@@ -1,0 +1,1 @@
+"""The domain: pure Python, no framework imports, no wall clock."""

@@ -1,0 +1,161 @@
+"""Domain records: plain dataclasses, statuses as string enums that are never renumbered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from workflow.roles import Role
+
+
+class OrderStatus(StrEnum):
+    REVIEW = "review"  # 交货期可能性评审
+    NEGOTIATING = "negotiating"  # infeasible: market negotiates a later date with the customer
+    AWAITING_DECISION = "awaiting_decision"  # the customer refused: the GM decides
+    DECLINED = "declined"  # 核准不接订单
+    QUOTE = "quote"  # 商务报价
+    CONTRACT = "contract"  # 签订订单购销单: waiting for the signature and the payment
+    EFFECTIVE = "effective"  # signed and paid: the production order is due within 4 h
+    PLANNING = "planning"  # 生产指令 issued: manufacturing breaks the order into tasks
+    PRODUCTION = "production"  # 过程管控
+    WAREHOUSED = "warehoused"  # 完成入库
+    SHIPPING = "shipping"  # 发货指令 issued to the warehouse and logistics
+    SHIPPED = "shipped"
+    CLOSED = "closed"  # record and customer feedback filed
+    ON_HOLD = "on_hold"
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class TaskKind(StrEnum):
+    FEASIBILITY_REVIEW = "feasibility_review"
+    DECISION = "decision"  # the GM decides whether to decline
+    PRODUCTION_ORDER = "production_order"  # market issues the 生产指令 within 4 h
+    PLANNING = "planning"  # manufacturing breaks the order into tasks
+    DESIGN = "design"
+    SUBCONTRACT = "subcontract"  # 配套件生产协作
+    PURCHASE = "purchase"  # arrival of purchased parts
+    SUPPLIER_CONTACT = "supplier_contact"  # 提前5个工作日与供应商联系
+    ASSEMBLY_START = "assembly_start"
+    ASSEMBLY_FINISH = "assembly_finish"
+    PACKAGING = "packaging"
+    PAYMENT_CHECK = "payment_check"  # finance confirms the payment has arrived
+    MISSING_PARTS = "missing_parts"  # after a short shipment
+
+
+PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,
+                 TaskKind.SUPPLIER_CONTACT, TaskKind.ASSEMBLY_START, TaskKind.ASSEMBLY_FINISH,
+                 TaskKind.PACKAGING)
+
+
+class DraftStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.ACKNOWLEDGED)
+
+
+@dataclass
+class Person:
+    id: int
+    name: str
+    username: str | None = None
+    locale: str | None = None
+    roles: dict[Role, bool] = field(default_factory=dict)  # role -> is leader
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    def leads(self, role: Role) -> bool:
+        return self.roles.get(role, False)
+
+
+@dataclass
+class Chat:
+    id: int
+    title: str | None = None
+    department: Role | None = None
+    locale: str | None = None
+
+
+@dataclass
+class OrderDraft:
+    id: int | None
+    chat_id: int
+    author_id: int
+    fields: dict[str, Any]
+    created_at: datetime
+    status: DraftStatus = DraftStatus.PENDING
+    asking: str | None = None  # the required field the bot asked for
+
+
+@dataclass
+class Order:
+    id: int | None
+    number: str
+    status: OrderStatus
+    customer: str
+    product: str
+    quantity: float
+    due_date: date
+    created_by: int
+    created_at: datetime
+    chat_id: int
+    model: str | None = None
+    unit: str | None = None
+    unit_price: float | None = None
+    amount: float | None = None
+    complete_set: bool = False
+    order_class: str = "regular"
+    notes: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # what market, finance, … recorded
+
+
+@dataclass
+class Task:
+    id: int | None
+    order_id: int
+    kind: TaskKind
+    role: Role
+    status: TaskStatus
+    due_at: datetime | None
+    created_at: datetime
+    assignee_id: int | None = None
+    outcome: str | None = None
+    note: str | None = None
+    closed_by: int | None = None
+    closed_at: datetime | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    """A localizable message: a catalog key and its parameters."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    label: Text
+    action: str  # short ASCII code, e.g. "v1:rv:12:ok"
+
+
+@dataclass(frozen=True)
+class Notification:
+    chat_id: int
+    text: Text
+    kind: str
+    order_number: str | None = None
+    buttons: tuple[tuple[ButtonSpec, ...], ...] = ()

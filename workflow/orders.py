@@ -1,0 +1,482 @@
+"""The order's way through the policy after intake: each step a transition of the lifecycle table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from workflow import lifecycle
+from workflow.errors import DomainError, Forbidden, NotFound
+from workflow.lifecycle import Action, Refusal
+from workflow.model import (
+    OPEN_TASK_STATUSES,
+    PLANNED_KINDS,
+    ButtonSpec,
+    Notification,
+    Order,
+    OrderStatus,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Text,
+)
+from workflow.roles import Role, parse_role
+from workflow.services import Actor, Context, _local, _order_params, open_reviews
+
+ORDER_NUMBER = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
+
+
+async def order_by_number(ctx: Context, text: str) -> Order:
+    match = ORDER_NUMBER.search(text or "")
+    if match is None:
+        raise DomainError(Text("error.order_number_missing"))
+    order = await ctx.uow.orders.by_number(match[0].upper())
+    if order is None:
+        raise NotFound(Text("error.order_number_unknown", {"number": match[0].upper()}))
+    return order
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+async def _facts(ctx: Context, order: Order, actor: Actor | None) -> dict[str, Any]:
+    tasks = await ctx.uow.tasks.for_order(order.id or 0)
+    return {
+        **order.facts,
+        "today": _today(ctx),
+        "actor_id": actor.person.id if actor else None,
+        "quantity": order.quantity,
+        "reviews": [t.outcome for t in tasks if t.kind is TaskKind.FEASIBILITY_REVIEW
+                    and t.status is not TaskStatus.CANCELLED],
+        "planned_tasks": [t.id for t in tasks if t.kind in PLANNED_KINDS],
+        "open_production_tasks": [t.id for t in tasks if t.kind in PLANNED_KINDS
+                                  and t.status in OPEN_TASK_STATUSES],
+    }
+
+
+async def move(
+    ctx: Context, actor: Actor | None, order: Order, action: Action, **facts: Any
+) -> OrderStatus:
+    """Take one row of the lifecycle table, or refuse with the reason the table gives."""
+    known = {**await _facts(ctx, order, actor), **facts}
+    result = lifecycle.check(order.status, action,
+                             roles=actor.person.roles if actor else None, facts=known)
+    if isinstance(result, Refusal):
+        raise _refusal(order, action, result)
+    next_state = result.next_state or OrderStatus(order.facts.get("held_from", "review"))
+    await ctx.uow.orders.set_status(order.id or 0, next_state)
+    await ctx.audit(actor, f"order.{action.value}", "order", order.number,
+                    {"status": order.status.value}, {"status": next_state.value})
+    order.status = next_state
+    return next_state
+
+
+def _refusal(order: Order, action: Action, refusal: Refusal) -> DomainError:
+    roles = tuple(r for r in refusal.roles if isinstance(r, Role))
+    if refusal.reason == "role":
+        return Forbidden(*roles)
+    if refusal.reason == "leader":
+        return Forbidden(*roles, leader=True)
+    if refusal.reason == "no_transition":
+        return DomainError(Text("error.not_now", {"number": order.number, "status": order.status.value,
+                                                  "action": action.value}))
+    return DomainError(Text(f"guard.{refusal.reason}", {"number": order.number}))
+
+
+async def _save_facts(ctx: Context, actor: Actor, order: Order, **changes: Any) -> None:
+    before = {k: order.facts.get(k) for k in changes}
+    order.facts.update(changes)
+    await ctx.uow.orders.save_facts(order.id or 0, order.facts)
+    await ctx.audit(actor, "order.facts", "order", order.number, before, changes)
+
+
+async def _open_task(
+    ctx: Context,
+    actor: Actor | None,
+    order: Order,
+    kind: TaskKind,
+    role: Role,
+    due_at: datetime | None,
+    *,
+    title: str | None = None,
+    notify: bool = True,
+    buttons: bool = True,
+) -> Task:
+    task = await ctx.uow.tasks.add(Task(None, order.id or 0, kind, role, TaskStatus.OPEN, due_at,
+                                        ctx.now, title=title))
+    await ctx.audit(actor, "task.open", "task", task.id or 0, None,
+                    {"kind": kind.value, "role": role.value, "order": order.number,
+                     "due_at": due_at.isoformat() if due_at else None, "title": title})
+    if notify:
+        await ctx.notify_department(
+            role,
+            Text("task.assigned", {**_order_params(order, ctx.tz), "task": kind.value,
+                                   "title": title or "", "role": role,
+                                   "due": _local(due_at, ctx.tz) if due_at else "-"}),
+            kind="task", order_number=order.number,
+            buttons=task_buttons(task.id or 0) if buttons else (),
+        )
+    return task
+
+
+def task_buttons(task_id: int) -> tuple[tuple[ButtonSpec, ...], ...]:
+    return ((ButtonSpec(Text("button.ack"), f"v1:tk:{task_id}:ack"),
+             ButtonSpec(Text("button.done"), f"v1:tk:{task_id}:done")),)
+
+
+async def _close_tasks(ctx: Context, actor: Actor | None, order: Order, kinds: tuple[TaskKind, ...],
+                       status: TaskStatus = TaskStatus.DONE) -> None:
+    for task in await ctx.uow.tasks.for_order(order.id or 0):
+        if task.kind in kinds and task.status in OPEN_TASK_STATUSES:
+            await _close(ctx, actor, task, status)
+
+
+async def _close(ctx: Context, actor: Actor | None, task: Task, status: TaskStatus,
+                 outcome: str | None = None, note: str | None = None) -> bool:
+    before = task.status
+    task.status, task.outcome, task.note = status, outcome, note
+    task.closed_by, task.closed_at = (actor.person.id if actor else None), ctx.now
+    if not await ctx.uow.tasks.close(task):
+        return False
+    await ctx.audit(actor, f"task.{status.value}", "task", task.id or 0,
+                    {"status": before.value}, {"status": status.value, "outcome": outcome})
+    return True
+
+
+async def _tell_market(ctx: Context, order: Order, key: str, **params: Any) -> None:
+    await ctx.notify(Notification(order.chat_id, Text(key, {**_order_params(order, ctx.tz),
+                                                            **params}), "notice", order.number))
+
+
+# ---- the delivery-feasibility review, negotiation, the GM's decision ----------------------------
+
+INFEASIBLE_REASONS = ("capacity", "material", "technical", "other")
+
+
+async def answer_review(
+    ctx: Context, actor: Actor, task_id: int, feasible: bool, reason: str | None = None
+) -> tuple[Task, Order]:
+    task, order = await task_for(ctx, task_id)
+    if task.kind is not TaskKind.FEASIBILITY_REVIEW:
+        raise NotFound(Text("error.task_not_found"))
+    actor.require(task.role)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+    if order.status not in (OrderStatus.REVIEW, OrderStatus.NEGOTIATING):
+        raise DomainError(Text("error.order_not_in_review", {"number": order.number,
+                                                             "status": order.status.value}))
+    if not feasible and reason not in INFEASIBLE_REASONS:
+        raise DomainError(Text("error.reason_required"))
+    outcome = "feasible" if feasible else "infeasible"
+    if not await _close(ctx, actor, task, TaskStatus.DONE, outcome, reason):
+        raise DomainError(Text("error.task_closed", {"status": "done"}))
+    if not feasible:
+        await _tell_market(ctx, order, "review.infeasible", role=task.role,
+                           who=actor.person.name, reason=reason)
+    await after_review(ctx, order, feasible)
+    return task, order
+
+
+
+async def after_review(ctx: Context, order: Order, feasible: bool) -> OrderStatus:
+    """The bot moves the order once the reviewing departments have spoken."""
+    if not feasible and order.status is OrderStatus.REVIEW:
+        return await move(ctx, None, order, Action.REVIEW_FAILED)
+    if feasible and order.status is OrderStatus.REVIEW:
+        facts = await _facts(ctx, order, None)
+        if lifecycle.GUARDS["all_reviews_feasible"](facts):
+            status = await move(ctx, None, order, Action.REVIEW_PASSED)
+            await _tell_market(ctx, order, "review.passed")
+            return status
+    return order.status
+
+
+async def propose_date(ctx: Context, actor: Actor, order: Order, new_date: date) -> None:
+    """Market agreed a later date with the customer: the departments review it again."""
+    await move(ctx, actor, order, Action.PROPOSE_DATE, new_due_date=new_date)
+    before = order.due_date
+    order.due_date = new_date
+    await ctx.uow.orders.set_due_date(order.id or 0, new_date)
+    await ctx.audit(actor, "order.due_date", "order", order.number,
+                    {"due_date": before.isoformat()}, {"due_date": new_date.isoformat(),
+                                                       "why": "negotiated"})
+    await _close_tasks(ctx, actor, order, (TaskKind.FEASIBILITY_REVIEW,), TaskStatus.CANCELLED)
+    await open_reviews(ctx, actor, order)
+
+
+async def customer_refuses(ctx: Context, actor: Actor, order: Order) -> None:
+    await move(ctx, actor, order, Action.CUSTOMER_REFUSES)
+    await _save_facts(ctx, actor, order, refused_by=actor.person.id)
+    task = await _open_task(ctx, actor, order, TaskKind.DECISION, Role.GM,
+                            ctx.deadlines.due("decision", ctx.now), notify=False)
+    await ctx.notify_department(
+        Role.GM, Text("decision.request", {**_order_params(order, ctx.tz),
+                                           "who": actor.person.name}),
+        kind="task", order_number=order.number,
+        buttons=((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
+                  ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),),
+    )
+
+
+async def decide(ctx: Context, actor: Actor, order: Order, decline: bool) -> OrderStatus:
+    action = Action.DECLINE if decline else Action.KEEP_NEGOTIATING
+    status = await move(ctx, actor, order, action,
+                        requested_by=order.facts.get("refused_by"))
+    await _close_tasks(ctx, actor, order, (TaskKind.DECISION,))
+    await _tell_market(ctx, order, "decision.declined" if decline else "decision.keep",
+                       who=actor.person.name)
+    return status
+
+
+# ---- quote, contract, production order ----------------------------------------------------------
+
+
+async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) -> None:
+    await move(ctx, actor, order, Action.RECORD_QUOTE, quote_amount=amount)
+    await _save_facts(ctx, actor, order, quote_amount=amount,
+                      quote_basis="special" if order.order_class == "non_regular" else "price_list")
+
+
+async def record_contract_fact(ctx: Context, actor: Actor, order: Order, fact: str) -> bool:
+    """Market records the signature, market or finance the payment; both make it effective."""
+    allowed = (Role.MARKET,) if fact == "signed" else (Role.MARKET, Role.FINANCE)
+    actor.require(*allowed)
+    if order.status is not OrderStatus.CONTRACT:
+        raise DomainError(Text("error.not_now", {"number": order.number,
+                                                 "status": order.status.value, "action": fact}))
+    await _save_facts(ctx, actor, order, **{fact: ctx.now.isoformat()})
+    if not (order.facts.get("signed") and order.facts.get("paid")):
+        return False
+    await move(ctx, None, order, Action.CONTRACT_EFFECTIVE)
+    await _open_task(ctx, None, order, TaskKind.PRODUCTION_ORDER, Role.MARKET,
+                     ctx.deadlines.due("production_order", ctx.now), buttons=False)
+    return True
+
+
+async def issue_production_order(ctx: Context, actor: Actor, order: Order) -> Task:
+    await move(ctx, actor, order, Action.ISSUE_PRODUCTION_ORDER)
+    await _close_tasks(ctx, actor, order, (TaskKind.PRODUCTION_ORDER,))
+    rule = "planning_complete_set" if order.complete_set else "planning_other"
+    return await _open_task(ctx, actor, order, TaskKind.PLANNING, Role.MANUFACTURING,
+                            ctx.deadlines.due(rule, ctx.now), buttons=False)
+
+
+# ---- planning ---------------------------------------------------------------------------------
+
+PLAN_WORDS: dict[str, tuple[TaskKind, Role]] = {
+    "设计": (TaskKind.DESIGN, Role.TECH), "技术设计": (TaskKind.DESIGN, Role.TECH),
+    "design": (TaskKind.DESIGN, Role.TECH),
+    "协作": (TaskKind.SUBCONTRACT, Role.OEM), "外协": (TaskKind.SUBCONTRACT, Role.OEM),
+    "配套": (TaskKind.SUBCONTRACT, Role.OEM), "subcontract": (TaskKind.SUBCONTRACT, Role.OEM),
+    "采购": (TaskKind.PURCHASE, Role.PROCUREMENT), "到货": (TaskKind.PURCHASE, Role.PROCUREMENT),
+    "purchase": (TaskKind.PURCHASE, Role.PROCUREMENT),
+    "装配开始": (TaskKind.ASSEMBLY_START, Role.MANUFACTURING),
+    "开始装配": (TaskKind.ASSEMBLY_START, Role.MANUFACTURING),
+    "assembly_start": (TaskKind.ASSEMBLY_START, Role.MANUFACTURING),
+    "装配完成": (TaskKind.ASSEMBLY_FINISH, Role.MANUFACTURING),
+    "完成装配": (TaskKind.ASSEMBLY_FINISH, Role.MANUFACTURING),
+    "assembly_finish": (TaskKind.ASSEMBLY_FINISH, Role.MANUFACTURING),
+    "包装": (TaskKind.PACKAGING, Role.MANUFACTURING),
+    "packaging": (TaskKind.PACKAGING, Role.MANUFACTURING),
+}
+_PLAN_LINE = re.compile(
+    r"^\s*(?P<what>[^\s:：]+)\s*[:：]?\s*(?:(?P<role>[^\s\d][^\s]*)\s+)?"
+    r"(?P<date>(?:\d{4}[-./])?\d{1,2}[-./月]\d{1,2}日?)(?:\s+(?P<time>\d{1,2}:\d{2}))?"
+    r"(?:\s+(?P<title>.+))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    kind: TaskKind
+    role: Role
+    due_at: datetime
+    title: str | None
+
+
+def read_plan(text: str, ctx: Context) -> tuple[list[PlanLine], list[str]]:
+    """Lines like `采购 物资管理部 12-05 断路器` → tasks; returns the lines it could not read."""
+    lines, unread = [], []
+    for raw in text.splitlines():
+        if not raw.strip() or ORDER_NUMBER.fullmatch(raw.strip()):
+            continue
+        match = _PLAN_LINE.match(raw)
+        word = match["what"].lower() if match else ""
+        if match is None or word not in PLAN_WORDS:
+            unread.append(raw.strip())
+            continue
+        kind, role = PLAN_WORDS[word]
+        if match["role"]:
+            named = parse_role(match["role"])
+            if named is None:
+                unread.append(raw.strip())
+                continue
+            role = named
+        due_day = _plan_date(match["date"], _today(ctx))
+        if due_day is None:
+            unread.append(raw.strip())
+            continue
+        clock = time.fromisoformat(match["time"].zfill(5)) if match["time"] else time(17, 30)
+        due_at = datetime.combine(due_day, clock, tzinfo=ctx.tz)
+        lines.append(PlanLine(kind, role, due_at, match["title"]))
+    return lines, unread
+
+
+def _plan_date(text: str, today: date) -> date | None:
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    try:
+        if len(numbers) == 3:
+            return date(*numbers)
+        candidate = date(today.year, numbers[0], numbers[1])
+        return candidate if candidate >= today else date(today.year + 1, numbers[0], numbers[1])
+    except ValueError:
+        return None
+
+
+async def submit_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanLine]) -> list[Task]:
+    """Manufacturing's breakdown: one task per line; each purchase also gets its supplier contact."""
+    actor.require(Role.MANUFACTURING)
+    if order.status is not OrderStatus.PLANNING:
+        raise DomainError(Text("error.not_now", {"number": order.number,
+                                                 "status": order.status.value, "action": "plan"}))
+    if not plan:
+        raise DomainError(Text("guard.plan_has_tasks", {"number": order.number}))
+    tasks = []
+    for line in plan:
+        tasks.append(await _open_task(ctx, actor, order, line.kind, line.role, line.due_at,
+                                      title=line.title))
+        if line.kind is TaskKind.PURCHASE:
+            contact_due = ctx.deadlines.due("supplier_contact", line.due_at)
+            tasks.append(await _open_task(ctx, actor, order, TaskKind.SUPPLIER_CONTACT,
+                                          Role.PROCUREMENT, contact_due, title=line.title))
+    await move(ctx, actor, order, Action.SUBMIT_PLAN)
+    await _close_tasks(ctx, actor, order, (TaskKind.PLANNING,))
+    return tasks
+
+
+# ---- tasks ------------------------------------------------------------------------------------
+
+
+async def task_for(ctx: Context, task_id: int) -> tuple[Task, Order]:
+    task = await ctx.uow.tasks.get(task_id)
+    order = await ctx.uow.orders.get(task.order_id) if task else None
+    if task is None or order is None:
+        raise NotFound(Text("error.task_not_found"))
+    return task, order
+
+
+async def acknowledge(ctx: Context, actor: Actor, task_id: int) -> tuple[Task, Order]:
+    task, order = await task_for(ctx, task_id)
+    actor.require(task.role)
+    if task.status is not TaskStatus.OPEN:
+        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+    await ctx.uow.tasks.acknowledge(task_id, actor.person.id)
+    await ctx.audit(actor, "task.acknowledged", "task", task_id, {"status": "open"},
+                    {"status": "acknowledged"})
+    task.status, task.assignee_id = TaskStatus.ACKNOWLEDGED, actor.person.id
+    return task, order
+
+
+async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = None
+                 ) -> tuple[Task, Order]:
+    task, order = await task_for(ctx, task_id)
+    actor.require(task.role)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+    await _close(ctx, actor, task, TaskStatus.DONE, "done", note)
+    return task, order
+
+
+# ---- warehousing, payment, shipping, closing ------------------------------------------------
+
+
+async def record_warehoused(ctx: Context, actor: Actor, order: Order) -> None:
+    await move(ctx, actor, order, Action.RECORD_WAREHOUSED)
+    await _open_task(ctx, actor, order, TaskKind.PAYMENT_CHECK, Role.FINANCE,
+                     ctx.deadlines.due("payment_check", ctx.now), buttons=False)
+    await _tell_market(ctx, order, "order.warehoused_notice")
+
+
+async def confirm_payment(ctx: Context, actor: Actor, order: Order) -> None:
+    actor.require(Role.FINANCE)
+    await _save_facts(ctx, actor, order, payment_confirmed=ctx.now.isoformat())
+    await _close_tasks(ctx, actor, order, (TaskKind.PAYMENT_CHECK,))
+    await _tell_market(ctx, order, "order.payment_confirmed_notice", who=actor.person.name)
+
+
+async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_on: date) -> None:
+    if ship_on < _today(ctx):
+        raise DomainError(Text("error.due_in_past", {"date": ship_on.isoformat()}))
+    await move(ctx, actor, order, Action.ISSUE_SHIPPING_NOTICE)
+    await _save_facts(ctx, actor, order, ship_on=ship_on.isoformat())
+    for role in (Role.WAREHOUSE,):
+        await ctx.notify_department(
+            role, Text("shipping.notice", {**_order_params(order, ctx.tz),
+                                           "ship_on": ship_on.isoformat()}),
+            kind="notice", order_number=order.number)
+
+
+async def record_consent(ctx: Context, actor: Actor, order: Order, note: str) -> None:
+    actor.require(Role.MARKET)
+    await _save_facts(ctx, actor, order, short_shipment_consent=note or "yes")
+
+
+async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None) -> float:
+    shipped = order.quantity if quantity is None else quantity
+    if shipped <= 0:
+        raise DomainError(Text("error.quantity_not_positive", {"quantity": shipped}))
+    await move(ctx, actor, order, Action.SHIP, shipped_quantity=shipped)
+    await _save_facts(ctx, actor, order, shipped_quantity=shipped)
+    missing = order.quantity - shipped
+    if missing > 0:
+        await _open_task(ctx, actor, order, TaskKind.MISSING_PARTS, Role.MANUFACTURING,
+                         ctx.deadlines.due("missing_parts", ctx.now),
+                         title=f"{missing:g}")
+    await _tell_market(ctx, order, "order.shipped_notice", shipped=f"{shipped:g}",
+                       missing=f"{max(missing, 0):g}")
+    return missing
+
+
+async def close(ctx: Context, actor: Actor, order: Order, feedback: str) -> None:
+    await move(ctx, actor, order, Action.CLOSE, feedback=feedback)
+    await _save_facts(ctx, actor, order, feedback=feedback)
+
+
+# ---- hold, resume, cancel ---------------------------------------------------------------------
+
+
+async def hold(ctx: Context, actor: Actor, order: Order, reason: str) -> None:
+    held_from = order.status.value
+    await move(ctx, actor, order, Action.HOLD)
+    await _save_facts(ctx, actor, order, held_from=held_from, hold_reason=reason)
+    await _broadcast(ctx, order, "order.held_notice", why=reason, who=actor.person.name)
+
+
+async def resume(ctx: Context, actor: Actor, order: Order) -> None:
+    await move(ctx, actor, order, Action.RESUME)
+    await _broadcast(ctx, order, "order.resumed_notice", who=actor.person.name)
+
+
+async def cancel(ctx: Context, actor: Actor, order: Order, reason: str) -> int:
+    """Cancel the order; its open tasks are cancelled with it and their owners told."""
+    await move(ctx, actor, order, Action.CANCEL)
+    await _save_facts(ctx, actor, order, cancel_reason=reason)
+    open_tasks = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
+                  if t.status in OPEN_TASK_STATUSES]
+    for task in open_tasks:
+        await _close(ctx, actor, task, TaskStatus.CANCELLED)
+    await _broadcast(ctx, order, "order.cancelled_notice", why=reason, who=actor.person.name)
+    return len(open_tasks)
+
+
+async def _broadcast(ctx: Context, order: Order, key: str, **params: Any) -> None:
+    """Tell market and every department that has work on the order."""
+    roles = {t.role for t in await ctx.uow.tasks.for_order(order.id or 0)} - {Role.MARKET}
+    text = Text(key, {**_order_params(order, ctx.tz), **params})
+    await ctx.notify(Notification(order.chat_id, text, "notice", order.number))
+    for role in sorted(roles):
+        await ctx.notify_department(role, text, kind="notice", order_number=order.number)
+

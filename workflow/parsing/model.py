@@ -1,0 +1,121 @@
+"""What the parser returns, and the names it already knows."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
+FIELD_NAMES = (
+    "customer", "product", "model", "quantity", "unit", "unit_price", "amount",
+    "due_date", "complete_set", "order_class", "notes",
+)
+
+Number = int | float
+
+
+def json_number(value: Any) -> Number | None:
+    """Decimals become int when whole, else float, so JSON and comparisons stay simple."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("bool is not a number")
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass
+class OrderFields:
+    customer: str | None = None
+    product: str | None = None
+    model: str | None = None
+    quantity: Number | None = None
+    unit: str | None = None
+    unit_price: Number | None = None
+    amount: Number | None = None
+    due_date: date | None = None
+    complete_set: bool | None = None
+    order_class: str | None = None
+    notes: str | None = None
+    # Short keys ("custom_design", "discontinued", "high_quality", "urgent_penalty",
+    # "declared"); the bot shows them localized.
+    non_regular_reasons: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in FIELD_NAMES:
+            value = getattr(self, name)
+            if name == "due_date" and value is not None:
+                value = value.isoformat()
+            elif name in ("quantity", "unit_price", "amount"):
+                value = json_number(value)
+            out[name] = value
+        return out
+
+
+@dataclass
+class ParseResult:
+    intent: str
+    fields: OrderFields = field(default_factory=OrderFields)
+    target: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intent": self.intent,
+            "fields": self.fields.to_json(),
+            "target": dict(self.target),
+            "missing": list(self.missing),
+            "warnings": list(self.warnings),
+        }
+
+
+def _clean_name(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Customer and product names already known; matched longest first."""
+
+    customers: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+
+    @classmethod
+    def build(cls, customers: Iterable[str] = (), products: Iterable[str] = ()) -> Lexicon:
+        def tidy(names: Iterable[str]) -> tuple[str, ...]:
+            seen: dict[str, None] = {}
+            for raw in names:
+                if not isinstance(raw, str):
+                    continue
+                name = _clean_name(raw)
+                # One-character names would match inside every other word.
+                if len(name) >= 2:
+                    seen.setdefault(name, None)
+            return tuple(sorted(seen, key=lambda n: (-len(n), n)))
+
+        return cls(customers=tidy(customers), products=tidy(products))
+
+    @cached_property
+    def trie(self) -> dict:
+        """Character trie over lower-cased names; leaf key "" holds (kind, name)."""
+        root: dict = {}
+        # Products first so that a name listed as both is read as the customer.
+        for kind, names in (("product", self.products), ("customer", self.customers)):
+            for name in names:
+                node = root
+                for ch in _clean_name(name).lower():
+                    node = node.setdefault(ch, {})
+                node[""] = (kind, name)
+        return root

@@ -1,0 +1,698 @@
+"""parse_message: one chat message in, intent + order fields out.
+
+Scanners run in a fixed order on a same-length normalized copy of the message; each one
+blanks what it used (see text.Work):
+
+    command → order number → keys → "由…改为…" → lexicon → dates → money → quantity
+    → model → 成套 → names in the leftovers
+
+Then the intent is decided from what was found, and the result is assembled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import names as names_mod
+from .classify import classify, complete_set_matches, yes_no
+from .dates import DateHit, find_dates
+from .keys import CHANGE_SEPS, KEYS_CN, KEYS_EN, KeyHit, find_keys, value_start_for
+from .model import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult, json_number
+from .numbers import (
+    MONEY,
+    RE_MONEY_VALUE,
+    RE_QUANTITY,
+    RE_QUANTITY_VALUE,
+    RE_UNIT_WORD,
+    UNIT_ALT_CN,
+    UNIT_ALT_EN,
+    UNITS_EN,
+    money_value,
+    parse_number,
+    unit_of,
+)
+from .text import Work, has_cjk, trim_span
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_CHARS = 4096  # Telegram's own message limit; longer input is cut, not rejected
+_EMPTY_LEXICON = Lexicon()
+
+# --- commands and order numbers ---------------------------------------------------------
+
+# Telegram ends a command at the first character that is not [A-Za-z0-9_]: "/order客户:…".
+RE_COMMAND = re.compile(r"^\s*/(?P<cmd>[A-Za-z_]+)(?:@[A-Za-z0-9_]+)?(?![A-Za-z0-9_])")
+COMMANDS = {
+    "order": "new_order", "new": "new_order", "neworder": "new_order", "new_order": "new_order",
+    "xd": "new_order", "change": "change", "modify": "change", "edit": "change", "update": "change",
+    "status": "query", "query": "query", "find": "query", "track": "query",
+}
+RE_ORDER_NO = re.compile(r"(?<![A-Za-z0-9])(?i:so)[-_ ]?(?P<d>\d{8})[-_ ]?(?P<n>\d{3,4})(?!\d)")
+
+# --- money and quantity cues in free text ----------------------------------------------
+
+_PER = rf"(?:{UNIT_ALT_CN})"
+# "共8套" / "共计15台" is a quantity, not money; the numerals are skipped so that the engine
+# cannot shorten "15" to "1" to get past the check.
+_NOT_A_COUNT = rf"(?![0-9.一二两三四五六七八九十百千万]*\s*(?:{UNIT_ALT_CN}))"
+RE_PRICE_PER = re.compile(rf"(?<![A-Za-z0-9.\-/*]){MONEY}\s*(?:/|每|一)\s*(?P<per>{_PER})")
+RE_PRICE_CUE = re.compile(
+    rf"(?:单价|价格|报价|售价|每(?P<per>{_PER})|一(?P<per2>台|套|个|件|只|面|组))\s*(?:是|为|:)?\s*{MONEY}"
+    rf"{_NOT_A_COUNT}"
+)
+RE_AMOUNT_CUE = re.compile(
+    rf"(?:总价|总共|共计|一共|合计|总计|总额|总金额|合同额|合同金额|货款|共)\s*(?:是|为|:)?\s*{MONEY}{_NOT_A_COUNT}"
+)
+RE_PRICE_EACH_EN = re.compile(rf"(?i:{MONEY}\s*(?:each|apiece|per\s+(?:unit|set|piece|pc)))")
+_RE_EACH_WORD = re.compile(r"(?i:each|apiece|per\s)")
+_RE_PER_UNIT = re.compile(rf"[/每一]\s*{_PER}")
+RE_BARE_MONEY = re.compile(
+    r"(?<![A-Za-z0-9.,\-/*])(?:(?P<c1>[¥$]|RMB|CNY|人民币)\s*(?P<n1>\d[\d,]*(?:\.\d+)?(?:万|[wW](?![A-Za-z]))?)"
+    r"|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*(?P<u2>万元|万|元|块钱|块|[wW](?![A-Za-z]))"
+    r"|(?<![一二两三四五六七八九十百千万])(?P<n3>[一二两三四五六七八九十][一二两三四五六七八九十百千万]*)(?P<u3>万元|元|块钱|块))"
+)
+RE_RELATIVE_QTY = re.compile(r"(?:再加|增加|多加|追加|再要|多要|减少|少要|再补|补)\s*$|(?<![改])加\s*$|减\s*$")
+RE_APPROX_AFTER = re.compile(r"\s*(?:以上|以下|左右|多|来|余)")
+
+# --- models -------------------------------------------------------------------------------
+
+_MC = r"A-Za-z0-9\-/.*×+_"
+RE_MODEL = re.compile(
+    rf"(?<![{_MC}])(?=[{_MC}]*[A-Za-z])(?=[{_MC}]*\d)[A-Za-z0-9](?:[{_MC}]*[A-Za-z0-9])?"
+)
+RE_MODEL_LETTERS = re.compile(r"(?<![A-Za-z0-9\-])[A-Z]{2,6}(?![A-Za-z0-9\-])(?=\s*(?:的|型|系列))")
+RE_NOT_MODEL = re.compile(
+    rf"(?i)^(?:\d+(?:\.\d+)?(?:k|w|m|km|kg|t|mm|cm|pcs|st|nd|rd|th|yuan|rmb)|{UNIT_ALT_EN})$"
+)
+
+# --- intent cues ----------------------------------------------------------------------------
+
+RE_CHANGE_WORD = re.compile(rf"{CHANGE_SEPS}|改一下|改下|更改|变更|修改|取消|不要了|再加")
+RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel)\b")
+# These also describe terms of a new order ("延期要罚款", "提前发货"), so they only mark a
+# change when the message names an existing order.
+RE_CHANGE_WORD_WEAK = re.compile(r"推迟|延期|延后|顺延|提前|放宽|调整|增加|减少")
+RE_ORDER_REF = re.compile(r"那单|那个单|那笔单?|那批|这单|这笔单|的单子|的订单|那个订单|单子|订单")
+RE_STATUS_CUE = re.compile(
+    r"进度|到哪|哪一步|(?:什么时候|啥时候|几时)\S{0,3}?(?:发|交|到|好|完|出货|生产|排产|做)|发货了|发货没|发了没|"
+    r"发了吗|做好|好了没|好了吗|做完|完成了|排产|生产到|状态|交期是|是哪天|哪天|开票|入库|还差|按时|能交|催|"
+    r"查一下|查下|查询|查查|跟进"
+)
+# Only with an explicit reference to an order ("那单", "SO-…"): a plain question is enough.
+RE_QUESTION = re.compile(r"怎么样|情况|吗|呢|\?")
+RE_QUERY_CUE_EN = re.compile(r"\b(?:status|where\s+is|when\s+will|progress|eta)\b")
+RE_QUERY_END = re.compile(r"没有?\s*$")
+RE_ORDER_CUE = re.compile(
+    r"下单|下个单|下一单|新单|新订单|订单|来单|录个单|录单|建个订单|建单|开单|订|要|需要|采购|购买|买|追加|加单|"
+    r"补单|\border\b"
+)
+RE_VETO = re.compile(
+    r"可能|也许|大概|估计|还在谈|在谈|正在谈|意向|打算|考虑|询价|问价|如果|要是|能不能|能否|是否|有没有|"
+    r"准备|计划|预计|想问|问一下|问问|去年|上个月|上月|上周|订过|买过|曾经|没动静|投诉|退货|换货|"
+    r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
+    r"[?]|吗\s*$|么\s*$"
+)
+# A first line that announces an order: "新订单", "【下单】", "====订单====", "订单信息如下：".
+RE_NEW_HEADER = re.compile(r"^\s*[【\[=#*\s]*(?:新订单|新单|下单|订单信息|订货信息|订单)[^\n]{0,6}\n")
+RE_NO_CHANGE = re.compile(r"^\s*(?:不变|不改|照旧|同前|同上|待定|未定|再说|-|/|无)\s*$")
+
+
+@dataclass
+class _Found:
+    """What the scanners found, before the intent decides what it means."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    keys: list[KeyHit] = field(default_factory=list)
+    order_no: str | None = None
+    command: str | None = None
+    names: list[names_mod.Name] = field(default_factory=list)
+    customer: names_mod.Name | None = None
+    product: names_mod.Name | None = None
+    quantity_span: tuple[int, int] | None = None
+    # "再加2台": a change of the old quantity, or, in a new order ("追加3台"), the quantity.
+    relative_qty: tuple[Decimal, str | None] | None = None
+    price_per_unit: str | None = None
+    due_candidates: list[DateHit] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def warn(self, key: str) -> None:
+        if key not in self.warnings:
+            self.warnings.append(key)
+
+    def set(self, name: str, value: Any, keyed: bool = False) -> bool:
+        if value is None:
+            return False
+        if self.fields.get(name) is not None:
+            # A key given twice with different values (two orders pasted together): keep
+            # the first, and say so.
+            if keyed and self.fields[name] != value:
+                self.warn("conflicting_values")
+            return False
+        self.fields[name] = value
+        return True
+
+
+def _today(now: datetime) -> date:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=SHANGHAI)
+    return now.astimezone(SHANGHAI).date()
+
+
+def _value(work: Work, start: int, end: int) -> str | None:
+    s, e = trim_span(work.norm, start, end)
+    if s >= e:
+        return None
+    return work.original[s:e]
+
+
+# --- scanners -------------------------------------------------------------------------------
+
+def _scan_command(work: Work, found: _Found) -> None:
+    m = RE_COMMAND.match(work.norm)
+    if not m:
+        return
+    found.command = COMMANDS.get(m.group("cmd").lower(), "unknown")
+    work.take(m.start(), m.end())
+
+
+def _scan_order_no(work: Work, found: _Found) -> None:
+    for m in RE_ORDER_NO.finditer(work.text):
+        if found.order_no is None:
+            found.order_no = f"SO-{m.group('d')}-{m.group('n')}"
+        work.take(m.start(), m.end())
+
+
+def _read_money(text: str, start: int, end: int) -> tuple[Decimal | None, bool, str | None, int]:
+    m = RE_MONEY_VALUE.match(text, start, end)
+    if not m:
+        return None, False, None, start
+    value, foreign = money_value(m)
+    if value is not None and m.group("neg"):
+        value = -value
+    per = m.group("per")
+    if per:
+        per = UNITS_EN.get(per.lower(), per)
+    return value, foreign, per, m.end()
+
+
+def _scan_keys(work: Work, found: _Found, today: date) -> None:
+    text = work.text
+    hits = find_keys(text)
+    found.keys = hits
+    for hit in hits:
+        vs, ve = hit.value_start, hit.value_end
+        raw = text[vs:ve]
+        used_end = ve
+        f = hit.field
+        if f in ("customer", "product", "notes", "order_no"):
+            s, e = trim_span(work.norm, vs, ve)
+            if s < e and f != "notes" and has_cjk(work.norm[s:e]) and re.search(r"\s", work.norm[s:e]):
+                e = s + re.search(r"\s", work.norm[s:e]).start()
+                used_end = e
+            value = work.original[s:e] if s < e else None
+            if f == "order_no":
+                m = RE_ORDER_NO.search(work.norm, s, e) if value else None
+                value = f"SO-{m.group('d')}-{m.group('n')}" if m else value
+                if value and found.order_no is None:
+                    found.order_no = value
+            elif value:
+                found.set(f, value, keyed=True)
+        elif f == "model":
+            s, e = trim_span(work.norm, vs, ve)
+            ws = re.search(r"\s", work.norm[s:e]) if s < e else None
+            if ws:
+                e = s + ws.start()
+                used_end = e
+            if hit.loose and not RE_MODEL.fullmatch(work.norm, s, e):
+                continue
+            if s < e and not RE_NO_CHANGE.match(work.norm[s:e]):
+                found.set("model", work.original[s:e], keyed=True)
+        elif f == "quantity":
+            m = RE_QUANTITY_VALUE.match(text, vs, ve)
+            number = parse_number(m.group("num").replace(" ", "").lstrip("-")) if m else None
+            if m and number is not None:
+                if m.group("num").strip().startswith("-"):
+                    number = -number
+                if found.set("quantity", number, keyed=True):
+                    found.quantity_span = (m.start(), m.end())
+                found.set("unit", unit_of(m), keyed=True)
+                used_end = m.end()
+            elif hit.loose:
+                continue
+            elif not RE_NO_CHANGE.match(raw):
+                found.warn("quantity_unreadable")
+        elif f == "unit":
+            m = RE_UNIT_WORD.match(text, vs, ve)
+            if m:
+                found.set("unit", unit_of(m), keyed=True)
+                used_end = m.end()
+            elif hit.loose:
+                continue
+        elif f in ("unit_price", "amount"):
+            value, foreign, per, end = _read_money(text, vs, ve)
+            if value is not None:
+                found.set(f, value, keyed=True)
+                if foreign:
+                    found.warn("currency_not_cny")
+                if per and f == "unit_price":
+                    found.price_per_unit = per
+                used_end = end
+            elif hit.loose:
+                continue
+            elif not RE_NO_CHANGE.match(raw):
+                found.warn("price_unreadable")
+        elif f == "due_date":
+            hits_ = find_dates(raw, today, keyed=True)
+            if hit.loose and not any(h.kind == "date" for h in hits_):
+                continue
+            if hits_:
+                first = hits_[0]
+                if first.kind == "date":
+                    found.set("due_date", first.value, keyed=True)
+                elif first.kind == "shift":
+                    found.warn("date_shift_relative")
+                else:
+                    found.warn("date_unreadable")
+                used_end = vs + first.end
+            elif not RE_NO_CHANGE.match(raw):
+                found.warn("date_unreadable")
+        elif f == "order_class":
+            cls, reasons = classify(raw)
+            if cls:
+                found.set("order_class", cls, keyed=True)
+                found.reasons.extend(r for r in reasons if r not in found.reasons)
+        work.take(hit.key_start, used_end)
+
+
+_RE_FROM = re.compile(rf"(?:由|从)\s*[^,，;\n。\x00]{{1,24}}?\s*(?=(?:{CHANGE_SEPS}))")
+
+
+def _scan_from_to(work: Work) -> None:
+    """In "由500台改为600台" only the new value counts."""
+    for m in _RE_FROM.finditer(work.text):
+        work.take(m.start(), m.end())
+
+
+def _scan_lexicon(work: Work, found: _Found, lexicon: Lexicon) -> None:
+    text = work.text
+    for name in names_mod.lexicon_matches(text, lexicon):
+        if name.kind == "product":
+            name = names_mod.extend_product(text, name)
+        found.names.append(name)
+    for name in found.names:
+        work.take(name.start, name.end)
+
+
+def _scan_dates(work: Work, found: _Found, today: date) -> None:
+    for hit in find_dates(work.text, today):
+        found.due_candidates.append(hit)
+        work.take(hit.start, hit.end)
+
+
+def _scan_money(work: Work, found: _Found) -> None:
+    text = work.text
+    regexes = [(RE_PRICE_CUE, "unit_price"), (RE_AMOUNT_CUE, "amount")]
+    # The expensive patterns only run when their tail word is there at all.
+    if _RE_PER_UNIT.search(text):
+        regexes.insert(0, (RE_PRICE_PER, "unit_price"))
+    if _RE_EACH_WORD.search(text):
+        regexes.append((RE_PRICE_EACH_EN, "unit_price"))
+    for regex, target in regexes:
+        for m in regex.finditer(text):
+            value, foreign = money_value(m)
+            if value is None:
+                continue
+            if found.set(target, value):
+                per = m.groupdict().get("per") or m.groupdict().get("per2")
+                if per and target == "unit_price":
+                    found.price_per_unit = per
+                if foreign:
+                    found.warn("currency_not_cny")
+            work.take(m.start(), m.end())
+        text = work.text
+    for m in RE_BARE_MONEY.finditer(text):
+        num = m.group("n1") or m.group("n2") or m.group("n3")
+        unit = m.group("u2") or m.group("u3") or ""
+        value = parse_number(num)
+        if value is None:
+            continue
+        if unit in ("万", "万元", "w", "W"):
+            value = value * 10_000 if not num.endswith(("万", "w", "W")) else value
+        if m.group("c1") == "$":
+            found.warn("currency_not_cny")
+        if not found.set("unit_price", value):
+            found.set("amount", value)
+        work.take(m.start(), m.end())
+
+
+def _scan_quantity(work: Work, found: _Found) -> None:
+    text = work.text
+    for m in RE_QUANTITY.finditer(text):
+        number = parse_number(m.group("num"))
+        if number is None:
+            continue
+        if RE_APPROX_AFTER.match(text, m.end()):
+            continue
+        if RE_RELATIVE_QTY.search(text, max(0, m.start() - 3), m.start()):
+            if found.relative_qty is None:
+                found.relative_qty = (number, unit_of(m))
+            work.take(m.start(), m.end())
+            continue
+        if found.fields.get("quantity") is None:
+            found.set("quantity", number)
+            found.set("unit", unit_of(m))
+            found.quantity_span = (m.start(), m.end())
+            work.take(m.start(), m.end())
+        elif found.quantity_span and found.quantity_span[1] <= m.start():
+            break
+
+
+def _scan_model(work: Work, found: _Found) -> None:
+    text = work.text
+    picked: list[re.Match] = []
+    for m in RE_MODEL.finditer(text):
+        token = m.group()
+        if RE_NOT_MODEL.match(token):
+            continue
+        if picked:
+            gap = text[picked[-1].end():m.start()]
+            if gap == " ":
+                picked.append(m)
+                continue
+            break
+        picked.append(m)
+    if picked:
+        found.set("model", work.original[picked[0].start():picked[-1].end()])
+        work.take(picked[0].start(), picked[-1].end())
+        return
+    m = RE_MODEL_LETTERS.search(text)
+    if m:
+        found.set("model", m.group())
+        work.take(m.start(), m.end())
+
+
+def _scan_complete_set(work: Work, found: _Found) -> None:
+    for s, e, value in complete_set_matches(work.text):
+        if value is not None:
+            found.set("complete_set", value)
+        work.take(s, e)
+
+
+_RE_EN_FOR = re.compile(r"(?i:\border\s+for\s+)(?P<c>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4})")
+_RE_EN_OF = re.compile(
+    r"(?i:(?<![\d.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>sets?|units?|pcs|pieces?)\s+of\s+)(?P<p>[A-Za-z][A-Za-z\- ]*?)"
+    r"(?=\s*(?:[,.;]|$))"
+)
+
+
+def _scan_english(work: Work, found: _Found) -> None:
+    text = work.text
+    m = _RE_EN_FOR.search(text)
+    if m:
+        found.names.append(names_mod.Name(m.start("c"), m.end("c"), "customer", m.group("c"), "text"))
+        work.take(m.start("c"), m.end("c"))
+    m = _RE_EN_OF.search(work.text)
+    if m:
+        number = parse_number(m.group("n"))
+        if number is not None and found.set("quantity", number):
+            found.set("unit", UNITS_EN.get(m.group("u").lower()))
+        found.names.append(names_mod.Name(m.start("p"), m.end("p"), "product", m.group("p"), "text"))
+        work.take(m.start(), m.end())
+
+
+def _split_model_from_product(found: _Found) -> None:
+    product = found.fields.get("product")
+    if not product or found.fields.get("model"):
+        return
+    for m in RE_MODEL.finditer(product):
+        if m.end() == len(product.rstrip()) and m.start() > 0 and has_cjk(product[:m.start()]):
+            found.fields["product"] = product[:m.start()].rstrip()
+            found.fields["model"] = m.group()
+            return
+
+
+# --- intent ---------------------------------------------------------------------------------
+
+_ORDER_FIELDS = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date")
+_VALUE_FIELDS = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date",
+                 "complete_set", "order_class", "notes")
+
+
+def _query_cue(norm: str, lower: str, explicit: bool) -> bool:
+    if RE_STATUS_CUE.search(norm) or RE_QUERY_END.search(norm) or RE_QUERY_CUE_EN.search(lower):
+        return True
+    return explicit and RE_QUESTION.search(norm) is not None
+
+
+def _decide_intent(found: _Found, norm: str) -> str:
+    if found.command:
+        return found.command
+    lower = norm.lower()
+    quantity = found.fields.get("quantity") is not None or found.relative_qty is not None
+    has_customer = found.customer is not None or found.fields.get("customer") is not None
+    has_product = found.product is not None or found.fields.get("product") is not None
+    names_ref = found.customer is not None or found.product is not None
+    ref = found.order_no is not None or (
+        names_ref and (RE_ORDER_REF.search(norm) is not None or (found.customer and found.product)))
+    named_order = found.order_no is not None or (names_ref and RE_ORDER_REF.search(norm) is not None)
+    change_word = RE_CHANGE_WORD.search(norm) is not None or RE_CHANGE_WORD_EN.search(lower) is not None or (
+        named_order and RE_CHANGE_WORD_WEAK.search(norm) is not None)
+    if change_word and (ref or any(k.change for k in found.keys) and names_ref):
+        return "change"
+    if any(k.change for k in found.keys) and found.order_no:
+        return "change"
+    keyed = {k.field for k in found.keys if k.field in _ORDER_FIELDS}
+    strong = sum(1 for k in found.keys if k.form and k.field in _ORDER_FIELDS)
+    is_form = len(keyed) >= 3 or (len(keyed) >= 2 and strong >= 1) or (
+        len(keyed) >= 1 and strong >= 1 and RE_NEW_HEADER.match(norm) is not None)
+    if found.order_no and not is_form:
+        has_values = quantity or any(found.fields.get(f) is not None for f in _VALUE_FIELDS)
+        if change_word or (has_values and not _query_cue(norm, lower, True)):
+            return "change"
+        return "query"
+    if ref and _query_cue(norm, lower, named_order) and not is_form:
+        return "query"
+    if is_form:
+        return "new_order"
+    if not quantity or not (has_customer or has_product):
+        return "unknown"
+    if RE_VETO.search(norm):
+        return "unknown"
+    score = sum((has_customer, has_product, found.fields.get("due_date") is not None,
+                 found.fields.get("unit_price") is not None or found.fields.get("amount") is not None,
+                 RE_ORDER_CUE.search(lower) is not None, found.fields.get("model") is not None))
+    return "new_order" if score >= 3 else "unknown"
+
+
+def _pick_due(found: _Found) -> None:
+    if found.fields.get("due_date") is not None or not found.due_candidates:
+        return
+    dated = [h for h in found.due_candidates if h.kind == "date"]
+    cued = [h for h in dated if h.cued]
+    # With several deadlines ("本月底前交一半，下月底交齐") the order is due at the last.
+    chosen = max(cued, key=lambda h: h.value) if cued else (dated[0] if dated else None)
+    if chosen is not None:
+        found.fields["due_date"] = chosen.value
+    elif any(h.kind == "shift" for h in found.due_candidates):
+        found.warn("date_shift_relative")
+    else:
+        found.warn("date_unreadable")
+
+
+# --- entry points -------------------------------------------------------------------------
+
+def _table_to_form(text: str) -> str | None:
+    """An Excel row pasted under its header becomes "key: value" lines."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2 or "\t" not in lines[0]:
+        return None
+    header = [c.strip() for c in lines[0].split("\t")]
+    known = {s for syns in KEYS_CN.values() for s in syns} | {s for syns in KEYS_EN.values() for s in syns}
+    if len(header) < 3 or sum(1 for c in header if c.lower() in known) < 3:
+        return None
+    out = []
+    for row in lines[1:]:
+        cells = [c.strip() for c in row.split("\t")]
+        if len(cells) != len(header):
+            return None
+        out.extend(f"{k}:{v}" for k, v in zip(header, cells, strict=True) if v)
+        break  # one order per message; more rows would be a batch import
+    return "\n".join(out)
+
+
+def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None) -> ParseResult:
+    """Read one chat message.  `now` is when it was sent; dates are Asia/Shanghai days."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text[:MAX_CHARS]
+    table = _table_to_form(text)
+    if table is not None:
+        text = table
+    lexicon = lexicon or _EMPTY_LEXICON
+    today = _today(now)
+    work = Work(text)
+    found = _Found()
+
+    _scan_command(work, found)
+    _scan_order_no(work, found)
+    _scan_keys(work, found, today)
+    _scan_from_to(work)
+    _scan_lexicon(work, found, lexicon)
+    _scan_dates(work, found, today)
+    _scan_money(work, found)
+    _scan_english(work, found)
+    _scan_quantity(work, found)
+    _scan_model(work, found)
+    _scan_complete_set(work, found)
+    _split_model_from_product(found)
+    _pick_due(found)
+
+    cls, reasons = classify(work.norm)
+    if found.fields.get("order_class") == "regular" and cls == "non_regular":
+        found.fields["order_class"] = None
+    found.set("order_class", cls)
+    for r in reasons:
+        if r not in found.reasons:
+            found.reasons.append(r)
+    if found.fields.get("order_class") == "non_regular" and not found.reasons:
+        found.reasons.append("declared")
+
+    leftover = work.text
+    customers = [n for n in found.names if n.kind == "customer"]
+    products = [n for n in found.names if n.kind == "product"]
+    found.customer = customers[0] if customers else None
+    found.product = products[0] if products else None
+    if found.customer is None and found.fields.get("customer") is None:
+        found.customer = names_mod.find_customer(leftover)
+    if found.product is None and found.fields.get("product") is None:
+        skip = (found.customer.start, found.customer.end) if found.customer else None
+        found.product = names_mod.find_product(leftover, skip)
+
+    intent = _decide_intent(found, work.norm)
+    return _assemble(intent, found, today)
+
+
+def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
+    if intent in ("unknown", "query"):
+        target = _target(found) if intent == "query" else {}
+        return ParseResult(intent=intent, fields=OrderFields(), target=target)
+    f = dict(found.fields)
+    target: dict[str, str] = {}
+    if intent == "change":
+        target = _target(found)
+        if not target:
+            found.warn("target_missing")
+    else:
+        if f.get("customer") is None and found.customer is not None:
+            f["customer"] = found.customer.text
+        if f.get("product") is None and found.product is not None:
+            f["product"] = found.product.text
+    if found.relative_qty is not None:
+        if intent == "change":
+            found.warn("quantity_relative")
+        elif f.get("quantity") is None:
+            f["quantity"], f["unit"] = found.relative_qty[0], f.get("unit") or found.relative_qty[1]
+    if f.get("unit") is None and found.price_per_unit and f.get("quantity") is not None:
+        f["unit"] = found.price_per_unit
+    fields = OrderFields(
+        customer=f.get("customer"), product=f.get("product"), model=f.get("model"),
+        quantity=json_number(f.get("quantity")), unit=f.get("unit"),
+        unit_price=json_number(f.get("unit_price")), amount=json_number(f.get("amount")),
+        due_date=f.get("due_date"), complete_set=f.get("complete_set"),
+        order_class=f.get("order_class"), notes=f.get("notes"),
+        non_regular_reasons=list(found.reasons) if f.get("order_class") == "non_regular" else [],
+    )
+    warnings = list(found.warnings)
+    if fields.quantity is not None and fields.quantity <= 0:
+        warnings.append("quantity_not_positive")
+    if fields.unit_price is not None and fields.unit_price <= 0:
+        warnings.append("price_not_positive")
+    if fields.due_date is not None and fields.due_date < today:
+        warnings.append("due_date_in_past")
+    if None not in (fields.quantity, fields.unit_price, fields.amount) and fields.amount:
+        expected = fields.quantity * fields.unit_price
+        if abs(expected - fields.amount) > max(1.0, abs(fields.amount) * 0.01):
+            warnings.append("amount_mismatch")
+    missing = [name for name in REQUIRED_FIELDS if getattr(fields, name) is None] \
+        if intent == "new_order" else []
+    return ParseResult(intent=intent, fields=fields, target=target, missing=missing, warnings=warnings)
+
+
+def _target(found: _Found) -> dict[str, str]:
+    if found.order_no:
+        return {"order_no": found.order_no}
+    target: dict[str, str] = {}
+    if found.customer is not None:
+        target["customer"] = found.customer.text
+    if found.product is not None:
+        target["product"] = found.product.text
+    return target
+
+
+# --- answers to a single follow-up question -----------------------------------------------
+
+_ANSWER_FIELDS = ("customer", "product", "model", "quantity", "unit", "unit_price", "amount",
+                  "due_date", "complete_set", "order_class", "notes")
+
+
+def parse_field_value(field_name: str, text: str, now: datetime) -> tuple[Any, str | None]:
+    """Read the answer to one question ("数量?" → "15台").  Returns (value, warning key)."""
+    if field_name not in _ANSWER_FIELDS:
+        raise ValueError(f"unknown field {field_name!r}")
+    text = (text if isinstance(text, str) else str(text or ""))[:MAX_CHARS]
+    work = Work(text)
+    norm = work.norm
+    start = value_start_for(norm, field_name)
+    body = norm[start:]
+    if not body.strip():
+        return None, "value_empty"
+    if field_name in ("customer", "product", "model", "notes"):
+        value = _value(work, start, len(norm))
+        return (value, None) if value else (None, "value_empty")
+    if field_name == "quantity":
+        m = RE_QUANTITY_VALUE.search(body)
+        number = parse_number(m.group("num").replace(" ", "").lstrip("-")) if m else None
+        if number is None:
+            return None, "quantity_unreadable"
+        if m.group("num").strip().startswith("-"):
+            number = -number
+        value = json_number(number)
+        return value, ("quantity_not_positive" if value <= 0 else None)
+    if field_name == "unit":
+        m = RE_UNIT_WORD.search(body) or RE_QUANTITY_VALUE.search(body)
+        unit = unit_of(m) if m else None
+        return (unit, None) if unit else (None, "unit_unreadable")
+    if field_name in ("unit_price", "amount"):
+        m = RE_MONEY_VALUE.search(body)
+        value, foreign = money_value(m) if m else (None, False)
+        if value is None:
+            return None, "price_unreadable"
+        value = json_number(value)
+        if foreign:
+            return value, "currency_not_cny"
+        return value, ("price_not_positive" if value <= 0 else None)
+    if field_name == "due_date":
+        today = _today(now)
+        for hit in find_dates(body, today, keyed=True):
+            if hit.kind == "date":
+                return hit.value, ("due_date_in_past" if hit.value < today else None)
+            return None, "date_shift_relative" if hit.kind == "shift" else "date_unreadable"
+        return None, "date_unreadable"
+    if field_name == "complete_set":
+        value = yes_no(body)
+        if value is None:
+            matches = [v for _, _, v in complete_set_matches(body) if v is not None]
+            value = matches[0] if matches else None
+        return (value, None) if value is not None else (None, "value_unreadable")
+    # order_class
+    cls, _ = classify(body)
+    if cls is None:
+        answer = yes_no(body)
+        cls = {True: "non_regular", False: "regular"}.get(answer) if answer is not None else None
+    return (cls, None) if cls else (None, "value_unreadable")
+

@@ -1,0 +1,322 @@
+"""Use cases: each runs inside one unit of work and leaves the commit to its caller."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workflow.errors import AdminOnly, Conflict, DomainError, Forbidden, NotFound
+from workflow.model import (
+    ButtonSpec,
+    DraftStatus,
+    Notification,
+    Order,
+    OrderDraft,
+    OrderStatus,
+    Person,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Text,
+)
+from workflow.ports import Deadlines, UnitOfWork
+from workflow.roles import Role
+
+REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
+REVIEWING_ROLES = (Role.TECH, Role.MANUFACTURING)
+INFEASIBLE_REASONS = ("capacity", "material", "technical", "other")
+
+
+@dataclass(frozen=True)
+class Actor:
+    person: Person
+    is_admin: bool = False
+
+    def require(self, *roles: Role) -> None:
+        if not any(self.person.has_role(role) for role in roles):
+            raise Forbidden(*roles)
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise AdminOnly()
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    now: datetime
+    deadlines: Deadlines
+    tz: ZoneInfo
+    duplicate_window: timedelta = timedelta(minutes=10)
+    events: list[str] = field(default_factory=list)
+
+    async def audit(
+        self,
+        actor: Actor | None,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        await self.uow.audit.append(
+            at=self.now,
+            actor_id=actor.person.id if actor else None,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+        )
+        self.events.append(action)
+
+    async def notify(self, note: Notification) -> None:
+        await self.uow.outbox.enqueue(note, self.now)
+
+    async def notify_department(
+        self,
+        role: Role,
+        text: Text,
+        *,
+        kind: str,
+        order_number: str | None,
+        buttons: tuple[tuple[ButtonSpec, ...], ...] = (),
+    ) -> int:
+        chats = await self.uow.chats.of_department(role)
+        for chat in chats:
+            await self.notify(Notification(chat.id, text, kind, order_number, buttons))
+        return len(chats)
+
+
+# ---- company set-up ---------------------------------------------------------------------
+
+
+async def bind_chat(ctx: Context, actor: Actor, chat_id: int, department: Role | None) -> None:
+    actor.require_admin()
+    chat = await ctx.uow.chats.get(chat_id)
+    before = {"department": chat.department.value if chat and chat.department else None}
+    await ctx.uow.chats.bind(chat_id, department)
+    after = {"department": department.value if department else None}
+    await ctx.audit(actor, "chat.bind", "chat", chat_id, before, after)
+
+
+async def grant_role(ctx: Context, actor: Actor, target: Person, role: Role, leader: bool) -> None:
+    actor.require_admin()
+    before = {"role": role.value, "leader": target.roles[role]} if role in target.roles else None
+    await ctx.uow.people.grant(target.id, role, leader)
+    await ctx.audit(
+        actor, "role.grant", "person", target.id, before, {"role": role.value, "leader": leader}
+    )
+
+
+async def revoke_role(ctx: Context, actor: Actor, target: Person, role: Role) -> bool:
+    actor.require_admin()
+    removed = await ctx.uow.people.revoke(target.id, role)
+    if removed:
+        await ctx.audit(actor, "role.revoke", "person", target.id, {"role": role.value}, None)
+    return removed
+
+
+async def set_chat_locale(ctx: Context, actor: Actor, chat_id: int, locale: str) -> None:
+    await ctx.uow.chats.set_locale(chat_id, locale)
+    await ctx.audit(actor, "locale.chat", "chat", chat_id, None, {"locale": locale})
+
+
+async def set_person_locale(ctx: Context, actor: Actor, locale: str) -> None:
+    await ctx.uow.people.set_locale(actor.person.id, locale)
+    await ctx.audit(actor, "locale.person", "person", actor.person.id, None, {"locale": locale})
+
+
+# ---- order intake -------------------------------------------------------------------------
+
+
+def missing_fields(fields: dict[str, Any]) -> list[str]:
+    return [name for name in REQUIRED_FIELDS if fields.get(name) in (None, "")]
+
+
+async def open_draft(
+    ctx: Context, actor: Actor, chat_id: int, fields: dict[str, Any]
+) -> OrderDraft:
+    """Hold a parsed order for its author's confirmation; nothing is registered yet."""
+    actor.require(Role.MARKET)
+    missing = missing_fields(fields)
+    draft = OrderDraft(
+        id=None,
+        chat_id=chat_id,
+        author_id=actor.person.id,
+        fields=fields,
+        created_at=ctx.now,
+        asking=missing[0] if missing else None,
+    )
+    await ctx.uow.drafts.add(draft)
+    await ctx.audit(actor, "draft.open", "draft", draft.id or 0, None, fields)
+    return draft
+
+
+async def _own_pending_draft(ctx: Context, actor: Actor, draft_id: int) -> OrderDraft:
+    draft = await ctx.uow.drafts.get(draft_id)
+    if draft is None:
+        raise NotFound(Text("error.draft_not_found"))
+    if draft.status is not DraftStatus.PENDING:
+        raise Conflict(Text("error.draft_closed", {"status": draft.status.value}))
+    if draft.author_id != actor.person.id:
+        raise DomainError(Text("error.not_your_draft"))
+    return draft
+
+
+async def update_draft(
+    ctx: Context, actor: Actor, draft_id: int, changes: dict[str, Any]
+) -> OrderDraft:
+    draft = await _own_pending_draft(ctx, actor, draft_id)
+    before = dict(draft.fields)
+    draft.fields.update({k: v for k, v in changes.items() if v not in (None, "")})
+    missing = missing_fields(draft.fields)
+    draft.asking = missing[0] if missing else None
+    await ctx.uow.drafts.save(draft)
+    await ctx.audit(actor, "draft.update", "draft", draft_id, before, draft.fields)
+    return draft
+
+
+async def ask_for_edit(ctx: Context, actor: Actor, draft_id: int) -> OrderDraft:
+    draft = await _own_pending_draft(ctx, actor, draft_id)
+    draft.asking = "edit"
+    await ctx.uow.drafts.save(draft)
+    return draft
+
+
+async def cancel_draft(ctx: Context, actor: Actor, draft_id: int) -> OrderDraft:
+    draft = await _own_pending_draft(ctx, actor, draft_id)
+    draft.status, draft.asking = DraftStatus.CANCELLED, None
+    await ctx.uow.drafts.save(draft)
+    await ctx.audit(actor, "draft.cancel", "draft", draft_id, {"status": "pending"},
+                    {"status": "cancelled"})
+    return draft
+
+
+@dataclass(frozen=True)
+class Registered:
+    order: Order
+    reviews: list[Task]
+    unbound_roles: list[Role]
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    draft: OrderDraft
+    earlier: list[Order]
+
+
+async def confirm_draft(
+    ctx: Context, actor: Actor, draft_id: int, *, despite_duplicate: bool = False
+) -> Registered | PossibleDuplicate:
+    """Register the order and open the delivery-feasibility review (交货期可能性评审)."""
+    actor.require(Role.MARKET)
+    draft = await _own_pending_draft(ctx, actor, draft_id)
+    fields = draft.fields
+    if missing := missing_fields(fields):
+        raise DomainError(Text("error.draft_incomplete", {"fields": missing}))
+    due_date = date.fromisoformat(fields["due_date"])
+    if float(fields["quantity"]) <= 0:
+        raise DomainError(Text("error.quantity_not_positive", {"quantity": fields["quantity"]}))
+    if due_date < ctx.now.astimezone(ctx.tz).date():
+        raise DomainError(Text("error.due_in_past", {"date": fields["due_date"]}))
+    if not despite_duplicate:
+        earlier = await ctx.uow.orders.registered_since(
+            fields["customer"], fields["product"], float(fields["quantity"]),
+            ctx.now - ctx.duplicate_window,
+        )
+        if earlier:
+            return PossibleDuplicate(draft, earlier)
+
+    local_day = ctx.now.astimezone(ctx.tz).date()
+    sequence = await ctx.uow.orders.next_sequence(local_day)
+    order = Order(
+        id=None,
+        number=f"SO-{local_day:%Y%m%d}-{sequence:03d}",
+        status=OrderStatus.REVIEW,
+        customer=fields["customer"],
+        product=fields["product"],
+        quantity=float(fields["quantity"]),
+        due_date=due_date,
+        created_by=actor.person.id,
+        created_at=ctx.now,
+        chat_id=draft.chat_id,
+        model=fields.get("model"),
+        unit=fields.get("unit"),
+        unit_price=fields.get("unit_price"),
+        amount=fields.get("amount"),
+        complete_set=bool(fields.get("complete_set")),
+        order_class=fields.get("order_class") or "regular",
+        notes=fields.get("notes"),
+    )
+    await ctx.uow.orders.add(order)
+    draft.status, draft.asking = DraftStatus.CONFIRMED, None
+    await ctx.uow.drafts.save(draft)
+    await ctx.audit(actor, "draft.confirm", "draft", draft_id, {"status": "pending"},
+                    {"status": "confirmed", "order": order.number})
+    await ctx.audit(actor, "order.register", "order", order.number, None, _order_snapshot(order))
+
+    reviews, unbound = await open_reviews(ctx, actor, order)
+    return Registered(order, reviews, unbound)
+
+
+async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[Task], list[Role]]:
+    """Ask tech and manufacturing whether the delivery date is feasible (交货期可能性评审)."""
+    due_at = ctx.deadlines.due("feasibility_review", ctx.now)
+    reviews, unbound = [], []
+    for role in REVIEWING_ROLES:
+        task = await ctx.uow.tasks.add(
+            Task(None, order.id or 0, TaskKind.FEASIBILITY_REVIEW, role, TaskStatus.OPEN,
+                 due_at, ctx.now)
+        )
+        reviews.append(task)
+        await ctx.audit(actor, "task.open", "task", task.id or 0, None,
+                        {"kind": task.kind.value, "role": role.value, "order": order.number,
+                         "due_at": due_at.isoformat()})
+        sent = await ctx.notify_department(
+            role,
+            Text("review.request", {**_order_params(order, ctx.tz),
+                                    "due": _local(due_at, ctx.tz), "role": role}),
+            kind="task",
+            order_number=order.number,
+            buttons=((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
+                      ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),),
+        )
+        if not sent:
+            unbound.append(role)
+    return reviews, unbound
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _local(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _order_params(order: Order, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "customer": order.customer,
+        "product": order.product,
+        "model": order.model or "-",
+        "quantity": _number(order.quantity),
+        "unit": order.unit or "",
+        "due_date": order.due_date.isoformat(),
+    }
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _order_snapshot(order: Order) -> dict[str, Any]:
+    snapshot = asdict(order)
+    snapshot["status"] = order.status.value
+    snapshot["due_date"] = order.due_date.isoformat()
+    snapshot["created_at"] = order.created_at.isoformat()
+    return snapshot
