@@ -15,6 +15,7 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 from workflow import services
+from workflow.context import Actor, Context
 from workflow.model import Person
 from workflow.parsing import Lexicon
 from workflow.roles import Role, parse_role
@@ -102,8 +103,8 @@ async def import_roster(settings: Settings, path: str | Path) -> str:
     try:
         await upgrade(engine)
         async with SqlUnitOfWork(session_factory(engine)) as uow:
-            ctx = services.Context(uow, clock.now(), _NoDeadlines(), _tz())
-            system = services.Actor(Person(0, "roster import"), is_admin=True)
+            ctx = Context(uow, clock.now(), _NoDeadlines(), _tz())
+            system = Actor(Person(0, "roster import"), is_admin=True)
             for entry in roster["people"]:
                 person = await uow.people.upsert(entry["id"], entry["name"], entry["username"])
                 for role in {*entry["roles"], *entry["leads"]}:

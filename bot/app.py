@@ -99,6 +99,8 @@ async def bootstrap(
         duplicate_window=policy.duplicate_order_window,
         lexicon=lexicon,
         recorder=recorder,
+        policy=policy,
+        calendar=calendar,
     )
     return Gendan(settings, engine, runtime, policy, calendar, lexicon)
 

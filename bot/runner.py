@@ -15,7 +15,7 @@ from telegram.ext import Application
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import SystemClock
 from bot.settings import Settings
-from bot.ticks import start_scheduler, wake
+from bot.ticks import DigestJob, TimerPoller, start_scheduler, wake
 from bot.webhook import webhook_app, webhook_path
 from workflow import parsing
 
@@ -56,7 +56,7 @@ async def _serve(
     application = build_application(gendan, token, base_url=base_url)
     async with application:
         sender = make_sender(gendan, application)
-        scheduler = start_scheduler(sender)
+        scheduler = start_scheduler(sender, TimerPoller(gendan.runtime), DigestJob(gendan.runtime))
         gendan.runtime.wake_sender = lambda: wake(scheduler)
         runner = None
         if settings.webhook_url and not settings.sandbox:

@@ -16,9 +16,11 @@ from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import VirtualClock
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
+from bot.ticks import DigestJob, TimerPoller
 from locales import normalize_locale
 from storage.uow import SqlUnitOfWork
 from workflow import services
+from workflow.context import Actor
 from workflow.model import Person
 from workflow.roles import Role, parse_role
 
@@ -248,6 +250,8 @@ class Stack:
                                               base_url=self.emulator.base_url)
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
+        self.timers = TimerPoller(self.gendan.runtime)
+        self.digests = DigestJob(self.gendan.runtime)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -285,12 +289,22 @@ class Stack:
         await self.sender.drain()
 
     async def advance_to(self, moment: datetime) -> None:
-        """Let virtual time pass, acting at each moment something falls due on the way."""
+        """Let virtual time pass, acting at each moment something falls due on the way:
+        queued messages, timers and the morning digest, in the order they fall due."""
         while True:
-            due = await self.sender.next_due()
-            if due is None or due > moment:
+            now = self.clock.now()
+            candidates = [(await self.sender.next_due(), 0), (await self.timers.next_due(), 1),
+                          (self.digests.next_after(now), 2)]
+            due = [(at, order) for at, order in candidates if at is not None and at <= moment]
+            if not due:
                 break
-            self.clock.advance_to(due)
+            at, which = min(due)
+            self.clock.advance_to(at)
+            if which == 1:
+                await self.timers.poll()
+            elif which == 2:
+                await self.digests.run()
+                self.clock.advance_to(at + timedelta(microseconds=1))
             await self.sender.drain()
         self.clock.advance_to(moment)
 
@@ -342,8 +356,8 @@ async def _set_up(stack: Stack, scenario: Scenario) -> None:
         stack.emulator.add_group(group.id, group.title)
     runtime = stack.gendan.runtime
     async with SqlUnitOfWork(runtime.sessions) as uow:
-        ctx = services.Context(uow, stack.clock.now(), runtime.deadlines, runtime.tz)
-        system = services.Actor(Person(0, "scenario"), is_admin=True)
+        ctx = runtime.context(uow, stack.clock.now())
+        system = Actor(Person(0, "scenario"), is_admin=True)
         for person in scenario.people:
             record = await uow.people.upsert(person.id, person.name, person.username)
             for role, leader in person.roles:

@@ -1,21 +1,119 @@
-"""APScheduler drives the recurring work: the outbox poll (and, later, timers and digests)."""
+"""Recurring work: the outbox poll, the timer poll and the morning digest.
+
+APScheduler drives them in a running bot; `gendan simulate` drives the same functions under its
+virtual clock. Timers themselves live in the database, never in the scheduler's job store.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.outbox import OutboxSender
+from handlers.runtime import Runtime
+from storage.timers import ClaimedTimer
+from storage.uow import SqlUnitOfWork
+from workflow import digest, escalation
 
-OUTBOX_JOB = "outbox"
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB, TIMER_JOB, DIGEST_JOB = "outbox", "timers", "digest"
+TIMER_LEASE = timedelta(minutes=2)
 
 
-def start_scheduler(sender: OutboxSender, poll_seconds: float = 1.0) -> AsyncIOScheduler:
+class TimerPoller:
+    """Claims due timers and fires each in its own transaction together with its completion."""
+
+    def __init__(self, runtime: Runtime, batch: int = 100) -> None:
+        self.runtime = runtime
+        self.batch = batch
+
+    async def poll(self) -> int:
+        fired = 0
+        while True:
+            now = self.runtime.clock.now()
+            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+                claimed = await uow.timers.claim_due(now, self.batch, TIMER_LEASE)
+                await uow.commit()
+            if not claimed:
+                return fired
+            stale = []
+            for timer in claimed:
+                task = await self._fire(timer)
+                if task is not None:
+                    stale.append(task)
+                fired += 1
+            if stale:
+                async with SqlUnitOfWork(self.runtime.sessions) as uow:
+                    await escalation.summarize_stale(self.runtime.context(uow, now), stale)
+                    await uow.commit()
+            self.runtime.wake_sender()
+
+    async def _fire(self, timer: ClaimedTimer):  # -> Task | None
+        """Fire one timer; its effects and its completion commit together or not at all."""
+        now = self.runtime.clock.now()
+        try:
+            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+                outcome = await escalation.fire(self.runtime.context(uow, now), timer.kind,
+                                                timer.subject, timer.dedupe_key, timer.due_at)
+                if outcome.retry_at is not None:
+                    kept = await uow.timers.release(timer.id, outcome.retry_at,
+                                                    attempt=timer.attempts)
+                else:
+                    kept = await uow.timers.complete(timer.id, attempt=timer.attempts)
+                if not kept:  # our lease ran out and another poller has it now
+                    await uow.rollback()
+                    return None
+                await uow.commit()
+                return outcome.stale_reminder
+        except Exception:
+            log.exception("timer %s (%s) failed; it is retried when its lease runs out",
+                          timer.id, timer.dedupe_key)
+            return None
+
+    async def next_due(self) -> datetime | None:
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            return await uow.timers.next_due_at()
+
+
+class DigestJob:
+    """The 09:00 digest on working days (time and days from the policy)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        policy = runtime.policy
+        assert policy is not None
+        self.trigger = CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
+                                   timezone=runtime.tz)
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        return self.trigger.get_next_fire_time(None, moment + timedelta(microseconds=1))
+
+    async def run(self) -> None:
+        now = self.runtime.clock.now()
+        policy, calendar = self.runtime.policy, self.runtime.calendar
+        assert policy is not None and calendar is not None
+        if policy.digest.working_days_only and not calendar.is_working_day(
+                now.astimezone(self.runtime.tz).date()):
+            return
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            await digest.send_digests(self.runtime.context(uow, now))
+            await uow.commit()
+        self.runtime.wake_sender()
+
+
+def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,
+                    poll_seconds: float = 1.0) -> AsyncIOScheduler:
     """Scheduled work takes ids from the database each run, never live objects."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(sender.drain, "interval", seconds=poll_seconds, id=OUTBOX_JOB,
-                      max_instances=1, coalesce=True, misfire_grace_time=None)
+    for job_id, func in ((OUTBOX_JOB, sender.drain), (TIMER_JOB, timers.poll)):
+        scheduler.add_job(func, "interval", seconds=poll_seconds, id=job_id, max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
+    scheduler.add_job(digests.run, digests.trigger, id=DIGEST_JOB, max_instances=1,
+                      coalesce=True, misfire_grace_time=3600)
     scheduler.start()
     return scheduler
 

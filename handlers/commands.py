@@ -10,10 +10,14 @@ from handlers.order_commands import ORDER_COMMAND_ROLES
 from handlers.turn import Turn, turn_handler
 from locales import LOCALES, normalize_locale
 from workflow import services
+from workflow.context import number_text
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, OrderDraft, Person, Text
 from workflow.parsing import parse_field_value, parse_message
 from workflow.roles import ROLE_ALIASES, Role, parse_role
+
+# An answer carrying one of these is asked again; other warnings are shown on the card.
+REFUSED_ANSWERS = ("due_date_in_past", "quantity_not_positive", "price_not_positive")
 
 FIELD_ORDER = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date",
                "complete_set", "order_class", "notes")
@@ -312,7 +316,7 @@ def _field_value(turn: Turn, name: str, fields: dict[str, Any]) -> str:
     if value in (None, ""):
         return turn.t("order.card.empty") if name in services.REQUIRED_FIELDS else "-"
     if name == "quantity":
-        return f"{services._number(value)} {fields.get('unit') or ''}".strip()
+        return f"{number_text(value)} {fields.get('unit') or ''}".strip()
     if name in ("unit_price", "amount"):
         return turn.t("money.yuan", amount=f"{value:,.2f}".rstrip("0").rstrip("."))
     if name == "complete_set":
@@ -337,7 +341,10 @@ async def on_text(turn: Turn) -> None:
     )
     if can_order:
         result = parse_message(text, turn.ctx.now, _lexicon(turn))
-        if result.intent == "new_order":
+        stated = sum(getattr(result.fields, name) is not None
+                     for name in services.REQUIRED_FIELDS)
+        # One lone field in a busy group ("交期:12月25日") is talk about an order, not one.
+        if result.intent == "new_order" and (stated >= 2 or addressed):
             draft = await services.open_draft(turn.ctx, turn.actor, turn.chat.id,
                                               _draft_fields(result))
             _show_draft(turn, draft, result.warnings)
@@ -366,11 +373,11 @@ async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str) -> No
         return
     field = draft.asking or ""
     value, warning = parse_field_value(field, text, turn.ctx.now)
-    if warning or value in (None, ""):
+    if value in (None, "") or warning in REFUSED_ANSWERS:
         turn.reply(Text("order.answer_invalid", {
-            "field": field, "problem": turn.t(f"warning.{warning or 'unreadable'}"),
+            "field": field, "problem": turn.t(f"warning.{warning or 'value_unreadable'}"),
             "example": turn.t(f"example.{field}")}), kind="error")
         return
     changes = {field: value.isoformat() if hasattr(value, "isoformat") else value}
     draft = await services.update_draft(turn.ctx, turn.actor, draft.id or 0, changes)
-    _show_draft(turn, draft)
+    _show_draft(turn, draft, [warning] if warning else [])

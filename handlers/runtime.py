@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from workflow.ports import Clock, Deadlines
+from workflow.calendar import WorkingCalendar
+from workflow.context import Context
+from workflow.policy import Policy
+from workflow.ports import Clock, Deadlines, UnitOfWork
 
 
 class Recorder(Protocol):
@@ -38,6 +41,13 @@ class Runtime:
     tz: ZoneInfo
     admin_ids: frozenset[int]
     duplicate_window: timedelta = timedelta(minutes=10)
+    policy: Policy | None = None
+    calendar: WorkingCalendar | None = None
     lexicon: Callable[[], Any] | None = None
     recorder: Recorder | None = None
     wake_sender: Callable[[], None] = field(default=lambda: None)
+
+    def context(self, uow: UnitOfWork, now: datetime) -> Context:
+        """A service Context for one unit of work at `now`."""
+        return Context(uow, now, self.deadlines, self.tz, self.duplicate_window,
+                       self.policy, self.calendar)

@@ -18,9 +18,9 @@ from handlers.render import keyboard, markup_to_json, render
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE, translate
 from storage.uow import SqlUnitOfWork
+from workflow.context import Actor, Context
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Chat, Person, Text
-from workflow.services import Actor, Context
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
                 return
             person = await uow.people.upsert(user.id, user.full_name, user.username)
             chat = await uow.chats.upsert(tg_chat.id, tg_chat.title or user.full_name)
-            ctx = Context(uow, now, runtime.deadlines, runtime.tz, runtime.duplicate_window)
+            ctx = runtime.context(uow, now)
             turn = Turn(update, context.bot, runtime, uow, ctx,
                         Actor(person, person.id in runtime.admin_ids), chat,
                         locale_for(chat, person))

@@ -106,6 +106,15 @@ class PeopleRepository:
         await self.session.delete(row)
         return True
 
+    async def holders(self, role: Role) -> list[Person]:
+        rows = await self.session.scalars(
+            select(PersonRow)
+            .join(RoleGrantRow, RoleGrantRow.person_id == PersonRow.id)
+            .where(RoleGrantRow.role == role.value)
+            .order_by(PersonRow.id)
+        )
+        return [await self._with_roles(row) for row in rows]
+
     async def with_any_role(self) -> list[Person]:
         rows = await self.session.execute(
             select(PersonRow, RoleGrantRow)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from workflow import lifecycle
+from workflow import escalation, lifecycle
+from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.lifecycle import Action, Refusal
 from workflow.model import (
     OPEN_TASK_STATUSES,
     PLANNED_KINDS,
-    ButtonSpec,
     Notification,
     Order,
     OrderStatus,
@@ -23,7 +23,7 @@ from workflow.model import (
     Text,
 )
 from workflow.roles import Role, parse_role
-from workflow.services import Actor, Context, _local, _order_params, open_reviews
+from workflow.services import open_reviews
 
 ORDER_NUMBER = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
 
@@ -103,28 +103,23 @@ async def _open_task(
     *,
     title: str | None = None,
     notify: bool = True,
-    buttons: bool = True,
 ) -> Task:
     task = await ctx.uow.tasks.add(Task(None, order.id or 0, kind, role, TaskStatus.OPEN, due_at,
                                         ctx.now, title=title))
+    await escalation.schedule_for(ctx, task)
     await ctx.audit(actor, "task.open", "task", task.id or 0, None,
                     {"kind": kind.value, "role": role.value, "order": order.number,
                      "due_at": due_at.isoformat() if due_at else None, "title": title})
     if notify:
         await ctx.notify_department(
             role,
-            Text("task.assigned", {**_order_params(order, ctx.tz), "task": kind.value,
+            Text("task.assigned", {**order_params(order, ctx.tz), "task": kind.value,
                                    "title": title or "", "role": role,
-                                   "due": _local(due_at, ctx.tz) if due_at else "-"}),
+                                   "due": local_time(due_at, ctx.tz) if due_at else "-"}),
             kind="task", order_number=order.number,
-            buttons=task_buttons(task.id or 0) if buttons else (),
+            buttons=escalation.task_buttons(task),
         )
     return task
-
-
-def task_buttons(task_id: int) -> tuple[tuple[ButtonSpec, ...], ...]:
-    return ((ButtonSpec(Text("button.ack"), f"v1:tk:{task_id}:ack"),
-             ButtonSpec(Text("button.done"), f"v1:tk:{task_id}:done")),)
 
 
 async def _close_tasks(ctx: Context, actor: Actor | None, order: Order, kinds: tuple[TaskKind, ...],
@@ -141,13 +136,14 @@ async def _close(ctx: Context, actor: Actor | None, task: Task, status: TaskStat
     task.closed_by, task.closed_at = (actor.person.id if actor else None), ctx.now
     if not await ctx.uow.tasks.close(task):
         return False
+    await escalation.stop_for(ctx, task.id or 0)
     await ctx.audit(actor, f"task.{status.value}", "task", task.id or 0,
                     {"status": before.value}, {"status": status.value, "outcome": outcome})
     return True
 
 
 async def _tell_market(ctx: Context, order: Order, key: str, **params: Any) -> None:
-    await ctx.notify(Notification(order.chat_id, Text(key, {**_order_params(order, ctx.tz),
+    await ctx.notify(Notification(order.chat_id, Text(key, {**order_params(order, ctx.tz),
                                                             **params}), "notice", order.number))
 
 
@@ -213,11 +209,9 @@ async def customer_refuses(ctx: Context, actor: Actor, order: Order) -> None:
     task = await _open_task(ctx, actor, order, TaskKind.DECISION, Role.GM,
                             ctx.deadlines.due("decision", ctx.now), notify=False)
     await ctx.notify_department(
-        Role.GM, Text("decision.request", {**_order_params(order, ctx.tz),
+        Role.GM, Text("decision.request", {**order_params(order, ctx.tz),
                                            "who": actor.person.name}),
-        kind="task", order_number=order.number,
-        buttons=((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
-                  ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),),
+        kind="task", order_number=order.number, buttons=escalation.task_buttons(task),
     )
 
 
@@ -252,7 +246,7 @@ async def record_contract_fact(ctx: Context, actor: Actor, order: Order, fact: s
         return False
     await move(ctx, None, order, Action.CONTRACT_EFFECTIVE)
     await _open_task(ctx, None, order, TaskKind.PRODUCTION_ORDER, Role.MARKET,
-                     ctx.deadlines.due("production_order", ctx.now), buttons=False)
+                     ctx.deadlines.due("production_order", ctx.now))
     return True
 
 
@@ -261,7 +255,7 @@ async def issue_production_order(ctx: Context, actor: Actor, order: Order) -> Ta
     await _close_tasks(ctx, actor, order, (TaskKind.PRODUCTION_ORDER,))
     rule = "planning_complete_set" if order.complete_set else "planning_other"
     return await _open_task(ctx, actor, order, TaskKind.PLANNING, Role.MANUFACTURING,
-                            ctx.deadlines.due(rule, ctx.now), buttons=False)
+                            ctx.deadlines.due(rule, ctx.now))
 
 
 # ---- planning ---------------------------------------------------------------------------------
@@ -374,6 +368,7 @@ async def acknowledge(ctx: Context, actor: Actor, task_id: int) -> tuple[Task, O
     if task.status is not TaskStatus.OPEN:
         raise DomainError(Text("error.task_closed", {"status": task.status.value}))
     await ctx.uow.tasks.acknowledge(task_id, actor.person.id)
+    await escalation.stop_for(ctx, task_id)
     await ctx.audit(actor, "task.acknowledged", "task", task_id, {"status": "open"},
                     {"status": "acknowledged"})
     task.status, task.assignee_id = TaskStatus.ACKNOWLEDGED, actor.person.id
@@ -386,6 +381,8 @@ async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = No
     actor.require(task.role)
     if task.status not in OPEN_TASK_STATUSES:
         raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+    if task.kind in (TaskKind.FEASIBILITY_REVIEW, TaskKind.DECISION, *escalation.COMMAND_FINISHED):
+        raise DomainError(Text("error.task_needs_its_answer", {"task": task.kind.value}))
     await _close(ctx, actor, task, TaskStatus.DONE, "done", note)
     return task, order
 
@@ -396,7 +393,7 @@ async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = No
 async def record_warehoused(ctx: Context, actor: Actor, order: Order) -> None:
     await move(ctx, actor, order, Action.RECORD_WAREHOUSED)
     await _open_task(ctx, actor, order, TaskKind.PAYMENT_CHECK, Role.FINANCE,
-                     ctx.deadlines.due("payment_check", ctx.now), buttons=False)
+                     ctx.deadlines.due("payment_check", ctx.now))
     await _tell_market(ctx, order, "order.warehoused_notice")
 
 
@@ -414,7 +411,7 @@ async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_o
     await _save_facts(ctx, actor, order, ship_on=ship_on.isoformat())
     for role in (Role.WAREHOUSE,):
         await ctx.notify_department(
-            role, Text("shipping.notice", {**_order_params(order, ctx.tz),
+            role, Text("shipping.notice", {**order_params(order, ctx.tz),
                                            "ship_on": ship_on.isoformat()}),
             kind="notice", order_number=order.number)
 
@@ -475,7 +472,7 @@ async def cancel(ctx: Context, actor: Actor, order: Order, reason: str) -> int:
 async def _broadcast(ctx: Context, order: Order, key: str, **params: Any) -> None:
     """Tell market and every department that has work on the order."""
     roles = {t.role for t in await ctx.uow.tasks.for_order(order.id or 0)} - {Role.MARKET}
-    text = Text(key, {**_order_params(order, ctx.tz), **params})
+    text = Text(key, {**order_params(order, ctx.tz), **params})
     await ctx.notify(Notification(order.chat_id, text, "notice", order.number))
     for role in sorted(roles):
         await ctx.notify_department(role, text, kind="notice", order_number=order.number)

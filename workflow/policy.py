@@ -168,6 +168,7 @@ class EscalationPolicy:
     counts_in: Counting
     max_repeats: int
     snooze_max: timedelta
+    remind_before: timedelta
 
     def chain_for(self, role: Role) -> tuple[EscalationStep, ...]:
         return self.chains.get(role, ())
@@ -705,6 +706,7 @@ def _read_escalation(table: _Table) -> EscalationPolicy:
     counts_in = table.text("counts_in", [c.value for c in Counting])
     max_repeats = table.whole("max_repeats", 0, 100)
     snooze_max = table.clock_duration("snooze_max")
+    remind_before = table.clock_duration("remind_before")
     table.done()
     return EscalationPolicy(
         MappingProxyType(chains),
@@ -712,6 +714,7 @@ def _read_escalation(table: _Table) -> EscalationPolicy:
         Counting(counts_in) if counts_in else None,
         max_repeats,
         snooze_max,
+        remind_before,
     )
 
 

@@ -28,6 +28,7 @@ class People(Protocol):
     async def grant(self, person_id: int, role: Role, leader: bool) -> None: ...
     async def revoke(self, person_id: int, role: Role) -> bool: ...
     async def set_locale(self, person_id: int, locale: str | None) -> None: ...
+    async def holders(self, role: Role) -> list[Person]: ...
 
 
 class Chats(Protocol):
@@ -84,6 +85,12 @@ class Outbox(Protocol):
     async def enqueue(self, note: Notification, now: datetime) -> None: ...
 
 
+class Timers(Protocol):
+    async def schedule(self, kind: str, subject: str, due_at: datetime, dedupe_key: str
+                       ) -> bool: ...
+    async def cancel_subject(self, subject: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     people: People
     chats: Chats
@@ -92,5 +99,6 @@ class UnitOfWork(Protocol):
     tasks: Tasks
     audit: Audit
     outbox: Outbox
+    timers: Timers
 
     async def commit(self) -> None: ...

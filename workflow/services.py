@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from workflow.errors import AdminOnly, Conflict, DomainError, Forbidden, NotFound
+from workflow import escalation
+from workflow.context import Actor, Context, local_time, order_params
+from workflow.errors import Conflict, DomainError, NotFound
 from workflow.model import (
-    ButtonSpec,
     DraftStatus,
-    Notification,
     Order,
     OrderDraft,
     OrderStatus,
@@ -21,73 +20,11 @@ from workflow.model import (
     TaskStatus,
     Text,
 )
-from workflow.ports import Deadlines, UnitOfWork
 from workflow.roles import Role
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
 REVIEWING_ROLES = (Role.TECH, Role.MANUFACTURING)
 INFEASIBLE_REASONS = ("capacity", "material", "technical", "other")
-
-
-@dataclass(frozen=True)
-class Actor:
-    person: Person
-    is_admin: bool = False
-
-    def require(self, *roles: Role) -> None:
-        if not any(self.person.has_role(role) for role in roles):
-            raise Forbidden(*roles)
-
-    def require_admin(self) -> None:
-        if not self.is_admin:
-            raise AdminOnly()
-
-
-@dataclass
-class Context:
-    uow: UnitOfWork
-    now: datetime
-    deadlines: Deadlines
-    tz: ZoneInfo
-    duplicate_window: timedelta = timedelta(minutes=10)
-    events: list[str] = field(default_factory=list)
-
-    async def audit(
-        self,
-        actor: Actor | None,
-        action: str,
-        subject_type: str,
-        subject_id: str | int,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        await self.uow.audit.append(
-            at=self.now,
-            actor_id=actor.person.id if actor else None,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            before=before,
-            after=after,
-        )
-        self.events.append(action)
-
-    async def notify(self, note: Notification) -> None:
-        await self.uow.outbox.enqueue(note, self.now)
-
-    async def notify_department(
-        self,
-        role: Role,
-        text: Text,
-        *,
-        kind: str,
-        order_number: str | None,
-        buttons: tuple[tuple[ButtonSpec, ...], ...] = (),
-    ) -> int:
-        chats = await self.uow.chats.of_department(role)
-        for chat in chats:
-            await self.notify(Notification(chat.id, text, kind, order_number, buttons))
-        return len(chats)
 
 
 # ---- company set-up ---------------------------------------------------------------------
@@ -272,17 +209,17 @@ async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[T
                  due_at, ctx.now)
         )
         reviews.append(task)
+        await escalation.schedule_for(ctx, task)
         await ctx.audit(actor, "task.open", "task", task.id or 0, None,
                         {"kind": task.kind.value, "role": role.value, "order": order.number,
                          "due_at": due_at.isoformat()})
         sent = await ctx.notify_department(
             role,
-            Text("review.request", {**_order_params(order, ctx.tz),
-                                    "due": _local(due_at, ctx.tz), "role": role}),
+            Text("review.request", {**order_params(order, ctx.tz),
+                                    "due": local_time(due_at, ctx.tz), "role": role}),
             kind="task",
             order_number=order.number,
-            buttons=((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
-                      ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),),
+            buttons=escalation.task_buttons(task),
         )
         if not sent:
             unbound.append(role)
@@ -290,28 +227,6 @@ async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[T
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-
-def _local(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def _order_params(order: Order, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "number": order.number,
-        "customer": order.customer,
-        "product": order.product,
-        "model": order.model or "-",
-        "quantity": _number(order.quantity),
-        "unit": order.unit or "",
-        "due_date": order.due_date.isoformat(),
-    }
-
-
-def _number(value: float | int | None) -> str:
-    if value is None:
-        return "-"
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _order_snapshot(order: Order) -> dict[str, Any]:

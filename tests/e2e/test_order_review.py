@@ -83,7 +83,7 @@ async def test_missing_field_is_asked_for_and_filled_in(stack: Stack) -> None:
     await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:12台")
     assert "还缺交期" in stack.texts(MARKET)[-1]
     await stack.say(MARKET, LIMING, "还不知道，等客户回复")  # not a date
-    assert "交期没读懂" in stack.texts(MARKET)[-1]
+    assert "交期有问题" in stack.texts(MARKET)[-1]
     await stack.say(MARKET, LIMING, "12月20日")
     assert stack.messages[-1]["buttons"] == [["确认", "修改", "取消"]]
     assert "2026-12-20" in stack.texts(MARKET)[-1]
@@ -147,3 +147,22 @@ async def test_a_review_cannot_be_answered_twice(stack: Stack) -> None:
     })
     await stack.pump()
     assert "已经处理过了" in stack.texts(TECH)[-1]
+
+
+async def test_a_lone_field_in_the_group_is_not_an_order(stack: Stack) -> None:
+    await set_up_company(stack)
+    before = len(stack.messages)
+    await stack.say(MARKET, LIMING, "交期:12月25日")
+    assert len(stack.messages) == before  # group talk about a date opens no draft
+    await stack.say(MARKET, LIMING, "江苏恒通机械要30台Y160M-4电机，月底前交货，单价2800")
+    assert stack.messages[-1]["buttons"] == [["确认", "修改", "取消"]]
+    assert "江苏恒通机械" in stack.texts(MARKET)[-1] and "30 台" in stack.texts(MARKET)[-1]
+
+
+async def test_a_date_in_the_past_is_asked_again(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:12台")
+    await stack.say(MARKET, LIMING, "2026-11-01")
+    assert stack.heard(MARKET, "交期有问题") and stack.heard(MARKET, "交期已经过去了")
+    await stack.say(MARKET, LIMING, "下周三")
+    assert "2026-12-02" in stack.texts(MARKET)[-1]

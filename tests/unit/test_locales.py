@@ -6,13 +6,28 @@ import re
 import string
 from pathlib import Path
 
+from handlers.commands import FIELD_ORDER
 from locales import LOCALES, catalog, translate
+from workflow.lifecycle import Action
+from workflow.model import DraftStatus, OrderStatus, TaskKind, TaskStatus
+from workflow.orders import INFEASIBLE_REASONS
+from workflow.parsing import NON_REGULAR_REASONS, REQUIRED_FIELDS, WARNING_KEYS
+from workflow.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("bot", "handlers", "workflow")
 # Keys built at run time from a code: f"role.{role}", f"warning.{w}", ...
 FAMILIES = {
-    "role.": [r.value for r in __import__("workflow.roles", fromlist=["Role"]).Role],
+    "role.": [r.value for r in Role],
+    "status.": [s.value for s in OrderStatus] + [s.value for s in TaskStatus]
+    + [s.value for s in DraftStatus],
+    "taskkind.": [k.value for k in TaskKind],
+    "action.": [a.value for a in Action],
+    "warning.": list(WARNING_KEYS),
+    "non_regular.": list(NON_REGULAR_REASONS),
+    "field.": list(FIELD_ORDER),
+    "example.": list(REQUIRED_FIELDS),
+    "reason.": list(INFEASIBLE_REASONS),
 }
 
 

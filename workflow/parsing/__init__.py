@@ -8,12 +8,21 @@
 Call warm_up() once at start-up so the word segmenter is loaded before the first message.
 """
 
-from .model import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult
+from .model import (
+    NON_REGULAR_REASONS,
+    REQUIRED_FIELDS,
+    WARNING_KEYS,
+    Lexicon,
+    OrderFields,
+    ParseResult,
+)
 from .parser import parse_field_value, parse_message
 from .segment import warm_up
 
 __all__ = [
+    "NON_REGULAR_REASONS",
     "REQUIRED_FIELDS",
+    "WARNING_KEYS",
     "Lexicon",
     "OrderFields",
     "ParseResult",

@@ -11,6 +11,14 @@ from functools import cached_property
 from typing import Any
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
+# Every warning key the parser can return; the bot shows each as "warning.<key>".
+WARNING_KEYS = (
+    "due_date_in_past", "date_unreadable", "date_shift_relative", "quantity_not_positive",
+    "quantity_unreadable", "quantity_relative", "price_unreadable", "price_not_positive",
+    "currency_not_cny", "amount_mismatch", "conflicting_values", "target_missing",
+    "value_empty", "value_unreadable", "unit_unreadable",
+)
+NON_REGULAR_REASONS = ("custom_design", "discontinued", "high_quality", "urgent_penalty", "declared")
 FIELD_NAMES = (
     "customer", "product", "model", "quantity", "unit", "unit_price", "amount",
     "due_date", "complete_set", "order_class", "notes",

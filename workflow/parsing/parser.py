@@ -449,7 +449,10 @@ def _query_cue(norm: str, lower: str, explicit: bool) -> bool:
     return explicit and RE_QUESTION.search(norm) is not None
 
 
-def _decide_intent(found: _Found, norm: str) -> str:
+_RE_MEANINGFUL = re.compile(r"[0-9A-Za-z\u4e00-\u9fff\u3400-\u4dbf]")
+
+
+def _decide_intent(found: _Found, norm: str, leftover: str) -> str:
     if found.command:
         return found.command
     lower = norm.lower()
@@ -468,7 +471,9 @@ def _decide_intent(found: _Found, norm: str) -> str:
         return "change"
     keyed = {k.field for k in found.keys if k.field in _ORDER_FIELDS}
     strong = sum(1 for k in found.keys if k.form and k.field in _ORDER_FIELDS)
-    is_form = len(keyed) >= 3 or (len(keyed) >= 2 and strong >= 1) or (
+    # A message that is nothing but "key: value" pairs ("数量:15台") is a form, however short.
+    fragment = strong >= 1 and not _RE_MEANINGFUL.search(leftover)
+    is_form = len(keyed) >= 3 or (len(keyed) >= 2 and strong >= 1) or fragment or (
         len(keyed) >= 1 and strong >= 1 and RE_NEW_HEADER.match(norm) is not None)
     if found.order_no and not is_form:
         has_values = quantity or any(found.fields.get(f) is not None for f in _VALUE_FIELDS)
@@ -573,7 +578,7 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None) -> P
         skip = (found.customer.start, found.customer.end) if found.customer else None
         found.product = names_mod.find_product(leftover, skip)
 
-    intent = _decide_intent(found, work.norm)
+    intent = _decide_intent(found, work.norm, work.text)
     return _assemble(intent, found, today)
 
 

@@ -82,6 +82,34 @@ def test_warnings_are_keys_not_prose() -> None:
         assert re.fullmatch(r"[a-z_]+", warning)
 
 
+_EDGE_MESSAGES = [
+    "/order", "/change 数量:40台", "/order 客户:华东电力 产品:开关柜 数量:-3台 单价:0",
+    "/order 客户:华东电力 单价:面议 交期:春节前", "/order 客户:A 数量:3台 单价:1万 总价:5万",
+    "华东电力那单再加2台", "/order 交期:推迟一周", "/order 客户:A\n\n/order 客户:B",
+    "/order 数量:很多 交期:2020-01-01 price: $5", "SO-20261124-003 数量:0台",
+]
+_EDGE_ANSWERS = [("quantity", "很多"), ("quantity", "0"), ("unit", "x"), ("unit_price", "面议"),
+                 ("unit_price", "$9"), ("due_date", "以后再说"), ("due_date", "推迟一周"),
+                 ("due_date", "2020-01-01"), ("customer", " "), ("complete_set", "看情况"),
+                 ("order_class", "不知道")]
+
+
+def test_every_warning_and_reason_key_is_declared() -> None:
+    from .corpus import CASES
+    from .holdout import HOLDOUT, HOLDOUT2
+
+    seen: set[str] = set()
+    for text in [c.text for c in CASES + HOLDOUT + HOLDOUT2] + _EDGE_MESSAGES:
+        result = parse_message(text, NOW)
+        seen |= set(result.warnings)
+        assert set(result.fields.non_regular_reasons) <= set(parsing.NON_REGULAR_REASONS)
+    for field, answer in _EDGE_ANSWERS:
+        _, warning = parsing.parse_field_value(field, answer, NOW)
+        seen.add(warning)
+    assert seen <= set(parsing.WARNING_KEYS)
+    assert seen == set(parsing.WARNING_KEYS)  # and the sweep above reaches every one
+
+
 def test_wall_clock_is_never_read() -> None:
     text = "帮我下个单，江苏恒通机械要30台Y160M-4电机，月底前交货，单价2800"
     expected = parse_message(text, NOW).to_json()

@@ -8,7 +8,13 @@ import cn2an
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workflow.parsing import Lexicon, parse_field_value, parse_message
+from workflow.parsing import (
+    NON_REGULAR_REASONS,
+    WARNING_KEYS,
+    Lexicon,
+    parse_field_value,
+    parse_message,
+)
 
 from .corpus import LEXICON
 
@@ -28,6 +34,8 @@ moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 
 @given(messages, moments)
 def test_parse_message_never_raises(text: str, now: datetime) -> None:
     result = parse_message(text, now, LEXICON)
+    assert set(result.warnings) <= set(WARNING_KEYS)
+    assert set(result.fields.non_regular_reasons) <= set(NON_REGULAR_REASONS)
     out = result.to_json()
     assert out["intent"] in ("new_order", "change", "query", "unknown")
     assert set(out["fields"]) == {"customer", "product", "model", "quantity", "unit", "unit_price",
@@ -42,7 +50,7 @@ _ANSWERABLE = ["customer", "product", "model", "quantity", "unit", "unit_price",
 @given(st.sampled_from(_ANSWERABLE), messages, moments)
 def test_parse_field_value_never_raises(field: str, text: str, now: datetime) -> None:
     value, warning = parse_field_value(field, text, now)
-    assert warning is None or isinstance(warning, str)
+    assert warning is None or warning in WARNING_KEYS
 
 
 @settings(max_examples=100)

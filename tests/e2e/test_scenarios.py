@@ -1,0 +1,247 @@
+"""The example scenarios in examples/scenarios/ run through the real stack and end as they say.
+
+Each scenario is a policy path people can read and replay with `gendan simulate`; these tests
+keep the files honest: the right departments hear the right things, the order ends in the
+right state, and every move of the lifecycle left its audit event, in order, from state to state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.simulate import SimulationResult, simulate
+from storage.db import create_engine
+from storage.models import AuditEventRow
+from workflow.lifecycle import Action
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "examples" / "scenarios"
+NUMBER = "SO-20261124-001"
+MARKET, TECH, MANUFACTURING, PROCUREMENT, FINANCE, WAREHOUSE, GM = (
+    -1001, -1002, -1003, -1004, -1005, -1006, -1007)
+
+TRANSITIONS = {f"order.{action.value}" for action in Action}
+
+
+def said(result: SimulationResult, chat: int, fragment: str, kind: str | None = None) -> bool:
+    return any(m["chat"] == chat and fragment in m["text"] and (kind is None or m["kind"] == kind)
+               for m in result.messages)
+
+
+def errors(result: SimulationResult) -> list[tuple[int, str]]:
+    return [(m["chat"], m["text"]) for m in result.messages if m["kind"] == "error"]
+
+
+def the_order(result: SimulationResult) -> dict[str, Any]:
+    (order,) = result.state["orders"]
+    assert order["number"] == NUMBER
+    return order
+
+
+def tasks(result: SimulationResult, kind: str | None = None) -> list[dict[str, Any]]:
+    return [t for t in result.state["tasks"] if kind is None or t["kind"] == kind]
+
+
+async def audit_trail(database_url: str) -> list[AuditEventRow]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(AuditEventRow).order_by(AuditEventRow.id))
+            return list(rows)
+    finally:
+        await engine.dispose()
+
+
+async def run(name: str, database_url: str) -> tuple[SimulationResult, list[AuditEventRow]]:
+    result = await simulate(SCENARIOS / name, database_url)
+    trail = await audit_trail(database_url)
+    assert result.state["audit_events"] == len(trail)
+    assert result.state["outbox_pending"] == 0
+    return result, trail
+
+
+def assert_moves(trail: list[AuditEventRow], expected: list[str], final: str) -> None:
+    """One audit event per transition, in order, each starting where the previous one ended."""
+    moves = [row for row in trail if row.action in TRANSITIONS]
+    assert [row.action.removeprefix("order.") for row in moves] == expected
+    status = "review"
+    for row in moves:
+        assert row.subject_id == NUMBER
+        assert row.before == {"status": status}, row.action
+        status = row.after["status"]
+    assert status == final
+    # Everything else the use cases record comes on top: registrations, facts, tasks.
+    assert len(trail) > len(moves)
+
+
+def test_every_scenario_file_is_tested() -> None:
+    assert {p.name for p in SCENARIOS.glob("*.yaml")} == {
+        "regular_order_to_closing.yaml", "infeasible_declined.yaml",
+        "short_shipment_with_consent.yaml", "hold_resume_cancel.yaml"}
+
+
+async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
+    result, trail = await run("regular_order_to_closing.yaml", database_url)
+    assert errors(result) == []
+
+    assert said(result, MARKET, f"订单 {NUMBER} 已登记，已通知技术中心、制造中心做交货期评审")
+    assert said(result, TECH, f"交货期评审 {NUMBER}", kind="task")
+    assert said(result, MANUFACTURING, f"交货期评审 {NUMBER}", kind="task")
+    assert said(result, MARKET, "交货期评审通过，请报价", kind="notice")
+    assert said(result, MARKET, "报价 420,000 元")
+    assert said(result, MARKET, "客户签字，待付款")
+    # Finance's record of the advance makes the contract effective and starts market's 4 hours:
+    # paid at 11:30, lunch does not count, so the production order is due at 16:30.
+    assert said(result, FINANCE, "已签字并付款，合同生效")
+    assert said(result, MARKET, "📌 下达生产指令", kind="task")
+    assert said(result, MARKET, "截止：2026-11-25 16:30")
+    # A 成套 order: manufacturing has one working day for the plan.
+    assert said(result, MARKET, "计划分解截止 2026-11-26 13:30")
+    assert said(result, MANUFACTURING, "📌 生产计划分解", kind="task")
+    assert said(result, MANUFACTURING, "共 6 项任务")  # five lines and the supplier contact
+    assert said(result, TECH, "📌 技术设计：订单 SO-20261124-001 一次系统图及柜体图纸")
+    assert said(result, PROCUREMENT, "📌 采购到货：订单 SO-20261124-001 框架断路器")
+    # Arrival Monday 7 December: the supplier is called five working days before, on 30 November.
+    assert said(result, PROCUREMENT, "联系供应商确认送货")
+    assert said(result, PROCUREMENT, "截止：2026-11-30 17:30")
+    assert said(result, TECH, "👌 已收到 — 张伟") and said(result, TECH, "✅ 已完成 — 张伟")
+    assert said(result, PROCUREMENT, "✅ 已完成 — 周敏")
+    assert said(result, MANUFACTURING, "✅ 已完成 — 王强")
+    assert said(result, WAREHOUSE, f"订单 {NUMBER} 已入库")
+    assert said(result, FINANCE, "📌 核对货款到位", kind="task")
+    assert said(result, MARKET, "已入库。请财务核对货款", kind="notice")
+    assert said(result, FINANCE, f"已确认订单 {NUMBER} 货款到位")
+    assert said(result, MARKET, "货款已到位（钱芳 确认）", kind="notice")
+    assert said(result, WAREHOUSE, "发货日期：2026-12-22", kind="notice")
+    assert said(result, WAREHOUSE, f"订单 {NUMBER} 已全部发货")
+    assert said(result, MARKET, "已发货 12 台，缺 0", kind="notice")
+    assert said(result, MARKET, f"订单 {NUMBER} 已归档关闭")
+    assert said(result, MARKET, "状态：已关闭")
+
+    assert the_order(result)["status"] == "closed"
+    assert sorted(t["kind"] for t in tasks(result)) == sorted([
+        "feasibility_review", "feasibility_review", "production_order", "planning", "design",
+        "purchase", "supplier_contact", "assembly_start", "assembly_finish", "packaging",
+        "payment_check"])
+    assert all(t["status"] == "done" for t in tasks(result))
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan", "record_warehoused",
+                         "issue_shipping_notice", "ship", "close"], "closed")
+
+
+async def test_infeasible_twice_then_declined_by_the_general_manager(database_url: str) -> None:
+    result, trail = await run("infeasible_declined.yaml", database_url)
+    # Two refusals the scenario provokes on purpose, and nothing else.
+    assert errors(result) == [
+        (GM, "不能批准自己提交的请求，请由另一位总经理/副总经理决定。"),
+        (MARKET, f"订单 {NUMBER} 现在是“已拒单”，不能做“报价”。"),
+    ]
+
+    assert said(result, MARKET, "类别：非常规订单")
+    assert said(result, MARKET, "制造中心评审不可行：产能不足（王强）", kind="notice")
+    assert said(result, MARKET, "交期改为 2026-12-24，已请各部门重新评审")
+    assert said(result, TECH, "要求交期：2026-12-24", kind="task")
+    assert said(result, MANUFACTURING, "要求交期：2026-12-24", kind="task")
+    assert said(result, MARKET, "制造中心评审不可行：物料周期长（王强）", kind="notice")
+    assert said(result, GM, "客户不同意延期，陈静 呈请总经理决定", kind="task")
+    assert said(result, MARKET, "赵建国 要求继续与客户协商", kind="notice")
+    assert said(result, GM, "客户不同意延期，李明 呈请总经理决定", kind="task")
+    assert said(result, GM, "⛔ 不接此单 — 陈静")
+    assert said(result, MARKET, f"订单 {NUMBER} 经 陈静 核准不接", kind="notice")
+
+    order = the_order(result)
+    assert order["status"] == "declined"
+    assert order["order_class"] == "non_regular"
+    assert order["due_date"] == "2026-12-24"
+    reviews = tasks(result, "feasibility_review")
+    assert [(t["role"], t["outcome"], t["note"]) for t in reviews] == [
+        ("tech", "feasible", None), ("manufacturing", "infeasible", "capacity"),
+        ("tech", "feasible", None), ("manufacturing", "infeasible", "material")]
+    assert [t["status"] for t in tasks(result, "decision")] == ["done", "done"]
+    assert all(t["status"] == "done" for t in tasks(result))
+    assert_moves(trail, ["review_failed", "propose_date", "review_failed", "customer_refuses",
+                         "keep_negotiating", "customer_refuses", "decline"], "declined")
+    assert [row.after for row in trail if row.action == "order.due_date"] == [
+        {"due_date": "2026-12-24", "why": "negotiated"}]
+
+
+async def test_short_shipment_needs_consent_and_leaves_a_follow_up(database_url: str) -> None:
+    result, trail = await run("short_shipment_with_consent.yaml", database_url)
+    assert errors(result) == [
+        # Packing still open: 完成入库 means packed to the factory standard and in the store.
+        (MANUFACTURING, f"订单 {NUMBER} 还有未完成的生产任务，全部完成后才能入库。"),
+        (WAREHOUSE, f"订单 {NUMBER} 数量不足，缺件发货要先取得客户同意："
+                    "市场部用 /consent SO-… 说明 记录。"),
+    ]
+
+    # Not a 成套 order: four working hours for the plan, from 16:00 into the next morning.
+    assert said(result, MARKET, "计划分解截止 2026-11-25 11:00")
+    assert said(result, MARKET, f"已记录客户对订单 {NUMBER} 缺件发货的同意")
+    assert said(result, WAREHOUSE, "已发货，缺 2，已开缺件补发任务给制造中心")
+    assert said(result, MANUFACTURING, "📌 缺件补发", kind="task")
+    assert said(result, MARKET, "已发货 18 台，缺 2", kind="notice")
+    assert said(result, MANUFACTURING, "👌 已收到 — 王强")
+    assert said(result, MARKET, f"订单 {NUMBER} 已归档关闭")
+
+    assert the_order(result)["status"] == "closed"
+    (follow_up,) = tasks(result, "missing_parts")
+    assert (follow_up["role"], follow_up["status"]) == ("manufacturing", "done")
+    # Five working days from the shipment, Friday 10:30, to the next Friday.
+    assert follow_up["due_at"] == "2026-12-18T02:30:00+00:00"
+    assert all(t["status"] == "done" for t in tasks(result))
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan", "record_warehoused",
+                         "issue_shipping_notice", "ship", "close"], "closed")
+    consent = [row.after for row in trail if row.action == "order.facts"
+               and "short_shipment_consent" in (row.after or {})]
+    assert consent == [{"short_shipment_consent": "客户同意先发18台，余下2台电表到货后补发"}]
+    shipped = [row.after for row in trail if row.action == "order.facts"
+               and "shipped_quantity" in (row.after or {})]
+    assert shipped == [{"shipped_quantity": 18}]
+
+
+async def test_hold_resume_and_cancel_by_the_market_leader(database_url: str) -> None:
+    result, trail = await run("hold_resume_cancel.yaml", database_url)
+    assert errors(result) == [
+        (MARKET, "⛔ 这一步需要市场部、总经理的负责人来做。"),  # the rep is no leader
+        (PROCUREMENT, "这项任务已经处理过了（已取消）。"),  # a cancelled task stays closed
+    ]
+
+    held = "已暂停：客户现场土建未完成，暂缓生产（陈静）"
+    resumed = "已恢复（陈静）"
+    cancelled = "已取消：客户项目取消，已收到书面撤单函（陈静），相关任务一并取消"
+    for chat in (MARKET, TECH, MANUFACTURING, PROCUREMENT):  # everyone with work on the order
+        assert said(result, chat, held, kind="notice"), chat
+        assert said(result, chat, resumed, kind="notice"), chat
+        assert said(result, chat, cancelled, kind="notice"), chat
+    assert not said(result, FINANCE, held)  # finance has no task on it
+    assert said(result, MARKET, f"订单 {NUMBER} 已取消，3 项未完成任务一并取消")
+
+    assert the_order(result)["status"] == "cancelled"
+    status = {t["kind"]: t["status"] for t in tasks(result)}
+    assert status == {"feasibility_review": "done", "production_order": "done",
+                      "planning": "done", "design": "cancelled", "purchase": "cancelled",
+                      "supplier_contact": "done", "assembly_finish": "cancelled"}
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan", "hold", "resume", "cancel"],
+                 "cancelled")
+    # The hold remembers where the order was, and the resume returns it there.
+    (resume,) = [row for row in trail if row.action == "order.resume"]
+    assert resume.after == {"status": "production"}
+    assert len([row for row in trail if row.action == "task.cancelled"]) == 3
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+async def test_people_act_on_working_days_in_working_hours(name: str, database_url: str) -> None:
+    """Replies answer what people did; a scenario should read like a real working week."""
+    result = await simulate(SCENARIOS / name, database_url)
+    replies = [m for m in result.messages if m["kind"] in ("reply", "error")]
+    assert replies
+    for message in replies:
+        moment = datetime.fromisoformat(message["at"])
+        assert moment.weekday() < 5 and time(8, 30) <= moment.time() <= time(17, 30), moment

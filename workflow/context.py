@@ -1,0 +1,101 @@
+"""What every use case runs with: who acts, and the unit of work, clock reading and policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workflow.calendar import WorkingCalendar
+from workflow.errors import AdminOnly, Forbidden
+from workflow.model import ButtonSpec, Notification, Order, Person, Text
+from workflow.policy import Policy
+from workflow.ports import Deadlines, UnitOfWork
+from workflow.roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    person: Person
+    is_admin: bool = False
+
+    def require(self, *roles: Role) -> None:
+        if not any(self.person.has_role(role) for role in roles):
+            raise Forbidden(*roles)
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise AdminOnly()
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    now: datetime
+    deadlines: Deadlines
+    tz: ZoneInfo
+    duplicate_window: timedelta = timedelta(minutes=10)
+    policy: Policy | None = None
+    calendar: WorkingCalendar | None = None
+    events: list[str] = field(default_factory=list)
+
+    async def audit(
+        self,
+        actor: Actor | None,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        await self.uow.audit.append(
+            at=self.now,
+            actor_id=actor.person.id if actor else None,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            before=before,
+            after=after,
+        )
+        self.events.append(action)
+
+    async def notify(self, note: Notification) -> None:
+        await self.uow.outbox.enqueue(note, self.now)
+
+    async def notify_department(
+        self,
+        role: Role,
+        text: Text,
+        *,
+        kind: str,
+        order_number: str | None,
+        buttons: tuple[tuple[ButtonSpec, ...], ...] = (),
+    ) -> int:
+        chats = await self.uow.chats.of_department(role)
+        for chat in chats:
+            await self.notify(Notification(chat.id, text, kind, order_number, buttons))
+        return len(chats)
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def order_params(order: Order, tz: ZoneInfo) -> dict[str, Any]:
+    """The order's fields as message parameters."""
+    return {
+        "number": order.number,
+        "customer": order.customer,
+        "product": order.product,
+        "model": order.model or "-",
+        "quantity": number_text(order.quantity),
+        "unit": order.unit or "",
+        "due_date": order.due_date.isoformat(),
+    }
+
+
+def number_text(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

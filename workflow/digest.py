@@ -1,0 +1,56 @@
+"""The morning digest: one message per department group, and one company-wide for managers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from workflow.context import Context, local_time
+from workflow.model import Notification, Order, OrderStatus, Task, Text
+from workflow.roles import Role
+
+FINISHED = (OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED, OrderStatus.DECLINED)
+AT_RISK_WITHIN = timedelta(days=3)
+
+
+def _line(ctx: Context, task: Task, orders: dict[int, Order]) -> str:
+    order = orders.get(task.order_id)
+    due = local_time(task.due_at, ctx.tz) if task.due_at else "-"
+    title = f" {task.title}" if task.title else ""
+    return f"· {order.number if order else '?'} {task.kind.value}{title} {due}"
+
+
+async def send_digests(ctx: Context) -> int:
+    """Tasks due today and overdue per department; orders due soon and not shipped."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    active = [o for o in await ctx.uow.orders.all() if o.status not in FINISHED]
+    orders = {o.id or 0: o for o in active}
+    at_risk = [o for o in active if o.due_date <= today + AT_RISK_WITHIN]
+    tasks = [t for t in await ctx.uow.tasks.open_for_roles(list(Role)) if t.order_id in orders]
+    sent = 0
+    company: list[str] = []
+    for role in Role:
+        mine = [t for t in tasks if t.role is role]
+        overdue = [t for t in mine if t.due_at and t.due_at < ctx.now]
+        today_due = [t for t in mine if t.due_at and t.due_at >= ctx.now
+                     and t.due_at.astimezone(ctx.tz).date() == today]
+        if not (overdue or today_due):
+            continue
+        params = {
+            "role": role,
+            "today": "\n".join(_line(ctx, t, orders) for t in today_due) or "-",
+            "overdue": "\n".join(_line(ctx, t, orders) for t in overdue) or "-",
+            "today_count": len(today_due),
+            "overdue_count": len(overdue),
+        }
+        sent += await ctx.notify_department(role, Text("digest.department", params),
+                                            kind="digest", order_number=None)
+        company.append(f"{role.value}: {len(today_due)} / {len(overdue)}")
+    risk_lines = "\n".join(f"· {o.number} {o.customer} {o.product} {o.due_date.isoformat()}"
+                           for o in at_risk) or "-"
+    if company or at_risk:
+        for person in await ctx.uow.people.holders(Role.GM):
+            await ctx.notify(Notification(person.id, Text("digest.company", {
+                "departments": "\n".join(company) or "-", "at_risk": risk_lines}),
+                "digest", None))
+            sent += 1
+    return sent

@@ -1,0 +1,190 @@
+"""Reminders before a task's deadline and escalation after it, along its department's chain.
+
+Timers live in the database; this module decides what a due timer means *now*: a task that was
+acknowledged, finished or cancelled in the meantime ends its reminders and escalation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workflow.context import Context, local_time, order_params
+from workflow.model import (
+    ButtonSpec,
+    Notification,
+    Order,
+    OrderStatus,
+    Person,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Text,
+)
+from workflow.policy import LEADER, Counting
+from workflow.roles import Role
+
+# Tasks a command finishes (/prodorder, /plan, /paid, /ship): a tap can only acknowledge them.
+COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYMENT_CHECK)
+
+REMIND = "remind"
+ESCALATE = "escalate"
+STALE_AFTER = timedelta(minutes=30)  # a reminder this late is news of the past: summarize it
+PAUSED_ORDERS = (OrderStatus.ON_HOLD, OrderStatus.CANCELLED, OrderStatus.DECLINED,
+                 OrderStatus.CLOSED)
+
+
+def subject(task_id: int) -> str:
+    return f"task:{task_id}"
+
+
+def escalation_key(task_id: int, step: int) -> str:
+    return f"{ESCALATE}:{task_id}:{step}"
+
+
+def step_of(dedupe_key: str) -> int:
+    return int(dedupe_key.rsplit(":", 1)[1]) if dedupe_key.startswith(ESCALATE) else 0
+
+
+async def schedule_for(ctx: Context, task: Task) -> None:
+    """A reminder before the deadline, the first escalation at it."""
+    if task.due_at is None or ctx.policy is None or ctx.calendar is None:
+        return
+    remind_at = ctx.calendar.add_working(task.due_at, -ctx.policy.escalation.remind_before)
+    if remind_at > ctx.now:
+        await ctx.uow.timers.schedule(REMIND, subject(task.id or 0), remind_at,
+                                      f"{REMIND}:{task.id}")
+    await ctx.uow.timers.schedule(ESCALATE, subject(task.id or 0), task.due_at,
+                                  escalation_key(task.id or 0, 0))
+
+
+async def stop_for(ctx: Context, task_id: int) -> None:
+    await ctx.uow.timers.cancel_subject(subject(task_id))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What firing a timer came to: nothing more to do, or try again at `retry_at`."""
+
+    retry_at: datetime | None = None
+    stale_reminder: Task | None = None
+
+
+async def _live_task(ctx: Context, task_id: int) -> tuple[Task, Order] | None:
+    task = await ctx.uow.tasks.get(task_id)
+    if task is None or task.status is not TaskStatus.OPEN:
+        return None
+    order = await ctx.uow.orders.get(task.order_id)
+    if order is None or order.status in PAUSED_ORDERS:
+        return None
+    return task, order
+
+
+def _send_window(ctx: Context, kind: str) -> datetime | None:
+    """When quiet hours hold this kind back, the moment it may go out."""
+    allowed = ctx.calendar.next_allowed_send(ctx.now, kind) if ctx.calendar else ctx.now
+    return allowed if allowed > ctx.now else None
+
+
+async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
+               due_at: datetime) -> Outcome:
+    task_id = int(subject_text.split(":", 1)[1])
+    live = await _live_task(ctx, task_id)
+    if live is None:
+        return Outcome()
+    task, order = live
+    if kind == REMIND:
+        if ctx.now - due_at > STALE_AFTER:
+            return Outcome(stale_reminder=task)
+        if (later := _send_window(ctx, "reminder")) is not None:
+            return Outcome(retry_at=later)
+        await _remind(ctx, task, order)
+        return Outcome()
+    return await _escalate(ctx, task, order, step_of(dedupe_key))
+
+
+def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
+    return {**order_params(order, ctx.tz), "task": task.kind.value, "role": task.role,
+            "title": task.title or "", "due": local_time(task.due_at, ctx.tz) if task.due_at else "-"}
+
+
+def task_buttons(task: Task) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """The one-tap answers a task's messages offer; a verdict task offers only its verdicts."""
+    if task.kind is TaskKind.FEASIBILITY_REVIEW:
+        return ((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
+                 ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),)
+    if task.kind is TaskKind.DECISION:
+        return ((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
+                 ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),)
+    ack = ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack")
+    if task.kind in COMMAND_FINISHED:
+        return ((ack,),)
+    return ((ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
+
+
+async def _remind(ctx: Context, task: Task, order: Order) -> None:
+    text = Text("reminder.before", _task_params(ctx, task, order))
+    await ctx.notify_department(task.role, text, kind="reminder", order_number=order.number,
+                                buttons=task_buttons(task))
+    if task.assignee_id:
+        await ctx.notify(Notification(task.assignee_id, text, "reminder", order.number,
+                                      task_buttons(task)))
+    await ctx.audit(None, "task.reminded", "task", task.id or 0, None, None)
+
+
+async def _targets(ctx: Context, task: Task, step: Role | str) -> list[Person]:
+    """'leader' is the task's own department's leaders; another role is that department's
+    leaders, or everyone holding it when none is marked (a general manager leads no one)."""
+    role = task.role if step == LEADER else Role(step)
+    holders = await ctx.uow.people.holders(role)
+    leaders = [p for p in holders if p.leads(role)]
+    return leaders if step == LEADER or leaders else holders
+
+
+async def _escalate(ctx: Context, task: Task, order: Order, step: int) -> Outcome:
+    policy = ctx.policy
+    assert policy is not None and ctx.calendar is not None
+    chain = policy.escalation.chain_for(task.role)
+    last = len(chain) + policy.escalation.max_repeats - 1
+    entry = chain[min(step, len(chain) - 1)] if chain else None
+    window_kind = "gm_escalation" if entry == Role.GM else "escalation"
+    if (later := _send_window(ctx, window_kind)) is not None:
+        return Outcome(retry_at=later)
+    params = _task_params(ctx, task, order)
+    if step == 0:
+        await ctx.notify_department(task.role, Text("escalation.overdue", params),
+                                    kind="escalation", order_number=order.number,
+                                    buttons=task_buttons(task))
+    if entry is not None:
+        people = await _targets(ctx, task, entry)
+        for person in people:
+            await ctx.notify(Notification(
+                person.id,
+                Text("escalation.to_leader", {**params, "level": step + 1}),
+                "escalation", order.number, task_buttons(task)))
+        await ctx.audit(None, "task.escalated", "task", task.id or 0, None,
+                        {"step": step, "to": str(entry), "people": [p.id for p in people]})
+    if step < last:
+        wait = policy.escalation.step_wait
+        next_at = (ctx.calendar.add_working(ctx.now, wait)
+                   if policy.escalation.counts_in is Counting.WORKING else ctx.now + wait)
+        await ctx.uow.timers.schedule(ESCALATE, subject(task.id or 0), next_at,
+                                      escalation_key(task.id or 0, step + 1))
+    return Outcome()
+
+
+async def summarize_stale(ctx: Context, tasks: list[Task]) -> None:
+    """After downtime, one message per department instead of a pile of late reminders."""
+    by_role: dict[Role, list[Task]] = {}
+    for task in tasks:
+        by_role.setdefault(task.role, []).append(task)
+    for role, missed in by_role.items():
+        lines = []
+        for task in missed:
+            order = await ctx.uow.orders.get(task.order_id)
+            lines.append(f"{order.number if order else '?'} · {task.kind.value}"
+                         f"{' · ' + task.title if task.title else ''} · "
+                         f"{local_time(task.due_at, ctx.tz) if task.due_at else '-'}")
+        await ctx.notify_department(role, Text("reminder.summary", {"count": len(missed),
+                                                                    "lines": "\n".join(lines)}),
+                                    kind="reminder", order_number=None)
