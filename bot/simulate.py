@@ -377,6 +377,7 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
     async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
         orders = await uow.orders.all()
         tasks = await uow.tasks.all()
+        slips = await uow.urge_slips.all()
         audit_events = await uow.audit.count()
         pending = await uow.outbox.pending_count()
     return {
@@ -395,7 +396,13 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
             for t in tasks
         ],
         "change_notices": [],
-        "urge_slips": [],
+        "urge_slips": [
+            {"number": s.number, "order": next((o.number for o in orders if o.id == s.order_id),
+                                               None),
+             "status": s.status.value, "late": s.late, "note": s.note,
+             "sent_at": s.sent_at.isoformat() if s.sent_at else None}
+            for s in slips
+        ],
         "audit_events": audit_events,
         "outbox_pending": pending,
     }

@@ -6,7 +6,7 @@ import re
 
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
-from workflow import orders, services
+from workflow import orders, services, urging
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Text
 
@@ -21,7 +21,8 @@ async def on_button(turn: Turn) -> None:
     if match is None:
         raise DomainError(Text("error.stale_button"))
     what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
-    handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision}.get(what)
+    handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
+               "us": _on_urge}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     await handler(turn, ident, choice, arg)
@@ -127,3 +128,13 @@ async def _on_decision(turn: Turn, task_id: int, choice: str, _arg: str | None) 
     key = "decision.mark_declined" if choice == "decline" else "decision.mark_keep"
     turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
                       kind="task", order=order.number)
+
+
+async def _on_urge(turn: Turn, slip_id: int, choice: str, _arg: str | None) -> None:
+    """Market sends the drafted urge slip on, or drops it."""
+    if choice not in ("send", "drop"):
+        raise DomainError(Text("error.stale_button"))
+    slip = await urging.settle(turn.ctx, turn.actor, slip_id, send=choice == "send")
+    key = "urge.mark_sent" if choice == "send" else "urge.mark_dropped"
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name,
+                                                             slip=slip.number), kind="urge")

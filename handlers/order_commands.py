@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.turn import Turn, turn_handler
-from workflow import orders
+from workflow import orders, urging
 from workflow.errors import DomainError
 from workflow.model import Order, Text
 from workflow.parsing import parse_field_value
@@ -218,6 +218,16 @@ async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
     turn.reply("\n".join(lines), order=order.number)
 
 
+@order_command("usage.urge")
+async def cmd_urge(turn: Turn, order: Order, rest: str) -> None:
+    """Issue an urge slip by hand: /urge SO-… 装配落后两天，请加班赶工."""
+    if not rest:
+        turn.reply(Text("usage.urge"), kind="error")
+        return
+    slip = await urging.urge_by_hand(turn.ctx, turn.actor, order, rest)
+    _done(turn, order, "done.urge", slip=slip.number)
+
+
 @turn_handler
 async def cmd_tasks(turn: Turn) -> None:
     """Open tasks: a leader sees the department's, a member the roles they hold."""
@@ -247,7 +257,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "plan": cmd_plan, "newdate": cmd_newdate, "refused": cmd_refused,
     "warehoused": cmd_warehoused, "shipnotice": cmd_shipnotice, "consent": cmd_consent,
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
-    "cancel": cmd_cancel, "status": cmd_status, "tasks": cmd_tasks,
+    "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "tasks": cmd_tasks,
 }
 
 # Who sees each command in /help.
@@ -257,5 +267,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "refused": (Role.MARKET,), "warehoused": (Role.MANUFACTURING, Role.WAREHOUSE),
     "shipnotice": (Role.MARKET,), "consent": (Role.MARKET,), "ship": (Role.WAREHOUSE,),
     "close": (Role.MARKET,), "hold": (Role.MARKET, Role.GM), "resume": (Role.MARKET, Role.GM),
-    "cancel": (Role.MARKET, Role.GM), "status": (), "tasks": (),
+    "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,), "tasks": (),
 }

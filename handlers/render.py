@@ -16,7 +16,17 @@ _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field"
 _CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning"}
 
 
+def _late_line(locale: str, line: str) -> str:
+    """An urge slip's line "what-key|role|title|due" in the reader's language."""
+    what, role, title, due = (line.split("|") + ["", "", "", ""])[:4]
+    return translate(locale, "urge.line", what=translate(locale, what),
+                     title=f" {title}" if title else "",
+                     role=translate(locale, f"role.{role}"), due=due)
+
+
 def _localize_param(locale: str, name: str, value: Any) -> Any:
+    if name == "late" and isinstance(value, list | tuple):
+        return "\n".join(_late_line(locale, line) for line in value) or "-"
     if name in _CODED_PARAMS and isinstance(value, str):
         return translate(locale, f"{_CODED_PARAMS[name]}.{value}")
     if name in _CODED_LISTS and isinstance(value, list | tuple):

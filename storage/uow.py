@@ -15,6 +15,7 @@ from storage.repositories import (
     PeopleRepository,
     TaskRepository,
     UpdateLog,
+    UrgeSlipRepository,
 )
 from storage.timers import TimerRepository
 
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.audit = AuditLog(self.session)
         self.outbox = OutboxRepository(self.session)
         self.updates = UpdateLog(self.session)
+        self.urge_slips = UrgeSlipRepository(self.session)
         self.timers = TimerRepository(self.session)
         return self
 

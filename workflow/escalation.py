@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from workflow import urging
 from workflow.context import Context, local_time, order_params
 from workflow.model import (
     ButtonSpec,
@@ -88,6 +89,11 @@ def _send_window(ctx: Context, kind: str) -> datetime | None:
 
 async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
                due_at: datetime) -> Outcome:
+    if kind == urging.FOLLOW_UP:
+        if (later := _send_window(ctx, "reminder")) is not None:
+            return Outcome(retry_at=later)
+        await urging.on_follow_up(ctx, int(subject_text.split(":", 1)[1]))
+        return Outcome()
     task_id = int(subject_text.split(":", 1)[1])
     live = await _live_task(ctx, task_id)
     if live is None:

@@ -159,3 +159,24 @@ class Notification:
     kind: str
     order_number: str | None = None
     buttons: tuple[tuple[ButtonSpec, ...], ...] = ()
+
+
+class UrgeStatus(StrEnum):
+    DRAFT = "draft"  # drafted by the follow-up, waiting for market
+    SENT = "sent"
+    DROPPED = "dropped"
+
+
+@dataclass
+class UrgeSlip:
+    """催促单: what is late on an order, who owns it, and what happens next."""
+
+    id: int | None
+    number: str
+    order_id: int
+    status: UrgeStatus
+    late: list[str]  # one line per lagging task
+    note: str
+    created_by: int | None
+    created_at: datetime
+    sent_at: datetime | None = None

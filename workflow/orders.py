@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from workflow import escalation, lifecycle
+from workflow import escalation, lifecycle, urging
 from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.lifecycle import Action, Refusal
@@ -245,6 +245,7 @@ async def record_contract_fact(ctx: Context, actor: Actor, order: Order, fact: s
     if not (order.facts.get("signed") and order.facts.get("paid")):
         return False
     await move(ctx, None, order, Action.CONTRACT_EFFECTIVE)
+    await urging.schedule_follow_up(ctx, order)
     await _open_task(ctx, None, order, TaskKind.PRODUCTION_ORDER, Role.MARKET,
                      ctx.deadlines.due("production_order", ctx.now))
     return True

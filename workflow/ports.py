@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from workflow.model import Chat, Notification, Order, OrderDraft, OrderStatus, Person, Task
+from workflow.model import (
+    Chat,
+    Notification,
+    Order,
+    OrderDraft,
+    OrderStatus,
+    Person,
+    Task,
+    UrgeSlip,
+    UrgeStatus,
+)
 from workflow.roles import Role
 
 
@@ -91,6 +101,13 @@ class Timers(Protocol):
     async def cancel_subject(self, subject: str) -> int: ...
 
 
+class UrgeSlips(Protocol):
+    async def add(self, slip: UrgeSlip) -> UrgeSlip: ...
+    async def get(self, slip_id: int) -> UrgeSlip | None: ...
+    async def count_for(self, order_id: int) -> int: ...
+    async def settle(self, slip_id: int, status: UrgeStatus, at: datetime) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     people: People
     chats: Chats
@@ -100,5 +117,6 @@ class UnitOfWork(Protocol):
     audit: Audit
     outbox: Outbox
     timers: Timers
+    urge_slips: UrgeSlips
 
     async def commit(self) -> None: ...

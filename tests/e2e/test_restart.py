@@ -1,0 +1,58 @@
+"""Downtime: the bot stops with due timers and queued messages and starts again later."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.simulate import Stack
+from storage.uow import SqlUnitOfWork
+from tests.conftest import START
+from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, TECH, WANGQIANG, ZHAOZONG
+from tests.e2e.test_clocks import _company_on, at
+from tests.e2e.test_order_review import ORDER
+from workflow.model import Notification, Text
+
+
+async def test_after_downtime_everything_is_delivered_once(database_url: str) -> None:
+    async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN})) as first:
+        await _company_on(first)
+        await first.say(MARKET, LIMING, ORDER)
+        await first.press(MARKET, LIMING, "确认")
+        async with SqlUnitOfWork(first.gendan.runtime.sessions) as uow:
+            for i in range(3):  # queued, not yet sent, when the process stops
+                await uow.outbox.enqueue(Notification(MARKET, Text("lang.done"), "notice",
+                                                      f"queued-{i}"), first.clock.now())
+            await uow.commit()
+    # Down from Tuesday 09:02 until Wednesday 10:00: the reminders (Tue 17:0x) and the first
+    # escalations (Wed 09:0x) fell due meanwhile.
+    async with Stack(at("2026-11-25", "10:00"), database_url=database_url,
+                     admin_ids=frozenset({ADMIN})) as second:
+        await _company_on_again(second)
+        await second.advance_to(at("2026-11-25", "10:01"))
+        messages = second.messages
+        queued = [m for m in messages if m["order"] and m["order"].startswith("queued-")]
+        assert sorted(m["order"] for m in queued) == ["queued-0", "queued-1", "queued-2"]
+        for chat in (TECH, MANUFACTURING):
+            summaries = [m for m in messages if m["chat"] == chat and "停机期间错过" in m["text"]]
+            assert len(summaries) == 1 and summaries[0]["kind"] == "reminder"
+            assert not [m for m in messages if m["chat"] == chat and "⏰ 提醒" in m["text"]]
+            assert len([m for m in messages if m["chat"] == chat and "🚨 已超期" in m["text"]]) == 1
+        assert len([m for m in messages if m["chat"] == WANGQIANG and "第1次上报" in m["text"]]) == 1
+        # The first step fired late, at 10:00, so the next one is two working hours later.
+        await second.advance_to(at("2026-11-25", "12:05"))
+        assert len([m for m in second.messages if m["chat"] == ZHAOZONG
+                    and "第2次上报" in m["text"]]) == 2  # one per ignored review task
+        texts = Counter((m["chat"], m["text"]) for m in second.messages if not m["edit"])
+        assert all(count == 1 for (chat, text), count in texts.items()
+                   if "上报" in text or "停机" in text)
+
+
+async def _company_on_again(stack: Stack) -> None:
+    """The emulator is new after the restart; the database still knows the company."""
+    from tests.e2e.conftest import STRANGER, ZHANGWEI
+    for user_id, name, username in ((ADMIN, "管理员", "admin"), (LIMING, "李明", "liming"),
+                                    (WANGQIANG, "王强", "wangqiang"), (ZHANGWEI, "张伟", "zhangwei"),
+                                    (ZHAOZONG, "赵总", "zhaozong"), (STRANGER, "路人", "stranger")):
+        stack.emulator.add_user(user_id, name, username)
+    for chat_id, title in ((MARKET, "市场部"), (TECH, "技术中心"), (MANUFACTURING, "制造中心")):
+        stack.emulator.add_group(chat_id, title)
