@@ -6,7 +6,7 @@ import re
 
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
-from workflow import orders, services, urging
+from workflow import escalation, orders, services, urging
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Text
 
@@ -110,6 +110,16 @@ async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> N
             _pressed_text(turn) + "\n\n" + turn.t("task.mark_ack", who=turn.person.name),
             kind="task", order=order.number,
             buttons=((ButtonSpec(Text("button.done"), f"v1:tk:{task_id}:done"),),))
+    elif choice == "snooze":
+        task, order = await orders.task_for(turn.ctx, task_id)
+        turn.actor.require(task.role)
+        again = await escalation.snooze(turn.ctx, task)
+        turn.edit_pressed(
+            _pressed_text(turn) + "\n\n" + turn.t(
+                "task.mark_snoozed", who=turn.person.name,
+                at=again.astimezone(turn.ctx.tz).strftime("%H:%M")),
+            kind="reminder", order=order.number,
+            buttons=escalation.task_buttons(task, snooze=True))
     elif choice == "done":
         task, order = await orders.finish(turn.ctx, turn.actor, task_id)
         turn.edit_pressed(

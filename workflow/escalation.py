@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from workflow import urging
 from workflow.context import Context, local_time, order_params
+from workflow.errors import DomainError
 from workflow.model import (
     ButtonSpec,
     Notification,
@@ -59,6 +60,18 @@ async def schedule_for(ctx: Context, task: Task) -> None:
                                   escalation_key(task.id or 0, 0))
 
 
+async def snooze(ctx: Context, task: Task) -> datetime:
+    """Remind again an hour from now; at most snooze_max in all. The deadline does not move."""
+    assert ctx.policy is not None
+    allowed = int(ctx.policy.escalation.snooze_max / SNOOZE_STEP)
+    again = ctx.now + SNOOZE_STEP
+    for n in range(1, allowed + 1):
+        if await ctx.uow.timers.schedule(REMIND, subject(task.id or 0), again,
+                                         f"{REMIND}:{task.id}:snooze:{n}"):
+            return again
+    raise DomainError(Text("error.snooze_spent", {"times": allowed}))
+
+
 async def stop_for(ctx: Context, task_id: int) -> None:
     await ctx.uow.timers.cancel_subject(subject(task_id))
 
@@ -82,8 +95,13 @@ async def _live_task(ctx: Context, task_id: int) -> tuple[Task, Order] | None:
 
 
 def _send_window(ctx: Context, kind: str) -> datetime | None:
-    """When quiet hours hold this kind back, the moment it may go out."""
-    allowed = ctx.calendar.next_allowed_send(ctx.now, kind) if ctx.calendar else ctx.now
+    """When quiet hours hold this kind back, the moment it may go out. Routine reminders
+    also wait for the next working hour: nobody can act on them at 19:00."""
+    if ctx.calendar is None:
+        return None
+    allowed = ctx.calendar.next_allowed_send(ctx.now, kind)
+    if kind == "reminder":
+        allowed = max(allowed, ctx.calendar.next_working_moment(ctx.now))
     return allowed if allowed > ctx.now else None
 
 
@@ -114,8 +132,14 @@ def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
             "title": task.title or "", "due": local_time(task.due_at, ctx.tz) if task.due_at else "-"}
 
 
-def task_buttons(task: Task) -> tuple[tuple[ButtonSpec, ...], ...]:
+SNOOZE_STEP = timedelta(hours=1)
+
+
+def task_buttons(task: Task, *, snooze: bool = False) -> tuple[tuple[ButtonSpec, ...], ...]:
     """The one-tap answers a task's messages offer; a verdict task offers only its verdicts."""
+    if snooze:
+        later = (ButtonSpec(Text("button.snooze"), f"v1:tk:{task.id}:snooze"),)
+        return (*task_buttons(task), later)
     if task.kind is TaskKind.FEASIBILITY_REVIEW:
         return ((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
                  ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),)
@@ -130,11 +154,11 @@ def task_buttons(task: Task) -> tuple[tuple[ButtonSpec, ...], ...]:
 
 async def _remind(ctx: Context, task: Task, order: Order) -> None:
     text = Text("reminder.before", _task_params(ctx, task, order))
+    buttons = task_buttons(task, snooze=True)
     await ctx.notify_department(task.role, text, kind="reminder", order_number=order.number,
-                                buttons=task_buttons(task))
+                                buttons=buttons)
     if task.assignee_id:
-        await ctx.notify(Notification(task.assignee_id, text, "reminder", order.number,
-                                      task_buttons(task)))
+        await ctx.notify(Notification(task.assignee_id, text, "reminder", order.number, buttons))
     await ctx.audit(None, "task.reminded", "task", task.id or 0, None, None)
 
 

@@ -24,7 +24,9 @@ def at(day: str, clock: str) -> datetime:
 
 
 def sent(stack: Stack, chat: int, fragment: str) -> list[dict]:
-    return [m for m in stack.messages if m["chat"] == chat and fragment in m["text"]]
+    """New messages (not edits of earlier ones) in `chat` containing `fragment`."""
+    return [m for m in stack.messages
+            if m["chat"] == chat and fragment in m["text"] and not m["edit"]]
 
 
 async def _registered(stack: Stack) -> None:
@@ -41,7 +43,8 @@ async def test_ignored_review_reminds_then_escalates_to_leader_then_gm(stack: St
     await stack.advance_to(at("2026-11-24", "17:02"))  # an hour of working time before
     [reminder] = sent(stack, MANUFACTURING, "⏰ 提醒")
     assert reminder["kind"] == "reminder" and reminder["at"].startswith("2026-11-24T17:01")
-    assert reminder["buttons"] == [["可行", "不可行"]]  # a review is answered, not "done"
+    # A review is answered with its verdict, not "done"; a reminder can also be put off.
+    assert reminder["buttons"] == [["可行", "不可行"], ["稍后提醒"]]
 
     await stack.advance_to(at("2026-11-25", "09:02"))
     [overdue] = sent(stack, MANUFACTURING, "🚨 已超期")
@@ -62,7 +65,7 @@ async def test_answering_just_before_the_deadline_stops_escalation(stack: Stack)
     await stack.press(TECH, ZHANGWEI, "可行")
     await stack.advance_to(at("2026-11-25", "08:59"))
     reminder = stack.emulator.last_message(MANUFACTURING)
-    assert "⏰" in reminder.text and reminder.labels == ["可行", "不可行"]
+    assert "⏰" in reminder.text and reminder.labels == ["可行", "不可行", "稍后提醒"]
     await stack.press(MANUFACTURING, WANGQIANG, "可行")
     await stack.advance_to(at("2026-11-27", "18:00"))
     assert not [m for m in stack.messages if m["kind"] == "escalation"]
@@ -140,3 +143,19 @@ async def _company_on(stack: Stack) -> None:
     for chat_id, title in ((MARKET, "市场部"), (TECH, "技术中心"), (MANUFACTURING, "制造中心")):
         stack.emulator.add_group(chat_id, title)
     await set_up_company(stack)
+
+
+async def test_snooze_reminds_again_later_but_is_bounded(stack: Stack) -> None:
+    await _registered(stack)
+    await stack.press(TECH, ZHANGWEI, "可行")
+    await stack.advance_to(at("2026-11-24", "17:02"))
+    await stack.press(MANUFACTURING, WANGQIANG, "稍后提醒")
+    assert "⏳ 王强 要求" in stack.texts(MANUFACTURING)[-1]
+    await stack.advance_to(at("2026-11-24", "18:10"))  # after work: the reminder waits
+    assert len(sent(stack, MANUFACTURING, "⏰ 提醒")) == 1
+    await stack.advance_to(at("2026-11-25", "08:31"))
+    assert len(sent(stack, MANUFACTURING, "⏰ 提醒")) == 2
+    for _ in range(3):
+        await stack.press(MANUFACTURING, WANGQIANG, "稍后提醒")
+    await stack.press(MANUFACTURING, WANGQIANG, "稍后提醒")
+    assert "不能再延后" in stack.texts(MANUFACTURING)[-1]
