@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -126,3 +127,65 @@ class _NoDeadlines:
 
 def _tz() -> ZoneInfo:
     return ZoneInfo("Asia/Shanghai")
+
+
+class CatalogError(ValueError):
+    pass
+
+
+_KIND_WORDS = {"customer": "customer", "客户": "customer", "客户名称": "customer",
+               "product": "product", "产品": "product", "产品名称": "product", "货品": "product"}
+_KIND_HEADERS = ("kind", "type", "类型", "类别")
+_NAME_HEADERS = ("name", "名称")
+
+
+def read_catalog(path: str | Path) -> list[tuple[str, str]]:
+    """Rows of (kind, name) from a CSV with a header; errors name the line at fault.
+
+    Either a `kind,name` pair of columns (kind: customer/product or 客户/产品), or one column
+    per kind (`customer`/`客户`, `product`/`产品`) with a name in each cell.
+    """
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise CatalogError(f"{path}: empty; the first line names the columns, e.g. kind,name")
+    header = [cell.strip().lower() for cell in rows[0]]
+    kind_col = next((i for i, h in enumerate(header) if h in _KIND_HEADERS), None)
+    name_col = next((i for i, h in enumerate(header) if h in _NAME_HEADERS), None)
+    kind_cols = {i: _KIND_WORDS[h] for i, h in enumerate(header) if h in _KIND_WORDS}
+    if (kind_col is None or name_col is None) and not kind_cols:
+        raise CatalogError(f"{path}:1: write a header: kind,name (or 客户,产品 columns)")
+    entries = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if kind_col is not None and name_col is not None:
+            if max(kind_col, name_col) >= len(row):
+                raise CatalogError(f"{path}:{line}: expected kind and name")
+            kind = _KIND_WORDS.get(row[kind_col].strip().lower())
+            if kind is None:
+                raise CatalogError(f"{path}:{line}: kind {row[kind_col]!r} is not customer/"
+                                   "product (客户/产品)")
+            name = row[name_col].strip()
+            if not name:
+                raise CatalogError(f"{path}:{line}: the name is empty")
+            entries.append((kind, name))
+        else:
+            entries += [(kind, row[i].strip()) for i, kind in kind_cols.items()
+                        if i < len(row) and row[i].strip()]
+    return entries
+
+
+async def import_catalog(settings: Settings, path: str | Path) -> str:
+    entries = read_catalog(path)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            added = 0
+            for kind, name in entries:
+                added += await uow.orders.add_catalog_entry(kind, name)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    return f"imported {added} new names ({len(entries) - added} known already)"

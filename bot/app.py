@@ -55,6 +55,13 @@ class LexiconCache:
     def __call__(self) -> Lexicon:
         return self.current
 
+    def learn(self, customer: str, product: str) -> None:
+        """A registered order's names are known from the next message on."""
+        current = self.current
+        if customer not in current.customers or product not in current.products:
+            self.current = Lexicon.build([*current.customers, customer],
+                                         [*current.products, product])
+
     async def refresh(self, sessions: async_sessionmaker) -> None:
         async with SqlUnitOfWork(sessions) as uow:
             customers, products = await uow.orders.known_names()

@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     roster_import = roster_commands.add_parser("import", help="import people, roles, groups")
     roster_import.add_argument("file")
 
+    catalog = commands.add_parser("catalog", help="customers and products the parser knows")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    catalog_import = catalog_commands.add_parser("import", help="import names from a CSV file")
+    catalog_import.add_argument("file")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -89,6 +94,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"gendan roster import: {exc}", file=sys.stderr)
                 return 2
             print(summary)
+            return 0
+        if args.command == "catalog":
+            from bot.admin import CatalogError, import_catalog
+
+            try:
+                print(asyncio.run(import_catalog(settings, args.file)))
+            except (CatalogError, FileNotFoundError) as exc:
+                print(f"gendan catalog import: {exc}", file=sys.stderr)
+                return 2
             return 0
     except PolicyError as exc:
         print(f"gendan: policy: {exc}", file=sys.stderr)

@@ -46,6 +46,8 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, _arg: str | None) ->
             )
             return
         order = result.order
+        if turn.runtime.lexicon is not None:
+            turn.runtime.lexicon.learn(order.customer, order.product)
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("order.confirmed_mark",
                                                                 number=order.number),
                           order=order.number)

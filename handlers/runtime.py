@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from workflow.calendar import WorkingCalendar
 from workflow.context import Context
+from workflow.parsing import Lexicon
 from workflow.policy import Policy
 from workflow.ports import Clock, Deadlines, UnitOfWork
 
@@ -33,6 +34,13 @@ class Recorder(Protocol):
     ) -> None: ...
 
 
+class LexiconSource(Protocol):
+    """The parser's known names, growing as orders are registered."""
+
+    def __call__(self) -> Lexicon: ...
+    def learn(self, customer: str, product: str) -> None: ...
+
+
 @dataclass
 class Runtime:
     sessions: async_sessionmaker
@@ -43,7 +51,7 @@ class Runtime:
     duplicate_window: timedelta = timedelta(minutes=10)
     policy: Policy | None = None
     calendar: WorkingCalendar | None = None
-    lexicon: Callable[[], Any] | None = None
+    lexicon: LexiconSource | None = None
     recorder: Recorder | None = None
     wake_sender: Callable[[], None] = field(default=lambda: None)
 

@@ -242,3 +242,14 @@ class UrgeSlipRow(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CatalogEntryRow(Base):
+    """A customer or product name the parser should know before any order mentions it."""
+
+    __tablename__ = "catalog_entries"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "customer" | "product"
+    name: Mapped[str] = mapped_column(String(256))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.claims import claimable
 from storage.models import (
     AuditEventRow,
+    CatalogEntryRow,
     ChatRow,
     OrderCounterRow,
     OrderDraftRow,
@@ -332,9 +333,25 @@ class OrderRepository:
         return [self._domain(row) for row in rows]
 
     async def known_names(self) -> tuple[list[str], list[str]]:
-        customers = await self.session.scalars(select(OrderRow.customer).distinct())
-        products = await self.session.scalars(select(OrderRow.product).distinct())
-        return list(customers), list(products)
+        """Customers and products from earlier orders and the imported catalog."""
+        customers = set(await self.session.scalars(select(OrderRow.customer).distinct()))
+        products = set(await self.session.scalars(select(OrderRow.product).distinct()))
+        for kind, name in await self.session.execute(
+            select(CatalogEntryRow.kind, CatalogEntryRow.name)
+        ):
+            (customers if kind == "customer" else products).add(name)
+        return sorted(customers), sorted(products)
+
+    async def add_catalog_entry(self, kind: str, name: str) -> bool:
+        """False when the name is already in the catalog."""
+        exists = await self.session.scalar(
+            select(CatalogEntryRow.id).where(CatalogEntryRow.kind == kind,
+                                             CatalogEntryRow.name == name)
+        )
+        if exists:
+            return False
+        self.session.add(CatalogEntryRow(kind=kind, name=name))
+        return True
 
 
 class TaskRepository:
