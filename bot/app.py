@@ -138,6 +138,7 @@ def register_handlers(application: Application) -> None:
         ("role", commands.cmd_role),
         ("unrole", commands.cmd_unrole),
         ("order", commands.cmd_order),
+        ("change", commands.cmd_change),
     ):
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     for name, handler in ORDER_COMMANDS.items():

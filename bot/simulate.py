@@ -378,6 +378,7 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
         orders = await uow.orders.all()
         tasks = await uow.tasks.all()
         slips = await uow.urge_slips.all()
+        notices = await uow.changes.all()
         audit_events = await uow.audit.count()
         pending = await uow.outbox.pending_count()
     return {
@@ -395,7 +396,13 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
              "due_at": t.due_at.isoformat() if t.due_at else None}
             for t in tasks
         ],
-        "change_notices": [],
+        "change_notices": [
+            {"number": n.number, "order": next((o.number for o in orders if o.id == n.order_id),
+                                               None),
+             "status": n.status.value, "level": n.level, "changes": n.changes,
+             "answers": n.facts.get("answers", {})}
+            for n in notices
+        ],
         "urge_slips": [
             {"number": s.number, "order": next((o.number for o in orders if o.id == s.order_id),
                                                None),

@@ -6,11 +6,13 @@ import re
 
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
-from workflow import escalation, orders, services, urging
+from workflow import changes, escalation, orders, services, urging
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Text
 
-_DATA = re.compile(r"^v1:(?P<what>[a-z]+):(?P<id>\d{1,12}):(?P<choice>[a-z]+)(?::(?P<arg>[a-z_]+))?$")
+_DATA = re.compile(
+    r"^v1:(?P<what>[a-z]+):(?P<id>\d{1,12}):(?P<choice>[a-z]+)(?::(?P<arg>[a-z0-9_]{1,16}))?$"
+)
 
 
 @turn_handler
@@ -22,7 +24,7 @@ async def on_button(turn: Turn) -> None:
         raise DomainError(Text("error.stale_button"))
     what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
-               "us": _on_urge}.get(what)
+               "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     await handler(turn, ident, choice, arg)
@@ -150,3 +152,36 @@ async def _on_urge(turn: Turn, slip_id: int, choice: str, _arg: str | None) -> N
     key = "urge.mark_sent" if choice == "send" else "urge.mark_dropped"
     turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name,
                                                              slip=slip.number), kind="urge")
+
+
+async def _on_change_draft(turn: Turn, notice_id: int, choice: str, arg: str | None) -> None:
+    """Market picks the order a change names, then its level; or drops the notice."""
+    if choice == "pick" and arg and arg.startswith("o") and arg[1:].isdigit():
+        notice = await changes.pick_order(turn.ctx, turn.actor, notice_id, int(arg[1:]))
+        order = await turn.uow.orders.get(notice.order_id or 0)
+        turn.edit_pressed(render(Text("change.card", changes.notice_params(
+            turn.ctx, notice, order)), turn.locale), buttons=changes.level_buttons(notice))
+    elif choice == "level" and arg in ("l1", "l2", "l3"):
+        notice, order = await changes.issue(turn.ctx, turn.actor, notice_id, int(arg[1]))
+        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
+            "change.issued_mark", change=notice.number, level=notice.level),
+            order=order.number)
+    elif choice == "no":
+        await changes.cancel(turn.ctx, turn.actor, notice_id)
+        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("change.cancelled_mark"))
+    else:
+        raise DomainError(Text("error.stale_button"))
+
+
+async def _on_change_answer(turn: Turn, task_id: int, choice: str, arg: str | None) -> None:
+    """Tech or manufacturing confirms the notice's level or raises it."""
+    if choice == "ok":
+        raise_to = None
+    elif choice == "raise" and arg in ("l2", "l3"):
+        raise_to = int(arg[1])
+    else:
+        raise DomainError(Text("error.stale_button"))
+    notice, order, _done = await changes.answer(turn.ctx, turn.actor, task_id, raise_to)
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
+        "change.mark_answer", who=turn.person.name, level=notice.level),
+        kind="task", order=order.number)

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.order_commands import ORDER_COMMAND_ROLES
 from handlers.turn import Turn, turn_handler
 from locales import LOCALES, normalize_locale
-from workflow import services
+from workflow import changes, services
 from workflow.context import number_text
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, OrderDraft, Person, Text
@@ -41,6 +41,7 @@ COMMANDS = (
     CommandInfo("lang"),
     CommandInfo("roles"),
     CommandInfo("order", roles=(Role.MARKET,)),
+    CommandInfo("change", roles=(Role.MARKET,)),
     *(CommandInfo(name, roles=roles) for name, roles in ORDER_COMMAND_ROLES.items()),
     CommandInfo("bind", admin=True),
     CommandInfo("role", admin=True),
@@ -341,6 +342,9 @@ async def on_text(turn: Turn) -> None:
     )
     if can_order:
         result = parse_message(text, turn.ctx.now, _lexicon(turn))
+        if result.intent == "change":
+            await _file_change(turn, result, text)
+            return
         stated = sum(getattr(result.fields, name) is not None
                      for name in services.REQUIRED_FIELDS)
         # One lone field in a busy group ("交期:12月25日") is talk about an order, not one.
@@ -359,6 +363,33 @@ def _addressed_to_bot(turn: Turn) -> bool:
     if reply is not None and reply.from_user is not None and reply.from_user.id == turn.bot.id:
         return True
     return f"@{turn.bot.username}".lower() in (message.text or "").lower()
+
+
+@turn_handler
+async def cmd_change(turn: Turn) -> None:
+    """File a change notice: /change SO-… 数量:40台 (or name the order by customer and product)."""
+    _require_order_chat(turn)
+    text = turn.update.effective_message.text or ""
+    if not _command_args(turn):
+        turn.reply(Text("usage.change"), kind="error")
+        return
+    result = parse_message(text, turn.ctx.now, _lexicon(turn))
+    await _file_change(turn, result, text)
+
+
+async def _file_change(turn: Turn, result: Any, text: str) -> None:
+    fields = {k: v for k, v in result.to_json()["fields"].items() if v not in (None, "")}
+    fields.pop("order_class", None)
+    notice = await changes.file(turn.ctx, turn.actor, turn.chat.id, result.target or {},
+                                fields, text)
+    if notice.order_id is None:
+        orders_found = await changes.candidates(turn.ctx, notice)
+        turn.reply(Text("change.which", {"count": len(orders_found)}),
+                   buttons=changes.order_buttons(notice, orders_found))
+        return
+    order = await turn.uow.orders.get(notice.order_id)
+    turn.reply(Text("change.card", changes.notice_params(turn.ctx, notice, order)),
+               order=order.number, buttons=changes.level_buttons(notice))
 
 
 async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str) -> None:

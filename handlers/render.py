@@ -24,7 +24,16 @@ def _late_line(locale: str, line: str) -> str:
                      role=translate(locale, f"role.{role}"), due=due)
 
 
+def _change_line(locale: str, line: str) -> str:
+    """A change notice's line "field|old|new" in the reader's language."""
+    name, old, new = (line.split("|") + ["", "", ""])[:3]
+    return translate(locale, "change.line", field=translate(locale, f"field.{name}"), old=old,
+                     new=new)
+
+
 def _localize_param(locale: str, name: str, value: Any) -> Any:
+    if name == "changes" and isinstance(value, list | tuple):
+        return "\n".join(_change_line(locale, line) for line in value) or "-"
     if name == "late" and isinstance(value, list | tuple):
         return "\n".join(_late_line(locale, line) for line in value) or "-"
     if name in _CODED_PARAMS and isinstance(value, str):

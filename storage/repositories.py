@@ -13,6 +13,7 @@ from storage.claims import claimable
 from storage.models import (
     AuditEventRow,
     CatalogEntryRow,
+    ChangeNoticeRow,
     ChatRow,
     OrderCounterRow,
     OrderDraftRow,
@@ -26,6 +27,8 @@ from storage.models import (
 )
 from workflow.model import (
     OPEN_TASK_STATUSES,
+    ChangeNotice,
+    ChangeStatus,
     Chat,
     DraftStatus,
     Notification,
@@ -332,6 +335,20 @@ class OrderRepository:
         rows = await self.session.scalars(select(OrderRow).order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 
+    async def matching(self, customer: str | None, product: str | None,
+                       statuses: list[OrderStatus]) -> list[Order]:
+        """Orders whose customer and product contain what a change notice names."""
+        query = select(OrderRow).where(OrderRow.status.in_([s.value for s in statuses]))
+        if customer:
+            query = query.where(OrderRow.customer.contains(customer))
+        if product:
+            query = query.where(OrderRow.product.contains(product))
+        rows = await self.session.scalars(query.order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
+    async def apply_changes(self, order_id: int, values: dict[str, Any]) -> None:
+        await self.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(**values))
+
     async def known_names(self) -> tuple[list[str], list[str]]:
         """Customers and products from earlier orders and the imported catalog."""
         customers = set(await self.session.scalars(select(OrderRow.customer).distinct()))
@@ -632,4 +649,45 @@ class UrgeSlipRepository:
 
     async def all(self) -> list[UrgeSlip]:
         rows = await self.session.scalars(select(UrgeSlipRow).order_by(UrgeSlipRow.id))
+        return [self._domain(row) for row in rows]
+
+
+class ChangeNoticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: ChangeNoticeRow) -> ChangeNotice:
+        return ChangeNotice(row.id, row.number, row.order_id, ChangeStatus(row.status),
+                            dict(row.changes), row.level, row.created_by, row.created_at,
+                            row.chat_id, dict(row.facts or {}))
+
+    async def add(self, notice: ChangeNotice) -> ChangeNotice:
+        row = ChangeNoticeRow(number=notice.number, order_id=notice.order_id,
+                              status=notice.status.value, changes=notice.changes,
+                              level=notice.level, facts=notice.facts, chat_id=notice.chat_id,
+                              created_by=notice.created_by, created_at=notice.created_at)
+        self.session.add(row)
+        await self.session.flush()
+        notice.id = row.id
+        return notice
+
+    async def get(self, notice_id: int) -> ChangeNotice | None:
+        row = await self.session.get(ChangeNoticeRow, notice_id)
+        return self._domain(row) if row else None
+
+    async def save(self, notice: ChangeNotice) -> None:
+        await self.session.execute(
+            update(ChangeNoticeRow).where(ChangeNoticeRow.id == notice.id).values(
+                number=notice.number, order_id=notice.order_id, status=notice.status.value,
+                changes=dict(notice.changes), level=notice.level, facts=dict(notice.facts)))
+
+    async def count_for(self, order_id: int) -> int:
+        return await self.session.scalar(
+            select(func.count()).select_from(ChangeNoticeRow)
+            .where(ChangeNoticeRow.order_id == order_id, ChangeNoticeRow.number.is_not(None))
+        ) or 0
+
+    async def all(self) -> list[ChangeNotice]:
+        rows = await self.session.scalars(select(ChangeNoticeRow).order_by(ChangeNoticeRow.id))
         return [self._domain(row) for row in rows]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
     AuditLog,
+    ChangeNoticeRepository,
     ChatRepository,
     DraftRepository,
     OrderRepository,
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.updates = UpdateLog(self.session)
         self.urge_slips = UrgeSlipRepository(self.session)
+        self.changes = ChangeNoticeRepository(self.session)
         self.timers = TimerRepository(self.session)
         return self
 

@@ -143,6 +143,10 @@ def task_buttons(task: Task, *, snooze: bool = False) -> tuple[tuple[ButtonSpec,
     if task.kind is TaskKind.FEASIBILITY_REVIEW:
         return ((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
                  ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),)
+    if task.kind is TaskKind.CHANGE_ANSWER:
+        return ((ButtonSpec(Text("button.change_ok"), f"v1:ca:{task.id}:ok"),
+                 ButtonSpec(Text("button.raise_2"), f"v1:ca:{task.id}:raise:l2"),
+                 ButtonSpec(Text("button.raise_3"), f"v1:ca:{task.id}:raise:l3")),)
     if task.kind is TaskKind.DECISION:
         return ((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
                  ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),)

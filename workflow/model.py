@@ -49,6 +49,7 @@ class TaskKind(StrEnum):
     PACKAGING = "packaging"
     PAYMENT_CHECK = "payment_check"  # finance confirms the payment has arrived
     MISSING_PARTS = "missing_parts"  # after a short shipment
+    CHANGE_ANSWER = "change_answer"  # 合同订单更改通知单: answered within 30 minutes
 
 
 PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,
@@ -180,3 +181,26 @@ class UrgeSlip:
     created_by: int | None
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class ChangeStatus(StrEnum):
+    DRAFT = "draft"  # market still chooses the order or the level
+    OPEN = "open"  # waiting for tech's and manufacturing's answers
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class ChangeNotice:
+    """合同订单更改通知单: new values for an order, handled at one of three levels."""
+
+    id: int | None
+    number: str | None
+    order_id: int | None
+    status: ChangeStatus
+    changes: dict[str, Any]  # field -> new value (ISO date for due_date)
+    level: int
+    created_by: int
+    created_at: datetime
+    chat_id: int
+    facts: dict[str, Any] = field(default_factory=dict)

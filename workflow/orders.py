@@ -382,7 +382,8 @@ async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = No
     actor.require(task.role)
     if task.status not in OPEN_TASK_STATUSES:
         raise DomainError(Text("error.task_closed", {"status": task.status.value}))
-    if task.kind in (TaskKind.FEASIBILITY_REVIEW, TaskKind.DECISION, *escalation.COMMAND_FINISHED):
+    if task.kind in (TaskKind.FEASIBILITY_REVIEW, TaskKind.DECISION, TaskKind.CHANGE_ANSWER,
+                     *escalation.COMMAND_FINISHED):
         raise DomainError(Text("error.task_needs_its_answer", {"task": task.kind.value}))
     await _close(ctx, actor, task, TaskStatus.DONE, "done", note)
     return task, order

@@ -1,0 +1,241 @@
+"""Change notices (合同订单更改通知单): filed by market, answered by tech and manufacturing
+within 30 minutes, handled at one of the policy's three levels.
+
+1 “小范围或局部的更改,不涉及产品结构变化或主要元件变动,且不影响原生产计划” — departments adjust.
+2 “影响原生产交货期计划” — the delivery date is reviewed again (the answers are that review).
+3 “涉及产品结构变化或主要元件变动” — the non-regular review, a supplemental contract if needed.
+Market proposes a level; tech or manufacturing may raise it, never lower it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from workflow import escalation, urging
+from workflow.context import Actor, Context, order_params
+from workflow.errors import DomainError, NotFound
+from workflow.model import (
+    OPEN_TASK_STATUSES,
+    ButtonSpec,
+    ChangeNotice,
+    ChangeStatus,
+    Notification,
+    Order,
+    OrderStatus,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Text,
+)
+from workflow.roles import Role
+
+ANSWERING_ROLES = (Role.TECH, Role.MANUFACTURING)
+CHANGEABLE = ("customer", "product", "model", "quantity", "unit", "unit_price", "amount",
+              "due_date", "complete_set", "notes")
+OPEN_ORDERS = [s for s in OrderStatus if s not in (OrderStatus.DECLINED, OrderStatus.CANCELLED,
+                                                   OrderStatus.SHIPPED, OrderStatus.CLOSED)]
+STRUCTURE_WORDS = ("结构", "主要元件", "元件规格", "改型", "指定厂家", "重新设计", "structure")
+LEVEL_MEETING = (Role.TECH, Role.MANUFACTURING, Role.PROCUREMENT, Role.QUALITY)
+
+
+def suggested_level(changes: dict[str, Any], text: str) -> int:
+    if any(word in text for word in STRUCTURE_WORDS):
+        return 3
+    return 2 if "due_date" in changes else 1
+
+
+async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
+               fields: dict[str, Any], text: str) -> ChangeNotice:
+    """A draft notice; the order is found by number, or by customer and product."""
+    actor.require(Role.MARKET)
+    changes = {k: v for k, v in fields.items() if k in CHANGEABLE and v not in (None, "")}
+    if not changes:
+        raise DomainError(Text("change.nothing"))
+    candidates: list[Order] = []
+    if target.get("order_no"):
+        order = await ctx.uow.orders.by_number(str(target["order_no"]).upper())
+        if order is None:
+            raise NotFound(Text("error.order_number_unknown", {"number": target["order_no"]}))
+        candidates = [order]
+    elif target.get("customer") or target.get("product"):
+        candidates = await ctx.uow.orders.matching(target.get("customer"), target.get("product"),
+                                                   OPEN_ORDERS)
+    if not candidates:
+        raise DomainError(Text("change.no_order", {"what": " ".join(
+            str(v) for v in target.values() if v) or "-"}))
+    notice = ChangeNotice(None, None, candidates[0].id if len(candidates) == 1 else None,
+                          ChangeStatus.DRAFT, changes, suggested_level(changes, text),
+                          actor.person.id, ctx.now, chat_id,
+                          {"candidates": [o.id for o in candidates]})
+    await ctx.uow.changes.add(notice)
+    await ctx.audit(actor, "change.draft", "change", notice.id or 0, None,
+                    {"changes": changes, "candidates": [o.number for o in candidates]})
+    return notice
+
+
+async def candidates(ctx: Context, notice: ChangeNotice) -> list[Order]:
+    orders = [await ctx.uow.orders.get(i) for i in notice.facts.get("candidates", [])]
+    return [o for o in orders if o is not None]
+
+
+async def _draft(ctx: Context, actor: Actor, notice_id: int) -> ChangeNotice:
+    notice = await ctx.uow.changes.get(notice_id)
+    if notice is None:
+        raise NotFound(Text("error.change_not_found"))
+    if notice.status is not ChangeStatus.DRAFT:
+        raise DomainError(Text("change.already", {"number": notice.number or "-"}))
+    if notice.created_by != actor.person.id:
+        raise DomainError(Text("error.not_your_draft"))
+    return notice
+
+
+async def pick_order(ctx: Context, actor: Actor, notice_id: int, order_id: int) -> ChangeNotice:
+    notice = await _draft(ctx, actor, notice_id)
+    if order_id not in notice.facts.get("candidates", []):
+        raise DomainError(Text("error.stale_button"))
+    notice.order_id = order_id
+    await ctx.uow.changes.save(notice)
+    return notice
+
+
+async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple[ChangeNotice,
+                                                                                 Order]:
+    """Market chose the level: the notice gets its number and goes to tech and manufacturing."""
+    notice = await _draft(ctx, actor, notice_id)
+    order = await ctx.uow.orders.get(notice.order_id or 0)
+    if order is None:
+        raise NotFound(Text("error.order_not_found"))
+    count = await ctx.uow.changes.count_for(order.id or 0)
+    notice.number = f"CN-{order.number.removeprefix('SO-')}-{count + 1}"
+    notice.status, notice.level = ChangeStatus.OPEN, level
+    notice.facts["answers"] = {}
+    await ctx.uow.changes.save(notice)
+    await ctx.audit(actor, "change.issued", "change", notice.number, None,
+                    {"order": order.number, "level": level, "changes": notice.changes})
+    due = ctx.deadlines.due("change_answer", ctx.now)
+    for role in ANSWERING_ROLES:
+        task = await ctx.uow.tasks.add(Task(None, order.id or 0, TaskKind.CHANGE_ANSWER, role,
+                                            TaskStatus.OPEN, due, ctx.now, title=notice.number))
+        await escalation.schedule_for(ctx, task)
+        await ctx.notify_department(role, Text("change.request", {
+            **notice_params(ctx, notice, order), "role": role}),
+            kind="task", order_number=order.number, buttons=escalation.task_buttons(task))
+    return notice, order
+
+
+def notice_params(ctx: Context, notice: ChangeNotice, order: Order) -> dict[str, Any]:
+    return {**order_params(order, ctx.tz), "change": notice.number or "-",
+            "level": notice.level, "changes": describe(order, notice.changes)}
+
+
+def describe(order: Order, changes: dict[str, Any]) -> list[str]:
+    """Lines "field|old|new" that the renderer shows in the reader's language."""
+    return [f"{name}|{_shown(getattr(order, name, None))}|{_shown(value)}"
+            for name, value in changes.items()]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "-" if value in (None, "") else str(value)
+
+
+async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None) -> tuple[
+        ChangeNotice, Order, bool]:
+    """Tech or manufacturing answers; once both have, the notice is handled at its level."""
+    task = await ctx.uow.tasks.get(task_id)
+    if task is None or task.kind is not TaskKind.CHANGE_ANSWER:
+        raise NotFound(Text("error.task_not_found"))
+    actor.require(task.role)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+    order = await ctx.uow.orders.get(task.order_id)
+    notice = next((n for n in await _open_notices(ctx, task.order_id)
+                   if n.number == task.title), None)
+    if order is None or notice is None:
+        raise NotFound(Text("error.change_not_found"))
+    before = notice.level
+    if raise_to and raise_to > notice.level:
+        notice.level = raise_to
+    notice.facts.setdefault("answers", {})[task.role.value] = raise_to or "ok"
+    task.status, task.outcome = TaskStatus.DONE, f"level{notice.level}"
+    task.closed_by, task.closed_at = actor.person.id, ctx.now
+    if not await ctx.uow.tasks.close(task):
+        raise DomainError(Text("error.task_closed", {"status": "done"}))
+    await escalation.stop_for(ctx, task_id)
+    await ctx.audit(actor, "change.answer", "change", notice.number or "-", {"level": before},
+                    {"level": notice.level, "role": task.role.value})
+    answered = set(notice.facts["answers"])
+    done = all(role.value in answered for role in ANSWERING_ROLES)
+    if done:
+        await _apply(ctx, actor, notice, order)
+    await ctx.uow.changes.save(notice)
+    return notice, order, done
+
+
+async def _open_notices(ctx: Context, order_id: int) -> list[ChangeNotice]:
+    from_db = await ctx.uow.changes.all()
+    return [n for n in from_db if n.order_id == order_id and n.status is ChangeStatus.OPEN]
+
+
+async def _apply(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order) -> None:
+    values: dict[str, Any] = {}
+    for name, value in notice.changes.items():
+        values[name] = date.fromisoformat(value) if name == "due_date" else value
+    if notice.level == 3:
+        values["order_class"] = "non_regular"
+        order.facts["supplemental_contract"] = "needed"
+        values["facts"] = dict(order.facts)
+    before = {k: _shown(getattr(order, k, None)) for k in values if k != "facts"}
+    await ctx.uow.orders.apply_changes(order.id or 0, values)
+    for name, value in values.items():
+        setattr(order, name, value)
+    notice.status = ChangeStatus.APPLIED
+    await ctx.audit(actor, "order.changed", "order", order.number, before,
+                    {**{k: _shown(v) for k, v in values.items() if k != "facts"},
+                     "why": notice.number, "level": notice.level})
+    if "due_date" in values:
+        await _derive_again(ctx, order, notice)
+    params = notice_params(ctx, notice, order)
+    await ctx.notify(Notification(order.chat_id, Text(f"change.applied_{notice.level}", params),
+                                  "notice", order.number))
+    roles = ANSWERING_ROLES if notice.level < 3 else LEVEL_MEETING
+    for role in roles:
+        await ctx.notify_department(role, Text(f"change.applied_{notice.level}", params),
+                                    kind="notice", order_number=order.number)
+
+
+async def _derive_again(ctx: Context, order: Order, notice: ChangeNotice) -> None:
+    """Every deadline that hangs on the delivery date follows it; the log says why."""
+    await ctx.uow.timers.cancel_subject(urging.subject(order.id or 0))
+    if order.status in urging.FOLLOWED_STATES:
+        await urging.schedule_follow_up(ctx, order)
+    await ctx.audit(None, "deadlines.derived", "order", order.number, None,
+                    {"due_date": order.due_date.isoformat(), "why": notice.number})
+
+
+async def cancel(ctx: Context, actor: Actor, notice_id: int) -> None:
+    notice = await _draft(ctx, actor, notice_id)
+    notice.status = ChangeStatus.CANCELLED
+    await ctx.uow.changes.save(notice)
+    await ctx.audit(actor, "change.cancelled", "change", notice.id or 0, None, None)
+
+
+def level_buttons(notice: ChangeNotice) -> tuple[tuple[ButtonSpec, ...], ...]:
+    return (
+        tuple(ButtonSpec(Text(f"button.level_{n}"), f"v1:cn:{notice.id}:level:l{n}")
+              for n in (1, 2, 3)),
+        (ButtonSpec(Text("button.cancel"), f"v1:cn:{notice.id}:no"),),
+    )
+
+
+def order_buttons(notice: ChangeNotice, orders: list[Order]) -> tuple[tuple[ButtonSpec, ...], ...]:
+    return tuple(
+        (ButtonSpec(Text("change.pick_label", {"number": o.number, "product": o.product,
+                                               "quantity": _shown(o.quantity)}),
+                    f"v1:cn:{notice.id}:pick:o{o.id}"),)
+        for o in orders
+    ) + ((ButtonSpec(Text("button.cancel"), f"v1:cn:{notice.id}:no"),),)
