@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ class PolicyDeadlines:
         self.policy = policy
         self.calendar = calendar
 
-    def due(self, rule: str, start: datetime) -> datetime:
+    def due(self, rule: str, start: datetime | date) -> datetime:
         return self.calendar.deadline(start, self.policy.deadline(rule))
 
 

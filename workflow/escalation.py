@@ -27,7 +27,14 @@ from workflow.policy import LEADER, Counting
 from workflow.roles import Role
 
 # Tasks a command finishes (/prodorder, /plan, /paid, /ship): a tap can only acknowledge them.
-COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYMENT_CHECK)
+COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYMENT_CHECK,
+                    TaskKind.QUOTE, TaskKind.SHIPPING_NOTICE)
+
+# Notices the bot gives on its own before a planned task: timer kind -> who hears it.
+ADVANCE_NOTICES = {
+    "packaging_notice": (Role.WAREHOUSE, Role.QUALITY, Role.MARKET, Role.MANUFACTURING),
+    "oem_reminder": (Role.OEM, Role.MANUFACTURING),
+}
 
 REMIND = "remind"
 ESCALATE = "escalate"
@@ -58,6 +65,17 @@ async def schedule_for(ctx: Context, task: Task) -> None:
                                       f"{REMIND}:{task.id}")
     await ctx.uow.timers.schedule(ESCALATE, subject(task.id or 0), task.due_at,
                                   escalation_key(task.id or 0, 0))
+
+
+async def schedule_advance_notice(ctx: Context, task: Task, kind: str, rule: str) -> None:
+    """The policy's “提前N天通知”: a notice of its own, timed back from the task's due date."""
+    if task.due_at is None or ctx.policy is None or ctx.calendar is None:
+        return
+    deadline = ctx.policy.deadline(rule)
+    at = ctx.calendar.window_opens(task.due_at, deadline) or ctx.calendar.deadline(task.due_at,
+                                                                                 deadline)
+    at = max(ctx.calendar.working_day_start(at.astimezone(ctx.tz).date()), ctx.now)
+    await ctx.uow.timers.schedule(kind, subject(task.id or 0), at, f"{kind}:{task.id}")
 
 
 async def snooze(ctx: Context, task: Task) -> datetime:
@@ -117,6 +135,14 @@ async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
     if live is None:
         return Outcome()
     task, order = live
+    if kind in ADVANCE_NOTICES:
+        if (later := _send_window(ctx, "reminder")) is not None:
+            return Outcome(retry_at=later)
+        for role in ADVANCE_NOTICES[kind]:
+            await ctx.notify_department(role, Text(f"notice.{kind}", _task_params(ctx, task, order)),
+                                        kind="notice", order_number=order.number)
+        await ctx.audit(None, f"notice.{kind}", "task", task.id or 0, None, None)
+        return Outcome()
     if kind == REMIND:
         if ctx.now - due_at > STALE_AFTER:
             return Outcome(stale_reminder=task)

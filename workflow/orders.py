@@ -186,6 +186,8 @@ async def after_review(ctx: Context, order: Order, feasible: bool) -> OrderStatu
         if lifecycle.GUARDS["all_reviews_feasible"](facts):
             status = await move(ctx, None, order, Action.REVIEW_PASSED)
             await _tell_market(ctx, order, "review.passed")
+            await _open_task(ctx, None, order, TaskKind.QUOTE, Role.MARKET,
+                             ctx.deadlines.due("quote", ctx.now), notify=False)
             return status
     return order.status
 
@@ -230,6 +232,7 @@ async def decide(ctx: Context, actor: Actor, order: Order, decline: bool) -> Ord
 
 async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) -> None:
     await move(ctx, actor, order, Action.RECORD_QUOTE, quote_amount=amount)
+    await _close_tasks(ctx, actor, order, (TaskKind.QUOTE,))
     await _save_facts(ctx, actor, order, quote_amount=amount,
                       quote_basis="special" if order.order_class == "non_regular" else "price_list")
 
@@ -343,6 +346,13 @@ async def submit_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanL
     for line in plan:
         tasks.append(await _open_task(ctx, actor, order, line.kind, line.role, line.due_at,
                                       title=line.title))
+        planned = tasks[-1]
+        if line.kind is TaskKind.PACKAGING:
+            rule = ("packaging_notice_complete_set" if order.complete_set
+                    else "packaging_notice_other")
+            await escalation.schedule_advance_notice(ctx, planned, "packaging_notice", rule)
+        if line.kind is TaskKind.ASSEMBLY_START:
+            await escalation.schedule_advance_notice(ctx, planned, "oem_reminder", "oem_reminder")
         if line.kind is TaskKind.PURCHASE:
             contact_due = ctx.deadlines.due("supplier_contact", line.due_at)
             tasks.append(await _open_task(ctx, actor, order, TaskKind.SUPPLIER_CONTACT,
@@ -394,6 +404,9 @@ async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = No
 
 async def record_warehoused(ctx: Context, actor: Actor, order: Order) -> None:
     await move(ctx, actor, order, Action.RECORD_WAREHOUSED)
+    notice_due = max(ctx.deadlines.due("shipping_notice", order.due_date), ctx.now)
+    await _open_task(ctx, actor, order, TaskKind.SHIPPING_NOTICE, Role.MARKET, notice_due,
+                     notify=False)
     await _open_task(ctx, actor, order, TaskKind.PAYMENT_CHECK, Role.FINANCE,
                      ctx.deadlines.due("payment_check", ctx.now))
     await _tell_market(ctx, order, "order.warehoused_notice")
@@ -410,6 +423,7 @@ async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_o
     if ship_on < _today(ctx):
         raise DomainError(Text("error.due_in_past", {"date": ship_on.isoformat()}))
     await move(ctx, actor, order, Action.ISSUE_SHIPPING_NOTICE)
+    await _close_tasks(ctx, actor, order, (TaskKind.SHIPPING_NOTICE,))
     await _save_facts(ctx, actor, order, ship_on=ship_on.isoformat())
     for role in (Role.WAREHOUSE,):
         await ctx.notify_department(

@@ -29,7 +29,7 @@ class Clock(Protocol):
 class Deadlines(Protocol):
     """When a policy rule's deadline falls, counted from `start` in working or calendar time."""
 
-    def due(self, rule: str, start: datetime) -> datetime: ...
+    def due(self, rule: str, start: datetime | date) -> datetime: ...
 
 
 class People(Protocol):

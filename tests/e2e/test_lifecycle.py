@@ -156,3 +156,26 @@ async def test_order_commands_explain_their_usage(stack: Stack) -> None:
     assert stack.heard(MARKET, "没有订单 SO-20990101-001")
     await stack.say(MANUFACTURING, WANGQIANG, "/tasks")
     assert stack.heard(MANUFACTURING, "没有待办")
+
+
+async def test_advance_notices_before_packaging_and_production_start(stack: Stack) -> None:
+    from tests.e2e.test_clocks import at, sent
+
+    await _company(stack)
+    await _reviewed(stack)
+    quote = [t for t in (await stack.state())["tasks"] if t["kind"] == "quote"]
+    assert quote and quote[0]["status"] == "open"  # the quote is due within a working day
+    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
+                    f"/prodorder {NUMBER}"):
+        await stack.say(MARKET, LIMING, command)
+    assert [t["status"] for t in (await stack.state())["tasks"] if t["kind"] == "quote"] == ["done"]
+    stack.emulator.add_group(-1008, "OEM代工厂")
+    await stack.say(-1008, ADMIN, "/bind oem")
+    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n装配开始 12-08\n包装 12-17")
+    await stack.advance_to(at("2026-12-18", "12:00"))
+    # The order is a complete set (成套): packaging notice 3 working days before Thu 12-17, and
+    # the OEM is reminded 1-2 working days before assembly starts on Tue 12-08.
+    [packaging] = sent(stack, WAREHOUSE, "📦 包装通知")
+    assert packaging["at"].startswith("2026-12-14T08:30")
+    [oem] = sent(stack, -1008, "🏭 生产准备提醒")
+    assert oem["at"].startswith("2026-12-04T08:30")
