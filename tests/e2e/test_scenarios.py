@@ -87,7 +87,8 @@ def assert_moves(trail: list[AuditEventRow], expected: list[str], final: str) ->
 def test_every_scenario_file_is_tested() -> None:
     assert {p.name for p in SCENARIOS.glob("*.yaml")} == {
         "regular_order_to_closing.yaml", "infeasible_declined.yaml",
-        "short_shipment_with_consent.yaml", "hold_resume_cancel.yaml"}
+        "short_shipment_with_consent.yaml", "hold_resume_cancel.yaml",
+        "late_order_urged.yaml", "change_during_production.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -117,6 +118,10 @@ async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
     assert said(result, TECH, "👌 已收到 — 张伟") and said(result, TECH, "✅ 已完成 — 张伟")
     assert said(result, PROCUREMENT, "✅ 已完成 — 周敏")
     assert said(result, MANUFACTURING, "✅ 已完成 — 王强")
+    # 成套: the departments hear of the packing three working days ahead, at the start of Tuesday.
+    [packing] = [m for m in result.messages if m["chat"] == WAREHOUSE and "📦 包装通知" in m["text"]]
+    assert packing["at"] == "2026-12-15T08:30:00+08:00" and "计划 2026-12-18 17:30 完成包装" in (
+        packing["text"])
     assert said(result, WAREHOUSE, f"订单 {NUMBER} 已入库")
     assert said(result, FINANCE, "📌 核对货款到位", kind="task")
     assert said(result, MARKET, "已入库。请财务核对货款", kind="notice")
@@ -129,11 +134,13 @@ async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
     assert said(result, MARKET, "状态：已关闭")
 
     assert the_order(result)["status"] == "closed"
-    assert sorted(t["kind"] for t in tasks(result)) == sorted([
-        "feasibility_review", "feasibility_review", "production_order", "planning", "design",
-        "purchase", "supplier_contact", "assembly_start", "assembly_finish", "packaging",
-        "payment_check"])
-    assert all(t["status"] == "done" for t in tasks(result))
+    kinds = [t["kind"] for t in tasks(result)]
+    for kind in ("quote", "production_order", "planning", "design", "purchase",
+                 "supplier_contact", "assembly_start", "assembly_finish", "packaging",
+                 "shipping_notice", "payment_check"):
+        assert kinds.count(kind) == 1, kind
+    assert kinds.count("feasibility_review") == 2
+    assert all(t["status"] == "done" for t in tasks(result))  # nothing is left behind
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
                          "issue_production_order", "submit_plan", "record_warehoused",
                          "issue_shipping_notice", "ship", "close"], "closed")
@@ -184,6 +191,13 @@ async def test_short_shipment_needs_consent_and_leaves_a_follow_up(database_url:
 
     # Not a 成套 order: four working hours for the plan, from 16:00 into the next morning.
     assert said(result, MARKET, "计划分解截止 2026-11-25 11:00")
+    # Packing on Thursday 10 December: one working day's notice; the follow-up three working
+    # days before the Tuesday delivery finds everything on plan.
+    [packing] = [m for m in result.messages if m["chat"] == WAREHOUSE and "📦 包装通知" in m["text"]]
+    assert packing["at"] == "2026-12-09T08:30:00+08:00"
+    [on_track] = [m for m in result.messages if "各项工作按计划进行" in m["text"]]
+    assert (on_track["chat"], on_track["at"]) == (MARKET, "2026-12-10T08:30:00+08:00")
+    assert result.state["urge_slips"] == []
     assert said(result, MARKET, f"已记录客户对订单 {NUMBER} 缺件发货的同意")
     assert said(result, WAREHOUSE, "已发货，缺 2，已开缺件补发任务给制造中心")
     assert said(result, MANUFACTURING, "📌 缺件补发", kind="task")
@@ -226,11 +240,11 @@ async def test_hold_resume_and_cancel_by_the_market_leader(database_url: str) ->
     assert said(result, MARKET, f"订单 {NUMBER} 已取消，3 项未完成任务一并取消")
 
     assert the_order(result)["status"] == "cancelled"
-    assert sorted((t["kind"], t["status"]) for t in tasks(result)) == [
-        ("assembly_finish", "cancelled"), ("design", "cancelled"),
-        ("feasibility_review", "done"), ("feasibility_review", "done"),
-        ("planning", "done"), ("production_order", "done"), ("purchase", "cancelled"),
-        ("supplier_contact", "done")]
+    planned = {t["kind"]: t["status"] for t in tasks(result)
+               if t["kind"] in ("design", "purchase", "supplier_contact", "assembly_finish")}
+    assert planned == {"design": "cancelled", "purchase": "cancelled",
+                       "supplier_contact": "done", "assembly_finish": "cancelled"}
+    assert all(t["status"] in ("done", "cancelled") for t in tasks(result))
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
                          "issue_production_order", "submit_plan", "hold", "resume", "cancel"],
                  "cancelled")
@@ -238,6 +252,86 @@ async def test_hold_resume_and_cancel_by_the_market_leader(database_url: str) ->
     (resume,) = [row for row in trail if row.action == "order.resume"]
     assert resume.after == {"status": "production"}
     assert len([row for row in trail if row.action == "task.cancelled"]) == 3
+
+
+async def test_late_assembly_is_escalated_and_urged(database_url: str) -> None:
+    result, trail = await run("late_order_urged.yaml", database_url)
+    assert_errors(result, [])
+    wangqiang, zhao = 201, 301  # private chats
+
+    # An hour before the planned finish, then at it, then two working hours later.
+    assert said(result, MANUFACTURING, "⏰ 提醒：装配完成", kind="reminder")
+    assert said(result, MANUFACTURING, "🚨 已超期：装配完成", kind="escalation")
+    assert said(result, wangqiang, "第1次上报：制造中心的任务“装配完成”", kind="escalation")
+    [to_gm] = [m for m in result.messages if m["chat"] == zhao and "第2次上报" in m["text"]]
+    assert to_gm["at"] == "2026-12-15T10:30:00+08:00"
+    # Three working days before Friday's delivery the follow-up finds the late assembly.
+    [draft] = [m for m in result.messages if m["kind"] == "urge" and m["chat"] == MARKET
+               and not m["edit"]]
+    assert draft["at"] == "2026-12-15T08:30:00+08:00"
+    assert "以下工作落后" in draft["text"] and "装配完成（制造中心）" in draft["text"]
+    assert draft["buttons"] == [["发出催促单", "不发"]]
+    for chat in (wangqiang, zhao, MANUFACTURING):
+        assert said(result, chat, "📣 催促单 CS-20261124-001-1", kind="urge"), chat
+    assert said(result, MARKET, "📣 催促单 CS-20261124-001-1 已发出 — 李明")
+    assert said(result, WAREHOUSE, f"订单 {NUMBER} 已全部发货")
+
+    (slip,) = result.state["urge_slips"]
+    assert (slip["number"], slip["order"], slip["status"]) == (
+        "CS-20261124-001-1", NUMBER, "sent")
+    assert the_order(result)["status"] == "shipped"
+    assert all(t["status"] == "done" for t in tasks(result))
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan", "record_warehoused",
+                         "issue_shipping_notice", "ship"], "shipped")
+    actions = [row.action for row in trail]
+    assert actions.count("urge.draft") == 1 and actions.count("urge.sent") == 1
+    assert "task.escalated" in actions
+
+
+async def test_change_notices_at_level_1_and_2(database_url: str) -> None:
+    result, trail = await run("change_during_production.yaml", database_url)
+    assert_errors(result, [])
+
+    assert said(result, MARKET, "建议级别：1 级")
+    assert said(result, TECH, "合同订单更改通知单 CN-20261124-001-1（1 级）", kind="task")
+    assert said(result, MANUFACTURING, "请制造中心在 30 分钟内答复", kind="task")
+    assert said(result, MARKET, "CN-20261124-001-1 按 1 级（局部更改）执行", kind="notice")
+    # The rep's own words name the order by customer and product and are read as level 2.
+    assert said(result, MARKET, "· 交期：2026-12-30 → 2027-01-08")
+    assert said(result, MARKET, "建议级别：2 级")
+    assert said(result, MARKET, "按 2 级（影响交期）执行", kind="notice")
+    assert said(result, MANUFACTURING, "相关期限已按新交期重新计算", kind="notice")
+
+    order = the_order(result)
+    assert (order["status"], order["quantity"], order["due_date"]) == (
+        "production", 14, "2027-01-08")
+    assert [(n["number"], n["level"], n["status"]) for n in result.state["change_notices"]] == [
+        ("CN-20261124-001-1", 1, "applied"), ("CN-20261124-001-2", 2, "applied")]
+    answers = [(t["role"], t["status"], t["outcome"]) for t in tasks(result, "change_answer")]
+    assert answers == [("tech", "done", "level1"), ("manufacturing", "done", "level1"),
+                       ("tech", "done", "level2"), ("manufacturing", "done", "level2")]
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan"], "production")
+    changed = [row for row in trail if row.action == "order.changed"]
+    assert [row.after["why"] for row in changed] == ["CN-20261124-001-1", "CN-20261124-001-2"]
+    assert changed[1].before["due_date"] == "2026-12-30"
+    assert [row.action for row in trail].count("deadlines.derived") == 1
+
+
+@pytest.mark.xfail(strict=True, reason="收到 on the assembly-start task stops its timers, the "
+                   "OEM preparation reminder (提前1-2天) with them")
+async def test_an_acknowledged_assembly_start_still_gets_its_preparation_reminder(
+        database_url: str) -> None:
+    result = await simulate(SCENARIOS / "regular_order_to_closing.yaml", database_url)
+    assert said(result, MANUFACTURING, "🏭 生产准备提醒", kind="notice")
+
+
+@pytest.mark.xfail(strict=True, reason="the applied notice is rendered after the order was "
+                   "updated, so it shows the new value on both sides of the arrow")
+async def test_an_applied_change_shows_the_old_value(database_url: str) -> None:
+    result = await simulate(SCENARIOS / "change_during_production.yaml", database_url)
+    assert said(result, MARKET, "· 交期：2026-12-30 → 2027-01-08", kind="notice")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
