@@ -24,7 +24,8 @@ async def on_button(turn: Turn) -> None:
         raise DomainError(Text("error.stale_button"))
     what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
-               "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer}.get(what)
+               "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
+               "ob": _on_objection}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     await handler(turn, ident, choice, arg)
@@ -185,3 +186,12 @@ async def _on_change_answer(turn: Turn, task_id: int, choice: str, arg: str | No
     turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
         "change.mark_answer", who=turn.person.name, level=notice.level),
         kind="task", order=order.number)
+
+
+async def _on_objection(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
+    """The planner (or the general manager) settles an objection to a due time."""
+    if choice not in ("accept", "gm", "keep"):
+        raise DomainError(Text("error.stale_button"))
+    _task, order = await orders.settle_objection(turn.ctx, turn.actor, task_id, choice)
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
+        f"objection.mark_{choice}", who=turn.person.name), kind="task", order=order.number)

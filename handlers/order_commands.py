@@ -228,6 +228,19 @@ async def cmd_urge(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.urge", slip=slip.number)
 
 
+@order_command("usage.object")
+async def cmd_object(turn: Turn, order: Order, rest: str) -> None:
+    """Object to a planned due time: /object SO-… 采购 12-10 供应商排产满."""
+    parts = rest.split(maxsplit=2)
+    day, warning = (parse_field_value("due_date", parts[1], turn.ctx.now) if len(parts) > 1
+                    else (None, None))
+    if len(parts) < 3 or day is None or warning == "date_unreadable":
+        turn.reply(Text("usage.object"), kind="error")
+        return
+    await orders.object_to(turn.ctx, turn.actor, order, parts[0], day, parts[2])
+    _done(turn, order, "done.object", date=day.isoformat())
+
+
 @turn_handler
 async def cmd_tasks(turn: Turn) -> None:
     """Open tasks: a leader sees the department's, a member the roles they hold."""
@@ -257,7 +270,8 @@ ORDER_COMMANDS: dict[str, Any] = {
     "plan": cmd_plan, "newdate": cmd_newdate, "refused": cmd_refused,
     "warehoused": cmd_warehoused, "shipnotice": cmd_shipnotice, "consent": cmd_consent,
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
-    "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "tasks": cmd_tasks,
+    "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
+    "tasks": cmd_tasks,
 }
 
 # Who sees each command in /help.
@@ -267,5 +281,7 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "refused": (Role.MARKET,), "warehoused": (Role.MANUFACTURING, Role.WAREHOUSE),
     "shipnotice": (Role.MARKET,), "consent": (Role.MARKET,), "ship": (Role.WAREHOUSE,),
     "close": (Role.MARKET,), "hold": (Role.MARKET, Role.GM), "resume": (Role.MARKET, Role.GM),
-    "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,), "tasks": (),
+    "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,),
+    "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
+    "tasks": (),
 }

@@ -428,6 +428,10 @@ class TaskRepository:
         )
         return result.rowcount == 1
 
+    async def set_due(self, task_id: int, due_at: datetime) -> None:
+        await self.session.execute(update(TaskRow).where(TaskRow.id == task_id)
+                                   .values(due_at=due_at))
+
     async def acknowledge(self, task_id: int, person_id: int) -> bool:
         result = await self.session.execute(
             update(TaskRow)

@@ -14,6 +14,7 @@ from workflow.lifecycle import Action, Refusal
 from workflow.model import (
     OPEN_TASK_STATUSES,
     PLANNED_KINDS,
+    ButtonSpec,
     Notification,
     Order,
     OrderStatus,
@@ -493,3 +494,80 @@ async def _broadcast(ctx: Context, order: Order, key: str, **params: Any) -> Non
     for role in sorted(roles):
         await ctx.notify_department(role, text, kind="notice", order_number=order.number)
 
+
+
+# ---- objections to a planned due time ----------------------------------------------------------
+
+
+async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day: date,
+                    reason: str) -> Task:
+    """“相关部门对任务计划完成时间有异议的应当时或接计划后1个工作日内向计划下达部门提出”."""
+    kind = PLAN_WORDS.get(word.lower(), (None, None))[0]
+    tasks = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
+             if t.kind is kind and t.status in OPEN_TASK_STATUSES]
+    if kind is None or not tasks:
+        raise DomainError(Text("objection.no_task", {"number": order.number, "what": word}))
+    task = tasks[0]
+    actor.require(task.role)
+    if ctx.now > ctx.deadlines.due("objection", task.created_at):
+        raise DomainError(Text("objection.too_late", {"number": order.number}))
+    if new_day < _today(ctx):
+        raise DomainError(Text("error.due_in_past", {"date": new_day.isoformat()}))
+    objections = dict(order.facts.get("objections", {}))
+    objections[str(task.id)] = {"by": actor.person.id, "name": actor.person.name,
+                                "date": new_day.isoformat(), "reason": reason, "status": "open"}
+    await _save_facts(ctx, actor, order, objections=objections)
+    await ctx.notify_department(Role.MANUFACTURING, Text("objection.request", {
+        **order_params(order, ctx.tz), "task": task.kind.value, "title": task.title or "",
+        "due": local_time(task.due_at, ctx.tz) if task.due_at else "-",
+        "proposed": new_day.isoformat(), "reason": reason, "who": actor.person.name}),
+        kind="task", order_number=order.number,
+        buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
+                  ButtonSpec(Text("button.objection_to_gm"), f"v1:ob:{task.id}:gm")),))
+    return task
+
+
+async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
+                           ) -> tuple[Task, Order]:
+    """The planner adjusts or sends it up; the general manager adjusts or keeps the plan."""
+    task, order = await task_for(ctx, task_id)
+    objection = order.facts.get("objections", {}).get(str(task_id))
+    if objection is None or objection["status"] != "open":
+        raise DomainError(Text("objection.settled"))
+    deciders = (Role.GM,) if objection.get("escalated") else (Role.MANUFACTURING, Role.GM)
+    actor.require(*deciders)
+    if objection["by"] == actor.person.id:
+        raise DomainError(Text("guard.not_own_request", {"number": order.number}))
+    objections = dict(order.facts["objections"])
+    if choice == "gm" and not objection.get("escalated"):
+        objections[str(task_id)] = {**objection, "escalated": True}
+        await _save_facts(ctx, actor, order, objections=objections)
+        await ctx.notify_department(Role.GM, Text("objection.to_gm", {
+            **order_params(order, ctx.tz), "task": task.kind.value,
+            "proposed": objection["date"], "reason": objection["reason"],
+            "who": objection["name"]}), kind="task", order_number=order.number,
+            buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task_id}:accept"),
+                      ButtonSpec(Text("button.objection_keep"), f"v1:ob:{task_id}:keep")),))
+        return task, order
+    accepted = choice == "accept"
+    objections[str(task_id)] = {**objection, "status": "accepted" if accepted else "kept",
+                                "decided_by": actor.person.id}
+    await _save_facts(ctx, actor, order, objections=objections)
+    if accepted:
+        new_due = ctx.calendar.working_day_end(date.fromisoformat(objection["date"])) \
+            if ctx.calendar else datetime.combine(date.fromisoformat(objection["date"]),
+                                                  time(17, 30), tzinfo=ctx.tz)
+        before = task.due_at
+        await ctx.uow.tasks.set_due(task_id, new_due)
+        task.due_at = new_due
+        await escalation.stop_for(ctx, task_id)
+        await escalation.schedule_for(ctx, task)
+        await ctx.audit(actor, "task.due_changed", "task", task_id,
+                        {"due_at": before.isoformat() if before else None},
+                        {"due_at": new_due.isoformat(), "why": "objection",
+                         "reason": objection["reason"]})
+    await ctx.notify_department(task.role, Text(
+        "objection.accepted" if accepted else "objection.kept",
+        {**order_params(order, ctx.tz), "task": task.kind.value, "proposed": objection["date"],
+         "who": actor.person.name}), kind="notice", order_number=order.number)
+    return task, order

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.simulate import Stack
 from tests.e2e.conftest import (
     ADMIN,
@@ -179,3 +181,37 @@ async def test_advance_notices_before_packaging_and_production_start(stack: Stac
     assert packaging["at"].startswith("2026-12-14T08:30")
     [oem] = sent(stack, -1008, "🏭 生产准备提醒")
     assert oem["at"].startswith("2026-12-04T08:30")
+
+
+async def test_an_objection_to_a_due_time_is_settled_by_the_planner_or_the_gm(
+        stack: Stack) -> None:
+    await _company(stack)
+    await stack.say(GM, ADMIN, "/role @zhaozong gm")
+    await _reviewed(stack)
+    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
+                    f"/prodorder {NUMBER}"):
+        await stack.say(MARKET, LIMING, command)
+    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n采购 12-05 断路器\n包装 12-17")
+    await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 采购 12-10 供应商排产满")
+    assert stack.heard(MANUFACTURING, "周采购 提出改到 2026-12-10")
+    await stack.press(MANUFACTURING, WANGQIANG, "呈总经理")
+    await stack.press(GM, WANGQIANG, "同意调整")
+    assert stack.heard(GM, "需要总经理")  # once sent up, only the GM decides
+    await stack.press(GM, ZHAOZONG, "同意调整")
+    assert stack.heard(PROCUREMENT, "截止改为 2026-12-10")
+    purchase = [t for t in (await stack.state())["tasks"] if t["kind"] == "purchase"][0]
+    assert purchase["due_at"] == "2026-12-10T09:30:00+00:00"  # 17:30 Shanghai that day
+
+
+async def test_objections_come_within_a_working_day(stack: Stack) -> None:
+    await _company(stack)
+    await _reviewed(stack)
+    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
+                    f"/prodorder {NUMBER}"):
+        await stack.say(MARKET, LIMING, command)
+    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n采购 12-05 断路器")
+    await stack.advance(timedelta(days=2))
+    await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 采购 12-10 供应商排产满")
+    assert stack.heard(PROCUREMENT, "超过 1 个工作日")
+    await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 包装 12-10 没有")
+    assert stack.heard(PROCUREMENT, "没有未完成的“包装”任务")
