@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.turn import Turn, turn_handler
-from workflow import orders, urging
+from workflow import orders, quality, urging
 from workflow.errors import DomainError
 from workflow.model import Order, Text
 from workflow.parsing import parse_field_value
@@ -241,6 +242,23 @@ async def cmd_object(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.object", date=day.isoformat())
 
 
+_COUNTS = re.compile(r"^\s*(?P<source>\S+)\s+(?:(?P<item>.*?)\s+)?(?P<passed>\d+)\s*/\s*(?P<total>\d+)"
+                     r"\s*(?P<defects>.*)$")
+
+
+@order_command("usage.inspect")
+async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
+    """Record an inspection: /inspect SO-… 采购 断路器 47/50 外观不良."""
+    match = _COUNTS.match(rest)
+    if match is None:
+        turn.reply(Text("usage.inspect"), kind="error")
+        return
+    defects = " ".join(part for part in (match["item"], match["defects"]) if part).strip()
+    record = await quality.inspect(turn.ctx, turn.actor, order, match["source"],
+                                   int(match["passed"]), int(match["total"]), defects)
+    _done(turn, order, "done.inspect", rate=f"{record['rate']:.1%}")
+
+
 @turn_handler
 async def cmd_tasks(turn: Turn) -> None:
     """Open tasks: a leader sees the department's, a member the roles they hold."""
@@ -271,7 +289,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "warehoused": cmd_warehoused, "shipnotice": cmd_shipnotice, "consent": cmd_consent,
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
-    "tasks": cmd_tasks,
+    "inspect": cmd_inspect, "tasks": cmd_tasks,
 }
 
 # Who sees each command in /help.
@@ -283,5 +301,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "close": (Role.MARKET,), "hold": (Role.MARKET, Role.GM), "resume": (Role.MARKET, Role.GM),
     "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,),
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
-    "tasks": (),
+    "inspect": (Role.QUALITY,), "tasks": (),
 }

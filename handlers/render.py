@@ -12,7 +12,7 @@ from workflow.model import ButtonSpec, Text
 
 # Parameters whose values are codes that have their own catalog entries.
 _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
-                 "task": "taskkind", "action": "action"}
+                 "task": "taskkind", "action": "action", "source": "source"}
 _CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning"}
 
 

@@ -11,6 +11,7 @@ from locales import LOCALES, catalog, translate
 from workflow.lifecycle import Action
 from workflow.model import DraftStatus, OrderStatus, TaskKind, TaskStatus
 from workflow.orders import INFEASIBLE_REASONS
+from workflow.quality import SOURCES
 from workflow.parsing import NON_REGULAR_REASONS, REQUIRED_FIELDS, WARNING_KEYS
 from workflow.roles import Role
 
@@ -28,6 +29,7 @@ FAMILIES = {
     "field.": list(FIELD_ORDER),
     "example.": list(REQUIRED_FIELDS),
     "reason.": list(INFEASIBLE_REASONS),
+    "source.": sorted(set(SOURCES.values())),
 }
 
 
