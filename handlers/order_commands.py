@@ -259,6 +259,16 @@ async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.inspect", rate=f"{record['rate']:.1%}")
 
 
+@order_command("usage.ticket")
+async def cmd_ticket(turn: Turn, order: Order, rest: str) -> None:
+    """Open an after-sales ticket: /ticket SO-… 维修 2号柜断路器跳闸."""
+    word, _, detail = rest.partition(" ")
+    task = await orders.open_ticket(turn.ctx, turn.actor, order, word, detail.strip())
+    _done(turn, order, "done.ticket", role=task.role.value,
+          due=task.due_at.astimezone(turn.ctx.tz).strftime("%Y-%m-%d %H:%M")
+          if task.due_at else "-")
+
+
 @turn_handler
 async def cmd_tasks(turn: Turn) -> None:
     """Open tasks: a leader sees the department's, a member the roles they hold."""
@@ -289,7 +299,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "warehoused": cmd_warehoused, "shipnotice": cmd_shipnotice, "consent": cmd_consent,
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
-    "inspect": cmd_inspect, "tasks": cmd_tasks,
+    "inspect": cmd_inspect, "ticket": cmd_ticket, "tasks": cmd_tasks,
 }
 
 # Who sees each command in /help.
@@ -301,5 +311,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "close": (Role.MARKET,), "hold": (Role.MARKET, Role.GM), "resume": (Role.MARKET, Role.GM),
     "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,),
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
-    "inspect": (Role.QUALITY,), "tasks": (),
+    "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE), "tasks": (),
 }

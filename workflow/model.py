@@ -52,6 +52,7 @@ class TaskKind(StrEnum):
     CHANGE_ANSWER = "change_answer"  # 合同订单更改通知单: answered within 30 minutes
     QUALITY_COORDINATION = "quality_coordination"  # the quality leader acts within 30 minutes
     QUOTE = "quote"  # 商务报价, ours: within 1 working day of the review
+    AFTER_SALES = "after_sales"  # a return, exchange, repair or complaint on a delivered order
     SHIPPING_NOTICE = "shipping_notice"  # 发货指令, one day before delivery
 
 

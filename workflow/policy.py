@@ -78,6 +78,7 @@ class DeadlineName(StrEnum):
     DECISION = "decision"
     PAYMENT_CHECK = "payment_check"
     MISSING_PARTS = "missing_parts"
+    AFTER_SALES_RESPONSE = "after_sales_response"
 
 
 class NoticeKind(StrEnum):

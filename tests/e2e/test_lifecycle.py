@@ -215,3 +215,26 @@ async def test_objections_come_within_a_working_day(stack: Stack) -> None:
     assert stack.heard(PROCUREMENT, "超过 1 个工作日")
     await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 包装 12-10 没有")
     assert stack.heard(PROCUREMENT, "没有未完成的“包装”任务")
+
+
+async def test_after_sales_ticket_on_a_delivered_order(stack: Stack) -> None:
+    await _company(stack)
+    await _reviewed(stack)
+    await stack.say(MARKET, LIMING, f"/ticket {NUMBER} 维修 2号柜断路器跳闸")
+    assert stack.heard(MARKET, "还没有发货")
+    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
+                    f"/prodorder {NUMBER}"):
+        await stack.say(MARKET, LIMING, command)
+    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n包装 12-17")
+    await stack.press(MANUFACTURING, WANGQIANG, "完成", on="包装")
+    await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
+    await stack.say(FINANCE, QIAN, f"/paid {NUMBER}")
+    await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
+    await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER}")
+    stack.emulator.add_group(-1011, "售后")
+    await stack.say(-1011, ADMIN, "/bind service")
+    await stack.say(MARKET, LIMING, f"/ticket {NUMBER} 维修 2号柜断路器跳闸")
+    assert stack.heard(MARKET, "售后单已开给售后")
+    assert stack.heard(-1011, "📌 售后处理") and stack.heard(-1011, "[维修] 2号柜断路器跳闸")
+    await stack.say(MARKET, LIMING, f"/ticket {NUMBER} 理赔 看看")
+    assert stack.heard(MARKET, "用法：/ticket")

@@ -58,6 +58,7 @@ SEED_RULES = [
     ("decision", WorkingDays(1), "working", False, None),
     ("payment_check", WorkingDays(1), "working", False, None),
     ("missing_parts", WorkingDays(5), "working", False, None),
+    ("after_sales_response", WorkingDays(1), "working", False, None),
 ]
 
 
