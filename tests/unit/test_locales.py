@@ -11,8 +11,8 @@ from locales import LOCALES, catalog, translate
 from workflow.lifecycle import Action
 from workflow.model import DraftStatus, OrderStatus, TaskKind, TaskStatus
 from workflow.orders import INFEASIBLE_REASONS
-from workflow.quality import SOURCES
 from workflow.parsing import NON_REGULAR_REASONS, REQUIRED_FIELDS, WARNING_KEYS
+from workflow.quality import SOURCES
 from workflow.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
