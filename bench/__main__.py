@@ -1,8 +1,9 @@
-"""Every benchmark, one after the other: .venv/bin/python -m bench"""
+"""Every benchmark, one after the other: .venv/bin/python -m bench (or `make bench`)."""
 
-from bench import bench_bot, bench_parse
+from bench import bench_bot, bench_outbox, bench_parse, bench_timers
 
 if __name__ == "__main__":
-    bench_bot.main()
-    print()
-    bench_parse.main()
+    for bench in (bench_bot, bench_parse, bench_timers, bench_outbox):
+        print(f"== {bench.__name__}", flush=True)
+        bench.main()
+        print(flush=True)

@@ -142,6 +142,8 @@ def parse_scenario(data: Any) -> Scenario:
         where = f"steps[{i}]"
         if not isinstance(raw, dict):
             raise ScenarioError(f"{where}: expected a mapping")
+        if True in raw:  # YAML 1.1 reads a bare `on:` key as the boolean true
+            raw = {("on" if key is True else key): value for key, value in raw.items()}
         unknown = set(raw) - {"at", "chat", "from", "text", "press", "on"}
         if unknown:
             raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")

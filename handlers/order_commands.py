@@ -9,7 +9,7 @@ from typing import Any
 from handlers.turn import Turn, turn_handler
 from workflow import orders, quality, urging
 from workflow.errors import DomainError
-from workflow.model import Order, Text
+from workflow.model import Order, OrderStatus, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role
 
@@ -77,7 +77,7 @@ async def cmd_signed(turn: Turn, order: Order, rest: str) -> None:
 async def cmd_paid(turn: Turn, order: Order, rest: str) -> None:
     """Record the customer's payment: before production it makes the contract effective;
     before shipping, finance confirms it has arrived."""
-    if order.status.value in ("warehoused", "production", "shipping"):
+    if order.status is not OrderStatus.CONTRACT:
         await orders.confirm_payment(turn.ctx, turn.actor, order)
         _done(turn, order, "done.payment_confirmed")
         return

@@ -34,7 +34,7 @@ def _change_line(locale: str, line: str) -> str:
 def _localize_param(locale: str, name: str, value: Any) -> Any:
     if name == "changes" and isinstance(value, list | tuple):
         return "\n".join(_change_line(locale, line) for line in value) or "-"
-    if name == "late" and isinstance(value, list | tuple):
+    if name in ("late", "today", "overdue") and isinstance(value, list | tuple):
         return "\n".join(_late_line(locale, line) for line in value) or "-"
     if name in _CODED_PARAMS and isinstance(value, str):
         return translate(locale, f"{_CODED_PARAMS[name]}.{value}")

@@ -64,6 +64,10 @@ async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
     if not candidates:
         raise DomainError(Text("change.no_order", {"what": " ".join(
             str(v) for v in target.values() if v) or "-"}))
+    if len(candidates) == 1:
+        changes = _really_changed(candidates[0], changes)
+        if not changes:
+            raise DomainError(Text("change.nothing"))
     notice = ChangeNotice(None, None, candidates[0].id if len(candidates) == 1 else None,
                           ChangeStatus.DRAFT, changes, suggested_level(changes, text),
                           actor.person.id, ctx.now, chat_id,
@@ -94,7 +98,11 @@ async def pick_order(ctx: Context, actor: Actor, notice_id: int, order_id: int) 
     notice = await _draft(ctx, actor, notice_id)
     if order_id not in notice.facts.get("candidates", []):
         raise DomainError(Text("error.stale_button"))
+    order = await ctx.uow.orders.get(order_id)
     notice.order_id = order_id
+    notice.changes = _really_changed(order, notice.changes) if order else notice.changes
+    if not notice.changes:
+        raise DomainError(Text("change.nothing"))
     await ctx.uow.changes.save(notice)
     return notice
 
@@ -124,9 +132,16 @@ async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple
     return notice, order
 
 
+def _really_changed(order: Order, changes: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields whose value differs from the order's (a repeated unit is no change)."""
+    return {k: v for k, v in changes.items() if _shown(getattr(order, k, None)) != _shown(v)}
+
+
 def notice_params(ctx: Context, notice: ChangeNotice, order: Order) -> dict[str, Any]:
+    """Once applied, the order holds the new values: the old ones come from the notice."""
+    lines = notice.facts.get("described") or describe(order, notice.changes)
     return {**order_params(order, ctx.tz), "change": notice.number or "-",
-            "level": notice.level, "changes": describe(order, notice.changes)}
+            "level": notice.level, "changes": lines}
 
 
 def describe(order: Order, changes: dict[str, Any]) -> list[str]:
@@ -182,6 +197,7 @@ async def _open_notices(ctx: Context, order_id: int) -> list[ChangeNotice]:
 
 
 async def _apply(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order) -> None:
+    notice.facts["described"] = describe(order, notice.changes)
     values: dict[str, Any] = {}
     for name, value in notice.changes.items():
         values[name] = date.fromisoformat(value) if name == "due_date" else value

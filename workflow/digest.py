@@ -13,10 +13,12 @@ AT_RISK_WITHIN = timedelta(days=3)
 
 
 def _line(ctx: Context, task: Task, orders: dict[int, Order]) -> str:
+    """"what-key|role|title|due", shown like an urge slip's lines; the title leads with the
+    order number."""
     order = orders.get(task.order_id)
     due = local_time(task.due_at, ctx.tz) if task.due_at else "-"
-    title = f" {task.title}" if task.title else ""
-    return f"· {order.number if order else '?'} {task.kind.value}{title} {due}"
+    title = " ".join(part for part in (order.number if order else "?", task.title) if part)
+    return f"taskkind.{task.kind.value}|{task.role.value}|{title}|{due}"
 
 
 async def send_digests(ctx: Context) -> int:
@@ -37,8 +39,8 @@ async def send_digests(ctx: Context) -> int:
             continue
         params = {
             "role": role,
-            "today": "\n".join(_line(ctx, t, orders) for t in today_due) or "-",
-            "overdue": "\n".join(_line(ctx, t, orders) for t in overdue) or "-",
+            "today": [_line(ctx, t, orders) for t in today_due],
+            "overdue": [_line(ctx, t, orders) for t in overdue],
             "today_count": len(today_due),
             "overdue_count": len(overdue),
         }

@@ -47,6 +47,11 @@ def subject(task_id: int) -> str:
     return f"task:{task_id}"
 
 
+def notice_subject(task_id: int) -> str:
+    """Advance notices outlive an acknowledgement: they are for other departments."""
+    return f"notice:{task_id}"
+
+
 def escalation_key(task_id: int, step: int) -> str:
     return f"{ESCALATE}:{task_id}:{step}"
 
@@ -75,7 +80,7 @@ async def schedule_advance_notice(ctx: Context, task: Task, kind: str, rule: str
     at = ctx.calendar.window_opens(task.due_at, deadline) or ctx.calendar.deadline(task.due_at,
                                                                                  deadline)
     at = max(ctx.calendar.working_day_start(at.astimezone(ctx.tz).date()), ctx.now)
-    await ctx.uow.timers.schedule(kind, subject(task.id or 0), at, f"{kind}:{task.id}")
+    await ctx.uow.timers.schedule(kind, notice_subject(task.id or 0), at, f"{kind}:{task.id}")
 
 
 async def snooze(ctx: Context, task: Task) -> datetime:
@@ -102,9 +107,11 @@ class Outcome:
     stale_reminder: Task | None = None
 
 
-async def _live_task(ctx: Context, task_id: int) -> tuple[Task, Order] | None:
+async def _live_task(ctx: Context, task_id: int, *, acknowledged_too: bool = False
+                     ) -> tuple[Task, Order] | None:
     task = await ctx.uow.tasks.get(task_id)
-    if task is None or task.status is not TaskStatus.OPEN:
+    live = (TaskStatus.OPEN, TaskStatus.ACKNOWLEDGED) if acknowledged_too else (TaskStatus.OPEN,)
+    if task is None or task.status not in live:
         return None
     order = await ctx.uow.orders.get(task.order_id)
     if order is None or order.status in PAUSED_ORDERS:
@@ -131,7 +138,7 @@ async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
         await urging.on_follow_up(ctx, int(subject_text.split(":", 1)[1]))
         return Outcome()
     task_id = int(subject_text.split(":", 1)[1])
-    live = await _live_task(ctx, task_id)
+    live = await _live_task(ctx, task_id, acknowledged_too=kind in ADVANCE_NOTICES)
     if live is None:
         return Outcome()
     task, order = live

@@ -126,7 +126,8 @@ def check(
         allowed = [r for r in transition.roles if isinstance(r, Role) and r in roles]
         if not allowed:
             return Refusal("role", tuple(r for r in transition.roles if r != SYSTEM))
-        if transition.leader_only and not any(roles[r] for r in allowed):
+        # The general manager leads the company: no leader mark needed for leaders' moves.
+        if transition.leader_only and not any(roles[r] or r is Role.GM for r in allowed):
             return Refusal("leader", tuple(r for r in transition.roles if r != SYSTEM))
     if transition.guard and not GUARDS[transition.guard](facts):
         return Refusal(transition.guard)

@@ -138,6 +138,7 @@ async def _close(ctx: Context, actor: Actor | None, task: Task, status: TaskStat
     if not await ctx.uow.tasks.close(task):
         return False
     await escalation.stop_for(ctx, task.id or 0)
+    await ctx.uow.timers.cancel_subject(escalation.notice_subject(task.id or 0))
     await ctx.audit(actor, f"task.{status.value}", "task", task.id or 0,
                     {"status": before.value}, {"status": status.value, "outcome": outcome})
     return True
@@ -223,6 +224,8 @@ async def decide(ctx: Context, actor: Actor, order: Order, decline: bool) -> Ord
     status = await move(ctx, actor, order, action,
                         requested_by=order.facts.get("refused_by"))
     await _close_tasks(ctx, actor, order, (TaskKind.DECISION,))
+    if decline:
+        await _close_tasks(ctx, actor, order, tuple(TaskKind), TaskStatus.CANCELLED)
     await _tell_market(ctx, order, "decision.declined" if decline else "decision.keep",
                        who=actor.person.name)
     return status
@@ -405,11 +408,12 @@ async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = No
 
 async def record_warehoused(ctx: Context, actor: Actor, order: Order) -> None:
     await move(ctx, actor, order, Action.RECORD_WAREHOUSED)
+    if not order.facts.get("payment_confirmed"):
+        await _open_task(ctx, actor, order, TaskKind.PAYMENT_CHECK, Role.FINANCE,
+                         ctx.deadlines.due("payment_check", ctx.now))
     notice_due = max(ctx.deadlines.due("shipping_notice", order.due_date), ctx.now)
     await _open_task(ctx, actor, order, TaskKind.SHIPPING_NOTICE, Role.MARKET, notice_due,
                      notify=False)
-    await _open_task(ctx, actor, order, TaskKind.PAYMENT_CHECK, Role.FINANCE,
-                     ctx.deadlines.due("payment_check", ctx.now))
     await _tell_market(ctx, order, "order.warehoused_notice")
 
 
@@ -448,7 +452,7 @@ async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None)
     if missing > 0:
         await _open_task(ctx, actor, order, TaskKind.MISSING_PARTS, Role.MANUFACTURING,
                          ctx.deadlines.due("missing_parts", ctx.now),
-                         title=f"{missing:g}")
+                         title=f"{missing:g} {order.unit or ''}".strip())
     await _tell_market(ctx, order, "order.shipped_notice", shipped=f"{shipped:g}",
                        missing=f"{max(missing, 0):g}")
     return missing
@@ -520,7 +524,7 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
     await ctx.notify_department(Role.MANUFACTURING, Text("objection.request", {
         **order_params(order, ctx.tz), "task": task.kind.value, "title": task.title or "",
         "due": local_time(task.due_at, ctx.tz) if task.due_at else "-",
-        "proposed": new_day.isoformat(), "reason": reason, "who": actor.person.name}),
+        "proposed": new_day.isoformat(), "why": reason, "who": actor.person.name}),
         kind="task", order_number=order.number,
         buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
                   ButtonSpec(Text("button.objection_to_gm"), f"v1:ob:{task.id}:gm")),))
@@ -544,7 +548,7 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
         await _save_facts(ctx, actor, order, objections=objections)
         await ctx.notify_department(Role.GM, Text("objection.to_gm", {
             **order_params(order, ctx.tz), "task": task.kind.value,
-            "proposed": objection["date"], "reason": objection["reason"],
+            "proposed": objection["date"], "why": objection["reason"],
             "who": objection["name"]}), kind="task", order_number=order.number,
             buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task_id}:accept"),
                       ButtonSpec(Text("button.objection_keep"), f"v1:ob:{task_id}:keep")),))
