@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from bot.outbox import OutboxSender
 from bot.settings import Settings
+from bot.updates import PerChatUpdateProcessor
 from handlers import callbacks, commands
 from handlers.order_commands import ORDER_COMMANDS
 from handlers.runtime import Recorder, Runtime
@@ -115,7 +116,7 @@ async def bootstrap(
 def build_application(
     gendan: Gendan, token: str, *, base_url: str | None = None, base_file_url: str | None = None
 ) -> Application:
-    builder = Application.builder().token(token)
+    builder = Application.builder().token(token).concurrent_updates(PerChatUpdateProcessor())
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -605,14 +606,15 @@ class UpdateLog:
 
     async def first_time(self, update_id: int, at: datetime) -> bool:
         """Record the update; False when it was processed before (a redelivery)."""
-        try:
-            async with self.session.begin_nested():
-                await self.session.execute(
-                    insert(ProcessedUpdateRow).values(update_id=update_id, processed_at=at)
-                )
-        except IntegrityError:
-            return False
-        return True
+        dialect = self.session.get_bind().dialect.name
+        insert_row = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            ProcessedUpdateRow)
+        inserted = await self.session.execute(
+            insert_row.values(update_id=update_id, processed_at=at)
+            .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.update_id])
+            .returning(ProcessedUpdateRow.update_id)
+        )
+        return inserted.scalar() is not None
 
 
 class UrgeSlipRepository:
