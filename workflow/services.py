@@ -24,7 +24,6 @@ from workflow.roles import Role
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
 REVIEWING_ROLES = (Role.TECH, Role.MANUFACTURING)
-INFEASIBLE_REASONS = ("capacity", "material", "technical", "other")
 
 
 # ---- company set-up ---------------------------------------------------------------------
