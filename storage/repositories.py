@@ -694,6 +694,11 @@ class ChangeNoticeRepository:
             .where(ChangeNoticeRow.order_id == order_id, ChangeNoticeRow.number.is_not(None))
         ) or 0
 
+    async def by_number(self, number: str) -> ChangeNotice | None:
+        row = await self.session.scalar(
+            select(ChangeNoticeRow).where(ChangeNoticeRow.number == number))
+        return self._domain(row) if row else None
+
     async def all(self) -> list[ChangeNotice]:
         rows = await self.session.scalars(select(ChangeNoticeRow).order_by(ChangeNoticeRow.id))
         return [self._domain(row) for row in rows]

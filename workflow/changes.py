@@ -168,8 +168,9 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None)
     if task.status not in OPEN_TASK_STATUSES:
         raise DomainError(Text("error.task_closed", {"status": task.status.value}))
     order = await ctx.uow.orders.get(task.order_id)
-    notice = next((n for n in await _open_notices(ctx, task.order_id)
-                   if n.number == task.title), None)
+    notice = await ctx.uow.changes.by_number(task.title or "")
+    if notice is not None and notice.status is not ChangeStatus.OPEN:
+        notice = None
     if order is None or notice is None:
         raise NotFound(Text("error.change_not_found"))
     before = notice.level
@@ -189,11 +190,6 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None)
         await _apply(ctx, actor, notice, order)
     await ctx.uow.changes.save(notice)
     return notice, order, done
-
-
-async def _open_notices(ctx: Context, order_id: int) -> list[ChangeNotice]:
-    from_db = await ctx.uow.changes.all()
-    return [n for n in from_db if n.order_id == order_id and n.status is ChangeStatus.OPEN]
 
 
 async def _apply(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order) -> None:

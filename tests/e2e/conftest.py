@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.sandbox.emulator import BotApiEmulator
 from bot.simulate import Stack
 from tests.conftest import START
 
@@ -11,22 +12,26 @@ ADMIN, LIMING, WANGQIANG, ZHANGWEI, ZHAOZONG, STRANGER = 1, 101, 201, 202, 301, 
 MARKET, TECH, MANUFACTURING, UNBOUND = -1001, -1002, -1003, -1009
 
 
+def populate(emulator: BotApiEmulator) -> None:
+    """The people and groups of the test company, as Telegram knows them."""
+    for user_id, name, username in (
+        (ADMIN, "管理员", "admin"),
+        (LIMING, "李明", "liming"),
+        (WANGQIANG, "王强", "wangqiang"),
+        (ZHANGWEI, "张伟", "zhangwei"),
+        (ZHAOZONG, "赵总", "zhaozong"),
+        (STRANGER, "路人", "stranger"),
+    ):
+        emulator.add_user(user_id, name, username)
+    for chat_id, title in ((MARKET, "市场部"), (TECH, "技术中心"),
+                           (MANUFACTURING, "制造中心"), (UNBOUND, "闲聊群")):
+        emulator.add_group(chat_id, title)
+
+
 @pytest.fixture
 async def stack(database_url: str) -> AsyncIterator[Stack]:
     async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN})) as stack:
-        emulator = stack.emulator
-        for user_id, name, username in (
-            (ADMIN, "管理员", "admin"),
-            (LIMING, "李明", "liming"),
-            (WANGQIANG, "王强", "wangqiang"),
-            (ZHANGWEI, "张伟", "zhangwei"),
-            (ZHAOZONG, "赵总", "zhaozong"),
-            (STRANGER, "路人", "stranger"),
-        ):
-            emulator.add_user(user_id, name, username)
-        for chat_id, title in ((MARKET, "市场部"), (TECH, "技术中心"),
-                               (MANUFACTURING, "制造中心"), (UNBOUND, "闲聊群")):
-            emulator.add_group(chat_id, title)
+        populate(stack.emulator)
         yield stack
 
 

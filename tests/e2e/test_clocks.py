@@ -14,6 +14,7 @@ from tests.e2e.conftest import (
     WANGQIANG,
     ZHANGWEI,
     ZHAOZONG,
+    populate,
     set_up_company,
 )
 from tests.e2e.test_order_review import ORDER
@@ -137,27 +138,5 @@ async def test_escalations_wait_out_quiet_hours_but_gm_ones_pass(database_url: s
 
 
 async def _company_on(stack: Stack) -> None:
-    from tests.e2e.conftest import ADMIN, STRANGER
-    for user_id, name, username in ((ADMIN, "管理员", "admin"), (LIMING, "李明", "liming"),
-                                    (WANGQIANG, "王强", "wangqiang"), (ZHANGWEI, "张伟", "zhangwei"),
-                                    (ZHAOZONG, "赵总", "zhaozong"), (STRANGER, "路人", "stranger")):
-        stack.emulator.add_user(user_id, name, username)
-    for chat_id, title in ((MARKET, "市场部"), (TECH, "技术中心"), (MANUFACTURING, "制造中心")):
-        stack.emulator.add_group(chat_id, title)
+    populate(stack.emulator)
     await set_up_company(stack)
-
-
-async def test_snooze_reminds_again_later_but_is_bounded(stack: Stack) -> None:
-    await _registered(stack)
-    await stack.press(TECH, ZHANGWEI, "可行")
-    await stack.advance_to(at("2026-11-24", "17:02"))
-    await stack.press(MANUFACTURING, WANGQIANG, "稍后提醒")
-    assert "⏳ 王强 要求" in stack.texts(MANUFACTURING)[-1]
-    await stack.advance_to(at("2026-11-24", "18:10"))  # after work: the reminder waits
-    assert len(sent(stack, MANUFACTURING, "⏰ 提醒")) == 1
-    await stack.advance_to(at("2026-11-25", "08:31"))
-    assert len(sent(stack, MANUFACTURING, "⏰ 提醒")) == 2
-    for _ in range(3):
-        await stack.press(MANUFACTURING, WANGQIANG, "稍后提醒")
-    await stack.press(MANUFACTURING, WANGQIANG, "稍后提醒")
-    assert "不能再延后" in stack.texts(MANUFACTURING)[-1]

@@ -44,6 +44,13 @@ async def _reviewed(stack: Stack) -> None:
     await stack.press(MANUFACTURING, WANGQIANG, "可行")
 
 
+async def _production_ordered(stack: Stack) -> None:
+    """Quote, signature and payment recorded; the production order issued."""
+    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
+                    f"/prodorder {NUMBER}"):
+        await stack.say(MARKET, LIMING, command)
+
+
 async def _status(stack: Stack) -> str:
     return (await stack.state())["orders"][0]["status"]
 
@@ -96,9 +103,7 @@ async def test_a_regular_order_from_quote_to_closing(stack: Stack) -> None:
 async def test_a_short_shipment_needs_consent_and_opens_a_follow_up(stack: Stack) -> None:
     await _company(stack)
     await _reviewed(stack)
-    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
-                    f"/prodorder {NUMBER}"):
-        await stack.say(MARKET, LIMING, command)
+    await _production_ordered(stack)
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n装配完成 12-15")
     await stack.press(MANUFACTURING, WANGQIANG, "完成", on="装配完成")
     await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
@@ -167,9 +172,7 @@ async def test_advance_notices_before_packaging_and_production_start(stack: Stac
     await _reviewed(stack)
     quote = [t for t in (await stack.state())["tasks"] if t["kind"] == "quote"]
     assert quote and quote[0]["status"] == "open"  # the quote is due within a working day
-    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
-                    f"/prodorder {NUMBER}"):
-        await stack.say(MARKET, LIMING, command)
+    await _production_ordered(stack)
     assert [t["status"] for t in (await stack.state())["tasks"] if t["kind"] == "quote"] == ["done"]
     stack.emulator.add_group(-1008, "OEM代工厂")
     await stack.say(-1008, ADMIN, "/bind oem")
@@ -188,9 +191,7 @@ async def test_an_objection_to_a_due_time_is_settled_by_the_planner_or_the_gm(
     await _company(stack)
     await stack.say(GM, ADMIN, "/role @zhaozong gm")
     await _reviewed(stack)
-    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
-                    f"/prodorder {NUMBER}"):
-        await stack.say(MARKET, LIMING, command)
+    await _production_ordered(stack)
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n采购 12-05 断路器\n包装 12-17")
     await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 采购 12-10 供应商排产满")
     assert stack.heard(MANUFACTURING, "周采购 提出改到 2026-12-10")
@@ -206,9 +207,7 @@ async def test_an_objection_to_a_due_time_is_settled_by_the_planner_or_the_gm(
 async def test_objections_come_within_a_working_day(stack: Stack) -> None:
     await _company(stack)
     await _reviewed(stack)
-    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
-                    f"/prodorder {NUMBER}"):
-        await stack.say(MARKET, LIMING, command)
+    await _production_ordered(stack)
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n采购 12-05 断路器")
     await stack.advance(timedelta(days=2))
     await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 采购 12-10 供应商排产满")
@@ -222,9 +221,7 @@ async def test_after_sales_ticket_on_a_delivered_order(stack: Stack) -> None:
     await _reviewed(stack)
     await stack.say(MARKET, LIMING, f"/ticket {NUMBER} 维修 2号柜断路器跳闸")
     assert stack.heard(MARKET, "还没有发货")
-    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
-                    f"/prodorder {NUMBER}"):
-        await stack.say(MARKET, LIMING, command)
+    await _production_ordered(stack)
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n包装 12-17")
     await stack.press(MANUFACTURING, WANGQIANG, "完成", on="包装")
     await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")

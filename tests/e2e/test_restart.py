@@ -7,7 +7,16 @@ from collections import Counter
 from bot.simulate import Stack
 from storage.uow import SqlUnitOfWork
 from tests.conftest import START
-from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, TECH, WANGQIANG, ZHAOZONG
+from tests.e2e.conftest import (
+    ADMIN,
+    LIMING,
+    MANUFACTURING,
+    MARKET,
+    TECH,
+    WANGQIANG,
+    ZHAOZONG,
+    populate,
+)
 from tests.e2e.test_clocks import _company_on, at
 from tests.e2e.test_order_review import ORDER
 from workflow.model import Notification, Text
@@ -27,7 +36,7 @@ async def test_after_downtime_everything_is_delivered_once(database_url: str) ->
     # escalations (Wed 09:0x) fell due meanwhile.
     async with Stack(at("2026-11-25", "10:00"), database_url=database_url,
                      admin_ids=frozenset({ADMIN})) as second:
-        await _company_on_again(second)
+        populate(second.emulator)  # a new emulator; the database still knows the company
         await second.advance_to(at("2026-11-25", "10:01"))
         messages = second.messages
         queued = [m for m in messages if m["order"] and m["order"].startswith("queued-")]
@@ -45,14 +54,3 @@ async def test_after_downtime_everything_is_delivered_once(database_url: str) ->
         texts = Counter((m["chat"], m["text"]) for m in second.messages if not m["edit"])
         assert all(count == 1 for (chat, text), count in texts.items()
                    if "上报" in text or "停机" in text)
-
-
-async def _company_on_again(stack: Stack) -> None:
-    """The emulator is new after the restart; the database still knows the company."""
-    from tests.e2e.conftest import STRANGER, ZHANGWEI
-    for user_id, name, username in ((ADMIN, "管理员", "admin"), (LIMING, "李明", "liming"),
-                                    (WANGQIANG, "王强", "wangqiang"), (ZHANGWEI, "张伟", "zhangwei"),
-                                    (ZHAOZONG, "赵总", "zhaozong"), (STRANGER, "路人", "stranger")):
-        stack.emulator.add_user(user_id, name, username)
-    for chat_id, title in ((MARKET, "市场部"), (TECH, "技术中心"), (MANUFACTURING, "制造中心")):
-        stack.emulator.add_group(chat_id, title)

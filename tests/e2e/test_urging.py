@@ -5,15 +5,13 @@ from __future__ import annotations
 from bot.simulate import Stack
 from tests.e2e.conftest import LIMING, MANUFACTURING, MARKET, WANGQIANG, ZHAOZONG
 from tests.e2e.test_clocks import at, sent
-from tests.e2e.test_lifecycle import NUMBER, _company, _reviewed
+from tests.e2e.test_lifecycle import NUMBER, _company, _production_ordered, _reviewed
 
 
 async def _in_production(stack: Stack, plan: str) -> None:
     await _company(stack)
     await _reviewed(stack)
-    for command in (f"/quote {NUMBER} 42万", f"/signed {NUMBER}", f"/paid {NUMBER}",
-                    f"/prodorder {NUMBER}"):
-        await stack.say(MARKET, LIMING, command)
+    await _production_ordered(stack)
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n{plan}")
 
 
