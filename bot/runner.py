@@ -17,7 +17,9 @@ from bot.clock import SystemClock
 from bot.settings import Settings
 from bot.ticks import DigestJob, TimerPoller, start_scheduler, wake
 from bot.webhook import webhook_app, webhook_path
+from storage.uow import SqlUnitOfWork
 from workflow import parsing
+from workflow.services import warn_admins_of_unknown_years
 
 log = logging.getLogger(__name__)
 SANDBOX_ADMIN_ID = 1
@@ -52,7 +54,7 @@ async def _serve(
 ) -> None:
     gendan = await bootstrap(settings, SystemClock())
     parsing.warm_up()
-    _warn_unknown_years(gendan)
+    await _warn_unknown_years(gendan)
     application = build_application(gendan, token, base_url=base_url)
     async with application:
         sender = make_sender(gendan, application)
@@ -103,11 +105,16 @@ async def _until_stopped() -> None:
     await stop.wait()
 
 
-def _warn_unknown_years(gendan: Gendan) -> None:
+async def _warn_unknown_years(gendan: Gendan) -> None:
     years = gendan.calendar.unknown_years_ahead(gendan.runtime.clock.now())
-    if years:
-        log.warning(
-            "the holiday calendar does not know %s: counting Mon-Fri plus the holidays listed "
-            "in the policy file; add that year's holidays under [holidays] in policy.toml",
-            ", ".join(map(str, years)),
-        )
+    if not years:
+        return
+    log.warning(
+        "the holiday calendar does not know %s: counting Mon-Fri plus the holidays listed "
+        "in the policy file; add that year's holidays under [holidays] in policy.toml",
+        ", ".join(map(str, years)),
+    )
+    async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+        ctx = gendan.runtime.context(uow, gendan.runtime.clock.now())
+        await warn_admins_of_unknown_years(ctx, sorted(gendan.settings.admin_ids), years)
+        await uow.commit()

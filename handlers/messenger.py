@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 
 from handlers.render import split_text
 from handlers.runtime import Runtime
@@ -76,6 +76,23 @@ async def edit_markup(
     )
     if isinstance(result, Message):
         _record(runtime, result, text, markup, kind, order, edit=True)
+
+
+async def send_document(
+    bot: Bot,
+    runtime: Runtime,
+    chat_id: int,
+    filename: str,
+    content: bytes,
+    caption: str,
+    *,
+    kind: str,
+    order: str | None,
+) -> Message:
+    message = await bot.send_document(chat_id, InputFile(content, filename=filename),
+                                      caption=caption[:1024])
+    _record(runtime, message, caption, None, kind, order, edit=False)
+    return message
 
 
 def _record(

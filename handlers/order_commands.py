@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -269,6 +270,35 @@ async def cmd_ticket(turn: Turn, order: Order, rest: str) -> None:
           if task.due_at else "-")
 
 
+@order_command("usage.export")
+async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
+    """The order's whole record as a file: tasks, change notices, urge slips, audit trail."""
+    if not turn.actor.is_admin:
+        turn.actor.require(*ORDER_COMMAND_ROLES["export"])
+    uow = turn.uow
+    tasks = await uow.tasks.for_order(order.id or 0)
+    events = await uow.audit.for_subject("order", order.number)
+    for task in tasks:
+        events += await uow.audit.for_subject("task", task.id or 0)
+    record = {
+        "order": {**{k: v for k, v in vars(order).items() if k != "id"},
+                  "status": order.status.value},
+        "tasks": [{**vars(t), "kind": t.kind.value, "role": t.role.value,
+                   "status": t.status.value} for t in tasks],
+        "change_notices": [{**vars(n), "status": n.status.value}
+                           for n in await uow.changes.all() if n.order_id == order.id],
+        "urge_slips": [{**vars(s), "status": s.status.value}
+                       for s in await uow.urge_slips.all() if s.order_id == order.id],
+        "audit": [{"at": e.at, "actor": e.actor_id, "action": e.action,
+                   "subject": f"{e.subject_type}:{e.subject_id}", "before": e.before,
+                   "after": e.after} for e in sorted(events, key=lambda e: (e.at, e.id))],
+    }
+    content = json.dumps(record, ensure_ascii=False, indent=2, default=str).encode()
+    turn.send_document(f"{order.number}.json", content,
+                       turn.t("export.caption", number=order.number, events=len(events)),
+                       order=order.number)
+
+
 @turn_handler
 async def cmd_tasks(turn: Turn) -> None:
     """Open tasks: a leader sees the department's, a member the roles they hold."""
@@ -299,7 +329,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "warehoused": cmd_warehoused, "shipnotice": cmd_shipnotice, "consent": cmd_consent,
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
-    "inspect": cmd_inspect, "ticket": cmd_ticket, "tasks": cmd_tasks,
+    "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
 }
 
 # Who sees each command in /help.
@@ -311,5 +341,6 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "close": (Role.MARKET,), "hold": (Role.MARKET, Role.GM), "resume": (Role.MARKET, Role.GM),
     "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,),
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
-    "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE), "tasks": (),
+    "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
+    "export": (Role.MARKET, Role.GM), "tasks": (),
 }

@@ -33,6 +33,7 @@ class _Answer:
     markup: InlineKeyboardMarkup | None
     edit_message_id: int | None = None
     markup_only: bool = False
+    document: tuple[str, bytes] | None = None  # filename, content
 
 
 @dataclass
@@ -72,6 +73,10 @@ class Turn:
         body = render(text, self.locale) if isinstance(text, Text) else text
         self.answers.append(_Answer(body, kind, order, keyboard(buttons, self.locale)))
 
+    def send_document(self, filename: str, content: bytes, caption: str, *,
+                      order: str | None = None) -> None:
+        self.answers.append(_Answer(caption, "reply", order, None, document=(filename, content)))
+
     def edit_pressed(
         self,
         text: str,
@@ -93,7 +98,10 @@ class Turn:
     async def deliver(self) -> None:
         chat_id = self.chat.id
         for index, answer in enumerate(self.answers):
-            if answer.edit_message_id is None:
+            if answer.document is not None:
+                await messenger.send_document(self.bot, self.runtime, chat_id, *answer.document,
+                                              answer.text, kind=answer.kind, order=answer.order)
+            elif answer.edit_message_id is None:
                 try:
                     await messenger.send(self.bot, self.runtime, chat_id, answer.text,
                                          kind=answer.kind, order=answer.order,
@@ -119,7 +127,7 @@ class Turn:
         now = self.runtime.clock.now()
         async with SqlUnitOfWork(self.runtime.sessions) as uow:
             for answer in answers:
-                if answer.edit_message_id is None:
+                if answer.edit_message_id is None and answer.document is None:
                     await uow.outbox.enqueue_rendered(
                         self.chat.id, answer.text, markup_to_json(answer.markup), answer.kind,
                         answer.order, now + timedelta(seconds=seconds), now)

@@ -491,6 +491,15 @@ class AuditLog:
     async def count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
 
+    async def exists(self, action: str, subject_type: str, subject_id: str | int) -> bool:
+        return await self.session.scalar(
+            select(AuditEventRow.id).where(
+                AuditEventRow.action == action,
+                AuditEventRow.subject_type == subject_type,
+                AuditEventRow.subject_id == str(subject_id),
+            ).limit(1)
+        ) is not None
+
     async def for_subject(self, subject_type: str, subject_id: str | int) -> list[AuditEventRow]:
         rows = await self.session.scalars(
             select(AuditEventRow)

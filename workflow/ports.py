@@ -94,6 +94,7 @@ class Audit(Protocol):
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None: ...
+    async def exists(self, action: str, subject_type: str, subject_id: str | int) -> bool: ...
 
 
 class Outbox(Protocol):

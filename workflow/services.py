@@ -11,6 +11,7 @@ from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.model import (
     DraftStatus,
+    Notification,
     Order,
     OrderDraft,
     OrderStatus,
@@ -223,6 +224,19 @@ async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[T
         if not sent:
             unbound.append(role)
     return reviews, unbound
+
+
+async def warn_admins_of_unknown_years(ctx: Context, admin_ids: list[int], years: list[int]
+                                      ) -> None:
+    """Each administrator hears once per year that its holidays must come from the policy."""
+    for year in years:
+        action = f"warned.unknown_year.{year}"
+        for admin_id in admin_ids:
+            if await ctx.uow.audit.exists(action, "person", admin_id):
+                continue
+            await ctx.notify(Notification(admin_id, Text("admin.unknown_year", {"year": year}),
+                                          "notice", None))
+            await ctx.audit(None, action, "person", admin_id)
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -168,3 +168,20 @@ async def test_concurrent_claimers_never_share_a_row(database_url: str, sessions
             await engine.dispose()
     every = [row_id for taken in results for row_id in taken]
     assert len(every) == 300 and len(set(every)) == 300
+
+
+async def test_administrators_hear_of_an_unknown_year_once(sessions) -> None:
+    from zoneinfo import ZoneInfo
+
+    from workflow.context import Context
+    from workflow.services import warn_admins_of_unknown_years
+
+    for _ in range(2):  # a second start-up says nothing new
+        async with SqlUnitOfWork(sessions) as uow:
+            ctx = Context(uow, NOW, None, ZoneInfo("Asia/Shanghai"))  # type: ignore[arg-type]
+            await warn_admins_of_unknown_years(ctx, [11, 12], [2027])
+            await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        rows = await uow.outbox.claim_due(NOW, 10, timedelta(seconds=60))
+    assert sorted(r.chat_id for r in rows) == [11, 12]
+    assert {r.text_key for r in rows} == {"admin.unknown_year"}
