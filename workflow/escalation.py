@@ -39,8 +39,8 @@ ADVANCE_NOTICES = {
 REMIND = "remind"
 ESCALATE = "escalate"
 STALE_AFTER = timedelta(minutes=30)  # a reminder this late is news of the past: summarize it
-PAUSED_ORDERS = (OrderStatus.ON_HOLD, OrderStatus.CANCELLED, OrderStatus.DECLINED,
-                 OrderStatus.CLOSED)
+ENDED_ORDERS = (OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.CLOSED)
+HOLD_RECHECK = timedelta(hours=1)  # a held order's clocks wait, and look again this often
 
 
 def subject(task_id: int) -> str:
@@ -52,35 +52,50 @@ def notice_subject(task_id: int) -> str:
     return f"notice:{task_id}"
 
 
-def escalation_key(task_id: int, step: int) -> str:
-    return f"{ESCALATE}:{task_id}:{step}"
-
-
 def step_of(dedupe_key: str) -> int:
     return int(dedupe_key.rsplit(":", 1)[1]) if dedupe_key.startswith(ESCALATE) else 0
 
 
-async def schedule_for(ctx: Context, task: Task) -> None:
-    """A reminder before the deadline, the first escalation at it."""
+def next_step_key(dedupe_key: str, step: int) -> str:
+    """The chain's next key keeps this one's prefix, so a re-timed task's chain stays its own."""
+    return f"{dedupe_key.rsplit(':', 1)[0]}:{step + 1}"
+
+
+async def schedule_for(ctx: Context, task: Task, generation: str = "") -> None:
+    """A reminder before the deadline, the first escalation at it. A task whose due time was
+    moved gets a new generation: the keys of its first clocks are spent."""
     if task.due_at is None or ctx.policy is None or ctx.calendar is None:
         return
+    prefix = f"{task.id}:{generation}" if generation else f"{task.id}"
     remind_at = ctx.calendar.add_working(task.due_at, -ctx.policy.escalation.remind_before)
     if remind_at > ctx.now:
         await ctx.uow.timers.schedule(REMIND, subject(task.id or 0), remind_at,
-                                      f"{REMIND}:{task.id}")
+                                      f"{REMIND}:{prefix}")
     await ctx.uow.timers.schedule(ESCALATE, subject(task.id or 0), task.due_at,
-                                  escalation_key(task.id or 0, 0))
+                                  f"{ESCALATE}:{prefix}:0")
+
+
+def _advance_notice_at(ctx: Context, task: Task, rule: str) -> datetime | None:
+    """The start of the working day the policy's “提前N天” window opens, never in the past."""
+    if task.due_at is None or ctx.policy is None or ctx.calendar is None:
+        return None
+    deadline = ctx.policy.deadline(rule)
+    at = ctx.calendar.window_opens(task.due_at, deadline) or ctx.calendar.deadline(task.due_at,
+                                                                                 deadline)
+    return max(ctx.calendar.working_day_start(at.astimezone(ctx.tz).date()), ctx.now)
 
 
 async def schedule_advance_notice(ctx: Context, task: Task, kind: str, rule: str) -> None:
     """The policy's “提前N天通知”: a notice of its own, timed back from the task's due date."""
-    if task.due_at is None or ctx.policy is None or ctx.calendar is None:
-        return
-    deadline = ctx.policy.deadline(rule)
-    at = ctx.calendar.window_opens(task.due_at, deadline) or ctx.calendar.deadline(task.due_at,
-                                                                                 deadline)
-    at = max(ctx.calendar.working_day_start(at.astimezone(ctx.tz).date()), ctx.now)
-    await ctx.uow.timers.schedule(kind, notice_subject(task.id or 0), at, f"{kind}:{task.id}")
+    if (at := _advance_notice_at(ctx, task, rule)) is not None:
+        await ctx.uow.timers.schedule(kind, notice_subject(task.id or 0), at,
+                                      f"{kind}:{task.id}")
+
+
+async def move_advance_notice(ctx: Context, task: Task, kind: str, rule: str) -> None:
+    """The task's date moved: its advance notice follows, if it has not gone out yet."""
+    if (at := _advance_notice_at(ctx, task, rule)) is not None:
+        await ctx.uow.timers.reschedule(f"{kind}:{task.id}", at)
 
 
 async def snooze(ctx: Context, task: Task) -> datetime:
@@ -99,6 +114,10 @@ async def stop_for(ctx: Context, task_id: int) -> None:
     await ctx.uow.timers.cancel_subject(subject(task_id))
 
 
+class _Held(Exception):
+    """The order is on hold: its timers wait for the resume instead of firing or vanishing."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What firing a timer came to: nothing more to do, or try again at `retry_at`."""
@@ -114,8 +133,10 @@ async def _live_task(ctx: Context, task_id: int, *, acknowledged_too: bool = Fal
     if task is None or task.status not in live:
         return None
     order = await ctx.uow.orders.get(task.order_id)
-    if order is None or order.status in PAUSED_ORDERS:
+    if order is None or order.status in ENDED_ORDERS:
         return None
+    if order.status is OrderStatus.ON_HOLD:
+        raise _Held
     return task, order
 
 
@@ -138,7 +159,10 @@ async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
         await urging.on_follow_up(ctx, int(subject_text.split(":", 1)[1]))
         return Outcome()
     task_id = int(subject_text.split(":", 1)[1])
-    live = await _live_task(ctx, task_id, acknowledged_too=kind in ADVANCE_NOTICES)
+    try:
+        live = await _live_task(ctx, task_id, acknowledged_too=kind in ADVANCE_NOTICES)
+    except _Held:
+        return Outcome(retry_at=ctx.now + HOLD_RECHECK)
     if live is None:
         return Outcome()
     task, order = live
@@ -157,7 +181,7 @@ async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
             return Outcome(retry_at=later)
         await _remind(ctx, task, order)
         return Outcome()
-    return await _escalate(ctx, task, order, step_of(dedupe_key))
+    return await _escalate(ctx, task, order, dedupe_key)
 
 
 def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
@@ -208,7 +232,8 @@ async def _targets(ctx: Context, task: Task, step: Role | str) -> list[Person]:
     return leaders if step == LEADER or leaders else holders
 
 
-async def _escalate(ctx: Context, task: Task, order: Order, step: int) -> Outcome:
+async def _escalate(ctx: Context, task: Task, order: Order, dedupe_key: str) -> Outcome:
+    step = step_of(dedupe_key)
     policy = ctx.policy
     assert policy is not None and ctx.calendar is not None
     chain = policy.escalation.chain_for(task.role)
@@ -236,7 +261,7 @@ async def _escalate(ctx: Context, task: Task, order: Order, step: int) -> Outcom
         next_at = (ctx.calendar.add_working(ctx.now, wait)
                    if policy.escalation.counts_in is Counting.WORKING else ctx.now + wait)
         await ctx.uow.timers.schedule(ESCALATE, subject(task.id or 0), next_at,
-                                      escalation_key(task.id or 0, step + 1))
+                                      next_step_key(dedupe_key, step))
     return Outcome()
 
 

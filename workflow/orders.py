@@ -564,8 +564,8 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
         before = task.due_at
         await ctx.uow.tasks.set_due(task_id, new_due)
         task.due_at = new_due
-        await escalation.stop_for(ctx, task_id)
-        await escalation.schedule_for(ctx, task)
+        await _retime(ctx, task)
+        await _derive_from(ctx, order, task)
         await ctx.audit(actor, "task.due_changed", "task", task_id,
                         {"due_at": before.isoformat() if before else None},
                         {"due_at": new_due.isoformat(), "why": "objection",
@@ -575,6 +575,30 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
         {**order_params(order, ctx.tz), "task": task.kind.value, "proposed": objection["date"],
          "who": actor.person.name}), kind="notice", order_number=order.number)
     return task, order
+
+
+async def _retime(ctx: Context, task: Task) -> None:
+    """The task's due time moved: its old reminder and escalation go, new ones come."""
+    await escalation.stop_for(ctx, task.id or 0)
+    await escalation.schedule_for(ctx, task, generation=str(int(ctx.now.timestamp())))
+
+
+async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
+    """Dates that hang on a planned task follow it: the supplier contact before an arrival,
+    the packaging notice before packing, the OEM's reminder before assembly starts."""
+    if task.kind is TaskKind.PURCHASE and task.due_at is not None:
+        for contact in await ctx.uow.tasks.for_order(order.id or 0):
+            if (contact.kind is TaskKind.SUPPLIER_CONTACT and contact.title == task.title
+                    and contact.status in OPEN_TASK_STATUSES):
+                contact.due_at = ctx.deadlines.due("supplier_contact", task.due_at)
+                await ctx.uow.tasks.set_due(contact.id or 0, contact.due_at)
+                await _retime(ctx, contact)
+    elif task.kind is TaskKind.PACKAGING:
+        rule = ("packaging_notice_complete_set" if order.complete_set
+                else "packaging_notice_other")
+        await escalation.move_advance_notice(ctx, task, "packaging_notice", rule)
+    elif task.kind is TaskKind.ASSEMBLY_START:
+        await escalation.move_advance_notice(ctx, task, "oem_reminder", "oem_reminder")
 
 
 # ---- after-sales --------------------------------------------------------------------------------

@@ -235,3 +235,34 @@ async def test_after_sales_ticket_on_a_delivered_order(stack: Stack) -> None:
     assert stack.heard(-1011, "📌 售后处理") and stack.heard(-1011, "[维修] 2号柜断路器跳闸")
     await stack.say(MARKET, LIMING, f"/ticket {NUMBER} 理赔 看看")
     assert stack.heard(MARKET, "用法：/ticket")
+
+
+async def test_an_accepted_objection_moves_what_hangs_on_the_task(stack: Stack) -> None:
+    from tests.e2e.test_clocks import at, sent
+
+    await _company(stack)
+    await _reviewed(stack)
+    await _production_ordered(stack)
+    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n采购 12-07 断路器\n包装 12-17")
+    await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 采购 12-14 供应商排产满")
+    await stack.press(MANUFACTURING, WANGQIANG, "同意调整")
+    contact = [t for t in (await stack.state())["tasks"] if t["kind"] == "supplier_contact"][0]
+    # Five working days before Mon 12-14 is Mon 12-07, at its close.
+    assert contact["due_at"] == "2026-12-07T09:30:00+00:00"
+    await stack.advance_to(at("2026-12-01", "18:00"))
+    assert not sent(stack, PROCUREMENT, "🚨 已超期")  # the old date (11-30) fired nothing
+
+
+async def test_clocks_wait_while_an_order_is_held(stack: Stack) -> None:
+    from tests.e2e.test_clocks import at, sent
+
+    await _company(stack)
+    await stack.say(MARKET, ADMIN, "/role @liming market leader")
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    await stack.say(MARKET, LIMING, f"/hold {NUMBER} 客户要求暂缓")
+    await stack.advance_to(at("2026-11-25", "12:00"))  # the review was due at 09:01
+    assert not sent(stack, MANUFACTURING, "🚨 已超期")
+    await stack.say(MARKET, LIMING, f"/resume {NUMBER}")
+    await stack.advance_to(at("2026-11-25", "13:30"))
+    assert sent(stack, MANUFACTURING, "🚨 已超期")  # escalation resumes with the order
