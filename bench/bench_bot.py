@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
@@ -23,6 +24,7 @@ from bot.clock import SystemClock
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
+from storage.db import create_engine
 
 ADMIN = 1
 ROUNDS = 5
@@ -77,6 +79,19 @@ async def _running(app: Application) -> Callable[[], Awaitable[None]]:
     return stop
 
 
+async def _fresh_database(scratch: str, round_no: int) -> str:
+    """BENCH_DATABASE_URL (PostgreSQL) with its schema emptied, else a new SQLite file."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        return f"sqlite+aiosqlite:///{scratch}/{round_no}.db"
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    return url
+
+
 def _p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
@@ -88,7 +103,7 @@ async def command_latency() -> dict[str, float]:
         for round_no in range(ROUNDS):  # alternate so both see the same machine load
             # Each round's emulator numbers its updates from 1 again; a database that saw
             # them would rightly drop them as redeliveries, so every round gets its own.
-            settings = Settings(database_url=f"sqlite+aiosqlite:///{scratch}/{round_no}.db",
+            settings = Settings(database_url=await _fresh_database(scratch, round_no),
                                 admin_ids=frozenset({ADMIN}))
             gendan = await bootstrap(settings, SystemClock())
             for name in ("echo", "register"):
@@ -161,7 +176,8 @@ def main() -> None:
     latency = asyncio.run(command_latency())
     print("command -> reply through PTB and the emulator "
           f"({ROUNDS} alternating rounds, {LATENCY_SAMPLES} one-at-a-time + {BURST} burst "
-          f"over {len(CHATS)} groups each; SQLite)")
+          f"over {len(CHATS)} groups each; "
+          f"{'PostgreSQL' if os.environ.get('BENCH_DATABASE_URL') else 'SQLite'})")
     for name in ("echo", "register"):
         print(f"  {name:9s} median {latency[f'{name}_median_ms']:6.2f} ms   "
               f"p99 {latency[f'{name}_p99_ms']:6.2f} ms   "

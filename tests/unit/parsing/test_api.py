@@ -147,7 +147,6 @@ def test_import_pulls_in_no_framework() -> None:
     assert found == []
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
 def test_warm_up_memory_and_no_default_dictionary() -> None:
     report = _run(
         "import json\n"

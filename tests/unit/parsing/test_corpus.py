@@ -13,19 +13,9 @@ from .corpus import CASES, FIELDS, KINDS, LEXICON, Case
 from .holdout import HOLDOUT, HOLDOUT2
 from .report import compare, score_all
 
-# Messages the parser is known to read wrongly: text -> why.  Each one is an xfail(strict),
-# so fixing it forces the entry out of this table.  Empty today.
-KNOWN_MISSES: dict[str, str] = {}
-
 
 def _params(cases: list[Case], prefix: str):
-    out = []
-    for i, case in enumerate(cases):
-        marks = []
-        if case.text in KNOWN_MISSES:
-            marks.append(pytest.mark.xfail(reason=KNOWN_MISSES[case.text], strict=True))
-        out.append(pytest.param(case, id=f"{prefix}-{i:03d}-{case.kind}", marks=marks))
-    return out
+    return [pytest.param(case, id=f"{prefix}-{i:03d}-{case.kind}") for i, case in enumerate(cases)]
 
 
 def _check(case: Case) -> None:
