@@ -158,5 +158,4 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def make_sender(gendan: Gendan, application: Application) -> OutboxSender:
-    sender = OutboxSender(gendan.runtime, application.bot)
-    return sender
+    return OutboxSender(gendan.runtime, application.bot)

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from handlers import messenger
 from handlers.render import keyboard, markup_to_json, render
 from handlers.runtime import Runtime
-from locales import DEFAULT_LOCALE, translate
+from locales import DEFAULT_LOCALE
 from storage.uow import SqlUnitOfWork
 from workflow.context import Actor, Context
 from workflow.errors import DomainError
@@ -204,6 +204,3 @@ async def _answer_callback(update: Update, turn: Turn) -> None:
     except Exception:
         log.warning("could not answer callback query %s", query.id, exc_info=True)
 
-
-def generic_error_text(locale: str | None) -> str:
-    return translate(locale, "error.internal")
