@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for chatty in ("httpx", "apscheduler"):  # a line per request or tick would bury the rest
+    # A line per request, tick or alembic plugin would bury the rest.
+    for chatty in ("httpx", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
     try:
         return _dispatch(args, settings)
