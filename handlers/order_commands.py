@@ -10,7 +10,7 @@ from typing import Any
 from handlers.turn import Turn, turn_handler
 from workflow import orders, quality, urging
 from workflow.errors import DomainError
-from workflow.model import Order, OrderStatus, Text
+from workflow.model import Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role
 
@@ -212,12 +212,14 @@ async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
     lines = [turn.t("status.title", number=order.number, customer=order.customer,
                     product=order.product, status=order.status.value,
                     due_date=order.due_date.isoformat())]
-    for task in tasks:
-        lines.append(turn.t("status.task_line", task=task.kind.value, role=task.role.value,
-                            title=task.title or "", status=task.status.value,
-                            due=task.due_at.astimezone(turn.ctx.tz).strftime("%m-%d %H:%M")
-                            if task.due_at else "-"))
+    lines += [_task_line(turn, "status.task_line", task) for task in tasks]
     turn.reply("\n".join(lines), order=order.number)
+
+
+def _task_line(turn: Turn, key: str, task: Task, **params: Any) -> str:
+    due = task.due_at.astimezone(turn.ctx.tz).strftime("%m-%d %H:%M") if task.due_at else "-"
+    return turn.t(key, task=task.kind.value, role=task.role.value, title=task.title or "",
+                  status=task.status.value, due=due, **params)
 
 
 @order_command("usage.urge")
@@ -315,11 +317,7 @@ async def cmd_tasks(turn: Turn) -> None:
     lines = [turn.t("tasks.title")]
     for task in tasks[:50]:
         order = await turn.uow.orders.get(task.order_id)
-        lines.append(turn.t("tasks.line", number=order.number if order else "?",
-                            task=task.kind.value, role=task.role.value, title=task.title or "",
-                            status=task.status.value,
-                            due=task.due_at.astimezone(turn.ctx.tz).strftime("%m-%d %H:%M")
-                            if task.due_at else "-"))
+        lines.append(_task_line(turn, "tasks.line", task, number=order.number if order else "?"))
     turn.reply("\n".join(lines))
 
 

@@ -266,3 +266,12 @@ async def test_clocks_wait_while_an_order_is_held(stack: Stack) -> None:
     await stack.say(MARKET, LIMING, f"/resume {NUMBER}")
     await stack.advance_to(at("2026-11-25", "13:30"))
     assert sent(stack, MANUFACTURING, "🚨 已超期")  # escalation resumes with the order
+
+
+async def test_tasks_and_status_list_the_open_work(stack: Stack) -> None:
+    await _company(stack)
+    await _reviewed(stack)
+    await stack.say(MARKET, LIMING, "/tasks")
+    assert stack.heard(MARKET, f"· {NUMBER} 商务报价") and stack.heard(MARKET, "待处理")
+    await stack.say(MARKET, LIMING, f"/status {NUMBER}")
+    assert stack.heard(MARKET, "状态：待报价") and stack.heard(MARKET, "· 交货期评审")
