@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
@@ -24,7 +23,7 @@ from bot.clock import SystemClock
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from storage.db import create_engine
+from storage.db import empty_schema
 
 ADMIN = 1
 ROUNDS = 5
@@ -84,11 +83,7 @@ async def _fresh_database(scratch: str, round_no: int) -> str:
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         return f"sqlite+aiosqlite:///{scratch}/{round_no}.db"
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+    await empty_schema(url)
     return url
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -42,6 +42,17 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     return engine
+
+
+async def empty_schema(url: str) -> None:
+    """Drop every table of a PostgreSQL database, for tests and benchmarks that start afresh."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

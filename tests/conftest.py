@@ -9,10 +9,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine, is_sqlite, session_factory
+from storage.db import create_engine, empty_schema, is_sqlite, session_factory
 from storage.migrate import upgrade
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -45,11 +44,7 @@ async def database_url(tmp_path) -> AsyncIterator[str]:
     if url is None:
         yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
         return
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+    await empty_schema(url)
     yield url
 
 
