@@ -26,7 +26,7 @@ from bot.updates import PerChatUpdateProcessor
 from storage.db import empty_schema
 
 ADMIN = 1
-ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 LATENCY_SAMPLES = 60  # per round and handler
 BURST = 200  # updates per throughput round
 # The burst is spread over groups: inside one chat Telegram answers about one message a

@@ -182,7 +182,8 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             await turn.deliver()
         except Exception:
             log.exception("could not deliver the answer to update %s", update.update_id)
-        runtime.wake_sender()
+        if uow.outbox.queued:
+            runtime.wake_sender()
 
     return wrapper
 

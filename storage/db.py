@@ -8,6 +8,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage import inline_sqlite
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gendan.db"
 
 
@@ -38,6 +40,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalize_url(url)
+    if is_sqlite(url):
+        # One connection: SQLite has one writer, and inline statements must never wait on a
+        # lock another coroutine of ours holds.
+        kwargs = {"pool_size": 1, "max_overflow": 0,
+                  "async_creator": inline_sqlite.connector(make_url(url).database or ":memory:"),
+                  **kwargs}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,50 +45,80 @@ from workflow.model import (
 )
 from workflow.roles import Role
 
+# The statements every turn runs are built once: on SQLite, building and keying a statement
+# costs more than running it.
+_people, _grants, _chats = PersonRow.__table__, RoleGrantRow.__table__, ChatRow.__table__
+_PEOPLE_WITH_ROLES = (
+    select(_people.c.id, _people.c.name, _people.c.username, _people.c.locale,
+           _grants.c.role, _grants.c.leader)
+    .select_from(_people.outerjoin(_grants, _grants.c.person_id == _people.c.id))
+    .order_by(_people.c.id, _grants.c.role)
+)
+_PERSON_BY_ID = _PEOPLE_WITH_ROLES.where(_people.c.id == bindparam("person_id"))
+_INSERT_PERSON = insert(_people)
+_RENAME_PERSON = (update(_people).where(_people.c.id == bindparam("person_id"))
+                  .values(name=bindparam("name"), username=bindparam("username")))
+_CHAT_BY_ID = select(_chats).where(_chats.c.id == bindparam("chat_id"))
+_INSERT_CHAT = insert(_chats)
+_RETITLE_CHAT = (update(_chats).where(_chats.c.id == bindparam("chat_id"))
+                 .values(title=bindparam("title")))
+_INSERT_AUDIT = insert(AuditEventRow.__table__)
+_processed = ProcessedUpdateRow.__table__
+_MARK_UPDATE = {
+    name: dialect_insert(_processed).on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(_processed.c.update_id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
 
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _with_roles(self, row: PersonRow) -> Person:
-        grants = await self.session.scalars(
-            select(RoleGrantRow).where(RoleGrantRow.person_id == row.id)
-        )
-        return Person(
-            id=row.id,
-            name=row.name,
-            username=row.username,
-            locale=row.locale,
-            roles={Role(g.role): g.leader for g in grants},
-        )
+    @staticmethod
+    def _grouped(rows: Any) -> list[Person]:
+        """One Person per id from rows of (person columns, role, leader)."""
+        people: dict[int, Person] = {}
+        for person_id, name, username, locale, role, leader in rows:
+            person = people.setdefault(person_id, Person(person_id, name, username, locale))
+            if role is not None:
+                person.roles[Role(role)] = leader
+        return list(people.values())
+
+    async def _with_roles(self, condition: ColumnElement[bool]) -> list[Person]:
+        return self._grouped(await self.session.execute(_PEOPLE_WITH_ROLES.where(condition)))
+
+    async def _first(self, condition: ColumnElement[bool]) -> Person | None:
+        first = select(_people.c.id).where(condition).limit(1).scalar_subquery()
+        found = await self._with_roles(_people.c.id == first)
+        return found[0] if found else None
 
     async def get(self, person_id: int) -> Person | None:
-        row = await self.session.get(PersonRow, person_id)
-        return await self._with_roles(row) if row else None
+        found = self._grouped(
+            await self.session.execute(_PERSON_BY_ID, {"person_id": person_id}))
+        return found[0] if found else None
 
     async def by_username(self, username: str) -> Person | None:
-        row = await self.session.scalar(
-            select(PersonRow).where(func.lower(PersonRow.username) == username.lower())
-        )
-        return await self._with_roles(row) if row else None
+        return await self._first(func.lower(_people.c.username) == username.lower())
 
     async def by_name(self, name: str) -> Person | None:
-        row = await self.session.scalar(select(PersonRow).where(PersonRow.name == name).limit(1))
-        return await self._with_roles(row) if row else None
+        return await self._first(_people.c.name == name)
 
     async def upsert(self, person_id: int, name: str, username: str | None) -> Person:
-        row = await self.session.get(PersonRow, person_id)
-        if row is None:
-            row = PersonRow(id=person_id, name=name, username=username)
-            self.session.add(row)
-            await self.session.flush()
-        elif (row.name, row.username) != (name, username):
-            row.name, row.username = name, username
-        return await self._with_roles(row)
+        person = await self.get(person_id)
+        if person is None:
+            await self.session.execute(
+                _INSERT_PERSON, {"id": person_id, "name": name, "username": username})
+            return Person(person_id, name, username)
+        if (person.name, person.username) != (name, username):
+            await self.session.execute(
+                _RENAME_PERSON, {"person_id": person_id, "name": name, "username": username})
+            person.name, person.username = name, username
+        return person
 
     async def set_locale(self, person_id: int, locale: str | None) -> None:
         await self.session.execute(
-            update(PersonRow).where(PersonRow.id == person_id).values(locale=locale)
+            update(_people).where(_people.c.id == person_id).values(locale=locale)
         )
 
     async def grant(self, person_id: int, role: Role, leader: bool) -> None:
@@ -115,28 +145,12 @@ class PeopleRepository:
         return True
 
     async def holders(self, role: Role) -> list[Person]:
-        rows = await self.session.scalars(
-            select(PersonRow)
-            .join(RoleGrantRow, RoleGrantRow.person_id == PersonRow.id)
-            .where(RoleGrantRow.role == role.value)
-            .order_by(PersonRow.id)
-        )
-        return [await self._with_roles(row) for row in rows]
+        return await self._with_roles(_people.c.id.in_(
+            select(_grants.c.person_id).where(_grants.c.role == role.value)))
 
     async def with_any_role(self) -> list[Person]:
-        rows = await self.session.execute(
-            select(PersonRow, RoleGrantRow)
-            .join(RoleGrantRow, RoleGrantRow.person_id == PersonRow.id)
-            .order_by(RoleGrantRow.role, PersonRow.name)
-        )
-        people: dict[int, Person] = {}
-        for person_row, grant in rows:
-            person = people.setdefault(
-                person_row.id,
-                Person(person_row.id, person_row.name, person_row.username, person_row.locale),
-            )
-            person.roles[Role(grant.role)] = grant.leader
-        return list(people.values())
+        people = await self._with_roles(_people.c.id.in_(select(_grants.c.person_id)))
+        return sorted(people, key=lambda person: person.name)
 
 
 class ChatRepository:
@@ -144,7 +158,7 @@ class ChatRepository:
         self.session = session
 
     @staticmethod
-    def _domain(row: ChatRow) -> Chat:
+    def _domain(row: Any) -> Chat:
         return Chat(
             id=row.id,
             title=row.title,
@@ -153,34 +167,34 @@ class ChatRepository:
         )
 
     async def get(self, chat_id: int) -> Chat | None:
-        row = await self.session.get(ChatRow, chat_id)
+        row = (await self.session.execute(_CHAT_BY_ID, {"chat_id": chat_id})).first()
         return self._domain(row) if row else None
 
     async def upsert(self, chat_id: int, title: str | None) -> Chat:
-        row = await self.session.get(ChatRow, chat_id)
-        if row is None:
-            row = ChatRow(id=chat_id, title=title)
-            self.session.add(row)
-            await self.session.flush()
-        elif title and row.title != title:
-            row.title = title
-        return self._domain(row)
+        chat = await self.get(chat_id)
+        if chat is None:
+            await self.session.execute(_INSERT_CHAT, {"id": chat_id, "title": title})
+            return Chat(chat_id, title)
+        if title and chat.title != title:
+            await self.session.execute(_RETITLE_CHAT, {"chat_id": chat_id, "title": title})
+            chat.title = title
+        return chat
 
     async def bind(self, chat_id: int, department: Role | None) -> None:
         await self.session.execute(
-            update(ChatRow)
-            .where(ChatRow.id == chat_id)
+            update(_chats)
+            .where(_chats.c.id == chat_id)
             .values(department=department.value if department else None)
         )
 
     async def set_locale(self, chat_id: int, locale: str | None) -> None:
         await self.session.execute(
-            update(ChatRow).where(ChatRow.id == chat_id).values(locale=locale)
+            update(_chats).where(_chats.c.id == chat_id).values(locale=locale)
         )
 
     async def of_department(self, department: Role) -> list[Chat]:
-        rows = await self.session.scalars(
-            select(ChatRow).where(ChatRow.department == department.value).order_by(ChatRow.id)
+        rows = await self.session.execute(
+            select(_chats).where(_chats.c.department == department.value).order_by(_chats.c.id)
         )
         return [self._domain(row) for row in rows]
 
@@ -478,17 +492,9 @@ class AuditLog:
     ) -> None:
         # A plain INSERT: the audit row is never read back in the same unit of work, and the
         # ORM's flush machinery costs more than the statement itself on every turn.
-        await self.session.execute(
-            insert(AuditEventRow).values(
-                at=at,
-                actor_id=actor_id,
-                action=action,
-                subject_type=subject_type,
-                subject_id=str(subject_id),
-                before=before,
-                after=after,
-            )
-        )
+        await self.session.execute(_INSERT_AUDIT, {
+            "at": at, "actor_id": actor_id, "action": action, "subject_type": subject_type,
+            "subject_id": str(subject_id), "before": before, "after": after})
 
     async def count(self) -> int:
         return await self.session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
@@ -520,8 +526,10 @@ RENDERED = ""  # text_key of a row whose params["text"] is the finished text
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.queued = 0  # rows added in this unit of work
 
     async def enqueue(self, note: Notification, now: datetime) -> None:
+        self.queued += 1
         self.session.add(
             OutboxRow(
                 chat_id=note.chat_id,
@@ -544,6 +552,7 @@ class OutboxRepository:
         order_number: str | None, not_before: datetime, now: datetime,
     ) -> None:
         """Queue a reply that was rendered already but could not go out at once."""
+        self.queued += 1
         self.session.add(
             OutboxRow(
                 chat_id=chat_id,
@@ -618,13 +627,8 @@ class UpdateLog:
     async def first_time(self, update_id: int, at: datetime) -> bool:
         """Record the update; False when it was processed before (a redelivery)."""
         dialect = self.session.get_bind().dialect.name
-        insert_row = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            ProcessedUpdateRow)
         inserted = await self.session.execute(
-            insert_row.values(update_id=update_id, processed_at=at)
-            .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.update_id])
-            .returning(ProcessedUpdateRow.update_id)
-        )
+            _MARK_UPDATE[dialect], {"update_id": update_id, "processed_at": at})
         return inserted.scalar() is not None
 
 

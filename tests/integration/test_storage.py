@@ -55,6 +55,25 @@ async def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
     await engine.dispose()
 
 
+async def test_interleaved_writers_in_one_process_all_commit(sessions) -> None:
+    """SQLite statements run on the loop: a writer that yields mid-transaction must not lock
+    the others out (they wait for the one connection instead)."""
+
+    async def writer(person_id: int) -> None:
+        async with SqlUnitOfWork(sessions) as uow:
+            await uow.people.upsert(person_id, f"人{person_id}", None)
+            await asyncio.sleep(0.001)  # another writer gets the loop here
+            await uow.audit.append(at=NOW, actor_id=person_id, action="x", subject_type="t",
+                                   subject_id=person_id)
+            await uow.commit()
+
+    await asyncio.wait_for(asyncio.gather(*(writer(i) for i in range(1, 41))), timeout=30)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.audit.count() == 40
+        assert [p.id for p in [await uow.people.get(i) for i in range(1, 41)] if p] == list(
+            range(1, 41))
+
+
 def test_plain_urls_get_async_drivers() -> None:
     assert normalize_url("sqlite:///sim.db") == "sqlite+aiosqlite:///sim.db"
     assert normalize_url("postgresql://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
