@@ -22,7 +22,7 @@ from telegram.ext import (
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from handlers import callbacks, commands
+from handlers import callbacks, commands, task_reports
 from handlers.order_commands import ORDER_COMMANDS
 from handlers.runtime import Recorder, Runtime
 from storage.db import create_engine, session_factory
@@ -140,11 +140,16 @@ def register_handlers(application: Application) -> None:
         ("unrole", commands.cmd_unrole),
         ("order", commands.cmd_order),
         ("change", commands.cmd_change),
+        ("done", task_reports.cmd_done),
+        ("progress", task_reports.cmd_progress),
+        ("delay", task_reports.cmd_delay),
     ):
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     for name, handler in ORDER_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_handler(MessageHandler(only_new & filters.PHOTO & filters.REPLY,
+                                           task_reports.on_photo))
     application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.on_unknown_command))
     application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND,
                                            commands.on_text))

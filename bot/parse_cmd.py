@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
 from workflow.parsing import Lexicon, parse_message, warm_up
+from workflow.policy import NonRegularRules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -44,7 +45,9 @@ def _emit(out: TextIO, obj: dict) -> None:
 
 
 def run(args: argparse.Namespace, lexicon_loader: Callable[[], Lexicon] | None = None,
-        stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+        stdin: TextIO | None = None, stdout: TextIO | None = None,
+        non_regular: NonRegularRules | None = None) -> int:
+    """`non_regular` is the company policy's 非常规 words, so they can be tried out here."""
     stdin = stdin if stdin is not None else sys.stdin
     stdout = stdout if stdout is not None else sys.stdout
     try:
@@ -59,17 +62,18 @@ def run(args: argparse.Namespace, lexicon_loader: Callable[[], Lexicon] | None =
     warm_up()
 
     if getattr(args, "jsonl", False):
-        return _run_jsonl(stdin, stdout, now, lexicon)
+        return _run_jsonl(stdin, stdout, now, lexicon, non_regular)
     words = list(getattr(args, "text", None) or [])
     text = stdin.read() if words == ["-"] else " ".join(words)
     if not text.strip():
         print("gendan parse: give the message text, \"-\" for stdin, or --jsonl", file=sys.stderr)
         return 2
-    _emit(stdout, parse_message(text, now, lexicon).to_json())
+    _emit(stdout, parse_message(text, now, lexicon, non_regular).to_json())
     return 0
 
 
-def _run_jsonl(stdin: TextIO, stdout: TextIO, now: datetime, lexicon: Lexicon) -> int:
+def _run_jsonl(stdin: TextIO, stdout: TextIO, now: datetime, lexicon: Lexicon,
+               non_regular: NonRegularRules | None) -> int:
     status = 0
     for number, line in enumerate(stdin, 1):
         if not line.strip():
@@ -85,5 +89,5 @@ def _run_jsonl(stdin: TextIO, stdout: TextIO, now: datetime, lexicon: Lexicon) -
             _emit(stdout, {"error": "bad_line", "line": number})
             status = 1
             continue
-        _emit(stdout, parse_message(text, moment, lexicon).to_json())
+        _emit(stdout, parse_message(text, moment, lexicon, non_regular).to_json())
     return status

@@ -394,7 +394,8 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
         "tasks": [
             {"id": t.id, "order": next((o.number for o in orders if o.id == t.order_id), None),
              "kind": t.kind.value, "role": t.role.value, "status": t.status.value,
-             "outcome": t.outcome, "note": t.note,
+             "title": t.title, "outcome": t.outcome, "note": t.note, "progress": t.progress,
+             "quantity": t.quantity, "photo": t.photo,
              "due_at": t.due_at.isoformat() if t.due_at else None}
             for t in tasks
         ],

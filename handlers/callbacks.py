@@ -108,13 +108,15 @@ async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) 
 
 
 async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
-    """One tap from a phone: 收到 (acknowledge) or 完成 (done)."""
+    """One tap from a phone: 收到 (acknowledge), 完成 (done), or 未发出 on a dispatch day."""
     if choice == "ack":
         task, order = await orders.acknowledge(turn.ctx, turn.actor, task_id)
+        # The keyboard stays on the message so that a reply to it still names the task.
+        left = tuple(row for row in (tuple(b for b in buttons if not b.action.endswith(":ack"))
+                                     for buttons in escalation.task_buttons(task)) if row)
         turn.edit_pressed(
             _pressed_text(turn) + "\n\n" + turn.t("task.mark_ack", who=turn.person.name),
-            kind="task", order=order.number,
-            buttons=((ButtonSpec(Text("button.done"), f"v1:tk:{task_id}:done"),),))
+            kind="task", order=order.number, buttons=left)
     elif choice == "snooze":
         task, order = await orders.task_for(turn.ctx, task_id)
         turn.actor.require(task.role)
@@ -129,6 +131,12 @@ async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> N
         task, order = await orders.finish(turn.ctx, turn.actor, task_id)
         turn.edit_pressed(
             _pressed_text(turn) + "\n\n" + turn.t("task.mark_done", who=turn.person.name),
+            kind="task", order=order.number)
+    elif choice == "late":
+        task, order = await orders.not_dispatched(turn.ctx, turn.actor, task_id)
+        turn.edit_pressed(
+            _pressed_text(turn) + "\n\n" + turn.t("task.mark_not_dispatched",
+                                                   who=turn.person.name),
             kind="task", order=order.number)
     else:
         raise DomainError(Text("error.stale_button"))
@@ -160,13 +168,13 @@ async def _on_change_draft(turn: Turn, notice_id: int, choice: str, arg: str | N
     if choice == "pick" and arg and arg.startswith("o") and arg[1:].isdigit():
         notice = await changes.pick_order(turn.ctx, turn.actor, notice_id, int(arg[1:]))
         order = await turn.uow.orders.get(notice.order_id or 0)
-        turn.edit_pressed(render(Text("change.card", changes.notice_params(
-            turn.ctx, notice, order)), turn.locale), buttons=changes.level_buttons(notice))
+        turn.edit_pressed(render(changes.draft_card(turn.ctx, notice, order), turn.locale),
+                          buttons=changes.level_buttons(notice))
     elif choice == "level" and arg in ("l1", "l2", "l3"):
         notice, order = await changes.issue(turn.ctx, turn.actor, notice_id, int(arg[1]))
+        mark = "change.tech_issued_mark" if changes.is_technical(notice) else "change.issued_mark"
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
-            "change.issued_mark", change=notice.number, level=notice.level),
-            order=order.number)
+            mark, change=notice.number, level=notice.level), order=order.number)
     elif choice == "no":
         await changes.cancel(turn.ctx, turn.actor, notice_id)
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("change.cancelled_mark"))

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from handlers import task_reports
 from handlers.order_commands import ORDER_COMMAND_ROLES
 from handlers.turn import Turn, turn_handler
 from locales import LOCALES, normalize_locale
@@ -13,7 +14,8 @@ from workflow import changes, services
 from workflow.context import number_text
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, OrderDraft, Person, Text
-from workflow.parsing import parse_field_value, parse_message
+from workflow.parsing import ParseResult, parse_field_value, parse_message
+from workflow.policy import NonRegularRules
 from workflow.roles import ROLE_ALIASES, Role, parse_role
 
 # An answer carrying one of these is asked again; other warnings are shown on the card.
@@ -41,8 +43,12 @@ COMMANDS = (
     CommandInfo("lang"),
     CommandInfo("roles"),
     CommandInfo("order", roles=(Role.MARKET,)),
-    CommandInfo("change", roles=(Role.MARKET,)),
+    CommandInfo("change", roles=(Role.MARKET, Role.TECH)),
     *(CommandInfo(name, roles=roles) for name, roles in ORDER_COMMAND_ROLES.items()),
+    # Replies to a task's message; every role owns tasks.
+    CommandInfo("progress", roles=tuple(Role)),
+    CommandInfo("done", roles=tuple(Role)),
+    CommandInfo("delay", roles=(Role.PROCUREMENT,)),
     CommandInfo("bind", admin=True),
     CommandInfo("role", admin=True),
     CommandInfo("unrole", admin=True),
@@ -251,7 +257,7 @@ async def cmd_order(turn: Turn) -> None:
 
 
 async def _draft_from_text(turn: Turn, text: str) -> None:
-    result = parse_message(text, turn.ctx.now, _lexicon(turn))
+    result = _read(turn, text)
     fields = _draft_fields(result)
     if not any(fields.get(name) for name in services.REQUIRED_FIELDS):
         turn.reply(Text("order.not_understood"), kind="error")
@@ -260,8 +266,14 @@ async def _draft_from_text(turn: Turn, text: str) -> None:
     _show_draft(turn, draft, result.warnings)
 
 
-def _lexicon(turn: Turn) -> Any:
-    return turn.runtime.lexicon() if turn.runtime.lexicon else None
+def _read(turn: Turn, text: str) -> ParseResult:
+    """The parser with the names the company knows and its own 非常规 words."""
+    lexicon = turn.runtime.lexicon() if turn.runtime.lexicon else None
+    return parse_message(text, turn.ctx.now, lexicon, _non_regular(turn))
+
+
+def _non_regular(turn: Turn) -> NonRegularRules | None:
+    return turn.ctx.policy.non_regular if turn.ctx.policy else None
 
 
 def _draft_fields(result: Any) -> dict[str, Any]:
@@ -336,14 +348,17 @@ async def on_text(turn: Turn) -> None:
     if draft is not None:
         await _answer_draft_question(turn, draft, text)
         return
+    if task_reports.replies_to_a_task(message):
+        await task_reports.report(turn, text)
+        return
     addressed = turn.is_private or _addressed_to_bot(turn)
     can_order = turn.person.has_role(Role.MARKET) and (
         turn.is_private or turn.chat.department is Role.MARKET
     )
     if can_order:
-        result = parse_message(text, turn.ctx.now, _lexicon(turn))
+        result = _read(turn, text)
         if result.intent == "change":
-            await _file_change(turn, result, text)
+            await _file_change(turn, result, text, Role.MARKET)
             return
         stated = sum(getattr(result.fields, name) is not None
                      for name in services.REQUIRED_FIELDS)
@@ -367,34 +382,49 @@ def _addressed_to_bot(turn: Turn) -> bool:
 
 @turn_handler
 async def cmd_change(turn: Turn) -> None:
-    """File a change notice: /change SO-… 数量:40台 (or name the order by customer and product)."""
-    _require_order_chat(turn)
+    """File a change notice: /change SO-… 数量:40台 (or name the order by customer and product);
+    from tech, a technical change notice."""
+    by = _change_filer(turn)
     text = turn.update.effective_message.text or ""
     if not _command_args(turn):
         turn.reply(Text("usage.change"), kind="error")
         return
-    result = parse_message(text, turn.ctx.now, _lexicon(turn))
-    await _file_change(turn, result, text)
+    result = _read(turn, text)
+    await _file_change(turn, result, text, by)
 
 
-async def _file_change(turn: Turn, result: Any, text: str) -> None:
+def _change_filer(turn: Turn) -> Role:
+    """Who files: the group's own department, market or tech; in a private chat market when
+    the person is in both, since customer changes are market's first."""
+    turn.actor.require(*changes.FILING_ROLES)
+    if turn.is_private:
+        return Role.MARKET if turn.person.has_role(Role.MARKET) else Role.TECH
+    department = turn.chat.department
+    if department is None:
+        raise DomainError(Text("error.group_unbound"))
+    if department not in changes.FILING_ROLES or not turn.person.has_role(department):
+        raise DomainError(Text("change.in_own_group", {"role": department.value}))
+    return department
+
+
+async def _file_change(turn: Turn, result: Any, text: str, by: Role) -> None:
     fields = {k: v for k, v in result.to_json()["fields"].items() if v not in (None, "")}
     fields.pop("order_class", None)
     notice = await changes.file(turn.ctx, turn.actor, turn.chat.id, result.target or {},
-                                fields, text)
+                                fields, text, by=by)
     if notice.order_id is None:
         orders_found = await changes.candidates(turn.ctx, notice)
         turn.reply(Text("change.which", {"count": len(orders_found)}),
                    buttons=changes.order_buttons(notice, orders_found))
         return
     order = await turn.uow.orders.get(notice.order_id)
-    turn.reply(Text("change.card", changes.notice_params(turn.ctx, notice, order)),
-               order=order.number, buttons=changes.level_buttons(notice))
+    turn.reply(changes.draft_card(turn.ctx, notice, order), order=order.number,
+               buttons=changes.level_buttons(notice))
 
 
 async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str) -> None:
     if draft.asking == "edit":
-        result = parse_message(text, turn.ctx.now, _lexicon(turn))
+        result = _read(turn, text)
         changes = _changed_fields(result)
         if not changes:
             turn.reply(Text("order.edit_not_understood"), kind="error")
@@ -403,7 +433,7 @@ async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str) -> No
         _show_draft(turn, draft, result.warnings)
         return
     field = draft.asking or ""
-    value, warning = parse_field_value(field, text, turn.ctx.now)
+    value, warning = parse_field_value(field, text, turn.ctx.now, _non_regular(turn))
     if value in (None, "") or warning in REFUSED_ANSWERS:
         turn.reply(Text("order.answer_invalid", {
             "field": field, "problem": turn.t(f"warning.{warning or 'value_unreadable'}"),

@@ -249,16 +249,31 @@ _COUNTS = re.compile(r"^\s*(?P<source>\S+)\s+(?:(?P<item>.*?)\s+)?(?P<passed>\d+
                      r"\s*(?P<defects>.*)$")
 
 
+_FOUND_AT = re.compile(r"\s*(?:发现于?|found(?:\s+at)?)\s*(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*$",
+                       re.IGNORECASE)
+
+
 @order_command("usage.inspect")
 async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
-    """Record an inspection: /inspect SO-… 采购 断路器 47/50 外观不良."""
+    """Record an inspection: /inspect SO-… 采购 断路器 47/50 外观不良 [发现 10:05]."""
+    found = _FOUND_AT.search(rest)
+    found_at = None
+    if found:
+        rest = rest[:found.start()]
+        local_now = turn.ctx.now.astimezone(turn.ctx.tz)
+        try:
+            found_at = local_now.replace(hour=int(found["hour"]), minute=int(found["minute"]),
+                                         second=0, microsecond=0)
+        except ValueError:
+            turn.reply(Text("usage.inspect"), kind="error")
+            return
     match = _COUNTS.match(rest)
     if match is None:
         turn.reply(Text("usage.inspect"), kind="error")
         return
     defects = " ".join(part for part in (match["item"], match["defects"]) if part).strip()
     record = await quality.inspect(turn.ctx, turn.actor, order, match["source"],
-                                   int(match["passed"]), int(match["total"]), defects)
+                                   int(match["passed"]), int(match["total"]), defects, found_at)
     _done(turn, order, "done.inspect", rate=f"{record['rate']:.1%}")
 
 

@@ -171,6 +171,10 @@ class TaskRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_by: Mapped[int | None] = mapped_column(BigInteger)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress: Mapped[int | None] = mapped_column(Integer)
+    progress_note: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[float | None] = mapped_column(Float)
+    photo: Mapped[str | None] = mapped_column(String(256))
 
 
 # Predicates of the timers' partial indexes. A query must state them literally to use them:

@@ -406,6 +406,10 @@ class TaskRepository:
             closed_by=row.closed_by,
             closed_at=row.closed_at,
             title=row.title,
+            progress=row.progress,
+            progress_note=row.progress_note,
+            quantity=row.quantity,
+            photo=row.photo,
         )
 
     async def add(self, task: Task) -> Task:
@@ -439,9 +443,16 @@ class TaskRepository:
                 note=task.note,
                 closed_by=task.closed_by,
                 closed_at=task.closed_at,
+                quantity=task.quantity,
+                photo=task.photo,
             )
         )
         return result.rowcount == 1
+
+    async def record_progress(self, task: Task) -> None:
+        await self.session.execute(
+            update(TaskRow).where(TaskRow.id == task.id).values(
+                progress=task.progress, progress_note=task.progress_note, photo=task.photo))
 
     async def set_due(self, task_id: int, due_at: datetime) -> None:
         await self.session.execute(update(TaskRow).where(TaskRow.id == task_id)

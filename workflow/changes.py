@@ -1,10 +1,16 @@
 """Change notices (合同订单更改通知单): filed by market, answered by tech and manufacturing
 within 30 minutes, handled at one of the policy's three levels.
 
+Tech files one too when the customer changes the technical scheme during design (技术中心 3.5,
+合同订单技术更改通知单): manufacturing answers it within `deadlines.tech_change_answer`, and
+market, which owns the customer and the contract, is told. The levels and the rest of the
+path are the same.
+
 1 “小范围或局部的更改,不涉及产品结构变化或主要元件变动,且不影响原生产计划” — departments adjust.
 2 “影响原生产交货期计划” — the delivery date is reviewed again (the answers are that review).
 3 “涉及产品结构变化或主要元件变动” — the non-regular review, a supplemental contract if needed.
-Market proposes a level; tech or manufacturing may raise it, never lower it.
+The filer proposes a level; a department that answers may raise it, never lower it. Nobody
+answers a notice they filed themselves.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from datetime import date
 from typing import Any
 
 from workflow import escalation, urging
-from workflow.context import Actor, Context, order_params
-from workflow.errors import DomainError, NotFound
+from workflow.context import Actor, Context, local_time, order_params
+from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.model import (
     OPEN_TASK_STATUSES,
     ButtonSpec,
@@ -30,7 +36,10 @@ from workflow.model import (
 )
 from workflow.roles import Role
 
+FILING_ROLES = (Role.MARKET, Role.TECH)
 ANSWERING_ROLES = (Role.TECH, Role.MANUFACTURING)
+# Tech filed the notice, so it is not asked to answer it: “发至产品公司的制造中心”.
+TECHNICAL_ANSWERING_ROLES = (Role.MANUFACTURING,)
 CHANGEABLE = ("customer", "product", "model", "quantity", "unit", "unit_price", "amount",
               "due_date", "complete_set", "notes")
 OPEN_ORDERS = [s for s in OrderStatus if s not in (OrderStatus.DECLINED, OrderStatus.CANCELLED,
@@ -45,10 +54,22 @@ def suggested_level(changes: dict[str, Any], text: str) -> int:
     return 2 if "due_date" in changes else 1
 
 
+def is_technical(notice: ChangeNotice) -> bool:
+    """A 技术更改通知单: filed by tech rather than by market."""
+    return notice.facts.get("by") == Role.TECH.value
+
+
+def answering_roles(notice: ChangeNotice) -> tuple[Role, ...]:
+    return TECHNICAL_ANSWERING_ROLES if is_technical(notice) else ANSWERING_ROLES
+
+
 async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
-               fields: dict[str, Any], text: str) -> ChangeNotice:
-    """A draft notice; the order is found by number, or by customer and product."""
-    actor.require(Role.MARKET)
+               fields: dict[str, Any], text: str, *, by: Role) -> ChangeNotice:
+    """A draft notice filed by `by` (market, or tech for a technical one); the order is found
+    by number, or by customer and product."""
+    if by not in FILING_ROLES:
+        raise Forbidden(*FILING_ROLES)
+    actor.require(by)
     changes = {k: v for k, v in fields.items() if k in CHANGEABLE and v not in (None, "")}
     if not changes:
         raise DomainError(Text("change.nothing"))
@@ -71,10 +92,11 @@ async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
     notice = ChangeNotice(None, None, candidates[0].id if len(candidates) == 1 else None,
                           ChangeStatus.DRAFT, changes, suggested_level(changes, text),
                           actor.person.id, ctx.now, chat_id,
-                          {"candidates": [o.id for o in candidates]})
+                          {"candidates": [o.id for o in candidates], "by": by.value})
     await ctx.uow.changes.add(notice)
     await ctx.audit(actor, "change.draft", "change", notice.id or 0, None,
-                    {"changes": changes, "candidates": [o.number for o in candidates]})
+                    {"changes": changes, "candidates": [o.number for o in candidates],
+                     "by": by.value})
     return notice
 
 
@@ -109,7 +131,8 @@ async def pick_order(ctx: Context, actor: Actor, notice_id: int, order_id: int) 
 
 async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple[ChangeNotice,
                                                                                  Order]:
-    """Market chose the level: the notice gets its number and goes to tech and manufacturing."""
+    """The filer chose the level: the notice gets its number and goes to the departments that
+    answer it; a technical one is also shown to market."""
     notice = await _draft(ctx, actor, notice_id)
     order = await ctx.uow.orders.get(notice.order_id or 0)
     if order is None:
@@ -121,15 +144,26 @@ async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple
     await ctx.uow.changes.save(notice)
     await ctx.audit(actor, "change.issued", "change", notice.number, None,
                     {"order": order.number, "level": level, "changes": notice.changes})
-    due = ctx.deadlines.due("change_answer", ctx.now)
-    for role in ANSWERING_ROLES:
+    technical = is_technical(notice)
+    due = ctx.deadlines.due("tech_change_answer" if technical else "change_answer", ctx.now)
+    params = {**notice_params(ctx, notice, order), "due": local_time(due, ctx.tz)}
+    for role in answering_roles(notice):
         task = await ctx.uow.tasks.add(Task(None, order.id or 0, TaskKind.CHANGE_ANSWER, role,
                                             TaskStatus.OPEN, due, ctx.now, title=notice.number))
         await escalation.schedule_for(ctx, task)
-        await ctx.notify_department(role, Text("change.request", {
-            **notice_params(ctx, notice, order), "role": role}),
+        await ctx.notify_department(role, Text(
+            "change.tech_request" if technical else "change.request", {**params, "role": role}),
             kind="task", order_number=order.number, buttons=escalation.task_buttons(task))
+    if technical:
+        await ctx.notify(Notification(order.chat_id, Text("change.tech_to_market", params),
+                                      "notice", order.number))
     return notice, order
+
+
+def draft_card(ctx: Context, notice: ChangeNotice, order: Order) -> Text:
+    """The draft with its level buttons, titled 技术更改通知单 when tech filed it."""
+    key = "change.tech_card" if is_technical(notice) else "change.card"
+    return Text(key, notice_params(ctx, notice, order))
 
 
 def _really_changed(order: Order, changes: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +194,7 @@ def _shown(value: Any) -> str:
 
 async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None) -> tuple[
         ChangeNotice, Order, bool]:
-    """Tech or manufacturing answers; once both have, the notice is handled at its level."""
+    """A department asked answers; once all have, the notice is handled at its level."""
     task = await ctx.uow.tasks.get(task_id)
     if task is None or task.kind is not TaskKind.CHANGE_ANSWER:
         raise NotFound(Text("error.task_not_found"))
@@ -173,6 +207,8 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None)
         notice = None
     if order is None or notice is None:
         raise NotFound(Text("error.change_not_found"))
+    if notice.created_by == actor.person.id:
+        raise DomainError(Text("change.own_notice", {"change": notice.number, "role": task.role}))
     before = notice.level
     if raise_to and raise_to > notice.level:
         notice.level = raise_to
@@ -185,7 +221,7 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None)
     await ctx.audit(actor, "change.answer", "change", notice.number or "-", {"level": before},
                     {"level": notice.level, "role": task.role.value})
     answered = set(notice.facts["answers"])
-    done = all(role.value in answered for role in ANSWERING_ROLES)
+    done = all(role.value in answered for role in answering_roles(notice))
     if done:
         await _apply(ctx, actor, notice, order)
     await ctx.uow.changes.save(notice)

@@ -63,6 +63,9 @@ class Context:
     async def notify(self, note: Notification) -> None:
         await self.uow.outbox.enqueue(note, self.now)
 
+    async def leaders_of(self, role: Role) -> list[int]:
+        return [p.id for p in await self.uow.people.holders(role) if p.leads(role)]
+
     async def notify_department(
         self,
         role: Role,

@@ -28,7 +28,7 @@ from workflow.roles import Role
 
 # Tasks a command finishes (/prodorder, /plan, /paid, /ship): a tap can only acknowledge them.
 COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYMENT_CHECK,
-                    TaskKind.QUOTE, TaskKind.SHIPPING_NOTICE)
+                    TaskKind.QUOTE, TaskKind.SHIPPING_NOTICE, TaskKind.DELAY_REPORT)
 
 # Notices the bot gives on its own before a planned task: timer kind -> who hears it.
 ADVANCE_NOTICES = {
@@ -210,6 +210,9 @@ def task_buttons(task: Task, *, snooze: bool = False) -> tuple[tuple[ButtonSpec,
     ack = ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack")
     if task.kind in COMMAND_FINISHED:
         return ((ack,),)
+    if task.kind is TaskKind.DISPATCH_CONFIRMATION:
+        return ((ack, ButtonSpec(Text("button.dispatched"), f"v1:tk:{task.id}:done"),
+                 ButtonSpec(Text("button.not_dispatched"), f"v1:tk:{task.id}:late")),)
     return ((ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
 
 

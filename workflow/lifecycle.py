@@ -44,7 +44,7 @@ class Transition:
     action: Action
     next_state: S | None  # None: back to the state before the hold
     roles: tuple[Role | str, ...]
-    guard: str | None = None
+    guards: tuple[str, ...] = ()  # checks on the order's facts that must all hold
     leader_only: bool = False
 
 
@@ -52,22 +52,24 @@ ACTIVE_BEFORE_SHIPPING = (S.REVIEW, S.NEGOTIATING, S.AWAITING_DECISION, S.QUOTE,
                           S.EFFECTIVE, S.PLANNING, S.PRODUCTION, S.WAREHOUSED)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.REVIEW, Action.REVIEW_PASSED, S.QUOTE, (SYSTEM,), "all_reviews_feasible"),
+    Transition(S.REVIEW, Action.REVIEW_PASSED, S.QUOTE, (SYSTEM,), ("all_reviews_feasible",)),
     Transition(S.REVIEW, Action.REVIEW_FAILED, S.NEGOTIATING, (SYSTEM,)),
-    Transition(S.NEGOTIATING, Action.PROPOSE_DATE, S.REVIEW, (Role.MARKET,), "date_in_future"),
+    Transition(S.NEGOTIATING, Action.PROPOSE_DATE, S.REVIEW, (Role.MARKET,), ("date_in_future",)),
     Transition(S.NEGOTIATING, Action.CUSTOMER_REFUSES, S.AWAITING_DECISION, (Role.MARKET,)),
-    Transition(S.AWAITING_DECISION, Action.DECLINE, S.DECLINED, (Role.GM,), "not_own_request"),
+    Transition(S.AWAITING_DECISION, Action.DECLINE, S.DECLINED, (Role.GM,), ("not_own_request",)),
     Transition(S.AWAITING_DECISION, Action.KEEP_NEGOTIATING, S.NEGOTIATING, (Role.GM,)),
-    Transition(S.QUOTE, Action.RECORD_QUOTE, S.CONTRACT, (Role.MARKET,), "quote_recorded"),
-    Transition(S.CONTRACT, Action.CONTRACT_EFFECTIVE, S.EFFECTIVE, (SYSTEM,), "signed_and_paid"),
+    Transition(S.QUOTE, Action.RECORD_QUOTE, S.CONTRACT, (Role.MARKET,), ("quote_recorded",)),
+    Transition(S.CONTRACT, Action.CONTRACT_EFFECTIVE, S.EFFECTIVE, (SYSTEM,), ("signed_and_paid",)),
     Transition(S.EFFECTIVE, Action.ISSUE_PRODUCTION_ORDER, S.PLANNING, (Role.MARKET,)),
-    Transition(S.PLANNING, Action.SUBMIT_PLAN, S.PRODUCTION, (Role.MANUFACTURING,), "plan_has_tasks"),
+    Transition(S.PLANNING, Action.SUBMIT_PLAN, S.PRODUCTION, (Role.MANUFACTURING,),
+               ("plan_has_tasks",)),
     Transition(S.PRODUCTION, Action.RECORD_WAREHOUSED, S.WAREHOUSED,
-               (Role.MANUFACTURING, Role.WAREHOUSE), "production_tasks_done"),
+               (Role.MANUFACTURING, Role.WAREHOUSE), ("production_tasks_done",)),
     Transition(S.WAREHOUSED, Action.ISSUE_SHIPPING_NOTICE, S.SHIPPING, (Role.MARKET,),
-               "payment_confirmed"),
-    Transition(S.SHIPPING, Action.SHIP, S.SHIPPED, (Role.WAREHOUSE,), "full_or_consented"),
-    Transition(S.SHIPPED, Action.CLOSE, S.CLOSED, (Role.MARKET,), "feedback_recorded"),
+               ("payment_confirmed",)),
+    Transition(S.SHIPPING, Action.SHIP, S.SHIPPED, (Role.WAREHOUSE,), ("full_or_consented",)),
+    Transition(S.SHIPPED, Action.CLOSE, S.CLOSED, (Role.MARKET,),
+               ("missing_parts_delivered", "feedback_recorded")),
     *(Transition(state, Action.HOLD, S.ON_HOLD, (Role.MARKET, Role.GM), leader_only=True)
       for state in (*ACTIVE_BEFORE_SHIPPING, S.SHIPPING)),
     Transition(S.ON_HOLD, Action.RESUME, None, (Role.MARKET, Role.GM), leader_only=True),
@@ -101,6 +103,8 @@ GUARDS: Mapping[str, Callable[[GuardFacts], bool]] = {
     "full_or_consented": lambda f: (f.get("shipped_quantity") or 0) >= (f.get("quantity") or 0)
     or bool(f.get("short_shipment_consent")),
     "feedback_recorded": lambda f: bool(f.get("feedback")),
+    # A short shipment's follow-up must not be dropped by closing the order under it.
+    "missing_parts_delivered": lambda f: not f.get("open_missing_parts"),
 }
 
 
@@ -129,8 +133,9 @@ def check(
         # The general manager leads the company: no leader mark needed for leaders' moves.
         if transition.leader_only and not any(roles[r] or r is Role.GM for r in allowed):
             return Refusal("leader", tuple(r for r in transition.roles if r != SYSTEM))
-    if transition.guard and not GUARDS[transition.guard](facts):
-        return Refusal(transition.guard)
+    for guard in transition.guards:
+        if not GUARDS[guard](facts):
+            return Refusal(guard)
     return transition
 
 

@@ -54,6 +54,8 @@ class TaskKind(StrEnum):
     QUOTE = "quote"  # 商务报价, ours: within 1 working day of the review
     AFTER_SALES = "after_sales"  # a return, exchange, repair or complaint on a delivered order
     SHIPPING_NOTICE = "shipping_notice"  # 发货指令, one day before delivery
+    DISPATCH_CONFIRMATION = "dispatch_confirmation"  # 送(发)货当天与供应商确认是否发出
+    DELAY_REPORT = "delay_report"  # 不能按时到货, 30分钟内向部门领导报告
 
 
 PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,
@@ -141,6 +143,10 @@ class Task:
     closed_by: int | None = None
     closed_at: datetime | None = None
     title: str | None = None
+    progress: int | None = None  # percent, as last reported by its owner
+    progress_note: str | None = None
+    quantity: float | None = None  # what a finish counted, e.g. the accepted arrivals
+    photo: str | None = None  # Telegram file id of the photo a finish or report came with
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from workflow.model import (
     TaskStatus,
     Text,
 )
+from workflow.parsing.classify import non_regular_reasons
+from workflow.policy import NonRegularReason
 from workflow.roles import Role, parse_role
 from workflow.services import open_reviews
 
@@ -55,6 +57,8 @@ async def _facts(ctx: Context, order: Order, actor: Actor | None) -> dict[str, A
         "planned_tasks": [t.id for t in tasks if t.kind in PLANNED_KINDS],
         "open_production_tasks": [t.id for t in tasks if t.kind in PLANNED_KINDS
                                   and t.status in OPEN_TASK_STATUSES],
+        "open_missing_parts": [t.id for t in tasks if t.kind is TaskKind.MISSING_PARTS
+                               and t.status in OPEN_TASK_STATUSES],
     }
 
 
@@ -262,8 +266,33 @@ async def issue_production_order(ctx: Context, actor: Actor, order: Order) -> Ta
     await move(ctx, actor, order, Action.ISSUE_PRODUCTION_ORDER)
     await _close_tasks(ctx, actor, order, (TaskKind.PRODUCTION_ORDER,))
     rule = "planning_complete_set" if order.complete_set else "planning_other"
-    return await _open_task(ctx, actor, order, TaskKind.PLANNING, Role.MANUFACTURING,
-                            ctx.deadlines.due(rule, ctx.now))
+    planning = await _open_task(ctx, actor, order, TaskKind.PLANNING, Role.MANUFACTURING,
+                                ctx.deadlines.due(rule, ctx.now))
+    if order.order_class == "non_regular":
+        await _call_planning_meeting(ctx, actor, order, planning)
+    return planning
+
+
+def _quality_requirements_in(ctx: Context, order: Order) -> bool:
+    text = " ".join(filter(None, (order.product, order.model, order.notes)))
+    rules = ctx.policy.non_regular if ctx.policy else None
+    return NonRegularReason.HIGH_QUALITY.value in non_regular_reasons(text, rules)
+
+
+async def _call_planning_meeting(ctx: Context, actor: Actor, order: Order,
+                                 planning: Task) -> None:
+    """“非常规产品要召开由技术中心、制造中心、采购部门领导,必要时质量管理部参加的计划协调会”:
+    the departments are called to manufacturing's meeting, due when the plan is."""
+    meeting = [Role.TECH, Role.MANUFACTURING, Role.PROCUREMENT]
+    if _quality_requirements_in(ctx, order):
+        meeting.append(Role.QUALITY)
+    await _save_facts(ctx, actor, order, planning_meeting=[role.value for role in meeting])
+    text = Text("planning.meeting", {**order_params(order, ctx.tz),
+                                     "roles": [role.value for role in meeting],
+                                     "due": local_time(planning.due_at, ctx.tz)
+                                     if planning.due_at else "-"})
+    for role in meeting:
+        await ctx.notify_department(role, text, kind="notice", order_number=order.number)
 
 
 # ---- planning ---------------------------------------------------------------------------------
@@ -363,6 +392,10 @@ async def submit_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanL
                                           Role.PROCUREMENT, contact_due, title=line.title))
     await move(ctx, actor, order, Action.SUBMIT_PLAN)
     await _close_tasks(ctx, actor, order, (TaskKind.PLANNING,))
+    # Everyone at the meeting sees the plan it agreed, tasks of their own or not.
+    text = Text("planning.meeting_plan", {**order_params(order, ctx.tz), "count": len(tasks)})
+    for role in order.facts.get("planning_meeting", []):
+        await ctx.notify_department(Role(role), text, kind="notice", order_number=order.number)
     return tasks
 
 
@@ -390,17 +423,199 @@ async def acknowledge(ctx: Context, actor: Actor, task_id: int) -> tuple[Task, O
     return task, order
 
 
-async def finish(ctx: Context, actor: Actor, task_id: int, note: str | None = None
-                 ) -> tuple[Task, Order]:
-    task, order = await task_for(ctx, task_id)
+@dataclass(frozen=True)
+class Report:
+    """What an owner says about a task: progress, a finish or a late delivery, and what with."""
+
+    note: str | None = None
+    percent: int | None = None
+    quantity: float | None = None
+    day: date | None = None  # an agreed dispatch day, or the new arrival day of a delay
+    photo: str | None = None  # the Telegram file id of a photo sent with it
+
+
+def _open_for(task: Task, actor: Actor) -> None:
     actor.require(task.role)
     if task.status not in OPEN_TASK_STATUSES:
         raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+
+
+REPORT_WORDS = {
+    "进度": "progress", "progress": "progress",
+    "完成": "done", "已完成": "done", "到货": "done", "done": "done",
+    "延期": "delay", "延迟": "delay", "推迟": "delay", "delay": "delay",
+}
+# No "." between month and day here: "1.5米" is a quantity.
+_REPORT_DAY = re.compile(r"(?:\d{4}[-/])?\d{1,2}[-/月]\d{1,2}日?")
+_REPORT_PERCENT = re.compile(r"(\d{1,3})\s*[%％]")
+_REPORT_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个|台|套|件|只|块|米|kg|pcs|片|根|组|箱)?")
+
+
+def read_report(text: str, ctx: Context, verb: str | None = None) -> tuple[str, Report]:
+    """A reply to a task: `完成 47个 3个退回`, `进度 60% 柜体完成`, `延期 12-09 供应商缺料`.
+    Without a leading word (or a command naming it) the reply is progress."""
+    words = text.strip().split(maxsplit=1)
+    if verb is None and words and words[0].lower() in REPORT_WORDS:
+        verb, text = REPORT_WORDS[words[0].lower()], words[1] if len(words) > 1 else ""
+    verb = verb or "progress"
+    day = percent = quantity = None
+    if verb != "progress" and (found := _REPORT_DAY.search(text)):
+        day = _plan_date(found[0], _today(ctx))
+        text = text[:found.start()] + text[found.end():]
+    if verb == "progress" and (found := _REPORT_PERCENT.search(text)):
+        percent = int(found[1])
+        text = text[:found.start()] + text[found.end():]
+    if verb == "done" and (found := _REPORT_QUANTITY.match(text.strip())):
+        quantity = float(found[1])
+        text = text.strip()[found.end():]
+    return verb, Report(note=" ".join(text.split()) or None, percent=percent,
+                        quantity=quantity, day=day)
+
+
+async def report_progress(ctx: Context, actor: Actor, task_id: int, report: Report
+                          ) -> tuple[Task, Order]:
+    """Progress on a task; saying how far it is also says it was seen, so it acknowledges."""
+    task, order = await task_for(ctx, task_id)
+    _open_for(task, actor)
+    if report.percent is not None and not 0 <= report.percent <= 100:
+        raise DomainError(Text("error.progress_range", {"percent": report.percent}))
+    if task.status is TaskStatus.OPEN:
+        await acknowledge(ctx, actor, task_id)
+        task.status, task.assignee_id = TaskStatus.ACKNOWLEDGED, actor.person.id
+    before = {"progress": task.progress}
+    if report.percent is not None:
+        task.progress = report.percent
+    task.progress_note, task.photo = report.note, report.photo or task.photo
+    await ctx.uow.tasks.record_progress(task)
+    await ctx.audit(actor, "task.progress", "task", task_id, before,
+                    {"progress": task.progress, "note": report.note,
+                     "photo": report.photo})
+    return task, order
+
+
+async def finish(ctx: Context, actor: Actor, task_id: int, report: Report = Report()
+                 ) -> tuple[Task, Order]:
+    task, order = await task_for(ctx, task_id)
+    _open_for(task, actor)
     if task.kind in (TaskKind.FEASIBILITY_REVIEW, TaskKind.DECISION, TaskKind.CHANGE_ANSWER,
                      *escalation.COMMAND_FINISHED):
         raise DomainError(Text("error.task_needs_its_answer", {"task": task.kind.value}))
-    await _close(ctx, actor, task, TaskStatus.DONE, "done", note)
+    if report.quantity is not None and report.quantity < 0:
+        raise DomainError(Text("error.quantity_not_positive", {"quantity": report.quantity}))
+    task.quantity, task.photo = report.quantity, report.photo or task.photo
+    await _close(ctx, actor, task, TaskStatus.DONE, "done", report.note)
+    if task.kind is TaskKind.SUPPLIER_CONTACT:
+        await _confirm_dispatch_on(ctx, actor, order, task, report.day)
+    elif task.kind is TaskKind.PURCHASE:
+        await _close_purchase_follow_ups(ctx, actor, order, task, "arrived")
+        if report.quantity is not None:
+            await _check_arrival(ctx, actor, order, task, report.quantity)
     return task, order
+
+
+# ---- procurement: the agreed dispatch day, late deliveries, what arrived ---------------------
+
+
+async def _purchase_of(ctx: Context, order: Order, task: Task) -> Task | None:
+    """The purchase a supplier contact, dispatch confirmation or delay report is about."""
+    if task.kind is TaskKind.PURCHASE:
+        return task
+    return next((t for t in await ctx.uow.tasks.for_order(order.id or 0)
+                 if t.kind is TaskKind.PURCHASE and t.title == task.title), None)
+
+
+async def _confirm_dispatch_on(ctx: Context, actor: Actor, order: Order, task: Task,
+                               day: date | None) -> None:
+    """The supplier named a dispatch day; on that day procurement confirms the goods left.
+    Without a day named, the planned arrival day stands."""
+    purchase = await _purchase_of(ctx, order, task)
+    if purchase is not None and purchase.status not in OPEN_TASK_STATUSES:
+        return  # the goods are in already
+    if day is None:
+        if purchase is None or purchase.due_at is None:
+            return
+        day = purchase.due_at.astimezone(ctx.tz).date()
+    day = max(day, _today(ctx))
+    await _open_task(ctx, actor, order, TaskKind.DISPATCH_CONFIRMATION, Role.PROCUREMENT,
+                     ctx.deadlines.due("dispatch_confirmation", day), title=task.title)
+
+
+async def not_dispatched(ctx: Context, actor: Actor, task_id: int) -> tuple[Task, Order]:
+    """The goods did not leave on the agreed day: the buyer has 30 minutes to report to the
+    department's leaders with a new date and the reason."""
+    task, order = await task_for(ctx, task_id)
+    _open_for(task, actor)
+    if task.kind is not TaskKind.DISPATCH_CONFIRMATION:
+        raise NotFound(Text("error.task_not_found"))
+    await _close(ctx, actor, task, TaskStatus.DONE, "not_dispatched")
+    await _open_task(ctx, actor, order, TaskKind.DELAY_REPORT, Role.PROCUREMENT,
+                     ctx.deadlines.due("procurement_delay_report", ctx.now), title=task.title)
+    return task, order
+
+
+DELAY_SUBJECTS = (TaskKind.PURCHASE, TaskKind.SUPPLIER_CONTACT, TaskKind.DISPATCH_CONFIRMATION,
+                  TaskKind.DELAY_REPORT)
+
+
+async def report_delay(ctx: Context, actor: Actor, task_id: int, report: Report
+                       ) -> tuple[Task, Order]:
+    """A purchase will arrive late: the procurement leaders hear it in private and
+    manufacturing in its group, with the new day and the reason; that day is followed up."""
+    task, order = await task_for(ctx, task_id)
+    if task.kind not in DELAY_SUBJECTS:
+        raise DomainError(Text("error.delay_not_purchase", {"task": task.kind.value}))
+    actor.require(Role.PROCUREMENT)
+    if not report.note:
+        raise DomainError(Text("usage.delay"))
+    if report.day is not None and report.day < _today(ctx):
+        raise DomainError(Text("error.due_in_past", {"date": report.day.isoformat()}))
+    purchase = await _purchase_of(ctx, order, task)
+    planned = purchase.due_at if purchase else None
+    await _close_purchase_follow_ups(ctx, actor, order, task, "delay_reported", report.note)
+    await ctx.audit(actor, "purchase.delay", "order", order.number, None,
+                    {"title": task.title, "new_day": report.day.isoformat() if report.day
+                     else None, "reason": report.note})
+    text = Text("purchase.delay_report", {
+        **order_params(order, ctx.tz), "title": task.title or "", "who": actor.person.name,
+        "planned": local_time(planned, ctx.tz) if planned else "-",
+        "new_day": report.day.isoformat() if report.day else "-", "reason": report.note})
+    for person_id in dict.fromkeys(await ctx.leaders_of(Role.PROCUREMENT)):
+        await ctx.notify(Notification(person_id, text, "escalation", order.number))
+    await ctx.notify_department(Role.MANUFACTURING, text, kind="notice",
+                                order_number=order.number)
+    if report.day is not None:
+        await _open_task(ctx, actor, order, TaskKind.DISPATCH_CONFIRMATION, Role.PROCUREMENT,
+                         ctx.deadlines.due("dispatch_confirmation", report.day),
+                         title=task.title)
+    return task, order
+
+
+async def _close_purchase_follow_ups(ctx: Context, actor: Actor, order: Order, task: Task,
+                                     outcome: str, note: str | None = None) -> None:
+    """The dispatch confirmations and delay reports of a purchase are settled together."""
+    for other in await ctx.uow.tasks.for_order(order.id or 0):
+        if (other.kind in (TaskKind.DELAY_REPORT, TaskKind.DISPATCH_CONFIRMATION)
+                and other.title == task.title and other.status in OPEN_TASK_STATUSES):
+            await _close(ctx, actor, other, TaskStatus.DONE, outcome, note)
+
+
+_PLANNED_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个|台|套|件|只|块|米|kg|pcs|片|根|组|箱)")
+
+
+async def _check_arrival(ctx: Context, actor: Actor, order: Order, task: Task,
+                         accepted: float) -> None:
+    """Fewer accepted than planned (the plan line's title names the quantity): procurement's
+    leaders find out why and what to do, and manufacturing knows its parts are short."""
+    planned = _PLANNED_QUANTITY.search(task.title or "")
+    if planned is None or accepted >= float(planned[1]):
+        return
+    text = Text("purchase.shortfall", {**order_params(order, ctx.tz), "title": task.title,
+                                       "accepted": f"{accepted:g}", "planned": planned[1],
+                                       "who": actor.person.name})
+    for person_id in dict.fromkeys(await ctx.leaders_of(Role.PROCUREMENT)):
+        await ctx.notify(Notification(person_id, text, "escalation", order.number))
+    await ctx.notify_department(Role.MANUFACTURING, text, kind="notice",
+                                order_number=order.number)
 
 
 # ---- warehousing, payment, shipping, closing ------------------------------------------------

@@ -183,13 +183,9 @@ class DigestPolicy:
 
 @dataclass(frozen=True)
 class NonRegularRules:
-    keywords: Mapping[NonRegularReason, tuple[str, ...]]
+    """The words that make an order 非常规, by reason; `parsing.classify` matches them."""
 
-    def reasons_in(self, text: str) -> tuple[NonRegularReason, ...]:
-        """The reasons whose keywords occur in `text`, in the policy's order."""
-        return tuple(
-            reason for reason, words in self.keywords.items() if any(w in text for w in words)
-        )
+    keywords: Mapping[NonRegularReason, tuple[str, ...]]
 
 
 @dataclass(frozen=True)

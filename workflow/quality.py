@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from workflow import escalation
@@ -27,24 +28,29 @@ SOURCES = {
 SERIOUS_DEFECTS = ("规格型号不符", "型号不符", "缺件", "外观不良", "数量不符", "数量与送货单不符")
 
 
-async def _leaders(ctx: Context, role: Role) -> list[int]:
-    return [p.id for p in await ctx.uow.people.holders(role) if p.leads(role)]
-
-
 async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, passed: int,
-                  total: int, defects: str) -> dict[str, Any]:
+                  total: int, defects: str, found_at: datetime | None = None) -> dict[str, Any]:
+    """Record an inspection and route a finding; `found_at`, when the inspector says when the
+    problem was found, measures the 20 minutes (“一般为20分钟内”) the finding had to be raised in."""
     actor.require(Role.QUALITY)
     source = SOURCES.get(source_word.lower())
     if source is None:
         raise DomainError(Text("usage.inspect"))
     if total <= 0 or not 0 <= passed <= total:
         raise DomainError(Text("inspect.bad_counts", {"passed": passed, "total": total}))
+    if found_at is not None and found_at > ctx.now:
+        raise DomainError(Text("inspect.found_in_future",
+                               {"found": found_at.astimezone(ctx.tz).strftime("%H:%M")}))
     threshold = ctx.policy.quality_pass_rate_threshold if ctx.policy else 0.95
     rate = passed / total
     serious = any(word in defects for word in SERIOUS_DEFECTS)
     record = {"at": ctx.now.isoformat(), "by": actor.person.id, "source": source,
               "passed": passed, "total": total, "rate": round(rate, 4), "defects": defects,
               "serious": serious, "below_threshold": rate < threshold}
+    response_due = (ctx.deadlines.due("quality_response", found_at)
+                    if found_at is not None and (passed < total or defects) else None)
+    if response_due is not None:
+        record |= {"found_at": found_at.isoformat(), "raised_late": ctx.now > response_due}
     inspections = [*order.facts.get("inspections", []), record]
     order.facts["inspections"] = inspections
     await ctx.uow.orders.save_facts(order.id or 0, order.facts)
@@ -56,21 +62,26 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
               "who": actor.person.name}
     text = Text("inspect.finding", params)
 
-    async def tell(person_ids: list[int]) -> None:
+    async def tell(person_ids: list[int], message: Text = text) -> None:
         for person_id in dict.fromkeys(person_ids):
-            await ctx.notify(Notification(person_id, text, "escalation", order.number))
+            await ctx.notify(Notification(person_id, message, "escalation", order.number))
 
+    if record.get("raised_late") and found_at is not None:
+        await tell(await ctx.leaders_of(Role.QUALITY), Text("inspect.raised_late", {
+            **params, "found": found_at.astimezone(ctx.tz).strftime("%H:%M"),
+            "raised": ctx.now.astimezone(ctx.tz).strftime("%H:%M")}))
     if source == "internal":
         await ctx.notify_department(Role.MANUFACTURING, Text("inspect.rework", params),
                                     kind="notice", order_number=order.number)
-        await tell(await _leaders(ctx, Role.MANUFACTURING))
+        await tell(await ctx.leaders_of(Role.MANUFACTURING))
     elif source == "purchased":
         await ctx.notify_department(Role.PROCUREMENT, text, kind="notice",
                                     order_number=order.number)
         if rate < threshold or serious:
-            await tell(await _leaders(ctx, Role.QUALITY) + await _leaders(ctx, Role.PROCUREMENT))
+            await tell(await ctx.leaders_of(Role.QUALITY)
+                       + await ctx.leaders_of(Role.PROCUREMENT))
     else:  # oem and design: the quality leader coordinates within 30 minutes
-        await tell(await _leaders(ctx, Role.QUALITY))
+        await tell(await ctx.leaders_of(Role.QUALITY))
         task = await ctx.uow.tasks.add(Task(
             None, order.id or 0, TaskKind.QUALITY_COORDINATION, Role.QUALITY, TaskStatus.OPEN,
             ctx.deadlines.due("quality_coordination", ctx.now), ctx.now,

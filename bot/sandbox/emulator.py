@@ -579,6 +579,31 @@ class BotApiEmulator:
         reply_to_message_id: int | None = None,
     ) -> int:
         """Queue a text message from a user; returns its update_id."""
+        fields: dict[str, Any] = {"text": text}
+        entities = self._entities_for(text)
+        if entities:
+            fields["entities"] = entities
+        return self._from_user(chat_id, user_id, fields, reply_to_message_id)
+
+    def send_photo(
+        self,
+        chat_id: int,
+        user_id: int,
+        caption: str | None = None,
+        *,
+        reply_to_message_id: int | None = None,
+    ) -> int:
+        """Queue a photo from a user, as Telegram sends one: its sizes and an optional caption."""
+        file_id = f"photo-{next(self._file_ids)}"
+        fields: dict[str, Any] = {"photo": [
+            {"file_id": f"{file_id}-{side}", "file_unique_id": f"{file_id}-{side}-u",
+             "width": side, "height": side} for side in (90, 320, 1280)]}
+        if caption:
+            fields["caption"] = caption
+        return self._from_user(chat_id, user_id, fields, reply_to_message_id)
+
+    def _from_user(self, chat_id: int, user_id: int, fields: dict[str, Any],
+                   reply_to_message_id: int | None) -> int:
         user = self._user(user_id)
         if chat_id > 0 and chat_id != user_id:
             raise ValueError(f"private chat {chat_id} belongs to user {chat_id}, not {user_id}")
@@ -590,11 +615,8 @@ class BotApiEmulator:
             "date": int(self.clock()),
             "chat": chat,
             "from": user,
-            "text": text,
+            **fields,
         }
-        entities = self._entities_for(text)
-        if entities:
-            message["entities"] = entities
         if reply_to_message_id is not None:
             target = self._raw_messages.get((chat_id, reply_to_message_id))
             if target is None:

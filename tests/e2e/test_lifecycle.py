@@ -116,6 +116,13 @@ async def test_a_short_shipment_needs_consent_and_opens_a_follow_up(stack: Stack
     assert stack.heard(WAREHOUSE, "缺 2")
     follow_up = [t for t in (await stack.state())["tasks"] if t["kind"] == "missing_parts"]
     assert follow_up and follow_up[0]["role"] == "manufacturing"
+    # The order cannot be closed over its missing parts, only once they went out.
+    await stack.say(MARKET, LIMING, f"/close {NUMBER} 客户满意")
+    assert stack.heard(MARKET, "缺件还没有补齐")
+    assert await _status(stack) == "shipped"
+    await stack.press(MANUFACTURING, WANGQIANG, "完成", on="缺件")
+    await stack.say(MARKET, LIMING, f"/close {NUMBER} 余下2台已补发")
+    assert await _status(stack) == "closed"
 
 
 async def test_infeasible_then_declined_by_the_general_manager(stack: Stack) -> None:

@@ -6,7 +6,9 @@ from sqlalchemy import delete
 
 from bot.simulate import Stack
 from storage.models import OrderRow
+from tests.conftest import START
 from tests.e2e.conftest import (
+    ADMIN,
     LIMING,
     MANUFACTURING,
     MARKET,
@@ -15,6 +17,7 @@ from tests.e2e.conftest import (
     UNBOUND,
     WANGQIANG,
     ZHANGWEI,
+    populate,
     set_up_company,
 )
 
@@ -168,3 +171,16 @@ async def test_a_date_in_the_past_is_asked_again(stack: Stack) -> None:
     assert stack.heard(MARKET, "交期有问题") and stack.heard(MARKET, "交期已经过去了")
     await stack.say(MARKET, LIMING, "下周三")
     assert "2026-12-02" in stack.texts(MARKET)[-1]
+
+
+async def test_the_company_policy_words_make_an_order_non_regular(database_url: str) -> None:
+    """The bot classifies by the company's `non_regular.keywords`, not by words of its own."""
+    policy = {"non_regular.keywords.custom_design": ["防爆型"]}
+    async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN}),
+                     policy=policy) as stack:
+        populate(stack.emulator)
+        await set_up_company(stack)
+        await stack.say(MARKET, LIMING, ORDER + " 防爆型")
+        assert "非常规原因：需重新设计" in stack.messages[-1]["text"]
+        await stack.press(MARKET, LIMING, "确认")
+        assert (await stack.state())["orders"][0]["order_class"] == "non_regular"

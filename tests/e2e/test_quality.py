@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.simulate import Stack
+from storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, WANGQIANG, ZHAOZONG
 from tests.e2e.test_clocks import at, sent
 from tests.e2e.test_lifecycle import GM, NUMBER, PROCUREMENT, ZHOU, _company, _reviewed
@@ -62,3 +63,19 @@ async def test_inspection_refusals(stack: Stack) -> None:
     assert stack.heard(QUALITY, "用法：/inspect")
     await stack.say(MARKET, LIMING, f"/inspect {NUMBER} 采购 1/2")
     assert stack.heard(MARKET, "需要质量管理部")
+
+
+async def test_a_finding_raised_after_20_minutes_is_reported_to_the_quality_leader(
+        stack: Stack) -> None:
+    await _with_quality(stack)
+    await stack.advance_to(at("2026-11-24", "10:00"))
+    await stack.say(QUALITY, ZHENG, f"/inspect {NUMBER} 自制 柜体 18/20 焊缝不平 发现 09:50")
+    assert stack.heard(WANGQIANG, "🔍 检验问题") and not stack.heard(WU, "反映超时")
+    await stack.say(QUALITY, ZHENG, f"/inspect {NUMBER} 自制 柜门 19/20 划伤 发现 09:30")
+    assert stack.heard(WU, "09:30 发现，10:00 才记录")
+    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+        inspections = [e.after for e in await uow.audit.for_subject("order", NUMBER)
+                       if e.action == "quality.inspection"]
+    assert [i.get("raised_late") for i in inspections] == [False, True]
+    await stack.say(QUALITY, ZHENG, f"/inspect {NUMBER} 自制 柜门 19/20 划伤 发现 11:30")
+    assert stack.heard(QUALITY, "发现时间 11:30 还没到")

@@ -238,13 +238,16 @@ async def test_hold_resume_and_cancel_by_the_market_leader(database_url: str) ->
         assert said(result, chat, resumed, kind="notice"), chat
         assert said(result, chat, cancelled, kind="notice"), chat
     assert not said(result, FINANCE, held)  # finance has no task on it
-    assert said(result, MARKET, f"订单 {NUMBER} 已取消，3 项未完成任务一并取消")
+    # Design, purchase, assembly, and the dispatch confirmation the supplier contact opened.
+    assert said(result, MARKET, f"订单 {NUMBER} 已取消，4 项未完成任务一并取消")
 
     assert the_order(result)["status"] == "cancelled"
     planned = {t["kind"]: t["status"] for t in tasks(result)
-               if t["kind"] in ("design", "purchase", "supplier_contact", "assembly_finish")}
+               if t["kind"] in ("design", "purchase", "supplier_contact", "assembly_finish",
+                                "dispatch_confirmation")}
     assert planned == {"design": "cancelled", "purchase": "cancelled",
-                       "supplier_contact": "done", "assembly_finish": "cancelled"}
+                       "supplier_contact": "done", "assembly_finish": "cancelled",
+                       "dispatch_confirmation": "cancelled"}
     assert all(t["status"] in ("done", "cancelled") for t in tasks(result))
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
                          "issue_production_order", "submit_plan", "hold", "resume", "cancel"],
@@ -252,7 +255,7 @@ async def test_hold_resume_and_cancel_by_the_market_leader(database_url: str) ->
     # The hold remembers where the order was, and the resume returns it there.
     (resume,) = [row for row in trail if row.action == "order.resume"]
     assert resume.after == {"status": "production"}
-    assert len([row for row in trail if row.action == "task.cancelled"]) == 3
+    assert len([row for row in trail if row.action == "task.cancelled"]) == 4
 
 
 async def test_late_assembly_is_escalated_and_urged(database_url: str) -> None:
@@ -346,8 +349,8 @@ def _edge(row: Transition) -> tuple[str, str, str]:
     label = f"{row.action.value} · {', '.join(str(role) for role in row.roles)}"
     if row.leader_only:
         label += " (leader)"
-    if row.guard:
-        label += f" [{row.guard}]"
+    if row.guards:
+        label += f" [{', '.join(row.guards)}]"
     return row.state.value, row.next_state.value if row.next_state else "held_from", label
 
 
@@ -374,7 +377,8 @@ def test_every_test_the_workflow_doc_cites_exists() -> None:
     short = {"scenarios": "test_scenarios.py", "lifecycle": "test_lifecycle.py",
              "review": "test_order_review.py", "clocks": "test_clocks.py",
              "changes": "test_changes.py", "urging": "test_urging.py",
-             "quality": "test_quality.py"}
+             "quality": "test_quality.py", "task_reports": "test_task_reports.py",
+             "planning_meeting": "test_planning_meeting.py"}
     cited = re.findall(r"`([\w/.]+)::(test_\w+)`", text)
     assert len(cited) > 30
     for where, name in cited:

@@ -137,16 +137,6 @@ def test_policy_is_frozen():
         policy.deadlines["quote"] = policy.deadlines["objection"]
 
 
-def test_non_regular_reasons_in_text():
-    rules = load_policy().non_regular
-    text = "客户要求非标设计,逾期按合同支付违约金"
-    assert rules.reasons_in(text) == (
-        NonRegularReason.CUSTOM_DESIGN,
-        NonRegularReason.URGENT_PENALTY,
-    )
-    assert rules.reasons_in("常规产品 100台") == ()
-
-
 def test_unknown_deadline_name_is_a_clear_key_error():
     with pytest.raises(KeyError, match="no deadline rule 'qoute'"):
         load_policy().deadline("qoute")

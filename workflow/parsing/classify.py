@@ -2,67 +2,74 @@
 
 非常规订单: a product that needs new technical design; a product made before but
 discontinued or not made for years; quality above the company standard; a tight date with
-a penalty clause or a reputational risk.  Anything else is 常规.
+a penalty clause or a reputational risk.  Anything else is 常规.  The words that tell are
+the company's, `[non_regular.keywords]` of the policy.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
-_REASONS_CN = (
-    ("custom_design",
-     r"非标准?|定制|订制|重新设计|重新做设计|重新做|重新制作|重新开模|特殊设计|另行设计|"
-     r"按图纸?(?:加工|制作|生产|定做|设计)|按(?:客户|老|新|对方)?的?图纸|客户(?:提供|给|出)的?图纸?|"
-     r"来图加工|异型|特制"),
-    ("discontinued",
-     r"停产|淘汰|老产品|老型号|多年未(?:生产|做)|多年没有?(?:生产|做)过?|"
-     r"(?:好多|好几|很多|多)年没有?(?:生产|做)过?|很久没有?(?:生产|做)过?"),
-    ("high_quality",
-     r"高于(?:国标|国家标准|行标|行业标准|公司标准|企业标准|常规标准|标准)|"
-     r"超出(?:公司|常规|企业)?的?标准|超过(?:公司|常规|企业)?的?标准|"
-     r"质量要求(?:高于|超出|超过|很高|特别高|更高|严格)|军标|军工标准|加严检验|第三方检[测验]"),
-    ("urgent_penalty",
-     r"罚款|罚金|违约金|扣款|扣钱|扣\s*\d+(?:\.\d+)?\s*%|罚则|索赔|加急|特急|急单|急件|急要|急需|急用|"
-     r"紧急|赶工|赶货"),
-)
-# English phrases, matched on the lower-cased text and only when it has Latin words.
-_REASONS_EN = (
-    ("custom_design", r"\b(?:custom(?:ized|ised)?\s+design|custom[- ]made|customi[sz]ed|redesign(?:ed)?)\b"),
-    ("discontinued", r"\b(?:discontinued|obsolete|legacy\s+model|no\s+longer\s+(?:made|produced))\b"),
-    ("high_quality", r"\b(?:higher\s+quality|above\s+(?:our\s+|the\s+)?(?:company\s+)?standard|"
-                     r"stricter\s+(?:standard|quality)|military\s+standard)\b"),
-    ("urgent_penalty", r"\b(?:penalty|penalties|liquidated\s+damages|urgent|rush\s+order|expedited?)\b"),
-)
-_RE_REASONS_CN = re.compile("|".join(f"(?P<{key}>{pattern})" for key, pattern in _REASONS_CN))
-_RE_REASONS_EN = re.compile("|".join(f"(?P<{key}>{pattern})" for key, pattern in _REASONS_EN))
-_REASON_ORDER = tuple(key for key, _ in _REASONS_CN)
-_RE_ENGLISH = re.compile(r"[A-Za-z]{3}")
+from workflow.policy import NonRegularRules, load_policy
+
 _DECLARED = re.compile(r"非常规|\bnon[- ]regular\b")
 _REGULAR = re.compile(r"(?<!非)常规|标准品|(?<!non-)(?<!non )\bregular\b")
 _NEGATION = re.compile(r"(?:不|没|无|没有|不用|不需|不需要|无需|不是|免|非(?!常))\s*$|(?i:\b(?:not|no|non)[\s-]*$)")
+_NUMBER = r"\s*\d+(?:\.\d+)?\s*"
+_LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 
 
 def _negated(text: str, start: int) -> bool:
     return bool(_NEGATION.search(text, max(0, start - 4), start))
 
 
-def classify(text: str) -> tuple[str | None, list[str]]:
-    """(order_class, reasons) from everything the rep wrote."""
+def _keyword_pattern(word: str) -> str:
+    """How a policy keyword is matched: as written, except that a space stands for any run
+    of spaces, `#` for a number ("扣#%" is 扣5%, 扣 0.5 %), letters ignore case, and a Latin
+    word only matches whole (“urgent” is not in “urgently”)."""
+    word = word.strip()
+    pattern = "".join(_NUMBER if c == "#" else r"\s+" if c == " " else re.escape(c) for c in word)
+    if _LATIN_EDGE.match(word[0]):
+        pattern = r"(?<![A-Za-z0-9])" + pattern
+    if _LATIN_EDGE.match(word[-1]):
+        pattern += r"(?![A-Za-z0-9])"
+    return pattern
+
+
+@lru_cache(maxsize=8)
+def _matcher(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern[str] | None:
+    # One group per reason, in the policy's order; inside a group the longest words come
+    # first, so that of two words starting at the same place the longer is the match.
+    groups = [f"(?P<{reason}>{'|'.join(map(_keyword_pattern, sorted(words, key=len, reverse=True)))})"
+              for reason, words in keywords if words]
+    return re.compile("|".join(groups), re.IGNORECASE) if groups else None
+
+
+@cache
+def _default_rules() -> NonRegularRules:
+    return load_policy().non_regular
+
+
+def non_regular_reasons(text: str, rules: NonRegularRules | None = None) -> list[str]:
+    """The reasons whose policy keywords occur in `text` and are not negated (“不是非标”),
+    in the policy's order; the default policy's words when `rules` is None."""
+    keywords = (rules or _default_rules()).keywords
+    matcher = _matcher(tuple((str(reason), tuple(words)) for reason, words in keywords.items()))
     found: set[str] = set()
-    for m in _RE_REASONS_CN.finditer(text):
+    for m in matcher.finditer(text) if matcher else ():
         if m.lastgroup not in found and not _negated(text, m.start()):
             found.add(m.lastgroup)
-    english = _RE_ENGLISH.search(text) is not None
-    lower = text.lower() if english else text
-    if english and len(lower) == len(text):
-        for m in _RE_REASONS_EN.finditer(lower):
-            if m.lastgroup not in found and not _negated(lower, m.start()):
-                found.add(m.lastgroup)
-    reasons = [key for key in _REASON_ORDER if key in found]
-    declared = any(not _negated(lower, m.start()) for m in _DECLARED.finditer(lower))
+    return [str(reason) for reason in keywords if reason in found]
+
+
+def classify(text: str, rules: NonRegularRules | None = None) -> tuple[str | None, list[str]]:
+    """(order_class, reasons) from everything the rep wrote, by the policy's keywords."""
+    reasons = non_regular_reasons(text, rules)
     if reasons:
         return "non_regular", reasons
-    if declared:
+    lower = text.lower()
+    if any(not _negated(lower, m.start()) for m in _DECLARED.finditer(lower)):
         return "non_regular", ["declared"]
     for m in _REGULAR.finditer(lower):
         if not _negated(lower, m.start()):

@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from workflow.policy import NonRegularRules
+
 from . import names as names_mod
 from .classify import classify, complete_set_matches, yes_no
 from .dates import DateHit, find_dates
@@ -200,7 +202,8 @@ def _read_money(text: str, start: int, end: int) -> tuple[Decimal | None, bool, 
     return value, foreign, per, m.end()
 
 
-def _scan_keys(work: Work, found: _Found, today: date) -> None:
+def _scan_keys(work: Work, found: _Found, today: date,
+               non_regular: NonRegularRules | None) -> None:
     text = work.text
     hits = find_keys(text)
     found.keys = hits
@@ -282,7 +285,7 @@ def _scan_keys(work: Work, found: _Found, today: date) -> None:
             elif not RE_NO_CHANGE.match(raw):
                 found.warn("date_unreadable")
         elif f == "order_class":
-            cls, reasons = classify(raw)
+            cls, reasons = classify(raw, non_regular)
             if cls:
                 found.set("order_class", cls, keyed=True)
                 found.reasons.extend(r for r in reasons if r not in found.reasons)
@@ -530,8 +533,10 @@ def _table_to_form(text: str) -> str | None:
     return "\n".join(out)
 
 
-def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None) -> ParseResult:
-    """Read one chat message.  `now` is when it was sent; dates are Asia/Shanghai days."""
+def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
+                  non_regular: NonRegularRules | None = None) -> ParseResult:
+    """Read one chat message.  `now` is when it was sent; dates are Asia/Shanghai days;
+    `non_regular` is the company's 非常规 keywords (the default policy's when None)."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[:MAX_CHARS]
@@ -545,7 +550,7 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None) -> P
 
     _scan_command(work, found)
     _scan_order_no(work, found)
-    _scan_keys(work, found, today)
+    _scan_keys(work, found, today, non_regular)
     _scan_from_to(work)
     _scan_lexicon(work, found, lexicon)
     _scan_dates(work, found, today)
@@ -557,7 +562,7 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None) -> P
     _split_model_from_product(found)
     _pick_due(found)
 
-    cls, reasons = classify(work.norm)
+    cls, reasons = classify(work.norm, non_regular)
     if found.fields.get("order_class") == "regular" and cls == "non_regular":
         found.fields["order_class"] = None
     found.set("order_class", cls)
@@ -645,7 +650,8 @@ _ANSWER_FIELDS = ("customer", "product", "model", "quantity", "unit", "unit_pric
                   "due_date", "complete_set", "order_class", "notes")
 
 
-def parse_field_value(field_name: str, text: str, now: datetime) -> tuple[Any, str | None]:
+def parse_field_value(field_name: str, text: str, now: datetime,
+                      non_regular: NonRegularRules | None = None) -> tuple[Any, str | None]:
     """Read the answer to one question ("数量?" → "15台").  Returns (value, warning key)."""
     if field_name not in _ANSWER_FIELDS:
         raise ValueError(f"unknown field {field_name!r}")
@@ -695,7 +701,7 @@ def parse_field_value(field_name: str, text: str, now: datetime) -> tuple[Any, s
             value = matches[0] if matches else None
         return (value, None) if value is not None else (None, "value_unreadable")
     # order_class
-    cls, _ = classify(body)
+    cls, _ = classify(body, non_regular)
     if cls is None:
         answer = yes_no(body)
         cls = {True: "non_regular", False: "regular"}.get(answer) if answer is not None else None

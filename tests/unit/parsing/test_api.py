@@ -13,7 +13,16 @@ import pytest
 import time_machine
 
 import workflow.parsing as parsing
-from workflow.parsing import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult, parse_message
+from workflow.parsing import (
+    REQUIRED_FIELDS,
+    Lexicon,
+    OrderFields,
+    ParseResult,
+    parse_field_value,
+    parse_message,
+)
+from workflow.parsing.classify import classify
+from workflow.policy import load_policy
 
 NOW = datetime(2026, 11, 24, 10, 15, tzinfo=timezone(timedelta(hours=8)))
 PACKAGE = Path(parsing.__file__).parent
@@ -72,6 +81,29 @@ def test_non_regular_reasons() -> None:
     assert result.fields.non_regular_reasons == ["custom_design", "urgent_penalty"]
     negated = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 不是非标，无罚款条款", NOW)
     assert negated.fields.order_class is None
+
+
+def test_a_company_changes_the_non_regular_words() -> None:
+    """The words are the policy's: a company's list replaces the default one for its reason."""
+    order = "/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 要防爆型，客户催得急，加急"
+    default = parse_message(order, NOW)
+    assert default.fields.non_regular_reasons == ["urgent_penalty"]
+    rules = load_policy(None, {"non_regular.keywords": {"custom_design": ["防爆型"],
+                                                        "urgent_penalty": ["违约金"]}}).non_regular
+    company = parse_message(order, NOW, non_regular=rules)
+    assert company.fields.order_class == "non_regular"
+    assert company.fields.non_regular_reasons == ["custom_design"]
+    assert classify("常规柜体，加急", rules) == ("regular", [])
+    assert classify("无需防爆型", rules) == (None, [])
+    assert parse_field_value("order_class", "防爆型", NOW, rules) == ("non_regular", None)
+    assert parse_field_value("order_class", "防爆型", NOW) == (None, "value_unreadable")
+
+
+def test_keywords_match_numbers_spaces_and_whole_latin_words() -> None:
+    assert classify("晚一天扣 0.5 %") == ("non_regular", ["urgent_penalty"])
+    assert classify("Rush   Order, please") == ("non_regular", ["urgent_penalty"])
+    assert classify("reply urgently") == (None, [])
+    assert classify("not urgent") == (None, [])
 
 
 def test_warnings_are_keys_not_prose() -> None:

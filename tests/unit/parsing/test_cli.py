@@ -85,3 +85,18 @@ def test_naive_now_is_shanghai_and_default_now_works() -> None:
 def test_bad_input_exits_2() -> None:
     assert _run(["--now", "yesterday", "--no-db", "x"])[0] == 2
     assert _run(["--no-db"])[0] == 2
+
+
+def test_the_company_policy_file_gives_the_non_regular_words(tmp_path, monkeypatch, capsys) -> None:
+    """`gendan parse` reads POLICY_FILE, so a company can try its own words before using them."""
+    from bot import cli
+
+    message = "/order 客户:A公司 产品:泵 数量:1台 交期:明天 防爆型"
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[non_regular.keywords]\ncustom_design = ["防爆型"]\n', encoding="utf-8")
+    monkeypatch.delenv("POLICY_FILE", raising=False)
+    assert cli.main(["parse", "--now", NOW, "--no-db", message]) == 0
+    assert json.loads(capsys.readouterr().out)["fields"]["order_class"] is None
+    monkeypatch.setenv("POLICY_FILE", str(policy))
+    assert cli.main(["parse", "--now", NOW, "--no-db", message]) == 0
+    assert json.loads(capsys.readouterr().out)["fields"]["order_class"] == "non_regular"

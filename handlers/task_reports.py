@@ -1,0 +1,94 @@
+"""Owners report on a task by replying to the bot's message about it, from a phone: progress,
+a finish with what it counted, or a late delivery; as text, as a command, or with a photo.
+
+The task is named by the buttons still on the replied-to message, so nobody types a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from telegram import Message
+
+from handlers.turn import Turn, turn_handler
+from workflow import orders
+from workflow.errors import DomainError
+from workflow.model import Text
+
+_TASK_BUTTON = re.compile(r"^v1:(?:tk|rv|ca|gm):(?P<id>\d{1,12}):")
+_VERBS = ("done", "progress", "delay")
+
+
+def replied_task(message: Message) -> int | None:
+    """The task whose message this one replies to, while that message still has its buttons."""
+    replied = message.reply_to_message
+    markup = replied.reply_markup if replied is not None else None
+    if markup is None:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            match = _TASK_BUTTON.match(button.callback_data or "")
+            if match:
+                return int(match["id"])
+    return None
+
+
+def replies_to_a_task(message: Message) -> bool:
+    return replied_task(message) is not None
+
+
+async def report(turn: Turn, text: str, verb: str | None = None) -> None:
+    """Record what the reply says about its task and tell the sender what was recorded."""
+    message = turn.update.effective_message
+    task_id = replied_task(message)
+    if task_id is None:
+        raise DomainError(Text("report.not_a_task_reply"))
+    verb, said = orders.read_report(text, turn.ctx, verb)
+    if message.photo:
+        said = replace(said, photo=message.photo[-1].file_id)
+    if verb == "done":
+        task, order = await orders.finish(turn.ctx, turn.actor, task_id, said)
+        key = "report.done"
+    elif verb == "delay":
+        task, order = await orders.report_delay(turn.ctx, turn.actor, task_id, said)
+        key = "report.delay"
+    else:
+        task, order = await orders.report_progress(turn.ctx, turn.actor, task_id, said)
+        key = "report.progress"
+    details = "".join(turn.t(f"report.part.{name}", **{name: value}) for name, value in (
+        ("percent", f"{task.progress}%" if verb == "progress" and task.progress is not None
+         else None),
+        ("quantity", f"{said.quantity:g}" if said.quantity is not None else None),
+        ("day", said.day.isoformat() if said.day else None),
+        ("note", said.note), ("photo", said.photo)) if value)
+    turn.reply(Text(key, {"number": order.number, "task": task.kind.value,
+                          "title": task.title or "", "details": details}), order=order.number)
+
+
+def _command_report(verb: str):  # -> a PTB callback
+    @turn_handler
+    async def handler(turn: Turn) -> None:
+        text = turn.update.effective_message.text or ""
+        parts = text.split(maxsplit=1)
+        if replied_task(turn.update.effective_message) is None:
+            turn.reply(Text(f"usage.{verb}"), kind="error")
+            return
+        await report(turn, parts[1] if len(parts) > 1 else "", verb)
+
+    handler.__name__ = f"cmd_{verb}"
+    return handler
+
+
+cmd_done = _command_report("done")
+cmd_progress = _command_report("progress")
+cmd_delay = _command_report("delay")
+
+
+@turn_handler
+async def on_photo(turn: Turn) -> None:
+    """A photo replying to a task: its caption is read like a text reply (progress by default)."""
+    caption = (turn.update.effective_message.caption or "").strip()
+    command = re.match(r"^/(\w+)(?:@\w+)?\s*", caption)
+    verb = command[1] if command and command[1] in _VERBS else None
+    await report(turn, caption[command.end():] if command else caption, verb)
