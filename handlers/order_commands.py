@@ -9,10 +9,11 @@ from typing import Any
 
 from handlers.turn import Turn, turn_handler
 from workflow import orders, quality, urging
+from workflow.context import local_time
 from workflow.errors import DomainError
 from workflow.model import Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
-from workflow.roles import Role
+from workflow.roles import Role, parse_role
 
 
 def _args(turn: Turn) -> str:
@@ -287,6 +288,32 @@ async def cmd_ticket(turn: Turn, order: Order, rest: str) -> None:
           if task.due_at else "-")
 
 
+_CONTACT_DUE = re.compile(
+    r"\s*(?:截止|期限|by)\s*(?P<day>(?:\d{4}[-/])?\d{1,2}[-/月]\d{1,2}日?)?\s*"
+    r"(?P<time>\d{1,2}:\d{2})?\s*$", re.IGNORECASE)
+
+
+@order_command("usage.contact")
+async def cmd_contact(turn: Turn, order: Order, rest: str) -> None:
+    """A 跨部门工作联系单: /contact SO-… 技术中心 柜体尺寸与图纸不符 截止 12-02 16:00."""
+    to_word, _, problem = rest.partition(" ")
+    to = parse_role(to_word) if to_word else None
+    due = _CONTACT_DUE.search(problem)
+    due_at = None
+    if due and (due["day"] or due["time"]):
+        problem = problem[:due.start()]
+        due_at = orders.plan_moment(due["day"], due["time"], turn.ctx)
+        if due_at is None:
+            to = None  # a date that is no date
+    if to is None:
+        turn.reply(Text("usage.contact"), kind="error")
+        return
+    number, task = await orders.issue_contact_slip(turn.ctx, turn.actor, order, to,
+                                                   problem.strip(), due_at, turn.chat.id)
+    _done(turn, order, "done.contact", slip=number, role=to.value,
+          due=local_time(task.due_at, turn.ctx.tz) if task.due_at else "-")
+
+
 @order_command("usage.export")
 async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
     """The order's whole record as a file: tasks, change notices, urge slips, audit trail."""
@@ -343,6 +370,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
+    "contact": cmd_contact,
 }
 
 # Who sees each command in /help.
@@ -355,5 +383,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "cancel": (Role.MARKET, Role.GM), "status": (), "urge": (Role.MARKET,),
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
     "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
-    "export": (Role.MARKET, Role.GM), "tasks": (),
+    "export": (Role.MARKET, Role.GM), "tasks": (), "contact": tuple(Role),
 }

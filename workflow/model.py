@@ -56,6 +56,7 @@ class TaskKind(StrEnum):
     SHIPPING_NOTICE = "shipping_notice"  # 发货指令, one day before delivery
     DISPATCH_CONFIRMATION = "dispatch_confirmation"  # 送(发)货当天与供应商确认是否发出
     DELAY_REPORT = "delay_report"  # 不能按时到货, 30分钟内向部门领导报告
+    CONTACT_SLIP = "contact_slip"  # 跨部门工作联系单: a problem and the time to solve it by
 
 
 PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,

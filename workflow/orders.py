@@ -346,14 +346,23 @@ def read_plan(text: str, ctx: Context) -> tuple[list[PlanLine], list[str]]:
                 unread.append(raw.strip())
                 continue
             role = named
-        due_day = _plan_date(match["date"], _today(ctx))
-        if due_day is None:
+        due_at = plan_moment(match["date"], match["time"], ctx)
+        if due_at is None:
             unread.append(raw.strip())
             continue
-        clock = time.fromisoformat(match["time"].zfill(5)) if match["time"] else time(17, 30)
-        due_at = datetime.combine(due_day, clock, tzinfo=ctx.tz)
         lines.append(PlanLine(kind, role, due_at, match["title"]))
     return lines, unread
+
+
+def plan_moment(day: str | None, clock: str | None, ctx: Context) -> datetime | None:
+    """`12-05` and `16:00` as a moment: today without a day, the day's close without a time;
+    None when either is no real date or time."""
+    on = _plan_date(day, _today(ctx)) if day else _today(ctx)
+    try:
+        at = time.fromisoformat(clock.zfill(5)) if clock else time(17, 30)
+    except ValueError:
+        return None
+    return datetime.combine(on, at, tzinfo=ctx.tz) if on else None
 
 
 def _plan_date(text: str, today: date) -> date | None:
@@ -506,6 +515,8 @@ async def finish(ctx: Context, actor: Actor, task_id: int, report: Report = Repo
     await _close(ctx, actor, task, TaskStatus.DONE, "done", report.note)
     if task.kind is TaskKind.SUPPLIER_CONTACT:
         await _confirm_dispatch_on(ctx, actor, order, task, report.day)
+    elif task.kind is TaskKind.CONTACT_SLIP:
+        await _answer_contact_slip(ctx, actor, order, task, report.note)
     elif task.kind is TaskKind.PURCHASE:
         await _close_purchase_follow_ups(ctx, actor, order, task, "arrived")
         if report.quantity is not None:
@@ -814,6 +825,39 @@ async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
         await escalation.move_advance_notice(ctx, task, "packaging_notice", rule)
     elif task.kind is TaskKind.ASSEMBLY_START:
         await escalation.move_advance_notice(ctx, task, "oem_reminder", "oem_reminder")
+
+
+# ---- 跨部门工作联系单 ---------------------------------------------------------------------------
+
+
+async def issue_contact_slip(ctx: Context, actor: Actor, order: Order, to: Role, problem: str,
+                             due_at: datetime | None, answer_chat: int) -> tuple[str, Task]:
+    """A department asks another to solve a problem by a time; the answer comes back to the
+    chat the slip was issued from."""
+    actor.require(*Role)
+    if not problem:
+        raise DomainError(Text("usage.contact"))
+    due_at = due_at or ctx.deadlines.due("contact_slip", ctx.now)
+    if due_at <= ctx.now:
+        raise DomainError(Text("error.due_in_past", {"date": local_time(due_at, ctx.tz)}))
+    slips = order.facts.get("contact_slips", [])
+    number = f"LX-{order.number.removeprefix('SO-')}-{len(slips) + 1}"
+    task = await _open_task(ctx, actor, order, TaskKind.CONTACT_SLIP, to, due_at,
+                            title=f"{number} {problem}")
+    await _save_facts(ctx, actor, order, contact_slips=[*slips, {
+        "number": number, "task": task.id, "to": to.value, "by": actor.person.id,
+        "chat": answer_chat, "problem": problem}])
+    return number, task
+
+
+async def _answer_contact_slip(ctx: Context, actor: Actor, order: Order, task: Task,
+                               answer: str | None) -> None:
+    slip = next((s for s in order.facts.get("contact_slips", []) if s["task"] == task.id), None)
+    if slip is None:
+        return
+    await ctx.notify(Notification(slip["chat"], Text("contact.answered", {
+        "slip": slip["number"], "role": task.role.value, "who": actor.person.name,
+        "problem": slip["problem"], "answer": answer or "-"}), "notice", order.number))
 
 
 # ---- after-sales --------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class DeadlineName(StrEnum):
     PAYMENT_CHECK = "payment_check"
     MISSING_PARTS = "missing_parts"
     AFTER_SALES_RESPONSE = "after_sales_response"
+    CONTACT_SLIP = "contact_slip"
 
 
 class NoticeKind(StrEnum):

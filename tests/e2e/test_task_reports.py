@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.simulate import Stack
-from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, WANGQIANG
+from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, TECH, WANGQIANG, ZHANGWEI
 from tests.e2e.test_clocks import at, sent
 from tests.e2e.test_lifecycle import (
     NUMBER,
@@ -146,3 +146,25 @@ async def test_a_delay_needs_procurement_and_a_reason(stack: Stack) -> None:
     assert stack.heard(PROCUREMENT, "用法：回复采购任务的消息")
     await stack.say(PROCUREMENT, ZHOU, "/delay 12-18 缺料", reply_to_message_id=purchase)
     assert stack.heard(WU, "缺料")
+
+
+async def test_a_contact_slip_is_answered_back_to_its_issuer(stack: Stack) -> None:
+    """跨部门工作联系单: the problem and its time go to a department; the answer comes back."""
+    await _planned(stack, "装配开始 12-08")
+    await stack.say(MANUFACTURING, WANGQIANG,
+                    f"/contact {NUMBER} 技术中心 柜体尺寸与图纸不符，请确认 截止 11-25 16:00")
+    assert stack.heard(MANUFACTURING, "工作联系单 LX-20261124-001-1 已发给技术中心，"
+                                      "2026-11-25 16:00 前")
+    [slip] = await _tasks(stack, "contact_slip")
+    assert (slip["role"], slip["due_at"]) == ("tech", "2026-11-25T08:00:00+00:00")
+    await stack.advance(timedelta(seconds=10))
+    message = _message(stack, TECH, "LX-20261124-001-1")
+    await stack.say(TECH, ZHANGWEI, "完成 图纸第3页尺寸有误，已重新下发", reply_to_message_id=message)
+    assert stack.heard(MANUFACTURING, "已由技术中心（张伟）答复：图纸第3页尺寸有误，已重新下发")
+    # Without a time it is due within a working day; a made-up department gets the usage.
+    await stack.say(MANUFACTURING, WANGQIANG, f"/contact {NUMBER} 物资管理部 断路器换型号")
+    assert stack.heard(MANUFACTURING, "2026-11-25")
+    await stack.say(MANUFACTURING, WANGQIANG, f"/contact {NUMBER} 火星部 断路器换型号")
+    assert stack.heard(MANUFACTURING, "用法：/contact")
+    await stack.say(MANUFACTURING, LIMING, f"/contact {NUMBER} 技术中心 问题 截止 13-45")
+    assert stack.heard(MANUFACTURING, "用法：/contact")
