@@ -157,6 +157,10 @@ async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple
     if technical:
         await ctx.notify(Notification(order.chat_id, Text("change.tech_to_market", params),
                                       "notice", order.number))
+        # “…应及时书面…通知制造中心、质量管理部、供应等关联部门”: they inspect and buy by it.
+        for role in (Role.QUALITY, Role.PROCUREMENT):
+            await ctx.notify_department(role, Text("change.tech_to_related", params),
+                                        kind="notice", order_number=order.number)
     return notice, order
 
 

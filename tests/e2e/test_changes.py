@@ -18,7 +18,7 @@ from tests.e2e.conftest import (
     ZHAOZONG,
     populate,
 )
-from tests.e2e.test_lifecycle import NUMBER, _company, _reviewed
+from tests.e2e.test_lifecycle import NUMBER, PROCUREMENT, _company, _reviewed
 from tests.e2e.test_order_review import ORDER
 
 
@@ -116,6 +116,8 @@ async def test_tech_files_a_technical_notice_that_manufacturing_answers(stack: S
     [told] = _sent(stack, MARKET, "技术中心对订单 SO-20261124-001")
     assert told["buttons"] == [] and "型号：GGD2-15 → GGD2-20" in told["text"]
     assert not _sent(stack, TECH, "CN-20261124-001-1")  # tech filed it: it has nothing to answer
+    [related] = _sent(stack, PROCUREMENT, "技术更改通知单 CN-20261124-001-1")  # told, no task
+    assert related["buttons"] == [] and "型号：GGD2-15 → GGD2-20" in related["text"]
     state = await stack.state()
     assert [t["role"] for t in state["tasks"] if t["kind"] == "change_answer"] == ["manufacturing"]
 
