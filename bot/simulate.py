@@ -57,6 +57,7 @@ class Step:
     text: str | None = None
     press: str | None = None
     on: str | None = None
+    reply_to: str | None = None  # the text is a reply to the newest bot message with this in it
 
 
 @dataclass
@@ -144,7 +145,7 @@ def parse_scenario(data: Any) -> Scenario:
             raise ScenarioError(f"{where}: expected a mapping")
         if True in raw:  # YAML 1.1 reads a bare `on:` key as the boolean true
             raw = {("on" if key is True else key): value for key, value in raw.items()}
-        unknown = set(raw) - {"at", "chat", "from", "text", "press", "on"}
+        unknown = set(raw) - {"at", "chat", "from", "text", "press", "on", "reply_to"}
         if unknown:
             raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")
         at_raw = raw.get("at")
@@ -161,6 +162,8 @@ def parse_scenario(data: Any) -> Scenario:
         text, press = raw.get("text"), raw.get("press")
         if text is not None and press is not None:
             raise ScenarioError(f"{where}: give either text or press, not both")
+        if raw.get("reply_to") is not None and text is None:
+            raise ScenarioError(f"{where}.reply_to: a reply needs its text")
         chat = sender = None
         if text is not None or press is not None:
             for key in ("chat", "from"):
@@ -172,7 +175,8 @@ def parse_scenario(data: Any) -> Scenario:
             if chat not in known_chats:
                 raise ScenarioError(f"{where}.chat: {chat} is neither a group nor a person")
         steps.append(Step(i, at, chat, sender, None if text is None else str(text),
-                          None if press is None else str(press), raw.get("on")))
+                          None if press is None else str(press), raw.get("on"),
+                          None if raw.get("reply_to") is None else str(raw["reply_to"])))
     policy = data.get("policy") or {}
     if not isinstance(policy, dict):
         raise ScenarioError("policy: expected a mapping of policy keys")
@@ -339,7 +343,16 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
             if step.chat is None or step.sender is None:
                 continue
             if step.text is not None:
-                stack.emulator.send_text(step.chat, step.sender, step.text)
+                replied = None
+                if step.reply_to is not None:
+                    found = [m for m in stack.emulator.messages(step.chat)
+                             if step.reply_to in m.text]
+                    if not found:
+                        raise ScenarioError(f"steps[{step.index}].reply_to: no bot message "
+                                            f"containing {step.reply_to!r} in chat {step.chat}")
+                    replied = found[-1].message_id
+                stack.emulator.send_text(step.chat, step.sender, step.text,
+                                         reply_to_message_id=replied)
             elif step.press is not None:
                 try:
                     stack.emulator.press(step.chat, step.sender, step.press, on=step.on)

@@ -44,7 +44,8 @@ async def report(turn: Turn, text: str, verb: str | None = None) -> None:
     task_id = replied_task(message)
     if task_id is None:
         raise DomainError(Text("report.not_a_task_reply"))
-    verb, said = orders.read_report(text, turn.ctx, verb)
+    task, _order = await orders.task_for(turn.ctx, task_id)
+    verb, said = orders.read_report(text, turn.ctx, task.kind, verb)
     if message.photo:
         said = replace(said, photo=message.photo[-1].file_id)
     if verb == "done":

@@ -457,26 +457,33 @@ REPORT_WORDS = {
 # No "." between month and day here: "1.5米" is a quantity.
 _REPORT_DAY = re.compile(r"(?:\d{4}[-/])?\d{1,2}[-/月]\d{1,2}日?")
 _REPORT_PERCENT = re.compile(r"(\d{1,3})\s*[%％]")
-_REPORT_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个|台|套|件|只|块|米|kg|pcs|片|根|组|箱)?")
+# A number that is not the start of a date ("12-10到货").
+_REPORT_QUANTITY = re.compile(
+    r"(\d+(?:\.\d+)?)(?![-/月.\d])\s*(?:个|台|套|件|只|块|米|kg|pcs|片|根|组|箱)?")
 
 
-def read_report(text: str, ctx: Context, verb: str | None = None) -> tuple[str, Report]:
+def read_report(text: str, ctx: Context, kind: TaskKind, verb: str | None = None
+                ) -> tuple[str, Report]:
     """A reply to a task: `完成 47个 3个退回`, `进度 60% 柜体完成`, `延期 12-09 供应商缺料`.
-    Without a leading word (or a command naming it) the reply is progress."""
+    Without a leading word (or a command naming it) the reply is progress. Only what the task
+    can use is taken out of the words: a day for a delay or for the supplier contact's agreed
+    dispatch, a quantity for a finish; a contact slip's answer stays as it was written."""
     words = text.strip().split(maxsplit=1)
     if verb is None and words and words[0].lower() in REPORT_WORDS:
         verb, text = REPORT_WORDS[words[0].lower()], words[1] if len(words) > 1 else ""
     verb = verb or "progress"
     day = percent = quantity = None
-    if verb != "progress" and (found := _REPORT_DAY.search(text)):
-        day = _plan_date(found[0], _today(ctx))
-        text = text[:found.start()] + text[found.end():]
-    if verb == "progress" and (found := _REPORT_PERCENT.search(text)):
-        percent = int(found[1])
-        text = text[:found.start()] + text[found.end():]
-    if verb == "done" and (found := _REPORT_QUANTITY.match(text.strip())):
-        quantity = float(found[1])
-        text = text.strip()[found.end():]
+    if kind is not TaskKind.CONTACT_SLIP:
+        wants_day = verb == "delay" or (verb == "done" and kind is TaskKind.SUPPLIER_CONTACT)
+        if wants_day and (found := _REPORT_DAY.search(text)):
+            day = _plan_date(found[0], _today(ctx))
+            text = text[:found.start()] + text[found.end():]
+        if verb == "progress" and (found := _REPORT_PERCENT.search(text)):
+            percent = int(found[1])
+            text = text[:found.start()] + text[found.end():]
+        if verb == "done" and (found := _REPORT_QUANTITY.match(text.strip())):
+            quantity = float(found[1])
+            text = text.strip()[found.end():]
     return verb, Report(note=" ".join(text.split()) or None, percent=percent,
                         quantity=quantity, day=day)
 
@@ -589,7 +596,7 @@ async def report_delay(ctx: Context, actor: Actor, task_id: int, report: Report
     text = Text("purchase.delay_report", {
         **order_params(order, ctx.tz), "title": task.title or "", "who": actor.person.name,
         "planned": local_time(planned, ctx.tz) if planned else "-",
-        "new_day": report.day.isoformat() if report.day else "-", "reason": report.note})
+        "new_day": report.day.isoformat() if report.day else "-", "why": report.note})
     for person_id in dict.fromkeys(await ctx.leaders_of(Role.PROCUREMENT)):
         await ctx.notify(Notification(person_id, text, "escalation", order.number))
     await ctx.notify_department(Role.MANUFACTURING, text, kind="notice",
@@ -598,6 +605,12 @@ async def report_delay(ctx: Context, actor: Actor, task_id: int, report: Report
         await _open_task(ctx, actor, order, TaskKind.DISPATCH_CONFIRMATION, Role.PROCUREMENT,
                          ctx.deadlines.due("dispatch_confirmation", report.day),
                          title=task.title)
+        if purchase is not None and purchase.status in OPEN_TASK_STATUSES and (
+                purchase.due_at is None or report.day > purchase.due_at.astimezone(ctx.tz).date()):
+            # The leaders and the planner know of it now: the purchase falls due when the goods
+            # are expected, and market's follow-up still sees it late against the delivery date.
+            await _move_due(ctx, actor, order, purchase, report.day, "delay_reported",
+                            reason=report.note)
     return task, order
 
 
@@ -784,23 +797,28 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
                                 "decided_by": actor.person.id}
     await _save_facts(ctx, actor, order, objections=objections)
     if accepted:
-        new_due = ctx.calendar.working_day_end(date.fromisoformat(objection["date"])) \
-            if ctx.calendar else datetime.combine(date.fromisoformat(objection["date"]),
-                                                  time(17, 30), tzinfo=ctx.tz)
-        before = task.due_at
-        await ctx.uow.tasks.set_due(task_id, new_due)
-        task.due_at = new_due
-        await _retime(ctx, task)
-        await _derive_from(ctx, order, task)
-        await ctx.audit(actor, "task.due_changed", "task", task_id,
-                        {"due_at": before.isoformat() if before else None},
-                        {"due_at": new_due.isoformat(), "why": "objection",
-                         "reason": objection["reason"]})
+        await _move_due(ctx, actor, order, task, date.fromisoformat(objection["date"]),
+                        "objection", reason=objection["reason"])
     await ctx.notify_department(task.role, Text(
         "objection.accepted" if accepted else "objection.kept",
         {**order_params(order, ctx.tz), "task": task.kind.value, "proposed": objection["date"],
          "who": actor.person.name}), kind="notice", order_number=order.number)
     return task, order
+
+
+async def _move_due(ctx: Context, actor: Actor, order: Order, task: Task, day: date, why: str,
+                    **details: Any) -> None:
+    """The task now falls due at the close of `day`: its clocks and what hangs on it follow."""
+    new_due = (ctx.calendar.working_day_end(day) if ctx.calendar
+               else datetime.combine(day, time(17, 30), tzinfo=ctx.tz))
+    before = task.due_at
+    await ctx.uow.tasks.set_due(task.id or 0, new_due)
+    task.due_at = new_due
+    await _retime(ctx, task)
+    await _derive_from(ctx, order, task)
+    await ctx.audit(actor, "task.due_changed", "task", task.id or 0,
+                    {"due_at": before.isoformat() if before else None},
+                    {"due_at": new_due.isoformat(), "why": why, **details})
 
 
 async def _retime(ctx: Context, task: Task) -> None:

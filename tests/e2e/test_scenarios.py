@@ -89,7 +89,7 @@ def test_every_scenario_file_is_tested() -> None:
     assert {p.name for p in SCENARIOS.glob("*.yaml")} == {
         "regular_order_to_closing.yaml", "infeasible_declined.yaml",
         "short_shipment_with_consent.yaml", "hold_resume_cancel.yaml",
-        "late_order_urged.yaml", "change_during_production.yaml"}
+        "late_order_urged.yaml", "change_during_production.yaml", "production_troubles.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -385,3 +385,45 @@ def test_every_test_the_workflow_doc_cites_exists() -> None:
         path = ROOT / "tests" / "e2e" / short[where] if where in short else ROOT / where
         assert path.exists(), where
         assert re.search(rf"def {name}\(", path.read_text(encoding="utf-8")), f"{where}::{name}"
+
+
+async def test_production_troubles_each_go_where_the_policy_sends_them(database_url: str) -> None:
+    result, trail = await run("production_troubles.yaml", database_url)
+    assert_errors(result, [])
+    quality, wu, sun = -1008, 602, 702  # quality's group, procurement's and quality's leaders
+
+    # The objection goes up to the GM, who accepts: the supplier contact follows the arrival.
+    assert said(result, GM, "计划异议呈总经理裁定", kind="task")
+    assert said(result, PROCUREMENT, "截止改为 2026-12-18（赵建国 同意）", kind="notice")
+    [contact] = tasks(result, "supplier_contact")
+    assert contact["due_at"] == "2026-12-11T09:30:00+00:00"  # five working days before the 18th
+    # The agreed dispatch day is confirmed on the day; not dispatched, 30 minutes to report.
+    first, second = tasks(result, "dispatch_confirmation")
+    assert (first["due_at"], first["outcome"]) == ("2026-12-16T09:30:00+00:00", "not_dispatched")
+    [report] = tasks(result, "delay_report")
+    assert report["due_at"] == "2026-12-16T08:30:00+00:00" and report["status"] == "done"
+    [missed] = [m for m in result.messages if m["chat"] == wu and "第1次上报" in m["text"]]
+    assert missed["at"] == "2026-12-16T16:30:00+08:00" and "到货延迟报告" in missed["text"]
+    for chat in (wu, MANUFACTURING):
+        assert said(result, chat, "预计新日期：2026-12-22"), chat
+    assert second["due_at"] == "2026-12-22T09:30:00+00:00" and second["status"] == "done"
+    [purchase] = tasks(result, "purchase")
+    # Due on the reported day, and in before it: no escalation about what everyone knew.
+    assert purchase["due_at"] == "2026-12-22T09:30:00+00:00"
+    assert not [m for m in result.messages if m["kind"] == "escalation" and "采购到货" in m["text"]]
+    assert (purchase["status"], purchase["quantity"]) == ("done", 47)
+    for chat in (wu, MANUFACTURING):
+        assert said(result, chat, "合格 47，计划 50"), chat
+    # Under 95%: both leaders hear in private; the group hears as well.
+    for chat in (wu, sun, PROCUREMENT):
+        assert said(result, chat, "合格 47/50（94.0%）"), chat
+    assert not said(result, quality, "反映超时")  # found 10:20, recorded 10:30
+    # The contact slip's answer comes back to manufacturing.
+    assert said(result, MANUFACTURING, "LX-20261124-001-1 已由物资管理部（周敏）答复：供应商12-23上午补到")
+    assert [t["status"] for t in tasks(result, "contact_slip")] == ["done"]
+    assert the_order(result)["status"] == "production"
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan"], "production")
+    moved = [row.after for row in trail if row.action == "task.due_changed"]
+    assert [(m["why"], m["due_at"]) for m in moved] == [
+        ("objection", "2026-12-18T17:30:00+08:00"), ("delay_reported", "2026-12-22T17:30:00+08:00")]

@@ -65,6 +65,9 @@ def test_cli_writes_jsonl_and_state(tmp_path: Path) -> None:
           "steps": [{"at": "2026-11-24T10:00:00+08:00"}, {"at": "2026-11-24T09:30:00+08:00"}]},
          "steps[1].at"),
         ({"start": "2026-11-24T09:00:00+08:00", "locale": "fr"}, "locale: 'fr'"),
+        ({"start": "2026-11-24T09:00:00+08:00", "people": [{"id": 1, "name": "a"}],
+          "steps": [{"at": "+1m", "chat": 1, "from": 1, "press": "b", "reply_to": "x"}]},
+         "steps[0].reply_to: a reply needs its text"),
     ],
 )
 def test_malformed_scenarios_name_the_step_and_field(scenario: dict, message: str) -> None:
@@ -84,6 +87,19 @@ def test_pressing_a_missing_button_names_the_step(tmp_path: Path, capsys) -> Non
     )
     assert main(["simulate", str(path)]) == 2
     assert "steps[0].press" in capsys.readouterr().err
+
+
+def test_replying_to_a_missing_message_names_the_step(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        'start: "2026-11-24T09:00:00+08:00"\n'
+        "people: [{id: 101, name: 李明, role: market}]\n"
+        "groups: [{id: -1001, title: 市场部, role: market}]\n"
+        'steps: [{at: "+1m", chat: -1001, from: 101, text: "完成", reply_to: "采购到货"}]\n',
+        encoding="utf-8",
+    )
+    assert main(["simulate", str(path)]) == 2
+    assert "steps[0].reply_to: no bot message containing '采购到货'" in capsys.readouterr().err
 
 
 async def test_english_scenario(database_url: str, tmp_path: Path) -> None:
