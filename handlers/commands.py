@@ -348,8 +348,9 @@ async def on_text(turn: Turn) -> None:
     if draft is not None:
         await _answer_draft_question(turn, draft, text)
         return
-    if task_reports.replies_to_a_task(message):
-        await task_reports.report(turn, text)
+    task_id = task_reports.replied_task(message)
+    if task_id is not None:
+        await task_reports.report(turn, task_id, text)
         return
     addressed = turn.is_private or _addressed_to_bot(turn)
     can_order = turn.person.has_role(Role.MARKET) and (

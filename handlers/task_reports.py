@@ -13,8 +13,7 @@ from telegram import Message
 
 from handlers.turn import Turn, turn_handler
 from workflow import orders
-from workflow.errors import DomainError
-from workflow.model import Text
+from workflow.model import TaskKind, Text
 
 _TASK_BUTTON = re.compile(r"^v1:(?:tk|rv|ca|gm):(?P<id>\d{1,12}):")
 _VERBS = ("done", "progress", "delay")
@@ -34,16 +33,9 @@ def replied_task(message: Message) -> int | None:
     return None
 
 
-def replies_to_a_task(message: Message) -> bool:
-    return replied_task(message) is not None
-
-
-async def report(turn: Turn, text: str, verb: str | None = None) -> None:
+async def report(turn: Turn, task_id: int, text: str, verb: str | None = None) -> None:
     """Record what the reply says about its task and tell the sender what was recorded."""
     message = turn.update.effective_message
-    task_id = replied_task(message)
-    if task_id is None:
-        raise DomainError(Text("report.not_a_task_reply"))
     task, _order = await orders.task_for(turn.ctx, task_id)
     verb, said = orders.read_report(text, turn.ctx, task.kind, verb)
     if message.photo:
@@ -65,6 +57,14 @@ async def report(turn: Turn, text: str, verb: str | None = None) -> None:
         ("note", said.note), ("photo", said.photo)) if value)
     turn.reply(Text(key, {"number": order.number, "task": task.kind.value,
                           "title": task.title or "", "details": details}), order=order.number)
+    settled = verb == "done" or (verb == "delay" and task.kind in (
+        TaskKind.DELAY_REPORT, TaskKind.DISPATCH_CONFIRMATION))
+    replied = message.reply_to_message
+    if settled and replied is not None:
+        # Its buttons would only answer "already done" now.
+        turn.edit(replied.message_id, (replied.text or "") + "\n\n" + turn.t(
+            "task.mark_done" if verb == "done" else "task.mark_delay_reported",
+            who=turn.person.name), kind="task", order=order.number)
 
 
 def _command_report(verb: str):  # -> a PTB callback
@@ -72,10 +72,11 @@ def _command_report(verb: str):  # -> a PTB callback
     async def handler(turn: Turn) -> None:
         text = turn.update.effective_message.text or ""
         parts = text.split(maxsplit=1)
-        if replied_task(turn.update.effective_message) is None:
+        task_id = replied_task(turn.update.effective_message)
+        if task_id is None:
             turn.reply(Text(f"usage.{verb}"), kind="error")
             return
-        await report(turn, parts[1] if len(parts) > 1 else "", verb)
+        await report(turn, task_id, parts[1] if len(parts) > 1 else "", verb)
 
     handler.__name__ = f"cmd_{verb}"
     return handler
@@ -88,8 +89,12 @@ cmd_delay = _command_report("delay")
 
 @turn_handler
 async def on_photo(turn: Turn) -> None:
-    """A photo replying to a task: its caption is read like a text reply (progress by default)."""
+    """A photo replying to a task: its caption is read like a text reply (progress by default).
+    Photos people send each other in the group are none of the bot's business."""
+    task_id = replied_task(turn.update.effective_message)
+    if task_id is None:
+        return
     caption = (turn.update.effective_message.caption or "").strip()
     command = re.match(r"^/(\w+)(?:@\w+)?\s*", caption)
     verb = command[1] if command and command[1] in _VERBS else None
-    await report(turn, caption[command.end():] if command else caption, verb)
+    await report(turn, task_id, caption[command.end():] if command else caption, verb)

@@ -90,10 +90,22 @@ class Turn:
         query = self.update.callback_query
         if query is None or query.message is None:
             return
+        self.edit(query.message.message_id, text, kind=kind, order=order, buttons=buttons,
+                  markup_only=markup_only)
+
+    def edit(
+        self,
+        message_id: int,
+        text: str,
+        *,
+        kind: str = "reply",
+        order: str | None = None,
+        buttons: tuple[tuple[ButtonSpec, ...], ...] = (),
+        markup_only: bool = False,
+    ) -> None:
+        """Replace one of the bot's messages in this chat once the transaction has committed."""
         self.answers.append(
-            _Answer(text, kind, order, keyboard(buttons, self.locale), query.message.message_id,
-                    markup_only)
-        )
+            _Answer(text, kind, order, keyboard(buttons, self.locale), message_id, markup_only))
 
     async def deliver(self) -> None:
         chat_id = self.chat.id

@@ -70,6 +70,13 @@ async def test_a_photo_reply_finishes_a_task_with_the_photo(stack: Stack) -> Non
     [task] = await _tasks(stack, "assembly_start")
     assert task["status"] == "done" and task["note"] == "已开工"
     assert task["photo"] == "photo-1-1280"  # the largest size Telegram sent
+    [card] = [m for m in stack.emulator.messages(MANUFACTURING) if m.message_id == assembly]
+    assert not card.buttons and "✅ 已完成 — 王强" in card.text  # the finished task's card
+    # A photo answering a message that names no open task is people's talk: no answer.
+    said_before = len(stack.messages)
+    stack.emulator.send_photo(MANUFACTURING, WANGQIANG, "完成", reply_to_message_id=assembly)
+    await stack.pump()
+    assert len(stack.messages) == said_before
 
 
 async def test_reports_that_cannot_be_taken(stack: Stack) -> None:
