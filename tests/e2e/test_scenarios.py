@@ -133,6 +133,11 @@ async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
     assert said(result, MARKET, "已发货 12 台，缺 0", kind="notice")
     assert said(result, MARKET, f"订单 {NUMBER} 已归档关闭")
     assert said(result, MARKET, "状态：已关闭")
+    # After-sales on the closed order: with no after-sales group, market owns the ticket.
+    assert said(result, MARKET, "📌 售后处理", kind="task")
+    [ticket] = tasks(result, "after_sales")
+    assert (ticket["role"], ticket["status"], ticket["note"]) == (
+        "market", "done", "已派人更换断路器，客户确认正常")
 
     assert the_order(result)["status"] == "closed"
     kinds = [t["kind"] for t in tasks(result)]
@@ -293,7 +298,7 @@ async def test_late_assembly_is_escalated_and_urged(database_url: str) -> None:
     assert "task.escalated" in actions
 
 
-async def test_change_notices_at_level_1_and_2(database_url: str) -> None:
+async def test_change_notices_at_each_level(database_url: str) -> None:
     result, trail = await run("change_during_production.yaml", database_url)
     assert_errors(result, [])
 
@@ -311,14 +316,23 @@ async def test_change_notices_at_level_1_and_2(database_url: str) -> None:
     assert (order["status"], order["quantity"], order["due_date"]) == (
         "production", 14, "2027-01-08")
     assert [(n["number"], n["level"], n["status"]) for n in result.state["change_notices"]] == [
-        ("CN-20261124-001-1", 1, "applied"), ("CN-20261124-001-2", 2, "applied")]
+        ("CN-20261124-001-1", 1, "applied"), ("CN-20261124-001-2", 2, "applied"),
+        ("CN-20261124-001-3", 3, "applied")]
     answers = [(t["role"], t["status"], t["outcome"]) for t in tasks(result, "change_answer")]
     assert answers == [("tech", "done", "level1"), ("manufacturing", "done", "level1"),
-                       ("tech", "done", "level2"), ("manufacturing", "done", "level2")]
+                       ("tech", "done", "level2"), ("manufacturing", "done", "level2"),
+                       ("manufacturing", "done", "level3")]  # tech filed the third
+    # Level 3 from tech: the order is now 非常规 and everyone hears the stricter path.
+    assert said(result, TECH, "合同订单技术更改通知单（草稿）")
+    assert said(result, MARKET, "技术中心对订单 SO-20261124-001", kind="notice")
+    for chat in (MARKET, TECH, MANUFACTURING):
+        assert said(result, chat, "转为非常规订单", kind="notice"), chat
+    assert order["order_class"] == "non_regular"
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
                          "issue_production_order", "submit_plan"], "production")
     changed = [row for row in trail if row.action == "order.changed"]
-    assert [row.after["why"] for row in changed] == ["CN-20261124-001-1", "CN-20261124-001-2"]
+    assert [row.after["why"] for row in changed] == [
+        "CN-20261124-001-1", "CN-20261124-001-2", "CN-20261124-001-3"]
     assert changed[1].before["due_date"] == "2026-12-30"
     assert [row.action for row in trail].count("deadlines.derived") == 1
 
