@@ -16,6 +16,8 @@ Type a message as the current person in the current chat. Prefixes switch them (
   @李明 #市场部 /order 客户:华东电力 产品:开关柜 数量:12台 交期:12月20日
   @name   be that person (new names are created)      #group  speak in that group (#me: private)
   [确认]  press the button with that label on the newest message that has one
+  >采购到货 完成 47个   reply to the newest bot message containing 采购到货 (how a task is
+          reported on); `📷` first in the text sends it as a photo with that caption
   :who    people and groups      :help  this text      :quit  leave
 """
 
@@ -83,7 +85,18 @@ class ConsoleState:
             except LookupError as exc:
                 return str(exc)
             return None
-        self.emulator.send_text(self.chat_id, self.user_id, line)
+        reply_to = None
+        reply = re.fullmatch(r">(\S+)\s+(.+)", line)
+        if reply:
+            found = [m for m in self.emulator.messages(self.chat_id) if reply[1] in m.text]
+            if not found:
+                return f"no bot message containing {reply[1]!r} here"
+            reply_to, line = found[-1].message_id, reply[2]
+        if line.startswith("📷"):
+            self.emulator.send_photo(self.chat_id, self.user_id, line.removeprefix("📷").strip(),
+                                     reply_to_message_id=reply_to)
+        else:
+            self.emulator.send_text(self.chat_id, self.user_id, line, reply_to_message_id=reply_to)
         return None
 
 

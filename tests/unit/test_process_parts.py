@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from bot.outbox import Pacer
@@ -72,8 +74,18 @@ class _FakeEmulator:
     def add_group(self, chat_id: int, title: str) -> None:
         self.groups[chat_id] = title
 
-    def send_text(self, chat: int, user: int, text: str) -> None:
-        self.sent.append((chat, user, text))
+    def send_text(self, chat: int, user: int, text: str,
+                  reply_to_message_id: int | None = None) -> None:
+        self.sent.append((chat, user, text) if reply_to_message_id is None
+                         else (chat, user, text, reply_to_message_id))
+
+    def send_photo(self, chat: int, user: int, caption: str,
+                   reply_to_message_id: int | None = None) -> None:
+        self.sent.append((chat, user, f"photo: {caption}", reply_to_message_id))
+
+    def messages(self, chat: int) -> list[SimpleNamespace]:
+        return [SimpleNamespace(message_id=7, text="📌 采购到货：订单 SO-1"),
+                SimpleNamespace(message_id=9, text="📌 装配开始：订单 SO-1")]
 
     def press(self, chat: int, user: int, label: str) -> None:
         self.pressed.append((chat, user, label))
@@ -90,3 +102,13 @@ def test_console_prefixes_switch_person_and_group() -> None:
     state.handle("#me 你好")
     assert emulator.sent[-1] == (liming, liming, "你好")
     assert "李明" in (state.handle(":who") or "")
+
+
+def test_console_replies_to_a_bot_message_by_a_piece_of_its_text() -> None:
+    emulator = _FakeEmulator()
+    state = ConsoleState(emulator, 1, 1)  # type: ignore[arg-type]
+    state.handle(">采购到货 完成 47个")
+    assert emulator.sent == [(1, 1, "完成 47个", 7)]
+    state.handle(">装配开始 📷 进度 60%")
+    assert emulator.sent[-1] == (1, 1, "photo: 进度 60%", 9)
+    assert state.handle(">包装 完成") == "no bot message containing '包装' here"
