@@ -345,12 +345,11 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
             if step.text is not None:
                 replied = None
                 if step.reply_to is not None:
-                    found = [m for m in stack.emulator.messages(step.chat)
-                             if step.reply_to in m.text]
-                    if not found:
-                        raise ScenarioError(f"steps[{step.index}].reply_to: no bot message "
-                                            f"containing {step.reply_to!r} in chat {step.chat}")
-                    replied = found[-1].message_id
+                    try:
+                        replied = stack.emulator.newest_message(step.chat,
+                                                                step.reply_to).message_id
+                    except LookupError as exc:
+                        raise ScenarioError(f"steps[{step.index}].reply_to: {exc}") from exc
                 stack.emulator.send_text(step.chat, step.sender, step.text,
                                          reply_to_message_id=replied)
             elif step.press is not None:

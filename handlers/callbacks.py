@@ -112,11 +112,9 @@ async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> N
     if choice == "ack":
         task, order = await orders.acknowledge(turn.ctx, turn.actor, task_id)
         # The keyboard stays on the message so that a reply to it still names the task.
-        left = tuple(row for row in (tuple(b for b in buttons if not b.action.endswith(":ack"))
-                                     for buttons in escalation.task_buttons(task)) if row)
         turn.edit_pressed(
             _pressed_text(turn) + "\n\n" + turn.t("task.mark_ack", who=turn.person.name),
-            kind="task", order=order.number, buttons=left)
+            kind="task", order=order.number, buttons=escalation.task_buttons(task))
     elif choice == "snooze":
         task, order = await orders.task_for(turn.ctx, task_id)
         turn.actor.require(task.role)

@@ -97,11 +97,10 @@ class InlineConnection:
         self._conn.rollback()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self.stop()
 
     def stop(self) -> None:
+        """The pool's forced close; the same as `close`, which has nothing to wait for."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None

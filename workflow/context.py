@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,6 +66,12 @@ class Context:
 
     async def leaders_of(self, role: Role) -> list[int]:
         return [p.id for p in await self.uow.people.holders(role) if p.leads(role)]
+
+    async def notify_each(self, person_ids: Iterable[int], text: Text, *, kind: str,
+                          order_number: str | None) -> None:
+        """In private, once per person however many roles name them."""
+        for person_id in dict.fromkeys(person_ids):
+            await self.notify(Notification(person_id, text, kind, order_number))
 
     async def notify_department(
         self,

@@ -207,13 +207,15 @@ def task_buttons(task: Task, *, snooze: bool = False) -> tuple[tuple[ButtonSpec,
     if task.kind is TaskKind.DECISION:
         return ((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
                  ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),)
-    ack = ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack")
+    # 收到 only while nobody has: an acknowledged task's message keeps the rest.
+    ack = ((ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack"),)
+           if task.status is TaskStatus.OPEN else ())
     if task.kind in COMMAND_FINISHED:
-        return ((ack,),)
+        return (ack,) if ack else ()
     if task.kind is TaskKind.DISPATCH_CONFIRMATION:
-        return ((ack, ButtonSpec(Text("button.dispatched"), f"v1:tk:{task.id}:done"),
+        return ((*ack, ButtonSpec(Text("button.dispatched"), f"v1:tk:{task.id}:done"),
                  ButtonSpec(Text("button.not_dispatched"), f"v1:tk:{task.id}:late")),)
-    return ((ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
+    return ((*ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
 
 
 async def _remind(ctx: Context, task: Task, order: Order) -> None:

@@ -358,11 +358,20 @@ def plan_moment(day: str | None, clock: str | None, ctx: Context) -> datetime | 
     """`12-05` and `16:00` as a moment: today without a day, the day's close without a time;
     None when either is no real date or time."""
     on = _plan_date(day, _today(ctx)) if day else _today(ctx)
+    if on is None:
+        return None
+    if clock is None:
+        return _day_close(ctx, on)
     try:
-        at = time.fromisoformat(clock.zfill(5)) if clock else time(17, 30)
+        return datetime.combine(on, time.fromisoformat(clock.zfill(5)), tzinfo=ctx.tz)
     except ValueError:
         return None
-    return datetime.combine(on, at, tzinfo=ctx.tz) if on else None
+
+
+def _day_close(ctx: Context, day: date) -> datetime:
+    """When a date without a time falls due: the end of that day's working hours."""
+    return (ctx.calendar.working_day_end(day) if ctx.calendar
+            else datetime.combine(day, time(17, 30), tzinfo=ctx.tz))
 
 
 def _plan_date(text: str, today: date) -> date | None:
@@ -534,12 +543,20 @@ async def finish(ctx: Context, actor: Actor, task_id: int, report: Report = Repo
 # ---- procurement: the agreed dispatch day, late deliveries, what arrived ---------------------
 
 
+async def _same_purchase(ctx: Context, order: Order, task: Task, *kinds: TaskKind,
+                         open_only: bool = False) -> list[Task]:
+    """The order's tasks of these kinds for the purchase line `task` belongs to: a purchase's
+    supplier contact, dispatch confirmations and delay reports carry its title."""
+    return [t for t in await ctx.uow.tasks.for_order(order.id or 0)
+            if t.kind in kinds and t.title == task.title
+            and (not open_only or t.status in OPEN_TASK_STATUSES)]
+
+
 async def _purchase_of(ctx: Context, order: Order, task: Task) -> Task | None:
     """The purchase a supplier contact, dispatch confirmation or delay report is about."""
     if task.kind is TaskKind.PURCHASE:
         return task
-    return next((t for t in await ctx.uow.tasks.for_order(order.id or 0)
-                 if t.kind is TaskKind.PURCHASE and t.title == task.title), None)
+    return next(iter(await _same_purchase(ctx, order, task, TaskKind.PURCHASE)), None)
 
 
 async def _confirm_dispatch_on(ctx: Context, actor: Actor, order: Order, task: Task,
@@ -597,10 +614,7 @@ async def report_delay(ctx: Context, actor: Actor, task_id: int, report: Report
         **order_params(order, ctx.tz), "title": task.title or "", "who": actor.person.name,
         "planned": local_time(planned, ctx.tz) if planned else "-",
         "new_day": report.day.isoformat() if report.day else "-", "why": report.note})
-    for person_id in dict.fromkeys(await ctx.leaders_of(Role.PROCUREMENT)):
-        await ctx.notify(Notification(person_id, text, "escalation", order.number))
-    await ctx.notify_department(Role.MANUFACTURING, text, kind="notice",
-                                order_number=order.number)
+    await _tell_procurement_leaders_and_manufacturing(ctx, order, text)
     if report.day is not None:
         await _open_task(ctx, actor, order, TaskKind.DISPATCH_CONFIRMATION, Role.PROCUREMENT,
                          ctx.deadlines.due("dispatch_confirmation", report.day),
@@ -614,13 +628,21 @@ async def report_delay(ctx: Context, actor: Actor, task_id: int, report: Report
     return task, order
 
 
+async def _tell_procurement_leaders_and_manufacturing(ctx: Context, order: Order,
+                                                      text: Text) -> None:
+    """What goes wrong with a purchase: its leaders act on it, the planner plans around it."""
+    await ctx.notify_each(await ctx.leaders_of(Role.PROCUREMENT), text, kind="escalation",
+                          order_number=order.number)
+    await ctx.notify_department(Role.MANUFACTURING, text, kind="notice",
+                                order_number=order.number)
+
+
 async def _close_purchase_follow_ups(ctx: Context, actor: Actor, order: Order, task: Task,
                                      outcome: str, note: str | None = None) -> None:
     """The dispatch confirmations and delay reports of a purchase are settled together."""
-    for other in await ctx.uow.tasks.for_order(order.id or 0):
-        if (other.kind in (TaskKind.DELAY_REPORT, TaskKind.DISPATCH_CONFIRMATION)
-                and other.title == task.title and other.status in OPEN_TASK_STATUSES):
-            await _close(ctx, actor, other, TaskStatus.DONE, outcome, note)
+    for other in await _same_purchase(ctx, order, task, TaskKind.DELAY_REPORT,
+                                      TaskKind.DISPATCH_CONFIRMATION, open_only=True):
+        await _close(ctx, actor, other, TaskStatus.DONE, outcome, note)
 
 
 _PLANNED_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个|台|套|件|只|块|米|kg|pcs|片|根|组|箱)")
@@ -636,10 +658,7 @@ async def _check_arrival(ctx: Context, actor: Actor, order: Order, task: Task,
     text = Text("purchase.shortfall", {**order_params(order, ctx.tz), "title": task.title,
                                        "accepted": f"{accepted:g}", "planned": planned[1],
                                        "who": actor.person.name})
-    for person_id in dict.fromkeys(await ctx.leaders_of(Role.PROCUREMENT)):
-        await ctx.notify(Notification(person_id, text, "escalation", order.number))
-    await ctx.notify_department(Role.MANUFACTURING, text, kind="notice",
-                                order_number=order.number)
+    await _tell_procurement_leaders_and_manufacturing(ctx, order, text)
 
 
 # ---- warehousing, payment, shipping, closing ------------------------------------------------
@@ -809,8 +828,7 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
 async def _move_due(ctx: Context, actor: Actor, order: Order, task: Task, day: date, why: str,
                     **details: Any) -> None:
     """The task now falls due at the close of `day`: its clocks and what hangs on it follow."""
-    new_due = (ctx.calendar.working_day_end(day) if ctx.calendar
-               else datetime.combine(day, time(17, 30), tzinfo=ctx.tz))
+    new_due = _day_close(ctx, day)
     before = task.due_at
     await ctx.uow.tasks.set_due(task.id or 0, new_due)
     task.due_at = new_due
@@ -831,12 +849,11 @@ async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
     """Dates that hang on a planned task follow it: the supplier contact before an arrival,
     the packaging notice before packing, the OEM's reminder before assembly starts."""
     if task.kind is TaskKind.PURCHASE and task.due_at is not None:
-        for contact in await ctx.uow.tasks.for_order(order.id or 0):
-            if (contact.kind is TaskKind.SUPPLIER_CONTACT and contact.title == task.title
-                    and contact.status in OPEN_TASK_STATUSES):
-                contact.due_at = ctx.deadlines.due("supplier_contact", task.due_at)
-                await ctx.uow.tasks.set_due(contact.id or 0, contact.due_at)
-                await _retime(ctx, contact)
+        for contact in await _same_purchase(ctx, order, task, TaskKind.SUPPLIER_CONTACT,
+                                            open_only=True):
+            contact.due_at = ctx.deadlines.due("supplier_contact", task.due_at)
+            await ctx.uow.tasks.set_due(contact.id or 0, contact.due_at)
+            await _retime(ctx, contact)
     elif task.kind is TaskKind.PACKAGING:
         rule = ("packaging_notice_complete_set" if order.complete_set
                 else "packaging_notice_other")

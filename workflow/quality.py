@@ -16,7 +16,7 @@ from typing import Any
 from workflow import escalation
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError
-from workflow.model import Notification, Order, Task, TaskKind, TaskStatus, Text
+from workflow.model import Order, Task, TaskKind, TaskStatus, Text
 from workflow.roles import Role
 
 SOURCES = {
@@ -63,8 +63,7 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
     text = Text("inspect.finding", params)
 
     async def tell(person_ids: list[int], message: Text = text) -> None:
-        for person_id in dict.fromkeys(person_ids):
-            await ctx.notify(Notification(person_id, message, "escalation", order.number))
+        await ctx.notify_each(person_ids, message, kind="escalation", order_number=order.number)
 
     if record.get("raised_late") and found_at is not None:
         await tell(await ctx.leaders_of(Role.QUALITY), Text("inspect.raised_late", {

@@ -130,10 +130,10 @@ async def _deliver(ctx: Context, actor: Actor, order: Order, slip: UrgeSlip) -> 
     """To the manufacturing manager and the general manager in private, and to the
     manufacturing group."""
     text = Text("urge.slip", {**_slip_params(ctx, order, slip), "who": actor.person.name})
-    people = [p for p in await ctx.uow.people.holders(Role.MANUFACTURING)
-              if p.leads(Role.MANUFACTURING)] + await ctx.uow.people.holders(Role.GM)
-    for person in {p.id: p for p in people}.values():
-        await ctx.notify(Notification(person.id, text, "urge", order.number))
+    managers = await ctx.leaders_of(Role.MANUFACTURING)
+    general_managers = [p.id for p in await ctx.uow.people.holders(Role.GM)]
+    await ctx.notify_each(managers + general_managers, text, kind="urge",
+                          order_number=order.number)
     await ctx.notify_department(Role.MANUFACTURING, text, kind="urge", order_number=order.number)
 
 

@@ -88,10 +88,11 @@ class ConsoleState:
         reply_to = None
         reply = re.fullmatch(r">(\S+)\s+(.+)", line)
         if reply:
-            found = [m for m in self.emulator.messages(self.chat_id) if reply[1] in m.text]
-            if not found:
+            try:
+                reply_to = self.emulator.newest_message(self.chat_id, reply[1]).message_id
+            except LookupError:
                 return f"no bot message containing {reply[1]!r} here"
-            reply_to, line = found[-1].message_id, reply[2]
+            line = reply[2]
         if line.startswith("📷"):
             self.emulator.send_photo(self.chat_id, self.user_id, line.removeprefix("📷").strip(),
                                      reply_to_message_id=reply_to)

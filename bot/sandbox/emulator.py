@@ -628,17 +628,7 @@ class BotApiEmulator:
     def press(self, chat_id: int, user_id: int, label: str, *, on: str | None = None) -> int:
         """Queue a button press on the newest bot message with buttons (containing `on`)."""
         user = self._user(user_id)
-        target = next(
-            (
-                m
-                for m in reversed(self._bot_messages.get(chat_id, []))
-                if m.buttons and (on is None or on in m.text)
-            ),
-            None,
-        )
-        if target is None:
-            where = f" whose text contains {on!r}" if on is not None else ""
-            raise LookupError(f"no bot message with buttons{where} in chat {chat_id}")
+        target = self.newest_message(chat_id, on, with_buttons=True)
         button = next((b for row in target.buttons for b in row if b.text == label), None)
         if button is None:
             raise LookupError(
@@ -677,6 +667,17 @@ class BotApiEmulator:
 
     def messages(self, chat_id: int) -> list[BotMessage]:
         return list(self._bot_messages.get(chat_id, []))
+
+    def newest_message(self, chat_id: int, containing: str | None = None, *,
+                       with_buttons: bool = False) -> BotMessage:
+        """The bot's newest message in the chat (with that text in it, with buttons)."""
+        for message in reversed(self._bot_messages.get(chat_id, [])):
+            if (containing is None or containing in message.text) and (
+                    message.buttons or not with_buttons):
+                return message
+        kind = " with buttons" if with_buttons else ""
+        where = f" containing {containing!r}" if containing is not None else ""
+        raise LookupError(f"no bot message{kind}{where} in chat {chat_id}")
 
     def last_message(self, chat_id: int) -> BotMessage | None:
         sent = self._bot_messages.get(chat_id)

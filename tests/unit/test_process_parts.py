@@ -83,9 +83,12 @@ class _FakeEmulator:
                    reply_to_message_id: int | None = None) -> None:
         self.sent.append((chat, user, f"photo: {caption}", reply_to_message_id))
 
-    def messages(self, chat: int) -> list[SimpleNamespace]:
-        return [SimpleNamespace(message_id=7, text="📌 采购到货：订单 SO-1"),
-                SimpleNamespace(message_id=9, text="📌 装配开始：订单 SO-1")]
+    def newest_message(self, chat: int, containing: str) -> SimpleNamespace:
+        for message in (SimpleNamespace(message_id=9, text="📌 装配开始：订单 SO-1"),
+                        SimpleNamespace(message_id=7, text="📌 采购到货：订单 SO-1")):
+            if containing in message.text:
+                return message
+        raise LookupError(containing)
 
     def press(self, chat: int, user: int, label: str) -> None:
         self.pressed.append((chat, user, label))

@@ -9,9 +9,10 @@ the company's, `[non_regular.keywords]` of the policy.
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from collections.abc import Mapping
+from functools import cache
 
-from workflow.policy import NonRegularRules, load_policy
+from workflow.policy import NonRegularReason, NonRegularRules, load_policy
 
 _DECLARED = re.compile(r"非常规|\bnon[- ]regular\b")
 _REGULAR = re.compile(r"(?<!非)常规|标准品|(?<!non-)(?<!non )\bregular\b")
@@ -37,13 +38,24 @@ def _keyword_pattern(word: str) -> str:
     return pattern
 
 
-@lru_cache(maxsize=8)
-def _matcher(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> re.Pattern[str] | None:
+def _compile(keywords: Mapping[NonRegularReason, tuple[str, ...]]) -> re.Pattern[str] | None:
     # One group per reason, in the policy's order; inside a group the longest words come
     # first, so that of two words starting at the same place the longer is the match.
     groups = [f"(?P<{reason}>{'|'.join(map(_keyword_pattern, sorted(words, key=len, reverse=True)))})"
-              for reason, words in keywords if words]
+              for reason, words in keywords.items() if words]
     return re.compile("|".join(groups), re.IGNORECASE) if groups else None
+
+
+# Compiled once per policy: the rules live as long as the policy that holds them, and the
+# entry keeps them alive, so their id is not reused while cached.
+_MATCHERS: dict[int, tuple[NonRegularRules, re.Pattern[str] | None]] = {}
+
+
+def _matcher(rules: NonRegularRules) -> re.Pattern[str] | None:
+    cached = _MATCHERS.get(id(rules))
+    if cached is None:
+        cached = _MATCHERS[id(rules)] = (rules, _compile(rules.keywords))
+    return cached[1]
 
 
 @cache
@@ -54,8 +66,9 @@ def _default_rules() -> NonRegularRules:
 def non_regular_reasons(text: str, rules: NonRegularRules | None = None) -> list[str]:
     """The reasons whose policy keywords occur in `text` and are not negated (“不是非标”),
     in the policy's order; the default policy's words when `rules` is None."""
-    keywords = (rules or _default_rules()).keywords
-    matcher = _matcher(tuple((str(reason), tuple(words)) for reason, words in keywords.items()))
+    rules = rules or _default_rules()
+    keywords = rules.keywords
+    matcher = _matcher(rules)
     found: set[str] = set()
     for m in matcher.finditer(text) if matcher else ():
         if m.lastgroup not in found and not _negated(text, m.start()):
