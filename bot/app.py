@@ -19,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.intake import Poller
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
@@ -114,9 +115,15 @@ async def bootstrap(
 
 
 def build_application(
-    gendan: Gendan, token: str, *, base_url: str | None = None, base_file_url: str | None = None
+    gendan: Gendan, token: str, *, base_url: str | None = None, base_file_url: str | None = None,
+    send_timeout: float | None = None,
 ) -> Application:
-    builder = Application.builder().token(token).concurrent_updates(PerChatUpdateProcessor())
+    # A send whose answer times out may have gone through and is sent again: wait long enough
+    # that a slow Telegram is rarely taken for a lost message.
+    timeout = send_timeout if send_timeout is not None else gendan.settings.send_timeout
+    builder = (Application.builder().token(token).concurrent_updates(PerChatUpdateProcessor())
+               .read_timeout(timeout).write_timeout(timeout)
+               .get_updates_read_timeout(Poller.POLL_SECONDS + timeout))
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
@@ -163,4 +170,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def make_sender(gendan: Gendan, application: Application) -> OutboxSender:
-    return OutboxSender(gendan.runtime, application.bot)
+    """The outbox sender, also wired to send each handler's answers right after its commit."""
+    sender = OutboxSender(gendan.runtime, application.bot,
+                          budget=gendan.settings.outbox_retry_budget)
+    gendan.runtime.deliver_now = sender.deliver
+    return sender

@@ -14,11 +14,13 @@ from telegram.ext import Application
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import SystemClock
+from bot.intake import Intake, Poller
 from bot.settings import Settings
-from bot.ticks import DigestJob, TimerPoller, start_scheduler, wake
+from bot.ticks import DeliveryReport, DigestJob, TimerPoller, start_scheduler, wake
 from bot.webhook import webhook_app, webhook_path
 from storage.uow import SqlUnitOfWork
 from workflow import parsing
+from workflow.ports import Clock
 from workflow.services import warn_admins_of_unknown_years
 
 log = logging.getLogger(__name__)
@@ -36,73 +38,97 @@ async def run(settings: Settings) -> None:
         await emulator.start(port=settings.sandbox_port)
         log.info("sandbox: Bot API emulator on %s", emulator.base_url)
         try:
-            await _serve(settings, DEFAULT_TOKEN, emulator.base_url,
-                         lambda app: run_console(emulator, SANDBOX_ADMIN_ID))
+            await serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=_stop_on_signals(),
+                        foreground=lambda app: run_console(emulator, SANDBOX_ADMIN_ID))
         finally:
             await emulator.stop()
         return
     assert settings.bot_token
     base_url = f"{settings.bot_api_url.rstrip('/')}/bot" if settings.bot_api_url else None
-    await _serve(settings, settings.bot_token, base_url, None)
+    await serve(settings, settings.bot_token, base_url, stop=_stop_on_signals())
 
 
-async def _serve(
+async def serve(
     settings: Settings,
     token: str,
     base_url: str | None,
-    foreground: Callable[[Application], Awaitable[None]] | None,
+    *,
+    stop: asyncio.Event,
+    clock: Clock | None = None,
+    foreground: Callable[[Application], Awaitable[None]] | None = None,
 ) -> None:
-    gendan = await bootstrap(settings, SystemClock())
+    """The bot as it runs: polling (or the webhook), the outbox, timers and digests, until
+    `stop` is set; then it stops taking updates and hands back what it holds, in seconds."""
+    gendan = await bootstrap(settings, clock or SystemClock())
     parsing.warm_up()
     await _warn_unknown_years(gendan)
     application = build_application(gendan, token, base_url=base_url)
     async with application:
         sender = make_sender(gendan, application)
-        scheduler = start_scheduler(sender, TimerPoller(gendan.runtime), DigestJob(gendan.runtime))
+        intake = Intake(gendan.runtime, application)
+        scheduler = start_scheduler(sender, TimerPoller(gendan.runtime),
+                                    DigestJob(gendan.runtime), intake,
+                                    DeliveryReport(gendan.runtime))
         gendan.runtime.wake_sender = lambda: wake(scheduler)
         runner = None
         if settings.webhook_url and not settings.sandbox:
-            runner = await _start_webhook(application, settings)
+            runner = await _start_webhook(intake, settings)
+            receiving = asyncio.create_task(_handle_backlog(intake))
         else:
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        await application.start()
+            receiving = asyncio.create_task(Poller(intake).run(stop))
         log.info("gendan is running")
         try:
             if foreground is not None:
-                await foreground(application)
+                console = asyncio.create_task(foreground(application))
+                await asyncio.wait({console, asyncio.create_task(stop.wait())},
+                                   return_when=asyncio.FIRST_COMPLETED)
+                console.cancel()
             else:
-                await _until_stopped()
+                await stop.wait()
         finally:
+            # Prompt: stop taking updates, give handlers a moment, hand back what is unsent.
+            stop.set()
+            receiving.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await receiving
             scheduler.shutdown(wait=False)
-            if application.updater.running:
-                await application.updater.stop()
-            await application.stop()
+            await intake.settle(timeout=SETTLE_SECONDS)
+            await sender.shutdown()
             if runner is not None:
                 await runner.cleanup()
     await gendan.close()
+    log.info("gendan stopped")
 
 
-async def _start_webhook(application: Application, settings: Settings) -> web.AppRunner:
-    assert settings.webhook_url and settings.webhook_secret
-    host, _, port = settings.webhook_listen.rpartition(":")
-    runner = web.AppRunner(webhook_app(application, webhook_path(settings.webhook_url),
-                                       settings.webhook_secret))
-    await runner.setup()
-    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
-    await application.bot.set_webhook(settings.webhook_url,
-                                      secret_token=settings.webhook_secret,
-                                      allowed_updates=Update.ALL_TYPES)
-    log.info("webhook listening on %s for %s", settings.webhook_listen, settings.webhook_url)
-    return runner
+SETTLE_SECONDS = 3.0  # what a handler has not finished by then is handled after the restart
 
 
-async def _until_stopped() -> None:
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def _handle_backlog(intake: Intake) -> None:
+    for update in await intake.backlog():
+        intake.dispatch(update)
+
+
+async def _start_webhook(intake: Intake, settings: Settings) -> web.AppRunner:
+    assert settings.webhook_url and settings.webhook_secret
+    host, _, port = settings.webhook_listen.rpartition(":")
+    runner = web.AppRunner(webhook_app(intake, webhook_path(settings.webhook_url),
+                                       settings.webhook_secret))
+    await runner.setup()
+    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
+    await intake.application.bot.set_webhook(settings.webhook_url,
+                                             secret_token=settings.webhook_secret,
+                                             allowed_updates=Update.ALL_TYPES)
+    log.info("webhook listening on %s for %s", settings.webhook_listen, settings.webhook_url)
+    return runner
 
 
 async def _warn_unknown_years(gendan: Gendan) -> None:

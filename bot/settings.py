@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from storage.db import DEFAULT_DATABASE_URL
 
@@ -25,6 +26,10 @@ class Settings:
     policy_file: str | None = None
     sandbox_port: int = 0
     log_level: str = "INFO"
+    # How long a message is retried while Telegram cannot be reached, before it is given up.
+    outbox_retry_budget: timedelta = timedelta(hours=24)
+    # Seconds to wait for Telegram's answer to a send.
+    send_timeout: float = 20.0
 
     @property
     def sandbox(self) -> bool:
@@ -46,6 +51,14 @@ class Settings:
             sandbox_port = int(env.get("SANDBOX_PORT", "0"))
         except ValueError as exc:
             raise SettingsError("SANDBOX_PORT: write a port number, e.g. 8081") from exc
+        try:
+            budget = timedelta(hours=float(env.get("OUTBOX_RETRY_HOURS", "24")))
+            send_timeout = float(env.get("SEND_TIMEOUT", "20"))
+        except ValueError as exc:
+            raise SettingsError(
+                "OUTBOX_RETRY_HOURS and SEND_TIMEOUT: write numbers, e.g. 24 and 20") from exc
+        if budget <= timedelta(0) or send_timeout <= 0:
+            raise SettingsError("OUTBOX_RETRY_HOURS and SEND_TIMEOUT must be more than 0")
         webhook_url = env.get("WEBHOOK_URL") or None
         secret = env.get("WEBHOOK_SECRET") or None
         if webhook_url and not secret:
@@ -63,4 +76,6 @@ class Settings:
             policy_file=env.get("POLICY_FILE") or None,
             sandbox_port=sandbox_port,
             log_level=env.get("LOG_LEVEL", "INFO"),
+            outbox_retry_budget=budget,
+            send_timeout=send_timeout,
         )

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from telegram.error import NetworkError
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import VirtualClock
+from bot.intake import Intake
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.ticks import DigestJob, TimerPoller
@@ -256,6 +258,7 @@ class Stack:
                                               base_url=self.emulator.base_url)
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
+        self.intake = Intake(self.gendan.runtime, self.application)
         self.timers = TimerPoller(self.gendan.runtime)
         self.digests = DigestJob(self.gendan.runtime)
         return self
@@ -284,14 +287,22 @@ class Stack:
         await self.pump()
 
     async def pump(self) -> None:
-        """Fetch and handle every waiting update (real getUpdates), then send what is due."""
+        """Fetch, store and handle every waiting update (real getUpdates), one at a time so a
+        run is deterministic, then send what is due. While Telegram answers with errors the
+        updates wait there, as they would."""
+        for update in await self.intake.backlog():
+            await self.intake.handle(update)
         while True:
-            updates = await self.application.bot.get_updates(offset=self._next_update, timeout=0)
+            try:
+                updates = await self.application.bot.get_updates(offset=self._next_update,
+                                                                  timeout=0)
+            except NetworkError:
+                break
             if not updates:
                 break
-            for update in updates:
-                self._next_update = update.update_id + 1
-                await self.application.process_update(update)
+            for update in await self.intake.receive(updates):
+                await self.intake.handle(update)
+            self._next_update = updates[-1].update_id + 1
         await self.sender.drain()
 
     async def advance_to(self, moment: datetime) -> None:
@@ -395,6 +406,8 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
         notices = await uow.changes.all()
         audit_events = await uow.audit.count()
         pending = await uow.outbox.pending_count()
+        counts = await uow.outbox.counts()
+        unreachable = await uow.people.unreachable()
     return {
         "orders": [
             {"number": o.number, "status": o.status.value, "customer": o.customer,
@@ -427,6 +440,8 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
         ],
         "audit_events": audit_events,
         "outbox_pending": pending,
+        "outbox": {"sent": counts["sent"], "pending": pending, "failed": counts["failed"]},
+        "unreachable": [person.id for person in unreachable],
     }
 
 

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.intake import Intake
 from bot.outbox import OutboxSender
 from handlers.runtime import Runtime
+from storage.models import OutboxRow
 from storage.timers import ClaimedTimer
 from storage.uow import SqlUnitOfWork
 from workflow import digest, escalation
+from workflow.model import Task, Text
 
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB, TIMER_JOB, DIGEST_JOB = "outbox", "timers", "digest"
+INBOX_JOB, DELIVERY_REPORT_JOB = "inbox", "delivery_report"
 TIMER_LEASE = timedelta(minutes=2)
 
 
@@ -40,25 +45,38 @@ class TimerPoller:
                 await uow.commit()
             if not claimed:
                 return fired
-            stale = []
+            stale: list[tuple[ClaimedTimer, Task]] = []
             for timer in claimed:
                 task = await self._fire(timer)
                 if task is not None:
-                    stale.append(task)
+                    stale.append((timer, task))
                 fired += 1
             if stale:
-                async with SqlUnitOfWork(self.runtime.sessions) as uow:
-                    await escalation.summarize_stale(self.runtime.context(uow, now), stale)
-                    await uow.commit()
+                await self._summarize(stale)
             self.runtime.wake_sender()
 
-    async def _fire(self, timer: ClaimedTimer):  # -> Task | None
-        """Fire one timer; its effects and its completion commit together or not at all."""
+    async def _summarize(self, stale: list[tuple[ClaimedTimer, Task]]) -> None:
+        """The stale reminders end with their summary, in one transaction: a crash before it
+        leaves them leased, and the next poll summarizes them again."""
+        now = self.runtime.clock.now()
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            kept = [task for timer, task in stale
+                    if await uow.timers.complete(timer.id, attempt=timer.attempts)]
+            if kept:
+                await escalation.summarize_stale(self.runtime.context(uow, now), kept)
+            await uow.commit()
+
+    async def _fire(self, timer: ClaimedTimer) -> Task | None:
+        """Fire one timer; its effects and its completion commit together or not at all. A
+        stale reminder stays leased and is returned, to be summarized with the others."""
         now = self.runtime.clock.now()
         try:
             async with SqlUnitOfWork(self.runtime.sessions) as uow:
                 outcome = await escalation.fire(self.runtime.context(uow, now), timer.kind,
                                                 timer.subject, timer.dedupe_key, timer.due_at)
+                if outcome.stale_reminder is not None:
+                    await uow.rollback()
+                    return outcome.stale_reminder
                 if outcome.retry_at is not None:
                     kept = await uow.timers.release(timer.id, outcome.retry_at,
                                                     attempt=timer.attempts)
@@ -68,7 +86,7 @@ class TimerPoller:
                     await uow.rollback()
                     return None
                 await uow.commit()
-                return outcome.stale_reminder
+                return None
         except Exception:
             log.exception("timer %s (%s) failed; it is retried when its lease runs out",
                           timer.id, timer.dedupe_key)
@@ -105,15 +123,60 @@ class DigestJob:
         self.runtime.wake_sender()
 
 
+class DeliveryReport:
+    """Once a day, administrators hear what could not be delivered in the last day."""
+
+    LINES = 10
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        policy = runtime.policy
+        assert policy is not None
+        self.trigger = CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
+                                   timezone=runtime.tz)
+
+    async def run(self) -> int:
+        now = self.runtime.clock.now()
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            undelivered = await uow.outbox.dead_letters(since=now - timedelta(days=1))
+            if undelivered:
+                ctx = self.runtime.context(uow, now)
+                await ctx.tell_admins(Text("admin.undelivered_daily", {
+                    "count": len(undelivered),
+                    "undelivered": await undelivered_lines(uow, undelivered[:self.LINES])}))
+            await uow.commit()
+        if undelivered:
+            self.runtime.wake_sender()
+        return len(undelivered)
+
+
+async def undelivered_lines(uow: SqlUnitOfWork, rows: list[OutboxRow]) -> list[list[Any]]:
+    """Dead letters as [id, chat, status, error], the chat named as people know it."""
+    lines = []
+    for row in rows:
+        if row.chat_id > 0:
+            person = await uow.people.get(row.chat_id)
+            chat = person.name if person else str(row.chat_id)
+        else:
+            found = await uow.chats.get(row.chat_id)
+            chat = (found.title if found else None) or str(row.chat_id)
+        lines.append([row.id, chat, row.status, row.last_error or "-"])
+    return lines
+
+
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,
+                    intake: Intake, report: DeliveryReport,
                     poll_seconds: float = 1.0) -> AsyncIOScheduler:
     """Scheduled work takes ids from the database each run, never live objects."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     for job_id, func in ((OUTBOX_JOB, sender.drain), (TIMER_JOB, timers.poll)):
         scheduler.add_job(func, "interval", seconds=poll_seconds, id=job_id, max_instances=1,
                           coalesce=True, misfire_grace_time=None)
-    scheduler.add_job(digests.run, digests.trigger, id=DIGEST_JOB, max_instances=1,
-                      coalesce=True, misfire_grace_time=3600)
+    scheduler.add_job(intake.forget_old, "interval", hours=1, id=INBOX_JOB, max_instances=1,
+                      coalesce=True, next_run_time=datetime.now(UTC))
+    for job_id, job in ((DIGEST_JOB, digests), (DELIVERY_REPORT_JOB, report)):
+        scheduler.add_job(job.run, job.trigger, id=job_id, max_instances=1, coalesce=True,
+                          misfire_grace_time=3600)
     scheduler.start()
     return scheduler
 

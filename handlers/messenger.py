@@ -1,4 +1,4 @@
-"""Sending and editing through PTB, reporting each message to the runtime's recorder."""
+"""The Bot API calls that deliver outbox rows, each reported to the runtime's recorder."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def _labels(markup: InlineKeyboardMarkup | None) -> list[list[str]]:
     return [[button.text for button in row] for row in markup.inline_keyboard]
 
 
-async def send(
+async def send_part(
     bot: Bot,
     runtime: Runtime,
     chat_id: int,
@@ -23,22 +23,10 @@ async def send(
     kind: str,
     order: str | None = None,
     markup: InlineKeyboardMarkup | None = None,
-    reply_to: int | None = None,
 ) -> Message:
-    """Send text (split past 4,096 characters; buttons ride on the last part)."""
-    parts = split_text(text)
-    message: Message | None = None
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        message = await bot.send_message(
-            chat_id,
-            part,
-            reply_markup=markup if last else None,
-            reply_to_message_id=reply_to if index == 0 else None,
-            allow_sending_without_reply=True,
-        )
-        _record(runtime, message, part, markup if last else None, kind, order, edit=False)
-    assert message is not None
+    """One message of at most 4,096 characters (the outbox splits longer texts)."""
+    message = await bot.send_message(chat_id, text, reply_markup=markup)
+    _record(runtime, message, text, markup, kind, order, edit=False)
     return message
 
 
@@ -52,12 +40,12 @@ async def edit(
     kind: str,
     order: str | None = None,
     markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    result = await bot.edit_message_text(
-        split_text(text)[0], chat_id=chat_id, message_id=message_id, reply_markup=markup
-    )
+) -> Message | bool:
+    result = await bot.edit_message_text(split_text(text)[0], chat_id=chat_id, message_id=message_id,
+                                         reply_markup=markup)
     if isinstance(result, Message):
         _record(runtime, result, result.text or "", markup, kind, order, edit=True)
+    return result
 
 
 async def edit_markup(
@@ -70,12 +58,13 @@ async def edit_markup(
     kind: str,
     order: str | None,
     markup: InlineKeyboardMarkup | None,
-) -> None:
+) -> Message | bool:
     result = await bot.edit_message_reply_markup(
         chat_id=chat_id, message_id=message_id, reply_markup=markup
     )
     if isinstance(result, Message):
         _record(runtime, result, text, markup, kind, order, edit=True)
+    return result
 
 
 async def send_document(

@@ -14,6 +14,7 @@ from workflow.model import ButtonSpec, Text
 _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
                  "task": "taskkind", "action": "action", "source": "source"}
 _CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning"}
+_NAME_LISTS = ("people",)  # plain names, joined in the reader's language
 
 
 def _late_line(locale: str, line: str) -> str:
@@ -31,7 +32,16 @@ def _change_line(locale: str, line: str) -> str:
                      new=new)
 
 
+def _undelivered_line(locale: str, line: list[Any]) -> str:
+    """A dead letter [id, chat, status, error] in the reader's language."""
+    row_id, chat, status, error = line
+    return translate(locale, "delivery.line", id=row_id, chat=chat,
+                     status=translate(locale, f"delivery.status.{status}"), error=error)
+
+
 def _localize_param(locale: str, name: str, value: Any) -> Any:
+    if name == "undelivered" and isinstance(value, list | tuple):
+        return "\n".join(_undelivered_line(locale, line) for line in value) or "-"
     if name == "changes" and isinstance(value, list | tuple):
         return "\n".join(_change_line(locale, line) for line in value) or "-"
     if name in ("late", "today", "overdue") and isinstance(value, list | tuple):
@@ -41,6 +51,8 @@ def _localize_param(locale: str, name: str, value: Any) -> Any:
     if name in _CODED_LISTS and isinstance(value, list | tuple):
         separator = translate(locale, "list.separator")
         return separator.join(translate(locale, f"{_CODED_LISTS[name]}.{v}") for v in value)
+    if name in _NAME_LISTS and isinstance(value, list | tuple):
+        return translate(locale, "list.separator").join(value) or translate(locale, "list.nobody")
     return value
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -54,8 +54,12 @@ class Runtime:
     lexicon: LexiconSource | None = None
     recorder: Recorder | None = None
     wake_sender: Callable[[], None] = field(default=lambda: None)
+    # Sends a handler's committed answers at once (the outbox sender, wired by the bootstrap).
+    deliver_now: Callable[[list[Any]], Awaitable[Any]] | None = None
+    # Updates a handler marked handled in its own transaction; the intake marks the rest.
+    handled: set[int] = field(default_factory=set)
 
-    def context(self, uow: UnitOfWork, now: datetime) -> Context:
-        """A service Context for one unit of work at `now`."""
+    def context(self, uow: UnitOfWork, now: datetime, origin: int | None = None) -> Context:
+        """A service Context for one unit of work at `now`, caused by `origin` if a person."""
         return Context(uow, now, self.deadlines, self.tz, self.duplicate_window,
-                       self.policy, self.calendar)
+                       self.policy, self.calendar, self.admin_ids, origin)

@@ -9,31 +9,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Update
-from telegram.error import RetryAfter
+from telegram import Bot, Update
 from telegram.ext import ContextTypes
 
-from handlers import messenger
 from handlers.render import keyboard, markup_to_json, render
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
+from storage.outbox import Answer
 from storage.uow import SqlUnitOfWork
+from workflow import delivery
 from workflow.context import Actor, Context
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Chat, Person, Text
+from workflow.text import clean_name
+
+# A handler's answers are leased to it while it sends them; past this another sender may.
+ANSWER_LEASE = timedelta(seconds=60)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Answer:
-    text: str
-    kind: str
-    order: str | None
-    markup: InlineKeyboardMarkup | None
-    edit_message_id: int | None = None
-    markup_only: bool = False
-    document: tuple[str, bytes] | None = None  # filename, content
 
 
 @dataclass
@@ -48,7 +41,7 @@ class Turn:
     actor: Actor
     chat: Chat
     locale: str
-    answers: list[_Answer] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
 
     @property
     def person(self) -> Person:
@@ -69,13 +62,14 @@ class Turn:
         order: str | None = None,
         buttons: tuple[tuple[ButtonSpec, ...], ...] = (),
     ) -> None:
-        """Queue an answer in this chat; it is sent once the transaction has committed."""
+        """Answer in this chat; it is queued with the turn's work and sent once committed."""
         body = render(text, self.locale) if isinstance(text, Text) else text
-        self.answers.append(_Answer(body, kind, order, keyboard(buttons, self.locale)))
+        self.answers.append(Answer(self.chat.id, body, self._keys(buttons), kind, order))
 
     def send_document(self, filename: str, content: bytes, caption: str, *,
                       order: str | None = None) -> None:
-        self.answers.append(_Answer(caption, "reply", order, None, document=(filename, content)))
+        self.answers.append(Answer(self.chat.id, caption, [], "reply", order,
+                                   document_name=filename, document=content))
 
     def edit_pressed(
         self,
@@ -104,46 +98,11 @@ class Turn:
         markup_only: bool = False,
     ) -> None:
         """Replace one of the bot's messages in this chat once the transaction has committed."""
-        self.answers.append(
-            _Answer(text, kind, order, keyboard(buttons, self.locale), message_id, markup_only))
+        self.answers.append(Answer(self.chat.id, text, self._keys(buttons), kind, order,
+                                   edit_message_id=message_id, markup_only=markup_only))
 
-    async def deliver(self) -> None:
-        chat_id = self.chat.id
-        for index, answer in enumerate(self.answers):
-            if answer.document is not None:
-                await messenger.send_document(self.bot, self.runtime, chat_id, *answer.document,
-                                              answer.text, kind=answer.kind, order=answer.order)
-            elif answer.edit_message_id is None:
-                try:
-                    await messenger.send(self.bot, self.runtime, chat_id, answer.text,
-                                         kind=answer.kind, order=answer.order,
-                                         markup=answer.markup)
-                except RetryAfter as flood:
-                    await self._defer(self.answers[index:], flood)
-                    return
-            elif answer.markup_only:
-                await messenger.edit_markup(self.bot, self.runtime, chat_id,
-                                            answer.edit_message_id, answer.text,
-                                            kind=answer.kind, order=answer.order,
-                                            markup=answer.markup)
-            else:
-                await messenger.edit(self.bot, self.runtime, chat_id, answer.edit_message_id,
-                                     answer.text, kind=answer.kind, order=answer.order,
-                                     markup=answer.markup)
-
-
-    async def _defer(self, answers: list[_Answer], flood: RetryAfter) -> None:
-        """Past Telegram's flood limit: the replies wait in the outbox instead of being lost."""
-        wait = flood.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        now = self.runtime.clock.now()
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
-            for answer in answers:
-                if answer.edit_message_id is None and answer.document is None:
-                    await uow.outbox.enqueue_rendered(
-                        self.chat.id, answer.text, markup_to_json(answer.markup), answer.kind,
-                        answer.order, now + timedelta(seconds=seconds), now)
-            await uow.commit()
+    def _keys(self, buttons: tuple[tuple[ButtonSpec, ...], ...]) -> list[list[dict[str, str]]]:
+        return markup_to_json(keyboard(buttons, self.locale))
 
 
 Handler = Callable[[Turn], Awaitable[None]]
@@ -157,7 +116,9 @@ def locale_for(chat: Chat, person: Person | None) -> str:
 
 
 def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    """Wrap a handler so it runs once per update, in one transaction, and never crashes the bot."""
+    """Wrap a handler so it runs once per update, in one transaction with its answers, and
+    never crashes the bot. The answers are sent right after the commit; a crash before that
+    leaves them in the outbox, which sends them after the restart."""
 
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -168,18 +129,23 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             return
         now = runtime.clock.now()
         async with SqlUnitOfWork(runtime.sessions) as uow:
-            if not await uow.updates.first_time(update.update_id, now):
-                log.info("update %s was already processed; dropped", update.update_id)
+            if not await uow.inbox.claim(update.update_id, now):
+                log.info("update %s was already handled; dropped", update.update_id)
                 return
-            person = await uow.people.upsert(user.id, user.full_name, user.username)
-            chat = await uow.chats.upsert(tg_chat.id, tg_chat.title or user.full_name)
-            ctx = runtime.context(uow, now)
+            runtime.handled.add(update.update_id)
+            name = clean_name(user.full_name) or str(user.id)
+            person = await uow.people.upsert(user.id, name, user.username)
+            chat = await uow.chats.upsert(tg_chat.id, clean_name(tg_chat.title) or name)
+            ctx = runtime.context(uow, now, person.id)
+            if tg_chat.id == user.id and person.unreachable_since is not None:
+                # Writing to the bot in private means it may write back now.
+                await delivery.person_reachable(ctx, person.id)
+                person.unreachable_since = None
             turn = Turn(update, context.bot, runtime, uow, ctx,
                         Actor(person, person.id in runtime.admin_ids), chat,
                         locale_for(chat, person))
             try:
                 await fn(turn)
-                await uow.commit()
             except DomainError as refusal:
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
@@ -189,11 +155,11 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
                 turn.reply(Text("error.internal"), kind="error")
+            rows = await uow.outbox.add_answers(turn.answers, now, ANSWER_LEASE, person.id)
+            await uow.commit()
         await _answer_callback(update, turn)
-        try:
-            await turn.deliver()
-        except Exception:
-            log.exception("could not deliver the answer to update %s", update.update_id)
+        if runtime.deliver_now is not None:
+            await runtime.deliver_now(rows)
         if uow.outbox.queued:
             runtime.wake_sender()
 
@@ -201,10 +167,11 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
 
 
 async def _keep_only_the_update_mark(uow: SqlUnitOfWork, update_id: int, now: Any) -> None:
-    """Undo the failed work but remember the update, so a redelivery doesn't fail again."""
+    """Undo the failed work but keep the update marked handled, so a redelivery doesn't fail
+    again; the answer saying why is queued after it."""
     await uow.rollback()
-    await uow.updates.first_time(update_id, now)
-    await uow.commit()
+    await uow.inbox.claim(update_id, now)
+    uow.outbox.queued = 0
 
 
 async def _answer_callback(update: Update, turn: Turn) -> None:
@@ -216,4 +183,3 @@ async def _answer_callback(update: Update, turn: Turn) -> None:
         await query.answer(errors[0][:200] if errors else None, show_alert=bool(errors))
     except Exception:
         log.warning("could not answer callback query %s", query.id, exc_info=True)
-

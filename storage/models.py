@@ -15,12 +15,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -64,6 +67,9 @@ class PersonRow(Base):
     name: Mapped[str] = mapped_column(String(128))
     username: Mapped[str | None] = mapped_column(String(64), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Telegram refused a private message (blocked, or never pressed Start); cleared when the
+    # person next writes to the bot in private.
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RoleGrantRow(Base):
@@ -83,13 +89,40 @@ class ChatRow(Base):
     title: Mapped[str | None] = mapped_column(String(256))
     department: Mapped[str | None] = mapped_column(String(32), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # False while the bot is out of the group (removed, or the chat is gone): the department's
+    # messages go to its people in private until the bot is back.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The supergroup this group became; its binding moved there.
+    migrated_to: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class ProcessedUpdateRow(Base):
-    __tablename__ = "processed_updates"
+class InboxRow(Base):
+    """An update from Telegram, stored before Telegram is told it arrived, until handled.
+
+    A redelivered update has the same id and the same content; an id seen before with other
+    content is a new update (Telegram restarts its ids after a long pause, the sandbox after a
+    restart), so both are kept in the digest.
+    """
+
+    __tablename__ = "inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    digest: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8))  # "new" | "done"
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LeaseRow(Base):
+    """Work only one process may do at a time (long polling one bot token), held for a while
+    and renewed; a holder that dies leaves a lease that runs out."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEventRow(Base):
@@ -211,7 +244,8 @@ class TimerRow(Base):
 
 
 class OutboxRow(Base):
-    """A message waiting to be sent; survives restarts until delivered."""
+    """A message (or an edit, or a file) owed to a chat; survives restarts until Telegram
+    confirms it, is rerouted, or is given up as a dead letter."""
 
     __tablename__ = "outbox"
 
@@ -223,6 +257,8 @@ class OutboxRow(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     buttons: Mapped[list[Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Bumped by every claim: the fencing token that keeps a sender whose lease ran out from
+    # finishing a row another sender holds now.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -230,8 +266,27 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # An edit of one of the bot's messages instead of a new one.
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    markup_only: Mapped[bool] = mapped_column(Boolean, default=False,
+                                              server_default=false())
+    document_name: Mapped[str | None] = mapped_column(String(128))
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A long text goes out in parts; a retry continues after the last part Telegram took.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # When the network first failed for this row; the retry budget counts from here.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who caused it (the person whose message or tap it answers), told if it cannot go.
+    origin_id: Mapped[int | None] = mapped_column(BigInteger)
+    # For whom it is when it went elsewhere: a person mentioned in a group instead of their
+    # private chat, or the chat it was first meant for.
+    mention_id: Mapped[int | None] = mapped_column(BigInteger)
+    rerouted_from: Mapped[int | None] = mapped_column(BigInteger)
+    # A department's message sent to its people in private because it has no group.
+    for_role: Mapped[str | None] = mapped_column(String(32))
 
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),
+                      Index("ix_outbox_chat_id_status", "chat_id", "status"))
 
 
 class UrgeSlipRow(Base):

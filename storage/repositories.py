@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.claims import claimable
 from storage.models import (
     AuditEventRow,
     CatalogEntryRow,
@@ -19,9 +17,7 @@ from storage.models import (
     OrderCounterRow,
     OrderDraftRow,
     OrderRow,
-    OutboxRow,
     PersonRow,
-    ProcessedUpdateRow,
     RoleGrantRow,
     TaskRow,
     UrgeSlipRow,
@@ -32,7 +28,6 @@ from workflow.model import (
     ChangeStatus,
     Chat,
     DraftStatus,
-    Notification,
     Order,
     OrderDraft,
     OrderStatus,
@@ -50,7 +45,7 @@ from workflow.roles import Role
 _people, _grants, _chats = PersonRow.__table__, RoleGrantRow.__table__, ChatRow.__table__
 _PEOPLE_WITH_ROLES = (
     select(_people.c.id, _people.c.name, _people.c.username, _people.c.locale,
-           _grants.c.role, _grants.c.leader)
+           _people.c.unreachable_since, _grants.c.role, _grants.c.leader)
     .select_from(_people.outerjoin(_grants, _grants.c.person_id == _people.c.id))
     .order_by(_people.c.id, _grants.c.role)
 )
@@ -63,12 +58,6 @@ _INSERT_CHAT = insert(_chats)
 _RETITLE_CHAT = (update(_chats).where(_chats.c.id == bindparam("chat_id"))
                  .values(title=bindparam("title")))
 _INSERT_AUDIT = insert(AuditEventRow.__table__)
-_processed = ProcessedUpdateRow.__table__
-_MARK_UPDATE = {
-    name: dialect_insert(_processed).on_conflict_do_nothing(index_elements=["update_id"])
-    .returning(_processed.c.update_id)
-    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
 
 
 class PeopleRepository:
@@ -79,8 +68,9 @@ class PeopleRepository:
     def _grouped(rows: Any) -> list[Person]:
         """One Person per id from rows of (person columns, role, leader)."""
         people: dict[int, Person] = {}
-        for person_id, name, username, locale, role, leader in rows:
-            person = people.setdefault(person_id, Person(person_id, name, username, locale))
+        for person_id, name, username, locale, unreachable_since, role, leader in rows:
+            person = people.setdefault(person_id, Person(person_id, name, username, locale,
+                                                         unreachable_since=unreachable_since))
             if role is not None:
                 person.roles[Role(role)] = leader
         return list(people.values())
@@ -121,6 +111,22 @@ class PeopleRepository:
             update(_people).where(_people.c.id == person_id).values(locale=locale)
         )
 
+    async def mark_unreachable(self, person_id: int, at: datetime) -> bool:
+        """True when this is news: the person was reachable until now."""
+        result = await self.session.execute(
+            update(_people).where(_people.c.id == person_id,
+                                  _people.c.unreachable_since.is_(None))
+            .values(unreachable_since=at))
+        return result.rowcount == 1
+
+    async def mark_reachable(self, person_id: int) -> bool:
+        """True when the person had been unreachable."""
+        result = await self.session.execute(
+            update(_people).where(_people.c.id == person_id,
+                                  _people.c.unreachable_since.is_not(None))
+            .values(unreachable_since=None))
+        return result.rowcount == 1
+
     async def grant(self, person_id: int, role: Role, leader: bool) -> None:
         row = await self.session.scalar(
             select(RoleGrantRow).where(
@@ -148,6 +154,9 @@ class PeopleRepository:
         return await self._with_roles(_people.c.id.in_(
             select(_grants.c.person_id).where(_grants.c.role == role.value)))
 
+    async def unreachable(self) -> list[Person]:
+        return await self._with_roles(_people.c.unreachable_since.is_not(None))
+
     async def with_any_role(self) -> list[Person]:
         people = await self._with_roles(_people.c.id.in_(select(_grants.c.person_id)))
         return sorted(people, key=lambda person: person.name)
@@ -164,6 +173,7 @@ class ChatRepository:
             title=row.title,
             department=Role(row.department) if row.department else None,
             locale=row.locale,
+            active=row.active,
         )
 
     async def get(self, chat_id: int) -> Chat | None:
@@ -192,11 +202,39 @@ class ChatRepository:
             update(_chats).where(_chats.c.id == chat_id).values(locale=locale)
         )
 
-    async def of_department(self, department: Role) -> list[Chat]:
-        rows = await self.session.execute(
-            select(_chats).where(_chats.c.department == department.value).order_by(_chats.c.id)
-        )
+    async def of_department(self, department: Role, *, active_only: bool = True) -> list[Chat]:
+        query = select(_chats).where(_chats.c.department == department.value)
+        if active_only:
+            query = query.where(_chats.c.active.is_(True))
+        rows = await self.session.execute(query.order_by(_chats.c.id))
         return [self._domain(row) for row in rows]
+
+    async def set_active(self, chat_id: int, active: bool) -> bool:
+        """True when it changed."""
+        result = await self.session.execute(
+            update(_chats).where(_chats.c.id == chat_id, _chats.c.active.is_not(active))
+            .values(active=active))
+        return result.rowcount == 1
+
+    async def migrate(self, old: int, new: int) -> Chat | None:
+        """The group became a supergroup: its binding and language move to the new id."""
+        before = await self.get(old)
+        if before is None:
+            return None
+        if await self.get(new) is None:
+            await self.session.execute(_INSERT_CHAT, {"id": new, "title": before.title})
+        await self.session.execute(
+            update(_chats).where(_chats.c.id == new)
+            .values(department=before.department.value if before.department else None,
+                    locale=before.locale, active=True))
+        await self.session.execute(
+            update(_chats).where(_chats.c.id == old)
+            .values(department=None, active=False, migrated_to=new))
+        # Orders answer in the chat they were taken in; drafts and notices belong to theirs.
+        for table in (OrderRow.__table__, OrderDraftRow.__table__, ChangeNoticeRow.__table__):
+            await self.session.execute(
+                update(table).where(table.c.chat_id == old).values(chat_id=new))
+        return before
 
 
 class DraftRepository:
@@ -529,118 +567,6 @@ class AuditLog:
             .order_by(AuditEventRow.id)
         )
         return list(rows)
-
-
-RENDERED = ""  # text_key of a row whose params["text"] is the finished text
-
-
-class OutboxRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.queued = 0  # rows added in this unit of work
-
-    async def enqueue(self, note: Notification, now: datetime) -> None:
-        self.queued += 1
-        self.session.add(
-            OutboxRow(
-                chat_id=note.chat_id,
-                kind=note.kind,
-                order_number=note.order_number,
-                text_key=note.text.key,
-                params=note.text.params,
-                buttons=[
-                    [{"key": b.label.key, "params": b.label.params, "data": b.action} for b in row]
-                    for row in note.buttons
-                ],
-                status="pending",
-                not_before=now,
-                created_at=now,
-            )
-        )
-
-    async def enqueue_rendered(
-        self, chat_id: int, text: str, buttons: list[list[dict[str, str]]], kind: str,
-        order_number: str | None, not_before: datetime, now: datetime,
-    ) -> None:
-        """Queue a reply that was rendered already but could not go out at once."""
-        self.queued += 1
-        self.session.add(
-            OutboxRow(
-                chat_id=chat_id,
-                kind=kind,
-                order_number=order_number,
-                text_key=RENDERED,
-                params={"text": text},
-                buttons=buttons,
-                status="pending",
-                not_before=not_before,
-                created_at=now,
-            )
-        )
-
-    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-        """Lease due rows so one sender delivers each; an expired lease is claimed again."""
-        due = and_(
-            OutboxRow.not_before <= now,
-            or_(
-                OutboxRow.status == "pending",
-                and_(OutboxRow.status == "leased", OutboxRow.lease_until < now),
-            ),
-        )
-        candidates = claimable(
-            select(OutboxRow.id).where(due).order_by(OutboxRow.id).limit(limit), "claimable_outbox"
-        )
-        rows = await self.session.scalars(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(select(candidates.c.id)), due)
-            .values(status="leased", lease_until=now + lease, attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow),
-            execution_options={"synchronize_session": False},
-        )
-        return sorted(rows, key=lambda row: row.id)
-
-    async def mark_sent(self, row_id: int, message_id: int | None, at: datetime) -> None:
-        await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == row_id)
-            .values(status="sent", sent_at=at, message_id=message_id, lease_until=None)
-        )
-
-    async def retry_later(self, row_id: int, not_before: datetime, error: str) -> None:
-        await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == row_id)
-            .values(status="pending", not_before=not_before, lease_until=None, last_error=error)
-        )
-
-    async def give_up(self, row_id: int, error: str) -> None:
-        await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == row_id)
-            .values(status="failed", lease_until=None, last_error=error)
-        )
-
-    async def next_due_at(self) -> datetime | None:
-        return await self.session.scalar(
-            select(func.min(OutboxRow.not_before)).where(OutboxRow.status.in_(["pending", "leased"]))
-        )
-
-    async def pending_count(self) -> int:
-        return await self.session.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "sent")
-        ) or 0
-
-
-class UpdateLog:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def first_time(self, update_id: int, at: datetime) -> bool:
-        """Record the update; False when it was processed before (a redelivery)."""
-        dialect = self.session.get_bind().dialect.name
-        inserted = await self.session.execute(
-            _MARK_UPDATE[dialect], {"update_id": update_id, "processed_at": at})
-        return inserted.scalar() is not None
 
 
 class UrgeSlipRepository:

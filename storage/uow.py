@@ -6,16 +6,17 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.inbox import InboxRepository
+from storage.leases import LeaseRepository
+from storage.outbox import OutboxRepository
 from storage.repositories import (
     AuditLog,
     ChangeNoticeRepository,
     ChatRepository,
     DraftRepository,
     OrderRepository,
-    OutboxRepository,
     PeopleRepository,
     TaskRepository,
-    UpdateLog,
     UrgeSlipRepository,
 )
 from storage.timers import TimerRepository
@@ -36,7 +37,8 @@ class SqlUnitOfWork:
         self.tasks = TaskRepository(self.session)
         self.audit = AuditLog(self.session)
         self.outbox = OutboxRepository(self.session)
-        self.updates = UpdateLog(self.session)
+        self.inbox = InboxRepository(self.session)
+        self.leases = LeaseRepository(self.session)
         self.urge_slips = UrgeSlipRepository(self.session)
         self.changes = ChangeNoticeRepository(self.session)
         self.timers = TimerRepository(self.session)

@@ -39,6 +39,8 @@ class Context:
     duplicate_window: timedelta = timedelta(minutes=10)
     policy: Policy | None = None
     calendar: WorkingCalendar | None = None
+    admin_ids: frozenset[int] = frozenset()
+    origin: int | None = None  # the person whose message or tap this unit of work answers
     events: list[str] = field(default_factory=list)
 
     async def audit(
@@ -62,7 +64,7 @@ class Context:
         self.events.append(action)
 
     async def notify(self, note: Notification) -> None:
-        await self.uow.outbox.enqueue(note, self.now)
+        await self.uow.outbox.enqueue(note, self.now, self.origin)
 
     async def leaders_of(self, role: Role) -> list[int]:
         return [p.id for p in await self.uow.people.holders(role) if p.leads(role)]
@@ -82,10 +84,42 @@ class Context:
         order_number: str | None,
         buttons: tuple[tuple[ButtonSpec, ...], ...] = (),
     ) -> int:
+        """To the department's groups; how many there were. A department with no group the
+        bot is in hears it in private, and administrators are told once that it has none."""
         chats = await self.uow.chats.of_department(role)
         for chat in chats:
             await self.notify(Notification(chat.id, text, kind, order_number, buttons))
+        if not chats:
+            people = await self.department_people(role)
+            for person_id in people:
+                await self.notify(Notification(person_id, text, kind, order_number, buttons,
+                                               for_role=role))
+            await self.tell_admins_once(f"unbound.{role.value}", Text(
+                "admin.department_unbound", {"role": role, "people": await self.names(people)}))
         return len(chats)
+
+    async def department_people(self, role: Role) -> list[int]:
+        """Who reads a department's messages when it has no group: everyone holding the role,
+        leaders first."""
+        holders = await self.uow.people.holders(role)
+        return [p.id for p in sorted(holders, key=lambda p: not p.leads(role))]
+
+    async def names(self, person_ids: Iterable[int]) -> list[str]:
+        """People's names for a message; the renderer joins them in the reader's language."""
+        people = [await self.uow.people.get(person_id) for person_id in person_ids]
+        return [p.name for p in people if p is not None]
+
+    async def tell_admins(self, text: Text) -> None:
+        for admin_id in sorted(self.admin_ids):
+            await self.notify(Notification(admin_id, text, "admin", None))
+
+    async def tell_admins_once(self, topic: str, text: Text) -> bool:
+        """Administrators hear of a standing problem once, not with every message."""
+        if not self.admin_ids or await self.uow.audit.exists(f"told.{topic}", "admins", 0):
+            return False
+        await self.tell_admins(text)
+        await self.audit(None, f"told.{topic}", "admins", 0)
+        return True
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:

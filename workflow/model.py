@@ -80,6 +80,7 @@ class Person:
     username: str | None = None
     locale: str | None = None
     roles: dict[Role, bool] = field(default_factory=dict)  # role -> is leader
+    unreachable_since: datetime | None = None  # Telegram refused a private message
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -94,6 +95,7 @@ class Chat:
     title: str | None = None
     department: Role | None = None
     locale: str | None = None
+    active: bool = True  # the bot is in the group
 
 
 @dataclass
@@ -171,6 +173,8 @@ class Notification:
     kind: str
     order_number: str | None = None
     buttons: tuple[tuple[ButtonSpec, ...], ...] = ()
+    # Set when a department's message goes to one of its people because it has no group.
+    for_role: Role | None = None
 
 
 class UrgeStatus(StrEnum):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 
 import aiohttp
-from aiohttp import web
 
 from bot.app import bootstrap, build_application, make_sender
 from bot.clock import SystemClock
+from bot.runner import serve
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
-from bot.webhook import SECRET_HEADER, webhook_app
+from bot.webhook import SECRET_HEADER
 from storage.uow import SqlUnitOfWork
 from workflow.model import Notification, Text
 
@@ -27,61 +28,62 @@ async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 async def test_long_polling_answers_commands(database_url: str) -> None:
     settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
-    gendan = await bootstrap(settings, SystemClock())
     async with BotApiEmulator() as emulator:
         emulator.add_user(ADMIN, "管理员", "admin")
         emulator.add_group(-1001, "市场部")
-        application = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
-        async with application:
-            await application.updater.start_polling(poll_interval=0, timeout=1)
-            await application.start()
-            emulator.send_text(-1001, ADMIN, "/bind 市场部")
-            emulator.send_text(-1001, ADMIN, "/whoami")
-            await _until(lambda: len(emulator.messages(-1001)) == 2)
-            await application.updater.stop()
-            await application.stop()
-    await gendan.close()
+        stop = asyncio.Event()
+        bot = asyncio.create_task(serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=stop))
+        emulator.send_text(-1001, ADMIN, "/bind 市场部")
+        emulator.send_text(-1001, ADMIN, "/whoami")
+        await _until(lambda: len(emulator.messages(-1001)) == 2)
+        stop.set()
+        await asyncio.wait_for(bot, 10)
     texts = [m.text for m in emulator.messages(-1001)]
     assert "本群已绑定为市场部的群" in texts[0] and "市场部的群" in texts[1]
 
 
 async def test_webhook_checks_the_secret_and_handles_updates(database_url: str) -> None:
-    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
-    gendan = await bootstrap(settings, SystemClock())
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/tg"
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}), bot_token="x",
+                        webhook_url=url, webhook_secret="s3cret-token",
+                        webhook_listen=f"127.0.0.1:{port}")
     async with BotApiEmulator() as emulator:
         emulator.add_user(ADMIN, "管理员", "admin")
-        application = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
-        runner = web.AppRunner(webhook_app(application, "/tg", "s3cret-token"))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        url = f"http://127.0.0.1:{port}/tg"
-        async with application:
-            await application.start()
-            update = {"update_id": 1, "message": {
-                "message_id": 1, "date": 1764000000, "text": "/whoami",
-                "chat": {"id": ADMIN, "type": "private", "first_name": "管理员"},
-                "from": {"id": ADMIN, "is_bot": False, "first_name": "管理员"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
-            async with aiohttp.ClientSession() as http:
-                async with http.post(url, json=update) as missing:
-                    assert missing.status == 401
-                async with http.post(url, json=update,
-                                     headers={SECRET_HEADER: "s3cret-tokeX"}) as wrong:
-                    assert wrong.status == 403
-                async with http.post(url, data=b"{not json",
-                                     headers={SECRET_HEADER: "s3cret-token"}) as garbage:
-                    assert garbage.status == 400
-                async with http.post(url, json=update,
-                                     headers={SECRET_HEADER: "s3cret-token"}) as right:
-                    assert right.status == 200
-            await _until(lambda: bool(emulator.messages(ADMIN)))
-            await application.stop()
-        await runner.cleanup()
-    await gendan.close()
+        stop = asyncio.Event()
+        bot = asyncio.create_task(serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=stop))
+        await _until(lambda: bool(emulator.calls_to("setWebhook")))
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 1764000000, "text": "/whoami",
+            "chat": {"id": ADMIN, "type": "private", "first_name": "管理员"},
+            "from": {"id": ADMIN, "is_bot": False, "first_name": "管理员"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 7}]}}
+        secret = {SECRET_HEADER: "s3cret-token"}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=update) as missing:
+                assert missing.status == 401
+            async with http.post(url, json=update,
+                                 headers={SECRET_HEADER: "s3cret-tokeX"}) as wrong:
+                assert wrong.status == 403
+            for junk in (b"{not json", b"[]", b"null", b"42", b'"x"',
+                         b"[" * 200_000 + b"]" * 200_000,
+                         b'{"update_id": "7", "message": {}}', b'{"update_id": true}',
+                         b'{"update_id": -3}'):
+                async with http.post(url, data=junk, headers=secret) as refused:
+                    assert refused.status == 400, junk[:40]
+        # The real path: the emulator delivers to the webhook the bot registered.
+        emulator.send_text(ADMIN, ADMIN, "/whoami")
+        await _until(lambda: bool(emulator.messages(ADMIN)))
+        stop.set()
+        await asyncio.wait_for(bot, 10)
     assert "管理员" in emulator.messages(ADMIN)[0].text
 
 

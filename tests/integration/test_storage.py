@@ -115,13 +115,53 @@ async def test_roles_accumulate_and_leadership_updates(sessions) -> None:
     assert person.roles == {Role.MANUFACTURING: True, Role.OEM: False}
 
 
-async def test_an_update_is_recorded_once(sessions) -> None:
+async def test_an_update_is_kept_once_and_handled_once(sessions) -> None:
+    payload = {"update_id": 42, "message": {"text": "/start"}}
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.updates.first_time(42, NOW)
-        assert not await uow.updates.first_time(42, NOW)
+        assert await uow.inbox.store(42, payload, NOW)
+        assert not await uow.inbox.store(42, payload, NOW)  # redelivered while unhandled
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:
-        assert not await uow.updates.first_time(42, NOW)
+        assert await uow.inbox.unhandled() == [payload]
+        assert await uow.inbox.claim(42, NOW)
+        assert not await uow.inbox.claim(42, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert not await uow.inbox.store(42, payload, NOW)  # redelivered after handling
+        assert await uow.inbox.unhandled() == []
+
+
+async def test_an_old_update_id_with_new_content_is_a_new_update(sessions) -> None:
+    """Telegram restarts its ids after a long pause; a sandbox restart starts them at 1."""
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.inbox.store(1, {"update_id": 1, "message": {"text": "first"}}, NOW)
+        await uow.inbox.claim(1, NOW)
+        await uow.commit()
+    later = {"update_id": 1, "message": {"text": "after a restart"}}
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.inbox.store(1, later, NOW + timedelta(days=9))
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.inbox.unhandled() == [later]
+        assert await uow.inbox.claim(1, NOW + timedelta(days=9))
+        assert await uow.inbox.prune(NOW + timedelta(days=8)) == 0
+        assert await uow.inbox.prune(NOW + timedelta(days=12)) == 1
+        await uow.commit()
+
+
+async def test_one_holder_at_a_time_until_the_lease_runs_out(sessions) -> None:
+    until = NOW + timedelta(seconds=30)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.leases.hold("poller", "a", NOW, until)
+        assert not await uow.leases.hold("poller", "b", NOW + timedelta(seconds=29), until)
+        assert await uow.leases.hold("poller", "a", NOW + timedelta(seconds=10), until)
+        assert await uow.leases.hold("poller", "b", until + timedelta(seconds=1),
+                                     until + timedelta(seconds=31))
+        await uow.leases.release("poller", "a")  # not a's any more: nothing happens
+        assert not await uow.leases.hold("poller", "a", until + timedelta(seconds=2), until)
+        await uow.leases.release("poller", "b")
+        assert await uow.leases.hold("poller", "a", until + timedelta(seconds=3), until)
+        await uow.commit()
 
 
 async def test_order_numbers_count_per_day(sessions) -> None:
@@ -154,13 +194,17 @@ async def test_outbox_claims_lease_and_reclaims_after_expiry(sessions) -> None:
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.outbox.claim_due(NOW + timedelta(seconds=30), 10,
                                           timedelta(seconds=60)) == []
-        await uow.outbox.mark_sent(claimed[0].id, 77, NOW)
+        assert await uow.outbox.mark_sent(claimed[0].id, claimed[0].attempts, 77, NOW)
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:  # a crashed sender's lease runs out
         again = await uow.outbox.claim_due(NOW + timedelta(seconds=61), 10, timedelta(seconds=60))
         await uow.commit()
     assert [row.order_number for row in again] == ["SO-1", "SO-2"]
     assert again[0].attempts == 2
+    async with SqlUnitOfWork(sessions) as uow:  # the first sender comes back too late
+        assert not await uow.outbox.mark_sent(claimed[1].id, claimed[1].attempts, 78, NOW)
+        assert await uow.outbox.mark_sent(again[0].id, again[0].attempts, 79, NOW)
+        await uow.commit()
 
 
 async def test_concurrent_claimers_never_share_a_row(database_url: str, sessions) -> None:

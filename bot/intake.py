@@ -1,0 +1,158 @@
+"""Updates in: stored before Telegram is told they arrived, then handled in order per chat.
+
+Long polling confirms an update by asking for the ones after it, so the poller writes what it
+fetched to the inbox before it polls again; a webhook answers 200 only once the update is
+stored. An update is marked handled in the same transaction as its handler's work, so a crash
+anywhere in between finds it again at start-up and handles it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError
+from telegram.ext import Application
+
+from handlers.runtime import Runtime
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Telegram keeps an update for redelivery at most a day; a handled one is remembered longer.
+REMEMBER = timedelta(days=2)
+
+
+class Intake:
+    def __init__(self, runtime: Runtime, application: Application) -> None:
+        self.runtime = runtime
+        self.application = application
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def receive(self, updates: list[Update]) -> list[Update]:
+        """Keep fetched updates; the ones not seen before, in order."""
+        if not updates:
+            return []
+        fresh = []
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            now = self.runtime.clock.now()
+            for update in updates:
+                if await uow.inbox.store(update.update_id, update.to_dict(), now):
+                    fresh.append(update)
+                else:
+                    log.info("update %s arrived again; dropped", update.update_id)
+            await uow.commit()
+        return fresh
+
+    async def backlog(self) -> list[Update]:
+        """Updates kept but never handled: the process stopped in between."""
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            payloads = await uow.inbox.unhandled()
+        updates = [Update.de_json(payload, self.application.bot) for payload in payloads]
+        return [update for update in updates if update is not None]
+
+    async def handle(self, update: Update) -> None:
+        """Run the handlers; an update no handler took is marked handled here."""
+        await self.application.process_update(update)
+        if update.update_id in self.runtime.handled:
+            self.runtime.handled.discard(update.update_id)
+            return
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            await uow.inbox.claim(update.update_id, self.runtime.clock.now())
+            await uow.commit()
+
+    def dispatch(self, update: Update) -> None:
+        """Handle in the background: one chat's updates in order, chats side by side."""
+        task = asyncio.get_running_loop().create_task(
+            self.application.update_processor.process_update(update, self.handle(update)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self, timeout: float) -> None:
+        """Wait for updates in hand; what does not finish is handled again after a restart."""
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in pending:
+                task.cancel()
+
+    async def forget_old(self) -> int:
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            pruned = await uow.inbox.prune(self.runtime.clock.now() - REMEMBER)
+            await uow.commit()
+        return pruned
+
+
+class Poller:
+    """Long polling by one process at a time: Telegram allows one getUpdates consumer per
+    token, so the processes sharing a database take turns through a lease; when the holder
+    dies another takes over once the lease runs out."""
+
+    LEASE = timedelta(seconds=30)
+    POLL_SECONDS = 10  # well inside the lease, renewed before every poll
+
+    def __init__(self, intake: Intake, *, holder: str | None = None) -> None:
+        self.intake = intake
+        self.runtime = intake.runtime
+        self.bot = intake.application.bot
+        self.holder = holder or uuid.uuid4().hex
+        self.polling = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        for update in await self.intake.backlog():
+            self.intake.dispatch(update)
+        offset: int | None = None
+        pause = 1.0
+        try:
+            while not stop.is_set():
+                if not await self._hold():
+                    self.polling = False
+                    await _wait(stop, 5)
+                    continue
+                self.polling = True
+                try:
+                    updates = await self.bot.get_updates(
+                        offset=offset, timeout=self.POLL_SECONDS,
+                        allowed_updates=Update.ALL_TYPES)
+                except Conflict as exc:  # someone outside our lease polls this token
+                    log.error("another consumer polls this bot token: %s", exc.message)
+                    await _wait(stop, 15)
+                    continue
+                except InvalidToken as exc:
+                    log.error("Telegram refuses the bot token: %s", exc.message)
+                    await _wait(stop, 60)
+                    continue
+                except NetworkError as exc:
+                    log.warning("polling failed: %s; again in %.0f s", exc.message, pause)
+                    await _wait(stop, pause)
+                    pause = min(pause * 2, 30)
+                    continue
+                pause = 1.0
+                for update in await self.intake.receive(updates):
+                    self.intake.dispatch(update)
+                if updates:
+                    offset = updates[-1].update_id + 1
+        finally:
+            self.polling = False
+            with contextlib.suppress(Exception):
+                await self._release()
+
+    async def _hold(self) -> bool:
+        now = self.runtime.clock.now()
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            held = await uow.leases.hold("poller", self.holder, now, now + self.LEASE)
+            await uow.commit()
+        return held
+
+    async def _release(self) -> None:
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            await uow.leases.release("poller", self.holder)
+            await uow.commit()
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

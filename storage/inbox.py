@@ -1,0 +1,76 @@
+"""The inbox: updates from Telegram, stored before Telegram is told they arrived.
+
+Long polling confirms updates by asking for the next ones (the offset), so an update is
+written here first; a crash between fetching and handling then finds it again at start-up.
+A handler marks its update handled in the same transaction as its work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxRow
+
+NEW, DONE = "new", "done"
+_inbox = InboxRow.__table__
+
+
+def digest(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()
+
+
+def _store_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(_inbox)
+    # The same id with other content is a new update, once the old one is handled.
+    return statement.on_conflict_do_update(
+        index_elements=["update_id"],
+        set_={"digest": statement.excluded.digest, "payload": statement.excluded.payload,
+              "status": NEW, "received_at": statement.excluded.received_at,
+              "handled_at": None},
+        where=(_inbox.c.digest != statement.excluded.digest) & (_inbox.c.status == DONE),
+    ).returning(_inbox.c.update_id)
+
+
+_STORE = {name: _store_statement(name) for name in ("postgresql", "sqlite")}
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def store(self, update_id: int, payload: dict[str, Any], now: datetime) -> bool:
+        """Keep an update; False when it is a redelivery of one already here."""
+        dialect = self.session.get_bind().dialect.name
+        stored = await self.session.execute(_STORE[dialect], {
+            "update_id": update_id, "digest": digest(payload), "payload": payload,
+            "status": NEW, "received_at": now})
+        return stored.scalar() is not None
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Mark the update handled; False when it was handled before."""
+        result = await self.session.execute(
+            update(_inbox).where(_inbox.c.update_id == update_id, _inbox.c.status == NEW)
+            .values(status=DONE, handled_at=now))
+        return result.rowcount == 1
+
+    async def unhandled(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """Updates stored but not handled (a crash came between), oldest first."""
+        rows = await self.session.scalars(
+            select(_inbox.c.payload).where(_inbox.c.status == NEW)
+            .order_by(_inbox.c.received_at, _inbox.c.update_id).limit(limit))
+        return list(rows)
+
+    async def prune(self, before: datetime) -> int:
+        """Forget handled updates older than the window in which Telegram may redeliver."""
+        result = await self.session.execute(
+            delete(_inbox).where(_inbox.c.status == DONE, _inbox.c.received_at < before))
+        return result.rowcount

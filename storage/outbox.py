@@ -1,0 +1,262 @@
+"""The outbox: every message the bot owes a chat, until Telegram confirms it.
+
+Rows are claimed under a lease by any process; the claim bumps ``attempts``, which is the
+fencing token: a sender that finishes a row passes the token it claimed with, and a sender
+whose lease ran out (and whose row another sender holds now) changes nothing.
+
+Statuses are stored as text and never renamed:
+
+* ``pending`` waits for ``not_before``; ``leased`` is being sent;
+* ``sent`` Telegram confirmed it;
+* ``held`` waits for its chat to become reachable (a person who blocked the bot and has no
+  group to be mentioned in; a group the bot left, whose department has nobody to tell);
+* ``rerouted`` was replaced by rows to other chats (``rerouted_from`` names this chat on them);
+* ``failed`` a dead letter: given up, with the error, listed for administrators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.claims import claimable
+from storage.models import OutboxRow
+from workflow.model import Notification
+
+PENDING, LEASED, SENT, HELD, REROUTED, FAILED = (
+    "pending", "leased", "sent", "held", "rerouted", "failed")
+OWED = (PENDING, LEASED, HELD)  # not yet delivered anywhere
+RENDERED = ""  # text_key of a row whose params["text"] is the finished text
+
+_outbox = OutboxRow.__table__
+_INSERT = insert(_outbox).returning(_outbox.c.id)
+# What a copy of a row carries over to the chat it is rerouted to.
+_CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
+            "origin_id", "for_role")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply, edit or file rendered by a handler, to be sent right after its commit."""
+
+    chat_id: int
+    text: str
+    buttons: list[list[dict[str, str]]]
+    kind: str
+    order_number: str | None
+    edit_message_id: int | None = None
+    markup_only: bool = False
+    document_name: str | None = None
+    document: bytes | None = None
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.queued = 0  # rows added in this unit of work
+
+    async def enqueue(self, note: Notification, now: datetime, origin: int | None = None
+                      ) -> None:
+        self.queued += 1
+        await self.session.execute(_INSERT, {
+            "chat_id": note.chat_id, "kind": note.kind, "order_number": note.order_number,
+            "text_key": note.text.key, "params": note.text.params,
+            "buttons": [[{"key": b.label.key, "params": b.label.params, "data": b.action}
+                         for b in row] for row in note.buttons],
+            "status": PENDING, "attempts": 0, "not_before": now, "created_at": now,
+            "origin_id": origin, "for_role": note.for_role.value if note.for_role else None,
+            "markup_only": False, "parts_sent": 0,
+        })
+
+    async def add_answers(self, answers: list[Answer], now: datetime, lease: timedelta,
+                          origin: int | None) -> list[OutboxRow]:
+        """Queue a handler's answers already leased to the caller, who sends them as soon as
+        the transaction commits; a crash before that leaves a lease that runs out."""
+        rows = []
+        for answer in answers:
+            values: dict[str, Any] = {
+                "chat_id": answer.chat_id, "kind": answer.kind,
+                "order_number": answer.order_number, "text_key": RENDERED,
+                "params": {"text": answer.text}, "buttons": answer.buttons,
+                "status": LEASED, "attempts": 1, "not_before": now, "lease_until": now + lease,
+                "created_at": now, "edit_message_id": answer.edit_message_id,
+                "markup_only": answer.markup_only, "document_name": answer.document_name,
+                "document": answer.document, "parts_sent": 0, "origin_id": origin,
+            }
+            row_id = (await self.session.execute(_INSERT, values)).scalar_one()
+            rows.append(OutboxRow(id=row_id, **values))
+        return rows
+
+    # ---- claiming and finishing ------------------------------------------------------------
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
+        """Lease due rows so one sender delivers each; an expired lease is claimed again."""
+        due = and_(
+            OutboxRow.not_before <= now,
+            or_(
+                OutboxRow.status == PENDING,
+                and_(OutboxRow.status == LEASED, OutboxRow.lease_until < now),
+            ),
+        )
+        candidates = claimable(
+            select(OutboxRow.id).where(due).order_by(OutboxRow.id).limit(limit), "claimable_outbox"
+        )
+        rows = await self.session.scalars(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(select(candidates.c.id)), due)
+            .values(status=LEASED, lease_until=now + lease, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow),
+            execution_options={"synchronize_session": False},
+        )
+        return sorted(rows, key=lambda row: row.id)
+
+    async def renew(self, held: dict[int, int], until: datetime) -> int:
+        """Extend the leases of rows still being sent (row id -> fencing token)."""
+        renewed = 0
+        for row_id, token in held.items():
+            renewed += (await self._fenced(row_id, token, lease_until=until)).rowcount
+        return renewed
+
+    async def _fenced(self, row_id: int, token: int, **values: Any) -> Any:
+        return await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == row_id, OutboxRow.attempts == token,
+                   OutboxRow.status == LEASED)
+            .values(**values),
+            execution_options={"synchronize_session": False},
+        )
+
+    async def mark_sent(self, row_id: int, token: int, message_id: int | None,
+                        at: datetime) -> bool:
+        result = await self._fenced(row_id, token, status=SENT, sent_at=at,
+                                    message_id=message_id, lease_until=None)
+        return result.rowcount == 1
+
+    async def mark_parts(self, row_id: int, token: int, parts_sent: int) -> bool:
+        """A long text's part went out: a retry starts after it."""
+        return (await self._fenced(row_id, token, parts_sent=parts_sent)).rowcount == 1
+
+    async def retry_later(self, row_id: int, token: int, not_before: datetime, error: str,
+                          failing_since: datetime | None = None) -> bool:
+        values: dict[str, Any] = {"status": PENDING, "not_before": not_before,
+                                  "lease_until": None, "last_error": error}
+        if failing_since is not None:
+            values["failing_since"] = failing_since
+        return (await self._fenced(row_id, token, **values)).rowcount == 1
+
+    async def give_up(self, row_id: int, token: int, error: str) -> bool:
+        return (await self._fenced(row_id, token, status=FAILED, lease_until=None,
+                                   last_error=error)).rowcount == 1
+
+    async def make_send(self, row_id: int, token: int) -> bool:
+        """An edit whose message is gone goes out as a new message."""
+        return (await self._fenced(row_id, token, edit_message_id=None,
+                                   markup_only=False)).rowcount == 1
+
+    async def release(self, held: dict[int, int], now: datetime) -> None:
+        """Hand rows back at shutdown so another process sends them without waiting."""
+        for row_id, token in held.items():
+            await self._fenced(row_id, token, status=PENDING, lease_until=None, not_before=now)
+
+    # ---- moving what is owed ---------------------------------------------------------------
+
+    async def move_chat(self, old: int, new: int) -> int:
+        """A group became a supergroup: what it is owed goes to the new id."""
+        result = await self.session.execute(
+            update(OutboxRow).where(OutboxRow.chat_id == old, OutboxRow.status.in_(OWED))
+            .values(chat_id=new), execution_options={"synchronize_session": False})
+        return result.rowcount
+
+    async def owed_to(self, chat_id: int) -> list[OutboxRow]:
+        rows = await self.session.scalars(
+            select(OutboxRow).where(OutboxRow.chat_id == chat_id, OutboxRow.status.in_(OWED))
+            .order_by(OutboxRow.id))
+        return list(rows)
+
+    async def redirect(self, row_ids: list[int], chat_id: int, mention_id: int | None,
+                       now: datetime) -> None:
+        """Send these rows to another chat instead, mentioning the person they were for."""
+        await self.session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(row_ids), OutboxRow.status.in_(OWED))
+            .values(rerouted_from=OutboxRow.chat_id, chat_id=chat_id, mention_id=mention_id,
+                    status=PENDING, lease_until=None, not_before=now),
+            execution_options={"synchronize_session": False})
+
+    async def fan_out(self, rows: list[OutboxRow], chat_ids: list[int], now: datetime) -> None:
+        """Replace each row by a copy to every one of `chat_ids` (a lost group's messages to
+        its department's people)."""
+        for row in rows:
+            for chat_id in chat_ids:
+                await self.session.execute(_INSERT, {
+                    **{name: getattr(row, name) for name in _CONTENT},
+                    "chat_id": chat_id, "rerouted_from": row.chat_id, "status": PENDING,
+                    "attempts": 0, "not_before": now, "created_at": row.created_at,
+                    "markup_only": False, "parts_sent": 0,
+                })
+            self.queued += len(chat_ids)
+        await self._set_status([row.id for row in rows], REROUTED)
+
+    async def hold(self, row_ids: list[int], error: str) -> None:
+        await self._set_status(row_ids, HELD, last_error=error)
+
+    async def _set_status(self, row_ids: list[int], status: str, **values: Any) -> None:
+        if row_ids:
+            await self.session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(row_ids), OutboxRow.status.in_(OWED))
+                .values(status=status, lease_until=None, **values),
+                execution_options={"synchronize_session": False})
+
+    async def release_held(self, chat_id: int, now: datetime) -> int:
+        """The chat can be reached again: what waited for it goes now."""
+        result = await self.session.execute(
+            update(OutboxRow).where(OutboxRow.chat_id == chat_id, OutboxRow.status == HELD)
+            .values(status=PENDING, not_before=now, failing_since=None),
+            execution_options={"synchronize_session": False})
+        self.queued += result.rowcount
+        return result.rowcount
+
+    # ---- what administrators see -----------------------------------------------------------
+
+    async def dead_letters(self, since: datetime | None = None, limit: int = 50
+                           ) -> list[OutboxRow]:
+        query = select(OutboxRow).where(OutboxRow.status.in_((FAILED, HELD)))
+        if since is not None:
+            query = query.where(OutboxRow.created_at >= since)
+        return list(await self.session.scalars(query.order_by(OutboxRow.id.desc()).limit(limit)))
+
+    async def retry(self, row_id: int | None, now: datetime) -> int:
+        """An administrator sends dead letters again (one, or all of them)."""
+        query = update(OutboxRow).where(OutboxRow.status.in_((FAILED, HELD)))
+        if row_id is not None:
+            query = query.where(OutboxRow.id == row_id)
+        result = await self.session.execute(
+            query.values(status=PENDING, not_before=now, failing_since=None, lease_until=None),
+            execution_options={"synchronize_session": False})
+        self.queued += result.rowcount
+        return result.rowcount
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(OutboxRow.status, func.count()).group_by(OutboxRow.status))
+        counts = {status: 0 for status in (PENDING, LEASED, SENT, HELD, REROUTED, FAILED)}
+        counts.update({status: count for status, count in rows})
+        return counts
+
+    async def next_due_at(self) -> datetime | None:
+        """When a sender next has work: the earliest pending row, or an expiring lease."""
+        pending = await self.session.scalar(
+            select(func.min(OutboxRow.not_before)).where(OutboxRow.status == PENDING))
+        lease_ends = await self.session.scalar(
+            select(func.min(OutboxRow.lease_until)).where(OutboxRow.status == LEASED))
+        moments = [moment for moment in (pending, lease_ends) if moment is not None]
+        return min(moments) if moments else None
+
+    async def pending_count(self) -> int:
+        """Rows still owed to someone (held ones included)."""
+        return await self.session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status.in_(OWED))
+        ) or 0
