@@ -12,6 +12,7 @@ from aiohttp import web
 from telegram import Bot, InputFile, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TimedOut
 
+from bot.sandbox.console import HELP, ConsoleState
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from tests.integration.conftest import ALICE, BOB
 from tests.integration.conftest import GROUP as SUPERGROUP
@@ -444,3 +445,69 @@ async def test_accepted_sends_keep_what_was_sent(emu: BotApiEmulator, bot: Bot) 
         (BOB, "for Bob"),
         (ALICE, "v1"),
     ]
+
+
+# --------------------------------------------------------------------------- the console
+
+
+async def test_console_commands_inject_the_faults(emu: BotApiEmulator, bot: Bot) -> None:
+    state = ConsoleState(emu, ALICE, ALICE)
+    state.users.update({"alice": ALICE, "bob": BOB})
+    state.handle("#装配组 开工")
+    old_id = state.groups["装配组"]
+
+    said = state.handle(":migrate #装配组")
+    new_id = state.groups["装配组"]
+    assert str(new_id).startswith("-100") and str(new_id) in said and str(old_id) in said
+    assert state.chat_id == new_id
+    state.handle("开工了吗")
+    messages = [u.message for u in await fetch(bot) if u.message]
+    assert [m.migrate_to_chat_id for m in messages if m.migrate_to_chat_id] == [new_id]
+    assert messages[-1].text == "开工了吗" and messages[-1].chat.id == new_id
+
+    assert state.handle(":block @bob") == "@bob blocked the bot"
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await bot.send_message(BOB, "x")
+    assert state.handle(":unblock @bob") == "@bob unblocked the bot"
+    await bot.send_message(BOB, "x")
+
+    assert "removed" in state.handle(":kick #装配组")
+    with pytest.raises(Forbidden, match="kicked from the supergroup chat"):
+        await bot.send_message(new_id, "x")
+    assert "doesn't see this" in state.handle("有人吗")
+    assert "back" in state.handle(":readd #装配组")
+    await bot.send_message(new_id, "x")
+    changes = [u.my_chat_member for u in await fetch(bot) if u.my_chat_member]
+    # A block comes from the person; a removal or re-adding from whoever is typing.
+    assert [(c.chat.id, c.from_user.id, c.new_chat_member.status) for c in changes] == [
+        (BOB, BOB, "kicked"),
+        (BOB, BOB, "member"),
+        (new_id, ALICE, "kicked"),
+        (new_id, ALICE, "member"),
+    ]
+
+    assert "502" in state.handle(":outage 502")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.get_me()
+    assert state.handle(":outage off") == "Telegram is back"
+    await bot.get_me()
+
+    assert "0.3s" in state.handle(":slow 0.3s")
+    with pytest.raises(TimedOut):
+        await bot.send_message(ALICE, "慢", read_timeout=0.1)
+    assert state.handle(":slow off") == "answers come at once again"
+    await bot.send_message(ALICE, "快", read_timeout=0.2)
+
+
+def test_console_fault_commands_explain_mistakes(emu: BotApiEmulator) -> None:
+    state = ConsoleState(emu, ALICE, ALICE)
+    assert "no group '#无此群'" in state.handle(":kick #无此群")
+    assert "no person '@nobody'" in state.handle(":block @nobody")
+    assert ":outage off" in state.handle(":outage soon")
+    assert ":slow off" in state.handle(":slow fast")
+    assert "502" in state.handle(":outage 418")
+    state.handle("#生产部")
+    state.handle(":migrate #生产部")
+    assert "already a supergroup" in state.handle(":migrate #生产部")
+    for command in (":migrate", ":block", ":unblock", ":kick", ":readd", ":outage", ":slow"):
+        assert command in HELP
