@@ -19,9 +19,19 @@ Type a message as the current person in the current chat. Prefixes switch them (
   >采购到货 完成 47个   reply to the newest bot message containing 采购到货 (how a task is
           reported on); `📷` first in the text sends it as a photo with that caption
   :who    people and groups      :help  this text      :quit  leave
+Faults, answered as Telegram answers them (the current person is who does it):
+  :migrate #group   the group becomes a supergroup with a new id (the name follows it)
+  :block @name  :unblock @name   that person blocks / unblocks the bot
+  :kick #group  :readd #group    the bot is removed from / added back to the group
+  :outage 502  :outage off       Telegram is down (502, 503, 504 or 500) / back
+  :slow 8s  :slow off            answers come 8 s late although the calls take effect / on time
 """
 
 _PREFIX = re.compile(r"^\s*(?:(?P<kind>[@#])(?P<name>[^\s]+)\s*)")
+_FAULT = re.compile(
+    r":(?P<command>migrate|block|unblock|kick|readd|outage|slow)(?:\s+(?P<argument>\S+))?"
+)
+_SECONDS = re.compile(r"(?P<seconds>\d+(?:\.\d+)?)s?")
 
 
 @dataclass
@@ -41,7 +51,8 @@ class ConsoleState:
 
     def group(self, title: str) -> int:
         if title not in self.groups:
-            chat_id = -100100 - len(self.groups)
+            # A basic group, as Telegram creates one, so that :migrate can upgrade it.
+            chat_id = -200100 - len(self.groups)
             self.groups[title] = chat_id
             self.emulator.add_group(chat_id, title)
         return self.groups[title]
@@ -66,6 +77,12 @@ class ConsoleState:
             people = ", ".join(f"@{n}={i}" for n, i in self.users.items())
             groups = ", ".join(f"#{t}={i}" for t, i in self.groups.items())
             return f"people: {people}\ngroups: {groups or '-'}"
+        fault = _FAULT.fullmatch(line)
+        if fault:
+            try:
+                return self._fault(fault["command"], fault["argument"] or "")
+            except (LookupError, ValueError) as exc:
+                return str(exc)
         while match := _PREFIX.match(line):
             if match["kind"] == "@":
                 self.user_id = self.user(match["name"])
@@ -94,11 +111,63 @@ class ConsoleState:
                 return f"no bot message containing {reply[1]!r} here"
             line = reply[2]
         if line.startswith("📷"):
-            self.emulator.send_photo(self.chat_id, self.user_id, line.removeprefix("📷").strip(),
-                                     reply_to_message_id=reply_to)
+            update_id = self.emulator.send_photo(self.chat_id, self.user_id,
+                                                 line.removeprefix("📷").strip(),
+                                                 reply_to_message_id=reply_to)
         else:
-            self.emulator.send_text(self.chat_id, self.user_id, line, reply_to_message_id=reply_to)
+            update_id = self.emulator.send_text(self.chat_id, self.user_id, line,
+                                                reply_to_message_id=reply_to)
+        if update_id is None:
+            return f"(the bot is not in {self.chat_name(self.chat_id)}; it doesn't see this)"
         return None
+
+    def _fault(self, command: str, argument: str) -> str:
+        """Inject one of the emulator's faults; returns the line that confirms it."""
+        emulator = self.emulator
+        if command in ("outage", "slow"):
+            return self._service_fault(command, argument)
+        if command in ("block", "unblock"):
+            name = self._named(self.users, "@", argument, command)
+            getattr(emulator, command)(self.users[name])
+            return f"@{name} {command}ed the bot"
+        title = self._named(self.groups, "#", argument, command)
+        chat_id = self.groups[title]
+        if command == "migrate":
+            new_id = int(f"-100{-chat_id}")
+            emulator.migrate_group(chat_id, new_id, by_user=self.user_id)
+            self.groups[title] = new_id
+            if self.chat_id == chat_id:
+                self.chat_id = new_id
+            return f"#{title} is now the supergroup {new_id} (it was {chat_id})"
+        getattr(emulator, command)(chat_id, by_user=self.user_id)
+        return (f"the bot was removed from #{title}" if command == "kick"
+                else f"the bot is back in #{title}")
+
+    @staticmethod
+    def _named(known: dict[str, int], kind: str, argument: str, command: str) -> str:
+        name = argument.removeprefix(kind)
+        if not argument.startswith(kind) or name not in known:
+            noun = "person" if kind == "@" else "group"
+            raise LookupError(f"no {noun} {argument!r} yet; :{command} {kind}name")
+        return name
+
+    def _service_fault(self, command: str, argument: str) -> str:
+        if command == "outage":
+            if argument == "off":
+                self.emulator.outage(None)
+                return "Telegram is back"
+            if not argument.isdigit():
+                raise ValueError(":outage 502 (or 503, 504, 500), or :outage off")
+            self.emulator.outage(int(argument))
+            return f"Telegram answers every call with {argument} until :outage off"
+        if argument == "off":
+            self.emulator.slow(None)
+            return "answers come at once again"
+        delay = _SECONDS.fullmatch(argument)
+        if delay is None:
+            raise ValueError(":slow 8s (seconds each answer is late), or :slow off")
+        self.emulator.slow(float(delay["seconds"]))
+        return f"every answer now comes {delay['seconds']}s late, though the calls take effect"
 
 
 def format_event(state: ConsoleState, event: OutgoingEvent) -> str:

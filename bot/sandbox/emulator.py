@@ -16,12 +16,58 @@ Fidelity choices worth knowing:
   unknown tag is a 400, which is the classic production failure with user-supplied text.
   Markdown modes are accepted and stored verbatim.
 * Webhook URLs must point at this machine; the emulator never talks to the internet.
+
+Faults, to be injected on purpose by tests, benchmarks, scenarios and the console. Each one
+answers as Telegram does, in wording, HTTP status and updates, so PTB raises what it raises in
+production:
+
+* ``migrate_group(old_id, new_id, by_user=None)``: a basic group becomes a supergroup. The bot
+  gets, in Telegram's order, ``my_chat_member`` for the new supergroup (left -> member), a
+  service message in the old group carrying ``migrate_to_chat_id`` and message 1 of the new
+  supergroup, from GroupAnonymousBot, carrying ``migrate_from_chat_id``. From then on sends,
+  edits, deletions and getChatMember about others naming the old id answer 400 "Bad Request:
+  group chat was upgraded to a supergroup chat" with ``parameters.migrate_to_chat_id`` (PTB:
+  ChatMigrated). getChat still describes the old group: Telegram's server refuses only writes
+  and member lists there; that its edits fail the same way is a guess. The old group's messages
+  stay under the old id, since the supergroup numbers its own messages from 1: an old message id
+  used with the new chat id is "message to edit not found" (or names the supergroup's own
+  message of that number). People post in the new id only.
+* ``block(user_id)`` / ``unblock(user_id)``: the person blocks the bot. ``my_chat_member`` in
+  their private chat (member -> kicked and back); sends and chat actions there answer 403
+  "Forbidden: bot was blocked by the user", while edits and deletions of earlier messages still
+  work. Writing to the bot in private unblocks, since a person must unblock to write at all.
+* ``add_user(..., started=False)``: a person who never pressed Start. Sends to them answer 403
+  "Forbidden: bot can't initiate conversation with a user" until their first private message.
+* ``kick(chat_id, by_user=None)`` / ``readd(chat_id, by_user=None)``: the bot is removed from a
+  group and added back. ``my_chat_member`` as Telegram sends it: a basic group reports "left" and
+  still shows the bot its own ``left_chat_member`` notice; a supergroup reports "kicked" with
+  ``until_date`` 0. While removed, a supergroup refuses every call naming it with 403
+  "Forbidden: bot was kicked from the supergroup chat"; a basic group answers getChat and
+  getChatMember about the bot but refuses the rest with "Forbidden: bot was kicked from the
+  group chat". What people post meanwhile stays in the chat but reaches no bot (``send_text``
+  returns None); button presses still do, as callback queries go to the bot directly. ``readd``
+  reports "member" again and posts the ``new_chat_members`` notice naming the bot.
+* ``outage(status=502)`` / ``outage(None)``: Telegram's front end answers every call, getUpdates
+  and file downloads included, with its own nginx error page instead of JSON (PTB: NetworkError
+  "Bad Gateway (502)..."); nothing takes effect and webhook deliveries wait. A long poll that is
+  waiting when the outage begins is answered with the page at once.
+* ``slow(seconds)`` / ``slow(None)``: each call takes effect at once (a send is stored and
+  numbered) but its HTTP answer is written ``seconds * real_time_scale`` real seconds later, so a
+  client with a shorter read timeout gives up on a message that did go through. A virtual-clock
+  simulation sets ``real_time_scale`` (e.g. 0.01) to shrink that wait; long polls keep real time.
+  An outage that begins while an answer is held back replaces the answer with its page.
+
+``calls`` records what the Bot API server decided (``ok``, ``error_code``, ``description``), also
+when the client never saw the answer; ``accepted_sends`` lists every message Telegram accepted,
+as it was sent, so a duplicate delivery is two entries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import enum
 import itertools
 import json
 import logging
@@ -62,6 +108,24 @@ _OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_re
 
 _WEBHOOK_RETRY_FIRST = 0.05
 _WEBHOOK_RETRY_MAX = 1.0
+
+# The account Telegram names as the sender of service messages a group posts as itself.
+_GROUP_ANONYMOUS_BOT = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
+# Statuses Telegram's nginx front end answers by itself when the Bot API behind it is down,
+# with nginx's own reason phrases.
+_FRONT_END_REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
+_FRONT_END_SERVER = "nginx/1.18.0"
 
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w@/])")
 _MENTION_RE = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{3,32}(?![\w@])")
@@ -141,11 +205,26 @@ class FloodLimits:
 
 
 class _ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self, code: int, description: str, parameters: dict[str, int] | None = None
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
-        self.retry_after = retry_after
+        self.parameters = parameters
+
+
+class _Access(enum.IntEnum):
+    """How much of a chat a method needs, graded as Telegram's Bot API server grades it.
+
+    Each level includes those below it; the refusals of a blocked, removed or upgraded chat
+    start at different levels.
+    """
+
+    READ = 0  # getChat, and getChatMember about the bot itself
+    READ_MEMBERS = 1  # getChatMember about someone else
+    EDIT = 2  # changing or deleting what is already in the chat
+    WRITE = 3  # posting something new: send*, sendChatAction
 
 
 def _bad_request(detail: str) -> _ApiError:
@@ -158,6 +237,33 @@ def _utf16_len(text: str) -> int:
 
 def _update_type(update: dict) -> str | None:
     return next((key for key in update if key != "update_id"), None)
+
+
+def _for_the_record(params: dict[str, Any]) -> dict[str, Any]:
+    # Uploads are recorded by name and size; raw bytes in `calls` would only bloat it.
+    return {
+        name: {"filename": v["filename"], "size": len(v["content"])}
+        if isinstance(v, dict) and isinstance(v.get("content"), bytes)
+        else v
+        for name, v in params.items()
+    }
+
+
+def _front_end_page(status: int) -> web.Response:
+    """The page Telegram's nginx serves in place of the Bot API's JSON while the API is down."""
+    title = f"{status} {_FRONT_END_REASONS[status]}"
+    page = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>{_FRONT_END_SERVER}</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    )
+    return web.Response(
+        status=status,
+        reason=_FRONT_END_REASONS[status],
+        body=page.encode(),
+        content_type="text/html",
+        headers={"Server": _FRONT_END_SERVER},
+    )
 
 
 class _FloodControl:
@@ -425,9 +531,14 @@ class BotApiEmulator:
         bot_id: int = 7000001,
         bot_username: str = "gendan_bot",
         bot_name: str = "Gendan",
+        real_time_scale: float = 1.0,
     ) -> None:
+        if real_time_scale < 0:
+            raise ValueError("real_time_scale shrinks real waits; it can't be negative")
         self.token = token
         self.clock: Callable[[], float] = clock or time.time
+        # Real seconds per second of a `slow` answer, so a virtual-clock run need not really wait.
+        self.real_time_scale = real_time_scale
         self.limits = limits or FloodLimits()
         self.bot_user: dict[str, Any] = {
             "id": bot_id,
@@ -456,6 +567,15 @@ class BotApiEmulator:
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._open_callbacks: set[str] = set()
         self._listeners: list[Callable[[OutgoingEvent], None]] = []
+        self._accepted: list[BotMessage] = []
+
+        # Chats the bot is shut out of: private chats of people who blocked it (positive ids)
+        # and groups it was removed from (negative ids).
+        self._shut_out: set[int] = set()
+        self._not_started: set[int] = set()
+        self._migrated: dict[int, int] = {}  # basic group -> the supergroup it became
+        self._outage: int | None = None  # the HTTP status the front end answers with
+        self._slow: float | None = None  # seconds each answer is held back
 
         self._pending: list[dict] = []
         self._last_update_id = 0
@@ -551,7 +671,9 @@ class BotApiEmulator:
         first_name: str,
         username: str | None = None,
         language_code: str | None = None,
+        started: bool = True,
     ) -> None:
+        """Add a person; ``started=False`` means they never pressed Start in the bot's chat."""
         if user_id <= 0:
             raise ValueError("user ids are positive; negative ids are group chats")
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
@@ -560,6 +682,10 @@ class BotApiEmulator:
         if language_code:
             user["language_code"] = language_code
         self._users[user_id] = user
+        if started:
+            self._not_started.discard(user_id)
+        else:
+            self._not_started.add(user_id)
 
     def add_group(self, chat_id: int, title: str) -> None:
         if chat_id >= 0:
@@ -577,8 +703,11 @@ class BotApiEmulator:
         text: str,
         *,
         reply_to_message_id: int | None = None,
-    ) -> int:
-        """Queue a text message from a user; returns its update_id."""
+    ) -> int | None:
+        """Queue a text message from a user; returns its update_id.
+
+        None when the bot was removed from that group: the message is posted but no bot sees it.
+        """
         fields: dict[str, Any] = {"text": text}
         entities = self._entities_for(text)
         if entities:
@@ -592,8 +721,11 @@ class BotApiEmulator:
         caption: str | None = None,
         *,
         reply_to_message_id: int | None = None,
-    ) -> int:
-        """Queue a photo from a user, as Telegram sends one: its sizes and an optional caption."""
+    ) -> int | None:
+        """Queue a photo from a user, as Telegram sends one: its sizes and an optional caption.
+
+        Returns its update_id, or None as ``send_text`` does.
+        """
         file_id = f"photo-{next(self._file_ids)}"
         fields: dict[str, Any] = {"photo": [
             {"file_id": f"{file_id}-{side}", "file_unique_id": f"{file_id}-{side}-u",
@@ -603,27 +735,44 @@ class BotApiEmulator:
         return self._from_user(chat_id, user_id, fields, reply_to_message_id)
 
     def _from_user(self, chat_id: int, user_id: int, fields: dict[str, Any],
-                   reply_to_message_id: int | None) -> int:
+                   reply_to_message_id: int | None) -> int | None:
         user = self._user(user_id)
         if chat_id > 0 and chat_id != user_id:
             raise ValueError(f"private chat {chat_id} belongs to user {chat_id}, not {user_id}")
+        if chat_id in self._migrated:
+            raise LookupError(
+                f"group {chat_id} was upgraded to the supergroup {self._migrated[chat_id]}; "
+                "people post there now"
+            )
         chat = self._chat(chat_id)
         if chat is None:
             raise LookupError(f"unknown chat {chat_id}; call add_user/add_group first")
-        message: dict[str, Any] = {
-            "message_id": self._next_message_id(chat_id),
-            "date": int(self.clock()),
-            "chat": chat,
-            "from": user,
-            **fields,
-        }
         if reply_to_message_id is not None:
             target = self._raw_messages.get((chat_id, reply_to_message_id))
             if target is None:
                 raise LookupError(f"no message {reply_to_message_id} in chat {chat_id}")
-            message["reply_to_message"] = _without_reply(target)
-        self._raw_messages[(chat_id, message["message_id"])] = message
+            fields = {**fields, "reply_to_message": _without_reply(target)}
+        if chat_id > 0:
+            # Nobody can write to a bot without pressing Start and lifting any block first.
+            self._not_started.discard(chat_id)
+            self._change_bot_membership(chat, user, shut_out=False)
+        message = self._post(chat, user, fields)
+        if chat_id in self._shut_out:
+            return None
         return self._enqueue({"message": message})
+
+    def _post(self, chat: dict[str, Any], sender: dict[str, Any],
+              fields: dict[str, Any]) -> dict[str, Any]:
+        """Store a message someone other than the bot posted; the caller decides who sees it."""
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat["id"]),
+            "date": int(self.clock()),
+            "chat": chat,
+            "from": sender,
+            **fields,
+        }
+        self._raw_messages[(chat["id"], message["message_id"])] = message
+        return message
 
     def press(self, chat_id: int, user_id: int, label: str, *, on: str | None = None) -> int:
         """Queue a button press on the newest bot message with buttons (containing `on`)."""
@@ -663,6 +812,148 @@ class BotApiEmulator:
             return int(update["update_id"])
         return self._enqueue(update)
 
+    # ------------------------------------------------------------------ faults
+
+    def migrate_group(self, old_id: int, new_id: int, by_user: int | None = None) -> None:
+        """Upgrade a basic group to the supergroup ``new_id`` (which must start with -100).
+
+        ``by_user`` is who did it; by default the group's administrator with the lowest id, else
+        the first person added. The module docstring lists what the bot is told and how calls
+        answer.
+        """
+        old = self._group_for_fault(old_id)
+        if old["type"] != "group":
+            raise ValueError(f"chat {old_id} is already a supergroup; only basic groups upgrade")
+        if old_id in self._shut_out:
+            raise ValueError(f"the bot is not in group {old_id}; readd it before upgrading")
+        if not str(new_id).startswith("-100") or new_id in self._groups:
+            raise ValueError(f"{new_id} is no free supergroup id (they start with -100)")
+        actor = self._actor(old_id, by_user)
+        self.add_group(new_id, old["title"])
+        self._admins |= {(new_id, user) for chat, user in self._admins if chat == old_id}
+        self._migrated[old_id] = new_id
+        new = self._group_for_fault(new_id)
+        self._announce_membership(
+            new,
+            actor,
+            old={"status": "left", "user": self.bot_user},
+            new=self._member_status(new_id, self.bot_user),
+        )
+        self._enqueue({"message": self._post(old, actor, {"migrate_to_chat_id": new_id})})
+        self._enqueue(
+            {
+                "message": self._post(
+                    new, _GROUP_ANONYMOUS_BOT, {"sender_chat": new, "migrate_from_chat_id": old_id}
+                )
+            }
+        )
+
+    def block(self, user_id: int) -> None:
+        """The person blocks the bot: sends to their private chat answer 403 until unblocked."""
+        user = self._user(user_id)
+        self._change_bot_membership(self._private_chat(user), user, shut_out=True)
+
+    def unblock(self, user_id: int) -> None:
+        """The person unblocks the bot (writing to it in private does the same)."""
+        user = self._user(user_id)
+        self._change_bot_membership(self._private_chat(user), user, shut_out=False)
+
+    def kick(self, chat_id: int, by_user: int | None = None) -> None:
+        """Remove the bot from a group, ``by_user`` (default as for ``migrate_group``)."""
+        chat = self._group_for_fault(chat_id)
+        actor = self._actor(chat_id, by_user)
+        if self._change_bot_membership(chat, actor, shut_out=True) and chat["type"] == "group":
+            # A basic group still shows the bot the notice of its own removal.
+            bot = self.bot_user
+            notice = {"left_chat_participant": bot, "left_chat_member": bot}
+            self._enqueue({"message": self._post(chat, actor, notice)})
+
+    def readd(self, chat_id: int, by_user: int | None = None) -> None:
+        """Add the bot back to a group it was removed from, as a plain member."""
+        chat = self._group_for_fault(chat_id)
+        actor = self._actor(chat_id, by_user)
+        if self._change_bot_membership(chat, actor, shut_out=False):
+            bot = self.bot_user
+            notice = {
+                "new_chat_participant": bot,
+                "new_chat_member": bot,
+                "new_chat_members": [bot],
+            }
+            self._enqueue({"message": self._post(chat, actor, notice)})
+
+    def outage(self, status: int | None = 502) -> None:
+        """Telegram is down: every call answers ``status`` with nginx's page; None ends it."""
+        if status is not None and status not in _FRONT_END_REASONS:
+            raise ValueError(
+                f"Telegram's front end answers outages with {sorted(_FRONT_END_REASONS)}, "
+                f"not {status}"
+            )
+        self._outage = status
+        self._notify()  # waiting long polls answer at once; webhook deliveries stop or resume
+
+    def slow(self, seconds: float | None) -> None:
+        """Hold every answer back ``seconds * real_time_scale`` real seconds; None ends it."""
+        if seconds is not None and not 0 <= seconds < math.inf:
+            raise ValueError("a slow answer takes a finite, non-negative number of seconds")
+        self._slow = seconds or None
+
+    def _group_for_fault(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self._migrated:
+            raise ValueError(
+                f"group {chat_id} was upgraded to the supergroup {self._migrated[chat_id]}; "
+                "use that id"
+            )
+        chat = self._chat(chat_id) if chat_id < 0 else None
+        if chat is None:
+            raise LookupError(f"unknown group {chat_id}; call add_group first")
+        return chat
+
+    def _actor(self, chat_id: int, by_user: int | None) -> dict[str, Any]:
+        """Who changed the chat: the named person, else its first administrator, else anyone."""
+        if by_user is not None:
+            return self._user(by_user)
+        admins = sorted(
+            user for chat, user in self._admins if chat == chat_id and user in self._users
+        )
+        someone = admins[0] if admins else next(iter(self._users), None)
+        if someone is None:
+            raise LookupError("add a person first: someone has to change the chat")
+        return self._users[someone]
+
+    def _change_bot_membership(
+        self, chat: dict[str, Any], actor: dict[str, Any], *, shut_out: bool
+    ) -> bool:
+        """Shut the bot out of a chat or let it back in, telling it so; False if no change."""
+        chat_id = chat["id"]
+        if (chat_id in self._shut_out) == shut_out:
+            return False
+        old = self._member_status(chat_id, self.bot_user)
+        if shut_out:
+            self._shut_out.add(chat_id)
+            # Whoever is removed loses their admin rights; being added back doesn't restore them.
+            self._admins.discard((chat_id, self.bot_user["id"]))
+        else:
+            self._shut_out.discard(chat_id)
+        self._announce_membership(
+            chat, actor, old=old, new=self._member_status(chat_id, self.bot_user)
+        )
+        return True
+
+    def _announce_membership(
+        self, chat: dict[str, Any], actor: dict[str, Any], *, old: dict, new: dict
+    ) -> None:
+        self._enqueue(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": actor,
+                    "date": int(self.clock()),
+                    "old_chat_member": old,
+                    "new_chat_member": new,
+                }
+            }
+        )
+
     # ------------------------------------------------------------------ inspection
 
     def messages(self, chat_id: int) -> list[BotMessage]:
@@ -682,6 +973,14 @@ class BotApiEmulator:
     def last_message(self, chat_id: int) -> BotMessage | None:
         sent = self._bot_messages.get(chat_id)
         return sent[-1] if sent else None
+
+    def accepted_sends(self, chat_id: int | None = None) -> list[BotMessage]:
+        """Every message Telegram accepted from the bot (in one chat), oldest first.
+
+        Each is as it was sent: later edits and deletions leave this list alone, and the same
+        text delivered twice is here twice, also when the bot never saw the answer.
+        """
+        return [m for m in self._accepted if chat_id is None or m.chat_id == chat_id]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
@@ -723,6 +1022,34 @@ class BotApiEmulator:
         method_name = request.match_info["method"]
         known = self._methods.get(method_name.lower())
         method = known[0] if known else method_name
+        if self._outage is not None:
+            return await self._refuse_in_outage(request, method, at, self._outage)
+        response = await self._answer_api(request, method, known, at)
+        if self._slow:
+            await asyncio.sleep(self._slow * self.real_time_scale)
+        if self._outage is not None:
+            # The front end lost the answer: the call took effect, the client sees the outage.
+            return _front_end_page(self._outage)
+        return response
+
+    async def _refuse_in_outage(
+        self, request: web.Request, method: str, at: float, status: int
+    ) -> web.Response:
+        recorded: dict[str, Any] = {}
+        with contextlib.suppress(_ApiError):
+            recorded = _for_the_record(_coerce_params(await self._read_params(request)))
+        self.calls.append(
+            ApiCall(method, recorded, at, False, status, _FRONT_END_REASONS[status])
+        )
+        return _front_end_page(status)
+
+    async def _answer_api(
+        self,
+        request: web.Request,
+        method: str,
+        known: tuple[str, Callable[[dict], Awaitable[Any]]] | None,
+        at: float,
+    ) -> web.Response:
         params: dict[str, Any] = {}
         recorded: dict[str, Any] = {}
         result: Any = None
@@ -733,13 +1060,7 @@ class BotApiEmulator:
             if known is None:
                 raise _ApiError(404, "Not Found: method not found")
             params = _coerce_params(await self._read_params(request))
-            # Uploads are recorded by name and size; raw bytes in `calls` would only bloat it.
-            recorded = {
-                name: {"filename": v["filename"], "size": len(v["content"])}
-                if isinstance(v, dict) and isinstance(v.get("content"), bytes)
-                else v
-                for name, v in params.items()
-            }
+            recorded = _for_the_record(params)
             result = await known[1](params)
         except _ApiError as exc:
             error = exc
@@ -759,8 +1080,8 @@ class BotApiEmulator:
             "error_code": error.code,
             "description": error.description,
         }
-        if error.retry_after is not None:
-            body["parameters"] = {"retry_after": error.retry_after}
+        if error.parameters:
+            body["parameters"] = error.parameters
         return self._json(body, status=error.code)
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
@@ -793,6 +1114,8 @@ class BotApiEmulator:
         return params
 
     async def _handle_file(self, request: web.Request) -> web.Response:
+        if self._outage is not None:
+            return _front_end_page(self._outage)
         if request.match_info["token"] != self.token:
             return self._json({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
         file_id = request.match_info["path"].rsplit("/", 1)[-1]
@@ -826,23 +1149,45 @@ class BotApiEmulator:
             return None
         if chat_id > 0:
             user = self._users.get(chat_id)
-            if user is None:
-                return None
-            chat = {"id": chat_id, "type": "private", "first_name": user["first_name"]}
-            if "username" in user:
-                chat["username"] = user["username"]
-            return chat
+            return self._private_chat(user) if user else None
         group = self._groups.get(chat_id)
         return dict(group) if group else None
 
-    def _require_chat(self, params: dict) -> tuple[int, dict[str, Any]]:
+    @staticmethod
+    def _private_chat(user: dict[str, Any]) -> dict[str, Any]:
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        if "username" in user:
+            chat["username"] = user["username"]
+        return chat
+
+    def _require_chat(self, params: dict, access: _Access) -> tuple[int, dict[str, Any]]:
         chat_id = params.get("chat_id")
         if chat_id in (None, ""):
             raise _bad_request("chat_id is empty")
         chat = self._chat(chat_id)
         if chat is None:
             raise _bad_request("chat not found")
+        self._check_access(chat_id, chat["type"], access)
         return chat_id, chat
+
+    def _check_access(self, chat_id: int, chat_type: str, access: _Access) -> None:
+        """Refuse as Telegram's Bot API server does for upgraded, removed and blocked chats."""
+        if chat_id in self._migrated and access >= _Access.READ_MEMBERS:
+            raise _ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
+        shut_out = chat_id in self._shut_out
+        if shut_out and chat_type == "supergroup":
+            raise _ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
+        if shut_out and chat_type == "group" and access >= _Access.READ_MEMBERS:
+            raise _ApiError(403, "Forbidden: bot was kicked from the group chat")
+        if chat_type == "private" and access is _Access.WRITE:
+            if shut_out:
+                raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if chat_id in self._not_started:
+                raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
 
     def _next_message_id(self, chat_id: int) -> int:
         self._last_message_id[chat_id] = self._last_message_id.get(chat_id, 0) + 1
@@ -967,7 +1312,9 @@ class BotApiEmulator:
         if wait > 0:
             self.rejected_429 += 1
             seconds = max(1, math.ceil(wait - 1e-6))
-            raise _ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+            raise _ApiError(
+                429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
+            )
 
     def _store_sent(
         self,
@@ -1017,6 +1364,8 @@ class BotApiEmulator:
             file_size=len(upload.content) if upload and upload.content is not None else None,
         )
         self._bot_messages.setdefault(chat_id, []).append(record)
+        # A copy: what was accepted stays as it was when later edits change `record`.
+        self._accepted.append(dataclasses.replace(record))
         self._emit(method, record, edit=False, at=now)
         return message
 
@@ -1062,7 +1411,8 @@ class BotApiEmulator:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             batch = self._servable(limit)
-            if batch or self._closing:
+            # In an outage the answer becomes the front end's page; nothing here is confirmed.
+            if batch or self._closing or self._outage is not None:
                 return batch
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
@@ -1104,7 +1454,7 @@ class BotApiEmulator:
         return kept[:limit]
 
     async def _send_message(self, params: dict) -> dict:
-        chat_id, chat = self._require_chat(params)
+        chat_id, chat = self._require_chat(params, _Access.WRITE)
         text, entities = self._formatted(params, "text", MAX_TEXT_LENGTH, required=True)
         buttons = self._parse_markup(params.get("reply_markup"))
         reply_to = self._reply_target(params, chat_id)
@@ -1126,7 +1476,7 @@ class BotApiEmulator:
         return self._send_file(params, "sendPhoto", "photo")
 
     def _send_file(self, params: dict, method: str, field_name: str) -> dict:
-        chat_id, chat = self._require_chat(params)
+        chat_id, chat = self._require_chat(params, _Access.WRITE)
         upload = self._take_upload(params, field_name)
         caption, entities = self._formatted(params, "caption", MAX_CAPTION_LENGTH, required=False)
         buttons = self._parse_markup(params.get("reply_markup"))
@@ -1189,7 +1539,7 @@ class BotApiEmulator:
     def _editable(self, params: dict) -> tuple[int, BotMessage, dict[str, Any]]:
         if params.get("inline_message_id"):
             raise _bad_request("inline messages are not supported by the sandbox")
-        chat_id, _ = self._require_chat(params)
+        chat_id, _ = self._require_chat(params, _Access.EDIT)
         message_id = params.get("message_id")
         if message_id is None:
             raise _bad_request("message identifier is not specified")
@@ -1271,7 +1621,8 @@ class BotApiEmulator:
         )
 
     async def _delete_message(self, params: dict) -> bool:
-        chat_id, _ = self._require_chat(params)
+        # Deleting adds nothing new, so someone's block doesn't stop it.
+        chat_id, _ = self._require_chat(params, _Access.EDIT)
         message_id = params.get("message_id")
         if self._raw_messages.pop((chat_id, message_id), None) is None:
             raise _bad_request("message to delete not found")
@@ -1280,7 +1631,7 @@ class BotApiEmulator:
         return True
 
     async def _send_chat_action(self, params: dict) -> bool:
-        self._require_chat(params)
+        self._require_chat(params, _Access.WRITE)
         return True
 
     async def _answer_callback_query(self, params: dict) -> bool:
@@ -1351,7 +1702,8 @@ class BotApiEmulator:
         backoff = _WEBHOOK_RETRY_FIRST
         while not self._closing and self._webhook is not None:
             changed = self._changed
-            batch = self._servable(1)
+            # Telegram holds deliveries back while it is down and resumes them afterwards.
+            batch = self._servable(1) if self._outage is None else []
             if not batch:
                 await changed.wait()
                 continue
@@ -1384,7 +1736,7 @@ class BotApiEmulator:
             backoff = min(backoff * 2, _WEBHOOK_RETRY_MAX)
 
     async def _get_chat(self, params: dict) -> dict:
-        _, chat = self._require_chat(params)
+        _, chat = self._require_chat(params, _Access.READ)
         # Fields PTB's ChatFullInfo requires; values are what a plain chat reports.
         return {
             **chat,
@@ -1400,12 +1752,23 @@ class BotApiEmulator:
         }
 
     async def _get_chat_member(self, params: dict) -> dict:
-        chat_id, _ = self._require_chat(params)
         user_id = params.get("user_id")
-        user = self.bot_user if user_id == self.bot_user["id"] else self._users.get(user_id or 0)
+        about_itself = user_id == self.bot_user["id"]
+        chat_id, _ = self._require_chat(
+            params, _Access.READ if about_itself else _Access.READ_MEMBERS
+        )
+        user = self.bot_user if about_itself else self._users.get(user_id or 0)
         if user is None:
             raise _bad_request("user not found")
-        if (chat_id, user_id) not in self._admins:
+        return self._member_status(chat_id, user)
+
+    def _member_status(self, chat_id: int, user: dict[str, Any]) -> dict[str, Any]:
+        """The ChatMember object Telegram reports for this person, or the bot, in this chat."""
+        if user["id"] == self.bot_user["id"] and chat_id in self._shut_out:
+            if self._groups.get(chat_id, {}).get("type") == "group":
+                return {"status": "left", "user": user}
+            return {"status": "kicked", "user": user, "until_date": 0}
+        if (chat_id, user["id"]) not in self._admins:
             return {"status": "member", "user": user}
         return {
             "status": "administrator",

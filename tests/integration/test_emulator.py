@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -36,40 +35,13 @@ from bot.sandbox.emulator import (
     OutgoingEvent,
     parse_html,
 )
-
-ALICE = 1001
-BOB = 1002
-GROUP = -1001234567890
+from tests.integration.conftest import ALICE, BOB, GROUP, populate
 
 
 def keyboard(*labels: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=f"cb:{label}") for label in labels]]
     )
-
-
-def populate(emu: BotApiEmulator) -> None:
-    emu.add_user(ALICE, "Alice", "alice_w", "zh-hans")
-    emu.add_user(BOB, "Bob")
-    emu.add_group(GROUP, "生产部")
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    # Flood control has its own tests; elsewhere it would only make assertions timing-dependent.
-    emulator = BotApiEmulator(limits=FloodLimits(enabled=False))
-    populate(emulator)
-    await emulator.start()
-    try:
-        yield emulator
-    finally:
-        await emulator.stop()
-
-
-@pytest.fixture
-async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
-    async with Bot(DEFAULT_TOKEN, base_url=emu.base_url, base_file_url=emu.base_file_url) as b:
-        yield b
 
 
 async def raw_call(
