@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -23,7 +24,7 @@ from bot.intake import Poller
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from handlers import callbacks, commands, task_reports
+from handlers import callbacks, commands, deliveries, membership, task_reports
 from handlers.order_commands import ORDER_COMMANDS
 from handlers.runtime import Recorder, Runtime
 from storage.db import create_engine, session_factory
@@ -150,11 +151,15 @@ def register_handlers(application: Application) -> None:
         ("done", task_reports.cmd_done),
         ("progress", task_reports.cmd_progress),
         ("delay", task_reports.cmd_delay),
+        ("deliveries", deliveries.cmd_deliveries),
     ):
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     for name, handler in ORDER_COMMANDS.items():
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     application.add_handler(CallbackQueryHandler(callbacks.on_button))
+    application.add_handler(ChatMemberHandler(membership.on_my_chat_member,
+                                              ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.on_migrate))
     application.add_handler(MessageHandler(only_new & filters.PHOTO & filters.REPLY,
                                            task_reports.on_photo))
     application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.on_unknown_command))

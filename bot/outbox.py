@@ -136,6 +136,10 @@ class Circuit:
     def closed(self) -> None:
         self._pause = 0.0
 
+    def probing(self, now: float) -> bool:
+        """Telegram failed the last send and has not answered one since."""
+        return self._pause > 0 and now >= self.until
+
 
 @dataclass(frozen=True)
 class _Later:
@@ -162,6 +166,10 @@ class OutboxSender:
         self._heartbeat: asyncio.Task[None] | None = None
         self._names: dict[int, tuple[str, str | None]] = {}  # chat/person -> (name, username)
         self._locales: dict[int, str] = {}
+        self._moved: dict[int, int] = {}  # migrated groups: old id -> new id
+        # While Telegram cannot be reached, the row that found out is kept in hand and tried
+        # again after each pause; nothing else is claimed or written until it goes through.
+        self._probe: OutboxRow | None = None
 
     # ---- entry points ----------------------------------------------------------------------
 
@@ -176,6 +184,14 @@ class OutboxSender:
             self._locales.clear()
             while True:
                 now = self.runtime.clock.now()
+                if self.circuit.until > now.timestamp():
+                    return sent  # Telegram is unreachable; nothing is tried before the pause ends
+                if self._probe is not None:
+                    probe, self._probe = self._probe, None
+                    sent += await self._deliver_batch([probe], queue)
+                    if self._probe is not None:
+                        return sent
+                    continue
                 async with SqlUnitOfWork(self.runtime.sessions) as uow:
                     rows = await uow.outbox.claim_due(now, self.batch, LEASE)
                     await uow.commit()
@@ -188,8 +204,13 @@ class OutboxSender:
         return await self._deliver_batch(rows, {}) if rows else 0
 
     async def next_due(self) -> datetime | None:
+        if self._probe is not None:
+            return datetime.fromtimestamp(self.circuit.until, UTC)
         async with SqlUnitOfWork(self.runtime.sessions) as uow:
-            return await uow.outbox.next_due_at()
+            due = await uow.outbox.next_due_at()
+        if due is not None and self.circuit.until > due.timestamp():
+            return datetime.fromtimestamp(self.circuit.until, UTC)
+        return due
 
     async def shutdown(self) -> None:
         """Hand back what this process holds, so another one sends it at once."""
@@ -223,7 +244,11 @@ class OutboxSender:
                     queue[row.chat_id] = (row.id, allowed + self.pacer.per_chat_gap)
                     continue
                 outcome = await self._deliver(row)
-                if isinstance(outcome, _Later):
+                if isinstance(outcome, _Later) and outcome.failure and self._probe is None:
+                    if not await self._keep_as_probe(row, outcome):
+                        later.append(outcome)
+                    queue[row.chat_id] = (row.id, outcome.at)
+                elif isinstance(outcome, _Later):
                     later.append(outcome)
                     queue[row.chat_id] = (row.id, outcome.at)
                 elif outcome == _SENT:
@@ -237,6 +262,17 @@ class OutboxSender:
             for item in later:
                 self._held.pop(item.row.id, None)
         return sent
+
+    async def _keep_as_probe(self, row: OutboxRow, failed: _Later) -> bool:
+        """Hold the row that met the failure, to try again after the pause; False when its
+        retry budget is spent (it is put back, and given up there)."""
+        now = self.runtime.clock.now()
+        row.failing_since = row.failing_since or now
+        row.last_error = failed.why
+        if now - row.failing_since > self.budget:
+            return False
+        self._probe = row
+        return True
 
     async def _put_back(self, later: list[_Later]) -> None:
         now = self.runtime.clock.now()
@@ -273,6 +309,8 @@ class OutboxSender:
     # ---- one row ---------------------------------------------------------------------------
 
     async def _deliver(self, row: OutboxRow) -> _Later | str:
+        # Rows claimed before their group moved were moved in the database already.
+        row.chat_id = self._moved.get(row.chat_id, row.chat_id)
         for _ in range(3):  # a migrated chat or a vanished message is tried again at once
             try:
                 return await self._send(row)
@@ -370,15 +408,20 @@ class OutboxSender:
             self._locales[chat_id] = locale_for(chat, person)
         return self._locales[chat_id]
 
-    async def _name(self, chat_id: int) -> tuple[str, str | None]:
+    async def _name(self, chat_id: int, uow: SqlUnitOfWork | None = None
+                    ) -> tuple[str, str | None]:
+        """A person's (name, username) or a group's title; inside a unit of work, pass it:
+        SQLite has one connection, and a second one would wait for it forever."""
         if chat_id not in self._names:
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
-                if chat_id > 0:
-                    person = await uow.people.get(chat_id)
-                    found = (person.name, person.username) if person else (str(chat_id), None)
-                else:
-                    chat = await uow.chats.get(chat_id)
-                    found = (chat.title or str(chat_id), None) if chat else (str(chat_id), None)
+            if uow is None:
+                async with SqlUnitOfWork(self.runtime.sessions) as own:
+                    return await self._name(chat_id, own)
+            if chat_id > 0:
+                person = await uow.people.get(chat_id)
+                found = (person.name, person.username) if person else (str(chat_id), None)
+            else:
+                chat = await uow.chats.get(chat_id)
+                found = (chat.title or str(chat_id), None) if chat else (str(chat_id), None)
             self._names[chat_id] = found
         return self._names[chat_id]
 
@@ -416,7 +459,7 @@ class OutboxSender:
         if not await uow.outbox.give_up(row.id, row.attempts, error):
             return
         if row.origin_id is not None and row.origin_id != row.chat_id:
-            name, _ = await self._name(row.chat_id)
+            name, _ = await self._name(row.chat_id, uow)
             ctx = self.runtime.context(uow, self.runtime.clock.now())
             await ctx.notify(Notification(row.origin_id, Text("delivery.failed_for_origin", {
                 "name": name}), "notice", row.order_number))
@@ -429,7 +472,7 @@ class OutboxSender:
                                          row.chat_id, new_chat_id)
             await uow.commit()
         log.info("chat %s became %s; what it is owed follows", row.chat_id, new_chat_id)
-        self._locales.pop(row.chat_id, None)
+        self._moved[row.chat_id] = new_chat_id
         row.chat_id = new_chat_id
 
     async def _unreachable(self, row: OutboxRow, why: str) -> str:
@@ -447,11 +490,11 @@ class OutboxSender:
                 group = await delivery.person_unreachable(ctx, row.chat_id)
                 if group is not None:
                     await uow.outbox.redirect([r.id for r in movable], group, row.chat_id, now)
-                    await self._tell_origins(ctx, movable, "delivery.rerouted_for_origin",
+                    await self._tell_origins(uow, ctx, movable, "delivery.rerouted_for_origin",
                                              told, group=group)
                 else:
                     waiting += [r.id for r in movable]
-                    await self._tell_origins(ctx, movable, "delivery.held_for_origin", told)
+                    await self._tell_origins(uow, ctx, movable, "delivery.held_for_origin", told)
             else:
                 readers = await delivery.group_lost(ctx, row.chat_id)
                 for r in movable:
@@ -468,11 +511,11 @@ class OutboxSender:
         self.runtime.wake_sender()
         return _SETTLED
 
-    async def _tell_origins(self, ctx: Any, rows: list[OutboxRow], key: str, told: set[int],
-                            group: int | None = None) -> None:
+    async def _tell_origins(self, uow: SqlUnitOfWork, ctx: Any, rows: list[OutboxRow], key: str,
+                            told: set[int], group: int | None = None) -> None:
         """Whoever sent something to this person hears where it went instead, once."""
-        name, _ = await self._name(rows[0].chat_id) if rows else ("", None)
-        title = (await self._name(group))[0] if group is not None else "-"
+        name, _ = await self._name(rows[0].chat_id, uow) if rows else ("", None)
+        title = (await self._name(group, uow))[0] if group is not None else "-"
         for r in rows:
             if r.origin_id is None or r.origin_id in told or r.origin_id == r.chat_id:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.clock import VirtualClock
 from bot.intake import Intake
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
-from bot.ticks import DigestJob, TimerPoller
+from bot.ticks import DeliveryReport, DigestJob, TimerPoller
 from locales import normalize_locale
 from storage.uow import SqlUnitOfWork
 from workflow import services
@@ -41,6 +42,20 @@ class PersonSpec:
     roles: tuple[tuple[Role, bool], ...]
     admin: bool
     username: str | None
+    started: bool = True  # pressed Start in a private chat with the bot
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One of Telegram's failures, switched on at `at` (and off at `until`)."""
+
+    index: int
+    at: datetime
+    until: datetime | None
+    kind: str  # migrate | block | kick | outage | slow
+    target: int | None = None  # the group or person it hits
+    to: int | None = None  # a migrated group's new id
+    value: float | None = None  # an outage's HTTP status, a slow answer's seconds
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,7 @@ class Scenario:
     steps: list[Step]
     policy: dict[str, Any] = field(default_factory=dict)
     locale: str | None = None
+    faults: list[Fault] = field(default_factory=list)
 
 
 def _aware(value: Any, where: str) -> datetime:
@@ -94,7 +110,7 @@ def parse_scenario(data: Any) -> Scenario:
     """Validate a scenario; every error names the step and field at fault."""
     if not isinstance(data, dict):
         raise ScenarioError("scenario: expected a mapping with start, people, groups, steps")
-    unknown = set(data) - {"start", "people", "groups", "steps", "policy", "locale"}
+    unknown = set(data) - {"start", "people", "groups", "steps", "policy", "locale", "faults"}
     if unknown:
         raise ScenarioError(f"scenario: unknown keys {sorted(unknown)}")
     if "start" not in data:
@@ -119,7 +135,7 @@ def parse_scenario(data: Any) -> Scenario:
         if person_id <= 0:
             raise ScenarioError(f"{where}.id: a person's id is positive")
         people.append(PersonSpec(person_id, raw["name"], tuple(roles), bool(raw.get("admin")),
-                                 raw.get("username")))
+                                 raw.get("username"), bool(raw.get("started", True))))
     groups = []
     for i, raw in enumerate(data.get("groups") or []):
         where = f"groups[{i}]"
@@ -135,7 +151,9 @@ def parse_scenario(data: Any) -> Scenario:
                 raise ScenarioError(f"{where}.role: unknown role {raw['role']!r}")
         groups.append(GroupSpec(group_id, str(raw.get("title") or group_id), role))
     known_people = {p.id for p in people}
-    known_chats = {g.id for g in groups} | known_people
+    faults = _faults(data.get("faults") or [], start, known_people, {g.id for g in groups})
+    known_chats = ({g.id for g in groups} | known_people
+                   | {f.to for f in faults if f.to is not None})
     steps: list[Step] = []
     previous = start
     raw_steps = data.get("steps") or []
@@ -153,11 +171,7 @@ def parse_scenario(data: Any) -> Scenario:
         at_raw = raw.get("at")
         if at_raw is None:
             raise ScenarioError(f"{where}.at: missing; write a time or +10m")
-        relative = _RELATIVE.match(str(at_raw).strip())
-        if relative:
-            at = previous + timedelta(**{_UNITS[relative[2]]: float(relative[1])})
-        else:
-            at = _aware(at_raw, f"{where}.at")
+        at = _moment(at_raw, previous, f"{where}.at")
         if at < previous:
             raise ScenarioError(f"{where}.at: {at.isoformat()} is before the previous step")
         previous = at
@@ -187,7 +201,76 @@ def parse_scenario(data: Any) -> Scenario:
         locale = normalize_locale(str(data["locale"]))
         if locale is None:
             raise ScenarioError(f"locale: {data['locale']!r} is not zh_CN or en")
-    return Scenario(start, people, groups, steps, policy, locale)
+    return Scenario(start, people, groups, steps, policy, locale, faults)
+
+
+def _moment(raw: Any, previous: datetime, where: str) -> datetime:
+    """An ISO time, or `+10m` after `previous`."""
+    relative = _RELATIVE.match(str(raw).strip())
+    if relative:
+        return previous + timedelta(**{_UNITS[relative[2]]: float(relative[1])})
+    return _aware(raw, where)
+
+
+_FAULT_KINDS = ("migrate", "block", "kick", "outage", "slow")
+
+
+def _faults(raw: Any, start: datetime, people: set[int], groups: set[int]) -> list[Fault]:
+    """Telegram's failures on purpose; `at` counts from the start for the first fault and
+    from the fault before for the others, `until` from the fault's own `at`."""
+    if not isinstance(raw, list):
+        raise ScenarioError("faults: expected a list, e.g. - {at: \"+0s\", block: 301}")
+    faults: list[Fault] = []
+    previous = start
+    for i, entry in enumerate(raw):
+        where = f"faults[{i}]"
+        if not isinstance(entry, dict):
+            raise ScenarioError(f"{where}: expected a mapping like {{at: \"+1h\", kick: -1002}}")
+        kinds = [kind for kind in _FAULT_KINDS if kind in entry]
+        unknown = set(entry) - {"at", "until", "to", *_FAULT_KINDS}
+        if unknown or len(kinds) != 1:
+            raise ScenarioError(f"{where}: give at, one of {', '.join(_FAULT_KINDS)}, and "
+                                f"optionally until (and to for migrate); got {sorted(entry)}")
+        kind = kinds[0]
+        if "at" not in entry:
+            raise ScenarioError(f"{where}.at: missing; write a time or +10m")
+        at = _moment(entry["at"], previous, f"{where}.at")
+        if at < previous:
+            raise ScenarioError(f"{where}.at: {at.isoformat()} is before the fault before it")
+        previous = at
+        until = _moment(entry["until"], at, f"{where}.until") if "until" in entry else None
+        if until is not None and until <= at:
+            raise ScenarioError(f"{where}.until: it must come after at")
+        faults.append(_fault(i, where, kind, entry, at, until, people, groups))
+    return faults
+
+
+def _fault(index: int, where: str, kind: str, entry: dict[str, Any], at: datetime,
+           until: datetime | None, people: set[int], groups: set[int]) -> Fault:
+    if kind in ("outage", "slow"):
+        value = entry[kind]
+        if kind == "slow":
+            seconds = _RELATIVE.match(f"+{value}".replace("++", "+"))
+            if seconds is None:
+                raise ScenarioError(f"{where}.slow: write how slow, e.g. \"8s\"")
+            return Fault(index, at, until, kind, value=timedelta(**{
+                _UNITS[seconds[2]]: float(seconds[1])}).total_seconds())
+        if value not in (500, 502, 503, 504):
+            raise ScenarioError(f"{where}.outage: an HTTP status 500, 502, 503 or 504")
+        return Fault(index, at, until, kind, value=float(value))
+    target = _int(entry, kind, where)
+    if kind == "block" and target not in people:
+        raise ScenarioError(f"{where}.block: {target} is not among people")
+    if kind in ("kick", "migrate") and target not in groups:
+        raise ScenarioError(f"{where}.{kind}: {target} is not among groups")
+    if kind == "migrate":
+        to = _int(entry, "to", where)
+        if not str(to).startswith("-100") or to in groups:
+            raise ScenarioError(f"{where}.to: a new supergroup id, e.g. -100{-target}")
+        if until is not None:
+            raise ScenarioError(f"{where}.until: a migration is not undone")
+        return Fault(index, at, until, kind, target, to)
+    return Fault(index, at, until, kind, target)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -219,8 +302,14 @@ class Stack:
         admin_ids: frozenset[int] = frozenset(),
         policy: dict[str, Any] | None = None,
         migrate: bool = True,
+        time_scale: float = 0.1,
     ) -> None:
         self.clock = VirtualClock(start)
+        # Real seconds per virtual second where real time cannot be avoided: a slow Telegram's
+        # answer and the bot's read timeout are scaled alike, so a slow answer times out (or
+        # not) just as it would, in a tenth of the time.
+        self.time_scale = time_scale
+        self._faults: list[tuple[datetime, int, Callable[[], object]]] = []
         self.offset: tzinfo = start.tzinfo  # type: ignore[assignment]
         self.database_url = database_url
         self.admin_ids = admin_ids
@@ -252,15 +341,18 @@ class Stack:
         settings = Settings(database_url=url, admin_ids=self.admin_ids)
         self.gendan = await bootstrap(settings, self.clock, recorder=self._record,
                                       policy_overrides=self.policy, migrate=self.migrate)
-        self.emulator = BotApiEmulator(clock=self.clock.timestamp)
+        self.emulator = BotApiEmulator(clock=self.clock.timestamp,
+                                       real_time_scale=self.time_scale)
         await self.emulator.start()
-        self.application = build_application(self.gendan, DEFAULT_TOKEN,
-                                              base_url=self.emulator.base_url)
+        self.application = build_application(
+            self.gendan, DEFAULT_TOKEN, base_url=self.emulator.base_url,
+            send_timeout=settings.send_timeout * self.time_scale)
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
         self.intake = Intake(self.gendan.runtime, self.application)
         self.timers = TimerPoller(self.gendan.runtime)
         self.digests = DigestJob(self.gendan.runtime)
+        self.delivery_report = DeliveryReport(self.gendan.runtime)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -311,7 +403,8 @@ class Stack:
         while True:
             now = self.clock.now()
             candidates = [(await self.sender.next_due(), 0), (await self.timers.next_due(), 1),
-                          (self.digests.next_after(now), 2)]
+                          (self.digests.next_after(now), 2),
+                          (self._faults[0][0] if self._faults else None, 3)]
             due = [(at, order) for at, order in candidates if at is not None and at <= moment]
             if not due:
                 break
@@ -321,9 +414,42 @@ class Stack:
                 await self.timers.poll()
             elif which == 2:
                 await self.digests.run()
+                await self.delivery_report.run()
                 self.clock.advance_to(at + timedelta(microseconds=1))
+            elif which == 3:
+                self._faults.pop(0)[2]()
+                await self.pump()
+                continue
             await self.sender.drain()
         self.clock.advance_to(moment)
+
+    def inject(self, faults: list[Fault]) -> None:
+        """Telegram fails as each fault says, at its moment of virtual time."""
+        for fault in faults:
+            on, off = self._fault_switches(fault)
+            self._faults.append((fault.at, 2 * fault.index, on))
+            if fault.until is not None and off is not None:
+                self._faults.append((fault.until, 2 * fault.index + 1, off))
+        self._faults.sort(key=lambda event: event[:2])
+
+    def _fault_switches(self, fault: Fault) -> tuple[Callable[[], object],
+                                                     Callable[[], object] | None]:
+        emulator = self.emulator
+        if fault.kind == "migrate":
+            assert fault.target is not None and fault.to is not None
+            target, to = fault.target, fault.to
+            return (lambda: emulator.migrate_group(target, to)), None
+        if fault.kind == "block":
+            person = fault.target
+            return (lambda: emulator.block(person)), (lambda: emulator.unblock(person))
+        if fault.kind == "kick":
+            group = fault.target
+            return (lambda: emulator.kick(group)), (lambda: emulator.readd(group))
+        if fault.kind == "outage":
+            status = int(fault.value or 502)
+            return (lambda: emulator.outage(status)), (lambda: emulator.outage(None))
+        seconds = fault.value
+        return (lambda: emulator.slow(seconds)), (lambda: emulator.slow(None))
 
     async def advance(self, delta: timedelta) -> None:
         await self.advance_to(self.clock.now() + delta)
@@ -349,6 +475,7 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
     )
     async with stack:
         await _set_up(stack, scenario)
+        stack.inject(scenario.faults)
         for step in scenario.steps:
             await stack.advance_to(step.at)
             if step.chat is None or step.sender is None:
@@ -361,8 +488,11 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
                                                                 step.reply_to).message_id
                     except LookupError as exc:
                         raise ScenarioError(f"steps[{step.index}].reply_to: {exc}") from exc
-                stack.emulator.send_text(step.chat, step.sender, step.text,
-                                         reply_to_message_id=replied)
+                try:
+                    stack.emulator.send_text(step.chat, step.sender, step.text,
+                                             reply_to_message_id=replied)
+                except LookupError as exc:  # e.g. a group that has become a supergroup
+                    raise ScenarioError(f"steps[{step.index}].chat: {exc}") from exc
             elif step.press is not None:
                 try:
                     stack.emulator.press(step.chat, step.sender, step.press, on=step.on)
@@ -376,7 +506,7 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
 async def _set_up(stack: Stack, scenario: Scenario) -> None:
     """People, roles, groups and languages as the scenario states them, before the first step."""
     for person in scenario.people:
-        stack.emulator.add_user(person.id, person.name, person.username)
+        stack.emulator.add_user(person.id, person.name, person.username, started=person.started)
     for group in scenario.groups:
         stack.emulator.add_group(group.id, group.title)
     runtime = stack.gendan.runtime

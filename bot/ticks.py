@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.intake import Intake
 from bot.outbox import OutboxSender
+from handlers.deliveries import undelivered_lines
 from handlers.runtime import Runtime
-from storage.models import OutboxRow
 from storage.timers import ClaimedTimer
 from storage.uow import SqlUnitOfWork
 from workflow import digest, escalation
@@ -148,20 +147,6 @@ class DeliveryReport:
         if undelivered:
             self.runtime.wake_sender()
         return len(undelivered)
-
-
-async def undelivered_lines(uow: SqlUnitOfWork, rows: list[OutboxRow]) -> list[list[Any]]:
-    """Dead letters as [id, chat, status, error], the chat named as people know it."""
-    lines = []
-    for row in rows:
-        if row.chat_id > 0:
-            person = await uow.people.get(row.chat_id)
-            chat = person.name if person else str(row.chat_id)
-        else:
-            found = await uow.chats.get(row.chat_id)
-            chat = (found.title if found else None) or str(row.chat_id)
-        lines.append([row.id, chat, row.status, row.last_error or "-"])
-    return lines
 
 
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,

@@ -50,6 +50,7 @@ COMMANDS = (
     CommandInfo("done", roles=tuple(Role)),
     CommandInfo("delay", roles=(Role.PROCUREMENT,)),
     CommandInfo("bind", admin=True),
+    CommandInfo("deliveries", admin=True),
     CommandInfo("role", admin=True),
     CommandInfo("unrole", admin=True),
 )
@@ -93,6 +94,8 @@ async def cmd_whoami(turn: Turn) -> None:
         "roles": _roles_text(turn, turn.person),
         "admin": turn.t("common.yes" if turn.actor.is_admin else "common.no"),
         "locale": turn.locale,
+        "private": turn.t("whoami.private_blocked" if turn.person.unreachable_since
+                          else "whoami.private_ok"),
         "chat": _chat_binding_text(turn),
     }))
 
@@ -121,11 +124,15 @@ async def cmd_roles(turn: Turn) -> None:
     lines = [turn.t("roles.title")]
     for role in Role:
         holders = [p for p in people if role in p.roles]
-        chats = await turn.uow.chats.of_department(role)
+        chats = await turn.uow.chats.of_department(role, active_only=False)
         names = turn.t("list.separator").join(
-            p.name + (turn.t("roles.leader_mark") if p.roles[role] else "") for p in holders
+            p.name + (turn.t("roles.leader_mark") if p.roles[role] else "")
+            + (turn.t("roles.unreachable_mark") if p.unreachable_since else "")
+            for p in holders
         ) or "-"
-        groups = turn.t("list.separator").join(c.title or str(c.id) for c in chats) or "-"
+        groups = turn.t("list.separator").join(
+            (c.title or str(c.id)) + ("" if c.active else turn.t("roles.inactive_mark"))
+            for c in chats) or "-"
         lines.append(turn.t("roles.line", role=role.value, people=names, groups=groups))
     turn.reply("\n".join(lines))
 

@@ -208,13 +208,19 @@ async def cmd_cancel(turn: Turn, order: Order, rest: str) -> None:
 
 @order_command("usage.status")
 async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
-    """Show an order: its state, facts and tasks."""
+    """Show an order: its state, facts and tasks — to people with a role, in private or in a
+    department's group; asked in any other group, the answer goes to the asker in private."""
+    if not turn.person.roles and not turn.actor.is_admin:
+        raise DomainError(Text("status.no_role"))
     tasks = await turn.uow.tasks.for_order(order.id or 0)
     lines = [turn.t("status.title", number=order.number, customer=order.customer,
                     product=order.product, status=order.status.value,
                     due_date=order.due_date.isoformat())]
     lines += [_task_line(turn, "status.task_line", task) for task in tasks]
-    turn.reply("\n".join(lines), order=order.number)
+    if turn.is_private or turn.chat.department is not None:
+        turn.reply("\n".join(lines), order=order.number)
+    else:
+        turn.reply_privately("\n".join(lines), order=order.number)
 
 
 def _task_line(turn: Turn, key: str, task: Task, **params: Any) -> str:

@@ -66,6 +66,11 @@ class Turn:
         body = render(text, self.locale) if isinstance(text, Text) else text
         self.answers.append(Answer(self.chat.id, body, self._keys(buttons), kind, order))
 
+    def reply_privately(self, text: Text | str, *, order: str | None = None) -> None:
+        """Answer the person in their private chat (what others in this chat may not see)."""
+        body = render(text, self.locale) if isinstance(text, Text) else text
+        self.answers.append(Answer(self.person.id, body, [], "reply", order))
+
     def send_document(self, filename: str, content: bytes, caption: str, *,
                       order: str | None = None) -> None:
         self.answers.append(Answer(self.chat.id, caption, [], "reply", order,
@@ -137,7 +142,8 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             person = await uow.people.upsert(user.id, name, user.username)
             chat = await uow.chats.upsert(tg_chat.id, clean_name(tg_chat.title) or name)
             ctx = runtime.context(uow, now, person.id)
-            if tg_chat.id == user.id and person.unreachable_since is not None:
+            wrote = update.message is not None or update.callback_query is not None
+            if wrote and tg_chat.id == user.id and person.unreachable_since is not None:
                 # Writing to the bot in private means it may write back now.
                 await delivery.person_reachable(ctx, person.id)
                 person.unreachable_since = None

@@ -217,9 +217,11 @@ class ChatRepository:
         return result.rowcount == 1
 
     async def migrate(self, old: int, new: int) -> Chat | None:
-        """The group became a supergroup: its binding and language move to the new id."""
+        """The group became a supergroup: its binding and language move to the new id. Told
+        twice (Telegram says it in both chats), it moves once."""
         before = await self.get(old)
-        if before is None:
+        moved = await self.session.scalar(select(_chats.c.migrated_to).where(_chats.c.id == old))
+        if before is None or moved is not None:
             return None
         if await self.get(new) is None:
             await self.session.execute(_INSERT_CHAT, {"id": new, "title": before.title})
