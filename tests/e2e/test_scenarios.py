@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.simulate import SimulationResult, simulate
 from storage.db import create_engine, session_factory
 from storage.models import AuditEventRow
-from workflow.lifecycle import TRANSITIONS, Action, Transition
+from workflow.lifecycle import RETURNS_AFTER_REVIEW, TRANSITIONS, Action, Transition
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "examples" / "scenarios"
@@ -328,8 +328,17 @@ async def test_change_notices_at_each_level(database_url: str) -> None:
     for chat in (MARKET, TECH, MANUFACTURING):
         assert said(result, chat, "转为非常规订单", kind="notice"), chat
     assert order["order_class"] == "non_regular"
+    # ... and really reviewed again, in a round of its own, then back in production.
+    for chat in (TECH, MANUFACTURING):
+        assert said(result, chat, "非常规订单重新评审 SO-20261124-001（第 2 轮，更改通知单 "
+                    "CN-20261124-001-3 为 3 级）", kind="task"), chat
+    assert said(result, MARKET, "重新评审通过，回到“生产中”继续执行", kind="notice")
+    reviews = [(t["role"], t["outcome"]) for t in tasks(result, "feasibility_review")]
+    assert reviews == [("tech", "feasible"), ("manufacturing", "feasible")] * 2
+    assert tasks(result, "supplemental_contract") == []  # the price did not change
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
-                         "issue_production_order", "submit_plan"], "production")
+                         "issue_production_order", "submit_plan", "reopen_review",
+                         "change_review_passed"], "production")
     changed = [row for row in trail if row.action == "order.changed"]
     assert [row.after["why"] for row in changed] == [
         "CN-20261124-001-1", "CN-20261124-001-2", "CN-20261124-001-3"]
@@ -365,7 +374,7 @@ def _edge(row: Transition) -> tuple[str, str, str]:
         label += " (leader)"
     if row.guards:
         label += f" [{', '.join(row.guards)}]"
-    return row.state.value, row.next_state.value if row.next_state else "held_from", label
+    return row.state.value, row.next_state.value if row.next_state else row.back_to, label
 
 
 def test_workflow_doc_draws_every_row_of_the_lifecycle_table() -> None:
@@ -377,12 +386,19 @@ def test_workflow_doc_draws_every_row_of_the_lifecycle_table() -> None:
             parts = line.strip().split(" --> ", 1)
             if len(parts) == 2 and " : " in parts[1]:
                 target, label = parts[1].split(" : ", 1)
-                if "[*]" not in (parts[0], target) and parts[0] != "held_from":
+                if "[*]" not in (parts[0], target) and parts[0] not in CHOICES:
                     drawn.add((parts[0], target, label))
     assert drawn == {_edge(row) for row in TRANSITIONS}
-    held = {row.state.value for row in TRANSITIONS if row.action is Action.HOLD}
-    assert {line.split(" --> ")[1].split(" : ")[0] for line in text.splitlines()
-            if line.strip().startswith("held_from --> ")} == held
+    # Each choice node fans out to every state the fact behind it can name.
+    for choice, states in CHOICES.items():
+        assert {line.split(" --> ")[1].split(" : ")[0] for line in text.splitlines()
+                if line.strip().startswith(f"{choice} --> ")} == states, choice
+
+
+CHOICES = {
+    "held_from": {row.state.value for row in TRANSITIONS if row.action is Action.HOLD},
+    "reviewed_from": {state.value for state in RETURNS_AFTER_REVIEW},
+}
 
 
 def test_every_test_the_workflow_doc_cites_exists() -> None:
