@@ -409,7 +409,9 @@ def test_every_test_the_workflow_doc_cites_exists() -> None:
              "review": "test_order_review.py", "clocks": "test_clocks.py",
              "changes": "test_changes.py", "urging": "test_urging.py",
              "quality": "test_quality.py", "task_reports": "test_task_reports.py",
-             "planning_meeting": "test_planning_meeting.py"}
+             "planning_meeting": "test_planning_meeting.py", "rounds": "test_review_rounds.py",
+             "levels": "test_change_levels.py", "objections": "test_objections.py",
+             "nothing_late": "test_urge_nothing_late.py", "traps": "test_no_traps.py"}
     cited = re.findall(r"`([\w/.]+)::(test_\w+)`", text)
     assert len(cited) > 30
     for where, name in cited:
