@@ -6,23 +6,10 @@ from __future__ import annotations
 from bot.simulate import Stack
 from tests.e2e.conftest import ADMIN, MANUFACTURING, MARKET, WANGQIANG, ZHAOZONG
 from tests.e2e.test_clocks import sent
-from tests.e2e.test_lifecycle import (
-    GM,
-    NUMBER,
-    PROCUREMENT,
-    ZHOU,
-    _company,
-    _production_ordered,
-    _reviewed,
-)
+from tests.e2e.test_lifecycle import GM, NUMBER, PROCUREMENT, ZHOU
+from tests.e2e.test_urging import _in_production
 
-
-async def _planned(stack: Stack) -> None:
-    await _company(stack)
-    await _reviewed(stack)
-    await _production_ordered(stack)
-    await stack.say(MANUFACTURING, WANGQIANG,
-                    f"/plan {NUMBER}\n采购 12-07 断路器\n装配完成 12-15\n包装 12-17")
+PLAN = "采购 12-07 断路器\n装配完成 12-15\n包装 12-17"
 
 
 async def _task(stack: Stack, kind: str) -> dict:
@@ -31,7 +18,7 @@ async def _task(stack: Stack, kind: str) -> dict:
 
 
 async def test_the_planners_own_objection_goes_to_the_general_manager(stack: Stack) -> None:
-    await _planned(stack)
+    await _in_production(stack, PLAN)
     await stack.say(MANUFACTURING, WANGQIANG, f"/object {NUMBER} 装配完成 12-18 装配工人手不足")
     assert stack.heard(MANUFACTURING, "已直接呈总经理裁定，建议改到 2026-12-18")
     assert not sent(stack, MANUFACTURING, "✋ 计划异议：")  # not back to the planner itself
@@ -45,7 +32,7 @@ async def test_the_planners_own_objection_goes_to_the_general_manager(stack: Sta
 
 
 async def test_nobody_decides_their_own_objection(stack: Stack) -> None:
-    await _planned(stack)
+    await _in_production(stack, PLAN)
     await stack.say(GM, ADMIN, "/role @wangqiang gm")  # the manufacturing leader is a deputy GM
     await stack.say(MANUFACTURING, WANGQIANG, f"/object {NUMBER} 装配完成 12-18 装配工人手不足")
     await stack.press(GM, WANGQIANG, "同意调整")
@@ -56,7 +43,7 @@ async def test_nobody_decides_their_own_objection(stack: Stack) -> None:
 
 
 async def test_an_adjusted_date_past_delivery_is_reported_to_market(stack: Stack) -> None:
-    await _planned(stack)
+    await _in_production(stack, PLAN)
     await stack.say(PROCUREMENT, ZHOU, f"/object {NUMBER} 采购 12-10 供应商排产满")
     await stack.press(MANUFACTURING, WANGQIANG, "同意调整", on="供应商排产满")
     assert not sent(stack, MARKET, "晚于交期")  # 12-10 still ends before the 12-20 delivery

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from bot.simulate import Stack
 from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, TECH, WANGQIANG, ZHANGWEI
-from tests.e2e.test_lifecycle import NUMBER, _company
+from tests.e2e.test_lifecycle import NUMBER, _company, _status
 from tests.e2e.test_order_review import ORDER
 
 OLD_DATE, NEW_DATE = "要求交期：2026-12-20", "要求交期：2027-01-15"
-
-
-async def _status(stack: Stack) -> str:
-    return (await stack.state())["orders"][0]["status"]
 
 
 async def _renegotiated(stack: Stack) -> None:

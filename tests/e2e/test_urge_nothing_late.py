@@ -5,14 +5,12 @@ from __future__ import annotations
 from bot.simulate import Stack
 from tests.e2e.conftest import LIMING, MANUFACTURING, MARKET, WANGQIANG, ZHAOZONG
 from tests.e2e.test_clocks import sent
-from tests.e2e.test_lifecycle import NUMBER, _company, _production_ordered, _reviewed
+from tests.e2e.test_lifecycle import NUMBER
+from tests.e2e.test_urging import _in_production
 
 
 async def _warehoused(stack: Stack) -> None:
-    await _company(stack)
-    await _reviewed(stack)
-    await _production_ordered(stack)
-    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n装配完成 12-15\n包装 12-17")
+    await _in_production(stack, "装配完成 12-15\n包装 12-17")
     for label in ("包装", "装配完成"):
         await stack.press(MANUFACTURING, WANGQIANG, "完成", on=label)
     await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
