@@ -300,6 +300,11 @@ async def reopen_review(ctx: Context, order: Order, roles: list[Role], *, change
     GM's decision that waited on the old review comes again after the new one."""
     held = order.status is OrderStatus.ON_HOLD
     where = OrderStatus(order.facts.get("held_from", "review")) if held else order.status
+    if where is not OrderStatus.REVIEW and lifecycle.find(where, Action.REOPEN_REVIEW) is None:
+        # Shipped or ended while the notice was answered: what is left is after-sales work.
+        await ctx.audit(None, "review.not_reopened", "order", order.number, None,
+                        {"status": where.value, "change": change})
+        return []
     if held:
         await _save_facts(ctx, None, order, held_from=OrderStatus.REVIEW.value)
     elif where is not OrderStatus.REVIEW:

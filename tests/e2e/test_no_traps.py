@@ -230,3 +230,22 @@ async def test_no_state_is_a_trap(stack: Stack, walk: Walk) -> None:
               for row in await audit_trail(stack.database_url)
               if row.action.removeprefix("order.") in set(Action) and row.subject_id == NUMBER}
     assert walk.covers <= walked, walk.covers - walked
+
+
+async def test_a_level_3_notice_answered_after_shipping_still_takes_its_answers(
+        stack: Stack) -> None:
+    """A notice issued while the goods were leaving is answered after they left: the answers
+    are taken and the change recorded, but a shipped order is not reviewed again."""
+    await reach(stack, S.SHIPPING)
+    await stack.say(MARKET, LIMING, f"/change {NUMBER} {CHANGES[3]}")
+    await stack.press(MARKET, LIMING, LEVEL_BUTTONS[3])
+    await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER}")
+    number = (await stack.state())["change_notices"][-1]["number"]
+    await stack.press(TECH, ZHANGWEI, "确认", on=number)
+    await stack.press(MANUFACTURING, WANGQIANG, "确认", on=number)
+    state = await stack.state()
+    assert state["change_notices"][-1]["status"] == "applied"
+    assert not await _open_tasks(stack, "change_answer", "feasibility_review")
+    assert await _status(stack) is S.SHIPPED
+    assert "review.not_reopened" in [row.action for row in await audit_trail(stack.database_url)]
+    assert await drive(stack) is S.CLOSED
