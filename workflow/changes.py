@@ -347,8 +347,7 @@ async def _relay(ctx: Context, notice: ChangeNotice, order: Order, told: set[Rol
     on for manufacturing the moment it is in force, so `deadlines.change_relay` cannot run
     late, to every department with work on the order — open tasks, the planning meeting,
     inspections recorded, goods in the warehouse — and records to whom."""
-    where = OrderStatus(order.facts.get("held_from", order.status.value)) if (
-        order.status is OrderStatus.ON_HOLD) else order.status
+    where = orders.standing(order)
     concerned = {t.role for t in await ctx.uow.tasks.for_order(order.id or 0)
                  if t.status in OPEN_TASK_STATUSES}
     concerned |= {Role(r) for r in order.facts.get("planning_meeting", [])}

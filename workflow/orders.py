@@ -99,6 +99,13 @@ class Outdated(DomainError):
         self.buttons = buttons
 
 
+def standing(order: Order) -> OrderStatus:
+    """Where the order is; a held one, where it will resume."""
+    if order.status is OrderStatus.ON_HOLD:
+        return OrderStatus(order.facts.get("held_from", OrderStatus.REVIEW.value))
+    return order.status
+
+
 def forbid_own_request(actor: Actor, requested_by: int | None, refusal: Text) -> None:
     """The one self-approval rule (`lifecycle.own_request`), said in the words of the step."""
     if lifecycle.own_request(actor.person.id, requested_by):
@@ -299,7 +306,7 @@ async def reopen_review(ctx: Context, order: Order, roles: list[Role], *, change
     the order is reviewed again wherever it is, a held one when it resumes. The quote or the
     GM's decision that waited on the old review comes again after the new one."""
     held = order.status is OrderStatus.ON_HOLD
-    where = OrderStatus(order.facts.get("held_from", "review")) if held else order.status
+    where = standing(order)
     if where is not OrderStatus.REVIEW and lifecycle.find(where, Action.REOPEN_REVIEW) is None:
         # Shipped or ended while the notice was answered: what is left is after-sales work.
         await ctx.audit(None, "review.not_reopened", "order", order.number, None,
