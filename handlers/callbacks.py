@@ -10,6 +10,7 @@ from workflow import changes, escalation, orders, services, urging
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Text
 
+_LEVEL = re.compile(r"^l[123](?:_[a-z_]+)?$")
 _DATA = re.compile(
     r"^v1:(?P<what>[a-z]+):(?P<id>\d{1,12}):(?P<choice>[a-z]+)(?::(?P<arg>[a-z0-9_]{1,16}))?$"
 )
@@ -28,7 +29,11 @@ async def on_button(turn: Turn) -> None:
                "ob": _on_objection}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
-    await handler(turn, ident, choice, arg)
+    try:
+        await handler(turn, ident, choice, arg)
+    except orders.Outdated as outdated:
+        turn.edit_pressed(_pressed_text(turn) + "\n\n" + render(outdated.text, turn.locale),
+                          kind="task", buttons=outdated.buttons)
 
 
 def _pressed_text(turn: Turn) -> str:
@@ -84,10 +89,7 @@ async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) 
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + render(mark, turn.locale),
                           kind="task", order=order.number)
     elif choice == "no":
-        task = await turn.uow.tasks.get(task_id)
-        if task is None:
-            raise DomainError(Text("error.task_not_found"))
-        turn.actor.require(task.role)
+        await orders.review_to_answer(turn.ctx, turn.actor, task_id)
         turn.edit_pressed(
             _pressed_text(turn),
             kind="task",
@@ -168,11 +170,24 @@ async def _on_change_draft(turn: Turn, notice_id: int, choice: str, arg: str | N
         order = await turn.uow.orders.get(notice.order_id or 0)
         turn.edit_pressed(render(changes.draft_card(turn.ctx, notice, order), turn.locale),
                           buttons=changes.level_buttons(notice))
-    elif choice == "level" and arg in ("l1", "l2", "l3"):
-        notice, order = await changes.issue(turn.ctx, turn.actor, notice_id, int(arg[1]))
+    elif choice == "level" and arg and _LEVEL.match(arg):
+        level, reason = int(arg[1]), arg[3:] or None
+        draft = await changes.own_draft(turn.ctx, turn.actor, notice_id)
+        if reason is None and changes.reasons_to_lower(draft, level):
+            # Below the bot's own reading of the change: the filer says why, by one tap.
+            turn.reply(Text("change.reason_required", {
+                "level": level, "suggested": draft.facts.get("suggested", draft.level)}))
+            turn.edit_pressed(_pressed_text(turn), markup_only=True,
+                              buttons=changes.reason_buttons(draft, level))
+            return
+        notice, order = await changes.issue(turn.ctx, turn.actor, notice_id, level, reason)
         mark = "change.tech_issued_mark" if changes.is_technical(notice) else "change.issued_mark"
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
             mark, change=notice.number, level=notice.level), order=order.number)
+    elif choice == "back":
+        draft = await changes.own_draft(turn.ctx, turn.actor, notice_id)
+        turn.edit_pressed(_pressed_text(turn), markup_only=True,
+                          buttons=changes.level_buttons(draft))
     elif choice == "no":
         await changes.cancel(turn.ctx, turn.actor, notice_id)
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("change.cancelled_mark"))
@@ -181,14 +196,15 @@ async def _on_change_draft(turn: Turn, notice_id: int, choice: str, arg: str | N
 
 
 async def _on_change_answer(turn: Turn, task_id: int, choice: str, arg: str | None) -> None:
-    """Tech or manufacturing confirms the notice's level or raises it."""
-    if choice == "ok":
-        raise_to = None
-    elif choice == "raise" and arg in ("l2", "l3"):
-        raise_to = int(arg[1])
+    """Tech or manufacturing confirms the level its card shows, or raises it."""
+    level = int(arg[1]) if arg in ("l1", "l2", "l3") else None
+    if choice == "ok" and (arg is None or level is not None):
+        raise_to, shown = None, level
+    elif choice == "raise" and level in (2, 3):
+        raise_to, shown = level, None
     else:
         raise DomainError(Text("error.stale_button"))
-    notice, order, _done = await changes.answer(turn.ctx, turn.actor, task_id, raise_to)
+    notice, order, _done = await changes.answer(turn.ctx, turn.actor, task_id, raise_to, shown)
     turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
         "change.mark_answer", who=turn.person.name, level=notice.level),
         kind="task", order=order.number)

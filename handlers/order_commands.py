@@ -236,7 +236,12 @@ async def cmd_urge(turn: Turn, order: Order, rest: str) -> None:
         turn.reply(Text("usage.urge"), kind="error")
         return
     slip = await urging.urge_by_hand(turn.ctx, turn.actor, order, rest)
-    _done(turn, order, "done.urge", slip=slip.number)
+    if slip.late:
+        _done(turn, order, "done.urge", slip=slip.number)
+        return
+    turn.reply(Text("urge.nothing_late", {"number": order.number, "slip": slip.number,
+                                          "role": Role.MANUFACTURING}),
+               kind="urge", order=order.number, buttons=urging.slip_buttons(slip))
 
 
 @order_command("usage.object")
@@ -248,8 +253,9 @@ async def cmd_object(turn: Turn, order: Order, rest: str) -> None:
     if len(parts) < 3 or day is None or warning == "date_unreadable":
         turn.reply(Text("usage.object"), kind="error")
         return
-    await orders.object_to(turn.ctx, turn.actor, order, parts[0], day, parts[2])
-    _done(turn, order, "done.object", date=day.isoformat())
+    _task, to_gm = await orders.object_to(turn.ctx, turn.actor, order, parts[0], day, parts[2])
+    _done(turn, order, "done.object_to_gm" if to_gm else "done.object", date=day.isoformat(),
+          role=Role.MANUFACTURING)
 
 
 _COUNTS = re.compile(r"^\s*(?P<source>\S+)\s+(?:(?P<item>.*?)\s+)?(?P<passed>\d+)\s*/\s*(?P<total>\d+)"

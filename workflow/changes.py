@@ -9,8 +9,10 @@ path are the same.
 1 “小范围或局部的更改,不涉及产品结构变化或主要元件变动,且不影响原生产计划” — departments adjust.
 2 “影响原生产交货期计划” — the delivery date is reviewed again (the answers are that review).
 3 “涉及产品结构变化或主要元件变动” — the non-regular review, a supplemental contract if needed.
-The filer proposes a level; a department that answers may raise it, never lower it. Nobody
-answers a notice they filed themselves.
+The bot suggests a level from what the notice changes; the filer chooses, and a level below
+the suggestion needs one of the reasons the policy's own definitions give. A department that
+answers may raise the level, never lower it, and every card offers only what the level in
+force allows. Nobody answers a notice they filed themselves.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from workflow import escalation, urging
+from workflow import escalation, orders, urging
 from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.model import (
@@ -40,12 +42,20 @@ FILING_ROLES = (Role.MARKET, Role.TECH)
 ANSWERING_ROLES = (Role.TECH, Role.MANUFACTURING)
 # Tech filed the notice, so it is not asked to answer it: “发至产品公司的制造中心”.
 TECHNICAL_ANSWERING_ROLES = (Role.MANUFACTURING,)
+# Told of a technical notice when it is issued (技术中心 3.6), without an answer to give.
+TECH_RELATED = (Role.QUALITY, Role.PROCUREMENT)
 CHANGEABLE = ("customer", "product", "model", "quantity", "unit", "unit_price", "amount",
               "due_date", "complete_set", "notes")
 OPEN_ORDERS = [s for s in OrderStatus if s not in (OrderStatus.DECLINED, OrderStatus.CANCELLED,
                                                    OrderStatus.SHIPPED, OrderStatus.CLOSED)]
 STRUCTURE_WORDS = ("结构", "主要元件", "元件规格", "改型", "指定厂家", "重新设计", "structure")
+# Level 3's non-regular re-review; procurement and quality are asked where they have a group.
 LEVEL_MEETING = (Role.TECH, Role.MANUFACTURING, Role.PROCUREMENT, Role.QUALITY)
+# A level below the suggestion asserts what the suggestion doubted, in the policy's own words:
+# 1 is “不影响原生产计划”, below 3 is “不涉及产品结构变化或主要元件变动”; or the order's record
+# was simply wrong and the customer's agreement stands.
+LOWER_LEVEL_REASONS = {2: ("plan_kept", "record_fix"), 3: ("no_structure", "record_fix")}
+PRICE_FIELDS = ("unit_price", "amount")
 
 
 def suggested_level(changes: dict[str, Any], text: str) -> int:
@@ -89,10 +99,11 @@ async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
         changes = _really_changed(candidates[0], changes)
         if not changes:
             raise DomainError(Text("change.nothing"))
+    level = suggested_level(changes, text)
     notice = ChangeNotice(None, None, candidates[0].id if len(candidates) == 1 else None,
-                          ChangeStatus.DRAFT, changes, suggested_level(changes, text),
-                          actor.person.id, ctx.now, chat_id,
-                          {"candidates": [o.id for o in candidates], "by": by.value})
+                          ChangeStatus.DRAFT, changes, level, actor.person.id, ctx.now, chat_id,
+                          {"candidates": [o.id for o in candidates], "by": by.value,
+                           "suggested": level})
     await ctx.uow.changes.add(notice)
     await ctx.audit(actor, "change.draft", "change", notice.id or 0, None,
                     {"changes": changes, "candidates": [o.number for o in candidates],
@@ -105,7 +116,7 @@ async def candidates(ctx: Context, notice: ChangeNotice) -> list[Order]:
     return [o for o in orders if o is not None]
 
 
-async def _draft(ctx: Context, actor: Actor, notice_id: int) -> ChangeNotice:
+async def own_draft(ctx: Context, actor: Actor, notice_id: int) -> ChangeNotice:
     notice = await ctx.uow.changes.get(notice_id)
     if notice is None:
         raise NotFound(Text("error.change_not_found"))
@@ -117,7 +128,7 @@ async def _draft(ctx: Context, actor: Actor, notice_id: int) -> ChangeNotice:
 
 
 async def pick_order(ctx: Context, actor: Actor, notice_id: int, order_id: int) -> ChangeNotice:
-    notice = await _draft(ctx, actor, notice_id)
+    notice = await own_draft(ctx, actor, notice_id)
     if order_id not in notice.facts.get("candidates", []):
         raise DomainError(Text("error.stale_button"))
     order = await ctx.uow.orders.get(order_id)
@@ -129,11 +140,21 @@ async def pick_order(ctx: Context, actor: Actor, notice_id: int, order_id: int) 
     return notice
 
 
-async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple[ChangeNotice,
-                                                                                 Order]:
+def reasons_to_lower(notice: ChangeNotice, level: int) -> tuple[str, ...]:
+    """The reasons one of which a level below the bot's suggestion needs; none at or above."""
+    suggested = notice.facts.get("suggested", notice.level)
+    return LOWER_LEVEL_REASONS[suggested] if level < suggested else ()
+
+
+async def issue(ctx: Context, actor: Actor, notice_id: int, level: int,
+                reason: str | None = None) -> tuple[ChangeNotice, Order]:
     """The filer chose the level: the notice gets its number and goes to the departments that
     answer it; a technical one is also shown to market."""
-    notice = await _draft(ctx, actor, notice_id)
+    notice = await own_draft(ctx, actor, notice_id)
+    allowed = reasons_to_lower(notice, level)
+    if allowed and reason not in allowed:
+        raise DomainError(Text("change.reason_required", {
+            "level": level, "suggested": notice.facts.get("suggested", notice.level)}))
     order = await ctx.uow.orders.get(notice.order_id or 0)
     if order is None:
         raise NotFound(Text("error.order_not_found"))
@@ -141,9 +162,12 @@ async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple
     notice.number = f"CN-{order.number.removeprefix('SO-')}-{count + 1}"
     notice.status, notice.level = ChangeStatus.OPEN, level
     notice.facts["answers"] = {}
+    if allowed:
+        notice.facts["lowered"] = {"reason": reason, "by": actor.person.id}
     await ctx.uow.changes.save(notice)
     await ctx.audit(actor, "change.issued", "change", notice.number, None,
-                    {"order": order.number, "level": level, "changes": notice.changes})
+                    {"order": order.number, "level": level, "changes": notice.changes,
+                     "suggested": notice.facts.get("suggested"), "reason": reason})
     technical = is_technical(notice)
     due = ctx.deadlines.due("tech_change_answer" if technical else "change_answer", ctx.now)
     params = {**notice_params(ctx, notice, order), "due": local_time(due, ctx.tz)}
@@ -153,15 +177,42 @@ async def issue(ctx: Context, actor: Actor, notice_id: int, level: int) -> tuple
         await escalation.schedule_for(ctx, task)
         await ctx.notify_department(role, Text(
             "change.tech_request" if technical else "change.request", {**params, "role": role}),
-            kind="task", order_number=order.number, buttons=escalation.task_buttons(task))
+            kind="task", order_number=order.number,
+            buttons=escalation.task_buttons(task, level=level))
+        if allowed:
+            # The department answering may raise the level back: it should know it was lowered.
+            await ctx.notify_department(role, Text("change.lowered", {
+                **params, "suggested": notice.facts["suggested"], "who": actor.person.name,
+                "reason": reason}), kind="notice", order_number=order.number)
     if technical:
         await ctx.notify(Notification(order.chat_id, Text("change.tech_to_market", params),
                                       "notice", order.number))
         # “…应及时书面…通知制造中心、质量管理部、供应等关联部门”: they inspect and buy by it.
-        for role in (Role.QUALITY, Role.PROCUREMENT):
+        for role in TECH_RELATED:
             await ctx.notify_department(role, Text("change.tech_to_related", params),
                                         kind="notice", order_number=order.number)
+    await _tell_leaders(ctx, notice, order)
+    await ctx.uow.changes.save(notice)
     return notice, order
+
+
+async def _tell_leaders(ctx: Context, notice: ChangeNotice, order: Order) -> None:
+    """Levels 2 and 3: “报告部门领导(同时通报制造中心负责人)” — the filer's leaders, market's
+    (the customer and the contract are market's) and manufacturing's, in person; again when
+    an answer raises the level they were told."""
+    if notice.level < 2 or notice.level <= notice.facts.get("leaders_told_at", 0):
+        return
+    people: list[int] = []
+    for role in dict.fromkeys((Role(notice.facts.get("by", Role.MARKET.value)), Role.MARKET,
+                               Role.MANUFACTURING)):
+        people += await ctx.leaders_of(role)
+    people = list(dict.fromkeys(people))
+    await ctx.notify_each(people, Text("change.to_leaders", {
+        **notice_params(ctx, notice, order), "role": Role.MANUFACTURING}),
+        kind="notice", order_number=order.number)
+    notice.facts["leaders_told_at"] = notice.level
+    await ctx.audit(None, "change.leaders_told", "change", notice.number or "-", None,
+                    {"level": notice.level, "people": people})
 
 
 def draft_card(ctx: Context, notice: ChangeNotice, order: Order) -> Text:
@@ -196,9 +247,10 @@ def _shown(value: Any) -> str:
     return "-" if value in (None, "") else str(value)
 
 
-async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None) -> tuple[
-        ChangeNotice, Order, bool]:
-    """A department asked answers; once all have, the notice is handled at its level."""
+async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None,
+                 shown: int | None = None) -> tuple[ChangeNotice, Order, bool]:
+    """A department asked answers: 确认 the level its card shows, or raise it. Once all have
+    answered, the notice is handled at its level."""
     task = await ctx.uow.tasks.get(task_id)
     if task is None or task.kind is not TaskKind.CHANGE_ANSWER:
         raise NotFound(Text("error.task_not_found"))
@@ -211,10 +263,15 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None)
         notice = None
     if order is None or notice is None:
         raise NotFound(Text("error.change_not_found"))
-    if notice.created_by == actor.person.id:
-        raise DomainError(Text("change.own_notice", {"change": notice.number, "role": task.role}))
+    orders.forbid_own_request(actor, notice.created_by, Text(
+        "change.own_notice", {"change": notice.number, "role": task.role}))
+    if (raise_to is not None and raise_to <= notice.level) or (
+            raise_to is None and shown is not None and shown != notice.level):
+        raise orders.Outdated(Text("change.level_now", {"change": notice.number,
+                                                        "level": notice.level}),
+                              escalation.task_buttons(task, level=notice.level))
     before = notice.level
-    if raise_to and raise_to > notice.level:
+    if raise_to is not None:
         notice.level = raise_to
     notice.facts.setdefault("answers", {})[task.role.value] = raise_to or "ok"
     task.status, task.outcome = TaskStatus.DONE, f"level{notice.level}"
@@ -224,12 +281,27 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None)
     await escalation.stop_for(ctx, task_id)
     await ctx.audit(actor, "change.answer", "change", notice.number or "-", {"level": before},
                     {"level": notice.level, "role": task.role.value})
+    if notice.level > before:
+        await _tell_raised(ctx, actor, notice, order)
+        await _tell_leaders(ctx, notice, order)
     answered = set(notice.facts["answers"])
     done = all(role.value in answered for role in answering_roles(notice))
     if done:
         await _apply(ctx, actor, notice, order)
     await ctx.uow.changes.save(notice)
     return notice, order, done
+
+
+async def _tell_raised(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order) -> None:
+    """The departments still to answer get the card again at the level now in force; the
+    buttons on their first card are answered with it if pressed (`Outdated`)."""
+    for task in await ctx.uow.tasks.for_order(order.id or 0):
+        if (task.kind is TaskKind.CHANGE_ANSWER and task.title == notice.number
+                and task.status in OPEN_TASK_STATUSES):
+            await ctx.notify_department(task.role, Text("change.raised", {
+                **notice_params(ctx, notice, order), "role": task.role,
+                "who": actor.person.name}), kind="task", order_number=order.number,
+                buttons=escalation.task_buttons(task, level=notice.level))
 
 
 async def _apply(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order) -> None:
@@ -239,25 +311,58 @@ async def _apply(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order)
         values[name] = date.fromisoformat(value) if name == "due_date" else value
     if notice.level == 3:
         values["order_class"] = "non_regular"
-        order.facts["supplemental_contract"] = "needed"
-        values["facts"] = dict(order.facts)
-    before = {k: _shown(getattr(order, k, None)) for k in values if k != "facts"}
+    before = {k: _shown(getattr(order, k, None)) for k in values}
     await ctx.uow.orders.apply_changes(order.id or 0, values)
     for name, value in values.items():
         setattr(order, name, value)
     notice.status = ChangeStatus.APPLIED
     await ctx.audit(actor, "order.changed", "order", order.number, before,
-                    {**{k: _shown(v) for k, v in values.items() if k != "facts"},
+                    {**{k: _shown(v) for k, v in values.items()},
                      "why": notice.number, "level": notice.level})
     if "due_date" in values:
         await _derive_again(ctx, order, notice)
     params = notice_params(ctx, notice, order)
-    await ctx.notify(Notification(order.chat_id, Text(f"change.applied_{notice.level}", params),
-                                  "notice", order.number))
-    roles = ANSWERING_ROLES if notice.level < 3 else LEVEL_MEETING
-    for role in roles:
-        await ctx.notify_department(role, Text(f"change.applied_{notice.level}", params),
-                                    kind="notice", order_number=order.number)
+    key = f"change.applied_{notice.level}"
+    if notice.level == 2 and "due_date" not in values:
+        key = "change.applied_2_same_date"
+    await ctx.notify(Notification(order.chat_id, Text(key, params), "notice", order.number))
+    told = set(ANSWERING_ROLES if notice.level < 3 else LEVEL_MEETING)
+    for role in sorted(told):
+        await ctx.notify_department(role, Text(key, params), kind="notice",
+                                    order_number=order.number)
+    await _relay(ctx, notice, order, told | (set(TECH_RELATED) if is_technical(notice) else set()))
+    if notice.level == 3:
+        reviewers = [role for role in LEVEL_MEETING
+                     if role in ANSWERING_ROLES or await ctx.uow.chats.of_department(role)]
+        # Market asked for a customer's change, so its filer does not answer the review; tech
+        # both raises a technical change and reviews the order (技术中心 3.5), so it may.
+        await orders.reopen_review(ctx, order, reviewers, change=notice.number or "-",
+                                   requested_by=None if is_technical(notice)
+                                   else notice.created_by,
+                                   new_contract=any(f in notice.changes for f in PRICE_FIELDS))
+
+
+async def _relay(ctx: Context, notice: ChangeNotice, order: Order, told: set[Role]) -> None:
+    """“制造中心应负责在接到通知后的第一时间…流转相关涉及部门进行调整”: the bot passes the change
+    on for manufacturing the moment it is in force, so `deadlines.change_relay` cannot run
+    late, to every department with work on the order — open tasks, the planning meeting,
+    inspections recorded, goods in the warehouse — and records to whom."""
+    where = orders.standing(order)
+    concerned = {t.role for t in await ctx.uow.tasks.for_order(order.id or 0)
+                 if t.status in OPEN_TASK_STATUSES}
+    concerned |= {Role(r) for r in order.facts.get("planning_meeting", [])}
+    if order.facts.get("inspections"):
+        concerned.add(Role.QUALITY)
+    if where in (OrderStatus.WAREHOUSED, OrderStatus.SHIPPING):
+        concerned.add(Role.WAREHOUSE)
+    text = Text("change.relayed", {**notice_params(ctx, notice, order),
+                                   "role": Role.MANUFACTURING})
+    reached, unbound = [], []
+    for role in sorted(concerned - told - {Role.MARKET}):
+        sent = await ctx.notify_department(role, text, kind="notice", order_number=order.number)
+        (reached if sent else unbound).append(role.value)
+    await ctx.audit(None, "change.relayed", "change", notice.number or "-", None,
+                    {"to": reached, "no_group": unbound})
 
 
 async def _derive_again(ctx: Context, order: Order, notice: ChangeNotice) -> None:
@@ -270,7 +375,7 @@ async def _derive_again(ctx: Context, order: Order, notice: ChangeNotice) -> Non
 
 
 async def cancel(ctx: Context, actor: Actor, notice_id: int) -> None:
-    notice = await _draft(ctx, actor, notice_id)
+    notice = await own_draft(ctx, actor, notice_id)
     notice.status = ChangeStatus.CANCELLED
     await ctx.uow.changes.save(notice)
     await ctx.audit(actor, "change.cancelled", "change", notice.id or 0, None, None)
@@ -284,10 +389,18 @@ def level_buttons(notice: ChangeNotice) -> tuple[tuple[ButtonSpec, ...], ...]:
     )
 
 
-def order_buttons(notice: ChangeNotice, orders: list[Order]) -> tuple[tuple[ButtonSpec, ...], ...]:
+def reason_buttons(notice: ChangeNotice, level: int) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """Why the chosen level is below the suggestion; 返回 shows the levels again."""
+    return tuple((ButtonSpec(Text(f"reason.{reason}"),
+                             f"v1:cn:{notice.id}:level:l{level}_{reason}"),)
+                 for reason in reasons_to_lower(notice, level)
+                 ) + ((ButtonSpec(Text("button.back"), f"v1:cn:{notice.id}:back"),),)
+
+
+def order_buttons(notice: ChangeNotice, found: list[Order]) -> tuple[tuple[ButtonSpec, ...], ...]:
     return tuple(
         (ButtonSpec(Text("change.pick_label", {"number": o.number, "product": o.product,
                                                "quantity": _shown(o.quantity)}),
                     f"v1:cn:{notice.id}:pick:o{o.id}"),)
-        for o in orders
+        for o in found
     ) + ((ButtonSpec(Text("button.cancel"), f"v1:cn:{notice.id}:no"),),)

@@ -192,18 +192,21 @@ def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
 SNOOZE_STEP = timedelta(hours=1)
 
 
-def task_buttons(task: Task, *, snooze: bool = False) -> tuple[tuple[ButtonSpec, ...], ...]:
-    """The one-tap answers a task's messages offer; a verdict task offers only its verdicts."""
+def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
+                 ) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """The one-tap answers a task's messages offer; a verdict task offers only its verdicts.
+    A change notice's answer confirms the `level` its card shows and raises only above it."""
     if snooze:
         later = (ButtonSpec(Text("button.snooze"), f"v1:tk:{task.id}:snooze"),)
-        return (*task_buttons(task), later)
+        return (*task_buttons(task, level=level), later)
     if task.kind is TaskKind.FEASIBILITY_REVIEW:
         return ((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
                  ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),)
     if task.kind is TaskKind.CHANGE_ANSWER:
-        return ((ButtonSpec(Text("button.change_ok"), f"v1:ca:{task.id}:ok"),
-                 ButtonSpec(Text("button.raise_2"), f"v1:ca:{task.id}:raise:l2"),
-                 ButtonSpec(Text("button.raise_3"), f"v1:ca:{task.id}:raise:l3")),)
+        shown = f":l{level}" if level else ""
+        return ((ButtonSpec(Text("button.change_ok"), f"v1:ca:{task.id}:ok{shown}"),
+                 *(ButtonSpec(Text(f"button.raise_{n}"), f"v1:ca:{task.id}:raise:l{n}")
+                   for n in (2, 3) if n > (level or 1))),)
     if task.kind is TaskKind.DECISION:
         return ((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
                  ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),)
@@ -218,9 +221,17 @@ def task_buttons(task: Task, *, snooze: bool = False) -> tuple[tuple[ButtonSpec,
     return ((*ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
 
 
+async def _level_shown(ctx: Context, task: Task) -> int | None:
+    """The level in force of the change notice a task answers, for its buttons."""
+    if task.kind is not TaskKind.CHANGE_ANSWER:
+        return None
+    notice = await ctx.uow.changes.by_number(task.title or "")
+    return notice.level if notice else None
+
+
 async def _remind(ctx: Context, task: Task, order: Order) -> None:
     text = Text("reminder.before", _task_params(ctx, task, order))
-    buttons = task_buttons(task, snooze=True)
+    buttons = task_buttons(task, snooze=True, level=await _level_shown(ctx, task))
     await ctx.notify_department(task.role, text, kind="reminder", order_number=order.number,
                                 buttons=buttons)
     if task.assignee_id:
@@ -248,17 +259,18 @@ async def _escalate(ctx: Context, task: Task, order: Order, dedupe_key: str) -> 
     if (later := _send_window(ctx, window_kind)) is not None:
         return Outcome(retry_at=later)
     params = _task_params(ctx, task, order)
+    buttons = task_buttons(task, level=await _level_shown(ctx, task))
     if step == 0:
         await ctx.notify_department(task.role, Text("escalation.overdue", params),
                                     kind="escalation", order_number=order.number,
-                                    buttons=task_buttons(task))
+                                    buttons=buttons)
     if entry is not None:
         people = await _targets(ctx, task, entry)
         for person in people:
             await ctx.notify(Notification(
                 person.id,
                 Text("escalation.to_leader", {**params, "level": step + 1}),
-                "escalation", order.number, task_buttons(task)))
+                "escalation", order.number, buttons))
         await ctx.audit(None, "task.escalated", "task", task.id or 0, None,
                         {"step": step, "to": str(entry), "people": [p.id for p in people]})
     if step < last:

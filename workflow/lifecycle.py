@@ -33,6 +33,8 @@ class Action(StrEnum):
     HOLD = "hold"
     RESUME = "resume"
     CANCEL = "cancel"
+    REOPEN_REVIEW = "reopen_review"  # a level-3 change: reviewed again as a non-regular order
+    CHANGE_REVIEW_PASSED = "change_review_passed"  # back to where the change found the order
 
 
 SYSTEM = "system"  # moves the bot makes itself when the facts are complete
@@ -42,17 +44,25 @@ SYSTEM = "system"  # moves the bot makes itself when the facts are complete
 class Transition:
     state: S
     action: Action
-    next_state: S | None  # None: back to the state before the hold
+    next_state: S | None  # None: back to the state the fact `back_to` names
     roles: tuple[Role | str, ...]
     guards: tuple[str, ...] = ()  # checks on the order's facts that must all hold
     leader_only: bool = False
+    back_to: str = "held_from"
 
 
 ACTIVE_BEFORE_SHIPPING = (S.REVIEW, S.NEGOTIATING, S.AWAITING_DECISION, S.QUOTE, S.CONTRACT,
                           S.EFFECTIVE, S.PLANNING, S.PRODUCTION, S.WAREHOUSED)
+# A level-3 change found the order here: once the re-review passes it comes back, since the
+# contract, plan and work it already has stand. Before the contract it goes on to the quote.
+RETURNS_AFTER_REVIEW = (S.CONTRACT, S.EFFECTIVE, S.PLANNING, S.PRODUCTION, S.WAREHOUSED,
+                        S.SHIPPING)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.REVIEW, Action.REVIEW_PASSED, S.QUOTE, (SYSTEM,), ("all_reviews_feasible",)),
+    Transition(S.REVIEW, Action.REVIEW_PASSED, S.QUOTE, (SYSTEM,),
+               ("all_reviews_feasible", "not_a_change_review")),
+    Transition(S.REVIEW, Action.CHANGE_REVIEW_PASSED, None, (SYSTEM,),
+               ("all_reviews_feasible", "change_review"), back_to="reviewed_from"),
     Transition(S.REVIEW, Action.REVIEW_FAILED, S.NEGOTIATING, (SYSTEM,)),
     Transition(S.NEGOTIATING, Action.PROPOSE_DATE, S.REVIEW, (Role.MARKET,), ("date_in_future",)),
     Transition(S.NEGOTIATING, Action.CUSTOMER_REFUSES, S.AWAITING_DECISION, (Role.MARKET,)),
@@ -73,6 +83,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     *(Transition(state, Action.HOLD, S.ON_HOLD, (Role.MARKET, Role.GM), leader_only=True)
       for state in (*ACTIVE_BEFORE_SHIPPING, S.SHIPPING)),
     Transition(S.ON_HOLD, Action.RESUME, None, (Role.MARKET, Role.GM), leader_only=True),
+    *(Transition(state, Action.REOPEN_REVIEW, S.REVIEW, (SYSTEM,))
+      for state in (*ACTIVE_BEFORE_SHIPPING, S.SHIPPING) if state is not S.REVIEW),
     *(Transition(state, Action.CANCEL, S.CANCELLED, (Role.MARKET, Role.GM), leader_only=True)
       for state in (*ACTIVE_BEFORE_SHIPPING, S.ON_HOLD)),
 )
@@ -88,13 +100,21 @@ class Refusal:
     roles: tuple[Role | str, ...] = ()
 
 
+def own_request(actor_id: int | None, requested_by: int | None) -> bool:
+    """The policy has one person ask and another decide (呈送…核准, 向计划下达部门提出, 评审,
+    更改通知单…答复): whoever asked may not approve, decide or answer it themselves."""
+    return actor_id is not None and actor_id == requested_by
+
+
 GuardFacts = Mapping[str, Any]
 GUARDS: Mapping[str, Callable[[GuardFacts], bool]] = {
     "all_reviews_feasible": lambda f: bool(f.get("reviews")) and all(
         r == "feasible" for r in f["reviews"]),
     "date_in_future": lambda f: f.get("new_due_date") is not None
     and f["new_due_date"] >= f["today"],
-    "not_own_request": lambda f: f.get("actor_id") != f.get("requested_by"),
+    "not_own_request": lambda f: not own_request(f.get("actor_id"), f.get("requested_by")),
+    "not_a_change_review": lambda f: not f.get("reviewed_from"),
+    "change_review": lambda f: bool(f.get("reviewed_from")),
     "quote_recorded": lambda f: (f.get("quote_amount") or 0) > 0,
     "signed_and_paid": lambda f: bool(f.get("signed")) and bool(f.get("paid")),
     "plan_has_tasks": lambda f: bool(f.get("planned_tasks")),

@@ -26,7 +26,7 @@ from workflow.model import (
 from workflow.parsing.classify import non_regular_reasons
 from workflow.policy import NonRegularReason
 from workflow.roles import Role, parse_role
-from workflow.services import open_reviews
+from workflow.services import REVIEWING_ROLES
 
 ORDER_NUMBER = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
 
@@ -52,8 +52,7 @@ async def _facts(ctx: Context, order: Order, actor: Actor | None) -> dict[str, A
         "today": _today(ctx),
         "actor_id": actor.person.id if actor else None,
         "quantity": order.quantity,
-        "reviews": [t.outcome for t in tasks if t.kind is TaskKind.FEASIBILITY_REVIEW
-                    and t.status is not TaskStatus.CANCELLED],
+        "reviews": [t.outcome for t in tasks if _in_review_round(order, t)],
         "planned_tasks": [t.id for t in tasks if t.kind in PLANNED_KINDS],
         "open_production_tasks": [t.id for t in tasks if t.kind in PLANNED_KINDS
                                   and t.status in OPEN_TASK_STATUSES],
@@ -71,7 +70,7 @@ async def move(
                              roles=actor.person.roles if actor else None, facts=known)
     if isinstance(result, Refusal):
         raise _refusal(order, action, result)
-    next_state = result.next_state or OrderStatus(order.facts.get("held_from", "review"))
+    next_state = result.next_state or OrderStatus(order.facts.get(result.back_to, "review"))
     await ctx.uow.orders.set_status(order.id or 0, next_state)
     await ctx.audit(actor, f"order.{action.value}", "order", order.number,
                     {"status": order.status.value}, {"status": next_state.value})
@@ -91,7 +90,29 @@ def _refusal(order: Order, action: Action, refusal: Refusal) -> DomainError:
     return DomainError(Text(f"guard.{refusal.reason}", {"number": order.number}))
 
 
-async def _save_facts(ctx: Context, actor: Actor, order: Order, **changes: Any) -> None:
+class Outdated(DomainError):
+    """A button on a message the order has moved past. Nothing is recorded: the message says
+    what holds now and keeps only the buttons still good, none when there are none."""
+
+    def __init__(self, text: Text, buttons: tuple[tuple[ButtonSpec, ...], ...] = ()) -> None:
+        super().__init__(text)
+        self.buttons = buttons
+
+
+def standing(order: Order) -> OrderStatus:
+    """Where the order is; a held one, where it will resume."""
+    if order.status is OrderStatus.ON_HOLD:
+        return OrderStatus(order.facts.get("held_from", OrderStatus.REVIEW.value))
+    return order.status
+
+
+def forbid_own_request(actor: Actor, requested_by: int | None, refusal: Text) -> None:
+    """The one self-approval rule (`lifecycle.own_request`), said in the words of the step."""
+    if lifecycle.own_request(actor.person.id, requested_by):
+        raise DomainError(refusal)
+
+
+async def _save_facts(ctx: Context, actor: Actor | None, order: Order, **changes: Any) -> None:
     before = {k: order.facts.get(k) for k in changes}
     order.facts.update(changes)
     await ctx.uow.orders.save_facts(order.id or 0, order.facts)
@@ -158,18 +179,50 @@ async def _tell_market(ctx: Context, order: Order, key: str, **params: Any) -> N
 INFEASIBLE_REASONS = ("capacity", "material", "technical", "other")
 
 
-async def answer_review(
-    ctx: Context, actor: Actor, task_id: int, feasible: bool, reason: str | None = None
-) -> tuple[Task, Order]:
+def _review_round(order: Order) -> dict[str, Any]:
+    """The review that counts now. Registration opens the first, and its tasks are the only
+    reviews the order has; a new date or a level-3 change opens the next, which stands on its
+    own answers: what the earlier round found no longer counts."""
+    return order.facts.get("review_round") or {"number": 1, "tasks": None,
+                                                "requested_by": order.created_by}
+
+
+def _in_review_round(order: Order, task: Task) -> bool:
+    if task.kind is not TaskKind.FEASIBILITY_REVIEW:
+        return False
+    tasks = _review_round(order)["tasks"]
+    return task.status is not TaskStatus.CANCELLED if tasks is None else task.id in tasks
+
+
+def _review_roles(order: Order) -> list[Role]:
+    """A round asks the departments the last one asked: a 非常规 re-review stays one."""
+    return [Role(r) for r in _review_round(order).get("roles", [])] or list(REVIEWING_ROLES)
+
+
+async def review_to_answer(ctx: Context, actor: Actor, task_id: int) -> tuple[Task, Order]:
+    """The review a 可行 / 不可行 press answers, while it is still the one to answer."""
     task, order = await task_for(ctx, task_id)
     if task.kind is not TaskKind.FEASIBILITY_REVIEW:
         raise NotFound(Text("error.task_not_found"))
     actor.require(task.role)
+    current = _review_round(order)
+    if current["tasks"] is not None and task.id not in current["tasks"]:
+        raise Outdated(Text("review.superseded", {"number": order.number,
+                                                  "round": current["number"]}))
     if task.status not in OPEN_TASK_STATUSES:
         raise DomainError(Text("error.task_closed", {"status": task.status.value}))
     if order.status not in (OrderStatus.REVIEW, OrderStatus.NEGOTIATING):
         raise DomainError(Text("error.order_not_in_review", {"number": order.number,
                                                              "status": order.status.value}))
+    forbid_own_request(actor, current["requested_by"],
+                       Text("review.own_request", {"number": order.number, "role": task.role}))
+    return task, order
+
+
+async def answer_review(
+    ctx: Context, actor: Actor, task_id: int, feasible: bool, reason: str | None = None
+) -> tuple[Task, Order]:
+    task, order = await review_to_answer(ctx, actor, task_id)
     if not feasible and reason not in INFEASIBLE_REASONS:
         raise DomainError(Text("error.reason_required"))
     outcome = "feasible" if feasible else "infeasible"
@@ -182,20 +235,56 @@ async def answer_review(
     return task, order
 
 
-
 async def after_review(ctx: Context, order: Order, feasible: bool) -> OrderStatus:
     """The bot moves the order once the reviewing departments have spoken."""
-    if not feasible and order.status is OrderStatus.REVIEW:
+    if order.status is not OrderStatus.REVIEW:
+        return order.status
+    if not feasible:
         return await move(ctx, None, order, Action.REVIEW_FAILED)
-    if feasible and order.status is OrderStatus.REVIEW:
-        facts = await _facts(ctx, order, None)
-        if lifecycle.GUARDS["all_reviews_feasible"](facts):
-            status = await move(ctx, None, order, Action.REVIEW_PASSED)
-            await _tell_market(ctx, order, "review.passed")
-            await _open_task(ctx, None, order, TaskKind.QUOTE, Role.MARKET,
-                             ctx.deadlines.due("quote", ctx.now), notify=False)
-            return status
-    return order.status
+    if not lifecycle.GUARDS["all_reviews_feasible"](await _facts(ctx, order, None)):
+        return order.status
+    if order.facts.get("reviewed_from"):
+        return await _back_from_change_review(ctx, order)
+    status = await move(ctx, None, order, Action.REVIEW_PASSED)
+    await _tell_market(ctx, order, "review.passed")
+    await _open_task(ctx, None, order, TaskKind.QUOTE, Role.MARKET,
+                     ctx.deadlines.due("quote", ctx.now), notify=False)
+    return status
+
+
+async def _back_from_change_review(ctx: Context, order: Order) -> OrderStatus:
+    """A level-3 change's re-review passed: the order goes on where the change found it. A
+    changed price wants the supplemental contract (“必要时补签相关合同”), market's to sign."""
+    status = await move(ctx, None, order, Action.CHANGE_REVIEW_PASSED)
+    change = order.facts.get("supplemental_contract_for")
+    await _save_facts(ctx, None, order, reviewed_from=None, supplemental_contract_for=None)
+    await _tell_market(ctx, order, "review.passed_change", status=status.value)
+    if change:
+        await _open_task(ctx, None, order, TaskKind.SUPPLEMENTAL_CONTRACT, Role.MARKET,
+                         ctx.deadlines.due("quote", ctx.now), title=change)
+    return status
+
+
+async def _open_review_round(ctx: Context, actor: Actor | None, order: Order, roles: list[Role],
+                             key: str, requested_by: int | None, **params: Any) -> list[Task]:
+    """The next review round: the last round's open requests are withdrawn, and a press on one
+    of them is told which round replaced it (`review_to_answer`)."""
+    await _close_tasks(ctx, actor, order, (TaskKind.FEASIBILITY_REVIEW,), TaskStatus.CANCELLED)
+    number = _review_round(order)["number"] + 1
+    due_at = ctx.deadlines.due("feasibility_review", ctx.now)
+    tasks = []
+    for role in roles:
+        task = await _open_task(ctx, actor, order, TaskKind.FEASIBILITY_REVIEW, role, due_at,
+                                notify=False)
+        await ctx.notify_department(role, Text(key, {
+            **order_params(order, ctx.tz), **params, "round": number, "role": role,
+            "due": local_time(due_at, ctx.tz)}), kind="task", order_number=order.number,
+            buttons=escalation.task_buttons(task))
+        tasks.append(task)
+    await _save_facts(ctx, actor, order, review_round={
+        "number": number, "tasks": [t.id for t in tasks], "roles": [r.value for r in roles],
+        "requested_by": requested_by})
+    return tasks
 
 
 async def propose_date(ctx: Context, actor: Actor, order: Order, new_date: date) -> None:
@@ -207,8 +296,34 @@ async def propose_date(ctx: Context, actor: Actor, order: Order, new_date: date)
     await ctx.audit(actor, "order.due_date", "order", order.number,
                     {"due_date": before.isoformat()}, {"due_date": new_date.isoformat(),
                                                        "why": "negotiated"})
-    await _close_tasks(ctx, actor, order, (TaskKind.FEASIBILITY_REVIEW,), TaskStatus.CANCELLED)
-    await open_reviews(ctx, actor, order)
+    await _open_review_round(ctx, actor, order, _review_roles(order), "review.round_date",
+                             actor.person.id)
+
+
+async def reopen_review(ctx: Context, order: Order, roles: list[Role], *, change: str,
+                        requested_by: int | None, new_contract: bool) -> list[Task]:
+    """A level-3 change (“按非常规订单评审管理要求,重新组织相关部门进行评审,必要时补签相关合同”):
+    the order is reviewed again wherever it is, a held one when it resumes. The quote or the
+    GM's decision that waited on the old review comes again after the new one."""
+    held = order.status is OrderStatus.ON_HOLD
+    where = standing(order)
+    if where is not OrderStatus.REVIEW and lifecycle.find(where, Action.REOPEN_REVIEW) is None:
+        # Shipped or ended while the notice was answered: what is left is after-sales work.
+        await ctx.audit(None, "review.not_reopened", "order", order.number, None,
+                        {"status": where.value, "change": change})
+        return []
+    if held:
+        await _save_facts(ctx, None, order, held_from=OrderStatus.REVIEW.value)
+    elif where is not OrderStatus.REVIEW:
+        await move(ctx, None, order, Action.REOPEN_REVIEW)
+    returns = where in lifecycle.RETURNS_AFTER_REVIEW
+    if returns:
+        await _save_facts(ctx, None, order, reviewed_from=where.value)
+    if new_contract and (returns or order.facts.get("reviewed_from")):
+        await _save_facts(ctx, None, order, supplemental_contract_for=change)
+    await _close_tasks(ctx, None, order, (TaskKind.QUOTE, TaskKind.DECISION), TaskStatus.CANCELLED)
+    return await _open_review_round(ctx, None, order, roles, "review.round_change",
+                                    requested_by, change=change)
 
 
 async def customer_refuses(ctx: Context, actor: Actor, order: Order) -> None:
@@ -762,8 +877,10 @@ async def _broadcast(ctx: Context, order: Order, key: str, **params: Any) -> Non
 
 
 async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day: date,
-                    reason: str) -> Task:
-    """“相关部门对任务计划完成时间有异议的应当时或接计划后1个工作日内向计划下达部门提出”."""
+                    reason: str) -> tuple[Task, bool]:
+    """“相关部门对任务计划完成时间有异议的应当时或接计划后1个工作日内向计划下达部门提出”.
+    Manufacturing is the planner: its own objection cannot go to itself, so it goes to the
+    general manager at once (“计划下达部门不能协调的…由该公司总经理裁定”). True when it did."""
     kind = PLAN_WORDS.get(word.lower(), (None, None))[0]
     tasks = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
              if t.kind is kind and t.status in OPEN_TASK_STATUSES]
@@ -775,10 +892,14 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
         raise DomainError(Text("objection.too_late", {"number": order.number}))
     if new_day < _today(ctx):
         raise DomainError(Text("error.due_in_past", {"date": new_day.isoformat()}))
-    objections = dict(order.facts.get("objections", {}))
-    objections[str(task.id)] = {"by": actor.person.id, "name": actor.person.name,
-                                "date": new_day.isoformat(), "reason": reason, "status": "open"}
+    to_gm = actor.person.has_role(Role.MANUFACTURING)
+    objection = {"by": actor.person.id, "name": actor.person.name, "date": new_day.isoformat(),
+                 "reason": reason, "status": "open", "escalated": to_gm}
+    objections = {**order.facts.get("objections", {}), str(task.id): objection}
     await _save_facts(ctx, actor, order, objections=objections)
+    if to_gm:
+        await _objection_to_gm(ctx, order, task, objection)
+        return task, True
     await ctx.notify_department(Role.MANUFACTURING, Text("objection.request", {
         **order_params(order, ctx.tz), "task": task.kind.value, "title": task.title or "",
         "due": local_time(task.due_at, ctx.tz) if task.due_at else "-",
@@ -786,7 +907,17 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
         kind="task", order_number=order.number,
         buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
                   ButtonSpec(Text("button.objection_to_gm"), f"v1:ob:{task.id}:gm")),))
-    return task
+    return task, False
+
+
+async def _objection_to_gm(ctx: Context, order: Order, task: Task,
+                           objection: dict[str, Any]) -> None:
+    await ctx.notify_department(Role.GM, Text("objection.to_gm", {
+        **order_params(order, ctx.tz), "task": task.kind.value,
+        "proposed": objection["date"], "why": objection["reason"],
+        "who": objection["name"]}), kind="task", order_number=order.number,
+        buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
+                  ButtonSpec(Text("button.objection_keep"), f"v1:ob:{task.id}:keep")),))
 
 
 async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
@@ -798,30 +929,31 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
         raise DomainError(Text("objection.settled"))
     deciders = (Role.GM,) if objection.get("escalated") else (Role.MANUFACTURING, Role.GM)
     actor.require(*deciders)
-    if objection["by"] == actor.person.id:
-        raise DomainError(Text("guard.not_own_request", {"number": order.number}))
+    forbid_own_request(actor, objection["by"], Text("objection.own", {"number": order.number}))
     objections = dict(order.facts["objections"])
     if choice == "gm" and not objection.get("escalated"):
         objections[str(task_id)] = {**objection, "escalated": True}
         await _save_facts(ctx, actor, order, objections=objections)
-        await ctx.notify_department(Role.GM, Text("objection.to_gm", {
-            **order_params(order, ctx.tz), "task": task.kind.value,
-            "proposed": objection["date"], "why": objection["reason"],
-            "who": objection["name"]}), kind="task", order_number=order.number,
-            buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task_id}:accept"),
-                      ButtonSpec(Text("button.objection_keep"), f"v1:ob:{task_id}:keep")),))
+        await _objection_to_gm(ctx, order, task, objection)
         return task, order
     accepted = choice == "accept"
     objections[str(task_id)] = {**objection, "status": "accepted" if accepted else "kept",
                                 "decided_by": actor.person.id}
     await _save_facts(ctx, actor, order, objections=objections)
+    params = {**order_params(order, ctx.tz), "task": task.kind.value,
+              "proposed": objection["date"], "who": actor.person.name}
     if accepted:
-        await _move_due(ctx, actor, order, task, date.fromisoformat(objection["date"]),
-                        "objection", reason=objection["reason"])
+        new_day = date.fromisoformat(objection["date"])
+        await _move_due(ctx, actor, order, task, new_day, "objection",
+                        reason=objection["reason"])
+        if new_day > order.due_date:
+            # “影响原计划交货期的…应将调整后的交货期通知合同订单管理中心”: market talks to the
+            # customer now, not at the follow-up days before delivery.
+            await _tell_market(ctx, order, "objection.past_delivery", **params,
+                               role=Role.MARKET)
     await ctx.notify_department(task.role, Text(
-        "objection.accepted" if accepted else "objection.kept",
-        {**order_params(order, ctx.tz), "task": task.kind.value, "proposed": objection["date"],
-         "who": actor.person.name}), kind="notice", order_number=order.number)
+        "objection.accepted" if accepted else "objection.kept", params),
+        kind="notice", order_number=order.number)
     return task, order
 
 

@@ -71,12 +71,13 @@ async def on_follow_up(ctx: Context, order_id: int) -> None:
         return
     slip = await _new_slip(ctx, None, order, late, "", UrgeStatus.DRAFT)
     await ctx.notify(Notification(
-        order.chat_id,
-        Text("urge.draft", {**_slip_params(ctx, order, slip)}),
-        "urge", order.number,
-        ((ButtonSpec(Text("button.send_urge"), f"v1:us:{slip.id}:send"),
-          ButtonSpec(Text("button.drop_urge"), f"v1:us:{slip.id}:drop")),),
-    ))
+        order.chat_id, Text("urge.draft", {**_slip_params(ctx, order, slip)}),
+        "urge", order.number, slip_buttons(slip)))
+
+
+def slip_buttons(slip: UrgeSlip) -> tuple[tuple[ButtonSpec, ...], ...]:
+    return ((ButtonSpec(Text("button.send_urge"), f"v1:us:{slip.id}:send"),
+             ButtonSpec(Text("button.drop_urge"), f"v1:us:{slip.id}:drop")),)
 
 
 async def _new_slip(ctx: Context, actor: Actor | None, order: Order, late: list[str], note: str,
@@ -115,21 +116,27 @@ async def settle(ctx: Context, actor: Actor, slip_id: int, send: bool) -> UrgeSl
 
 
 async def urge_by_hand(ctx: Context, actor: Actor, order: Order, note: str) -> UrgeSlip:
-    """/urge: market issues a slip at once, naming what is late in its own words."""
+    """/urge: market issues a slip at once with what is late and its own words. When nothing
+    is late the slip stays a draft: market is asked whether to send it anyway, since a slip
+    asking for overtime on finished work only costs the slip its weight."""
     actor.require(Role.MARKET)
     if order.status not in FOLLOWED_STATES:
         raise DomainError(Text("error.not_now", {"number": order.number,
                                                  "status": order.status.value,
                                                  "action": "urge"}))
-    slip = await _new_slip(ctx, actor, order, await lagging(ctx, order), note, UrgeStatus.SENT)
-    await _deliver(ctx, actor, order, slip)
+    late = await lagging(ctx, order)
+    slip = await _new_slip(ctx, actor, order, late, note,
+                           UrgeStatus.SENT if late else UrgeStatus.DRAFT)
+    if late:
+        await _deliver(ctx, actor, order, slip)
     return slip
 
 
 async def _deliver(ctx: Context, actor: Actor, order: Order, slip: UrgeSlip) -> None:
     """To the manufacturing manager and the general manager in private, and to the
     manufacturing group."""
-    text = Text("urge.slip", {**_slip_params(ctx, order, slip), "who": actor.person.name})
+    text = Text("urge.slip" if slip.late else "urge.slip_nothing_late",
+                {**_slip_params(ctx, order, slip), "who": actor.person.name})
     managers = await ctx.leaders_of(Role.MANUFACTURING)
     general_managers = [p.id for p in await ctx.uow.people.holders(Role.GM)]
     await ctx.notify_each(managers + general_managers, text, kind="urge",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.simulate import SimulationResult, simulate
 from storage.db import create_engine, session_factory
 from storage.models import AuditEventRow
-from workflow.lifecycle import TRANSITIONS, Action, Transition
+from workflow.lifecycle import RETURNS_AFTER_REVIEW, TRANSITIONS, Action, Transition
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "examples" / "scenarios"
@@ -89,7 +89,8 @@ def test_every_scenario_file_is_tested() -> None:
     assert {p.name for p in SCENARIOS.glob("*.yaml")} == {
         "regular_order_to_closing.yaml", "infeasible_declined.yaml",
         "short_shipment_with_consent.yaml", "hold_resume_cancel.yaml",
-        "late_order_urged.yaml", "change_during_production.yaml", "production_troubles.yaml"}
+        "late_order_urged.yaml", "change_during_production.yaml", "production_troubles.yaml",
+        "renegotiated_date.yaml", "level3_change_reopens_review.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -328,8 +329,17 @@ async def test_change_notices_at_each_level(database_url: str) -> None:
     for chat in (MARKET, TECH, MANUFACTURING):
         assert said(result, chat, "转为非常规订单", kind="notice"), chat
     assert order["order_class"] == "non_regular"
+    # ... and really reviewed again, in a round of its own, then back in production.
+    for chat in (TECH, MANUFACTURING):
+        assert said(result, chat, "非常规订单重新评审 SO-20261124-001（第 2 轮，更改通知单 "
+                    "CN-20261124-001-3 为 3 级）", kind="task"), chat
+    assert said(result, MARKET, "重新评审通过，回到“生产中”继续执行", kind="notice")
+    reviews = [(t["role"], t["outcome"]) for t in tasks(result, "feasibility_review")]
+    assert reviews == [("tech", "feasible"), ("manufacturing", "feasible")] * 2
+    assert tasks(result, "supplemental_contract") == []  # the price did not change
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
-                         "issue_production_order", "submit_plan"], "production")
+                         "issue_production_order", "submit_plan", "reopen_review",
+                         "change_review_passed"], "production")
     changed = [row for row in trail if row.action == "order.changed"]
     assert [row.after["why"] for row in changed] == [
         "CN-20261124-001-1", "CN-20261124-001-2", "CN-20261124-001-3"]
@@ -365,7 +375,7 @@ def _edge(row: Transition) -> tuple[str, str, str]:
         label += " (leader)"
     if row.guards:
         label += f" [{', '.join(row.guards)}]"
-    return row.state.value, row.next_state.value if row.next_state else "held_from", label
+    return row.state.value, row.next_state.value if row.next_state else row.back_to, label
 
 
 def test_workflow_doc_draws_every_row_of_the_lifecycle_table() -> None:
@@ -377,12 +387,19 @@ def test_workflow_doc_draws_every_row_of_the_lifecycle_table() -> None:
             parts = line.strip().split(" --> ", 1)
             if len(parts) == 2 and " : " in parts[1]:
                 target, label = parts[1].split(" : ", 1)
-                if "[*]" not in (parts[0], target) and parts[0] != "held_from":
+                if "[*]" not in (parts[0], target) and parts[0] not in CHOICES:
                     drawn.add((parts[0], target, label))
     assert drawn == {_edge(row) for row in TRANSITIONS}
-    held = {row.state.value for row in TRANSITIONS if row.action is Action.HOLD}
-    assert {line.split(" --> ")[1].split(" : ")[0] for line in text.splitlines()
-            if line.strip().startswith("held_from --> ")} == held
+    # Each choice node fans out to every state the fact behind it can name.
+    for choice, states in CHOICES.items():
+        assert {line.split(" --> ")[1].split(" : ")[0] for line in text.splitlines()
+                if line.strip().startswith(f"{choice} --> ")} == states, choice
+
+
+CHOICES = {
+    "held_from": {row.state.value for row in TRANSITIONS if row.action is Action.HOLD},
+    "reviewed_from": {state.value for state in RETURNS_AFTER_REVIEW},
+}
 
 
 def test_every_test_the_workflow_doc_cites_exists() -> None:
@@ -392,7 +409,9 @@ def test_every_test_the_workflow_doc_cites_exists() -> None:
              "review": "test_order_review.py", "clocks": "test_clocks.py",
              "changes": "test_changes.py", "urging": "test_urging.py",
              "quality": "test_quality.py", "task_reports": "test_task_reports.py",
-             "planning_meeting": "test_planning_meeting.py"}
+             "planning_meeting": "test_planning_meeting.py", "rounds": "test_review_rounds.py",
+             "levels": "test_change_levels.py", "objections": "test_objections.py",
+             "nothing_late": "test_urge_nothing_late.py", "traps": "test_no_traps.py"}
     cited = re.findall(r"`([\w/.]+)::(test_\w+)`", text)
     assert len(cited) > 30
     for where, name in cited:
@@ -441,3 +460,66 @@ async def test_production_troubles_each_go_where_the_policy_sends_them(database_
     moved = [row.after for row in trail if row.action == "task.due_changed"]
     assert [(m["why"], m["due_at"]) for m in moved] == [
         ("objection", "2026-12-18T17:30:00+08:00"), ("delay_reported", "2026-12-22T17:30:00+08:00")]
+
+
+async def test_a_renegotiated_date_is_reviewed_in_a_round_of_its_own(database_url: str) -> None:
+    result, trail = await run("renegotiated_date.yaml", database_url)
+    assert_errors(result, [])
+
+    assert said(result, MARKET, "技术中心评审不可行：技术难度大（张伟）", kind="notice")
+    for chat in (TECH, MANUFACTURING):
+        assert said(result, chat, f"交货期评审 {NUMBER}（第 2 轮：客户同意新交期）", kind="task"), chat
+    # The first round's request manufacturing pressed says it was replaced and has no buttons.
+    [replaced] = [m for m in result.messages if m["chat"] == MANUFACTURING and m["edit"]
+                  and "已被订单 SO-20261124-001 的第 2 轮评审取代" in m["text"]]
+    assert "要求交期：2026-12-15" in replaced["text"] and replaced["buttons"] == []
+    assert said(result, MARKET, "交货期评审通过，请报价", kind="notice")
+    assert said(result, FINANCE, "已签字并付款，合同生效")
+
+    order = the_order(result)
+    assert (order["status"], order["due_date"]) == ("effective", "2027-01-15")
+    assert [(t["role"], t["status"], t["outcome"]) for t in tasks(result, "feasibility_review")] == [
+        ("tech", "done", "infeasible"), ("manufacturing", "cancelled", None),
+        ("tech", "done", "feasible"), ("manufacturing", "done", "feasible")]
+    assert_moves(trail, ["review_failed", "propose_date", "review_passed", "record_quote",
+                         "contract_effective"], "effective")
+    rounds = [row.after["review_round"] for row in trail if row.action == "order.facts"
+              and "review_round" in (row.after or {})]
+    assert [(r["number"], r["roles"]) for r in rounds] == [(2, ["tech", "manufacturing"])]
+
+
+async def test_a_level_3_change_reopens_the_review(database_url: str) -> None:
+    result, trail = await run("level3_change_reopens_review.yaml", database_url)
+    assert_errors(result, [])
+    quality, chen, wang = -1008, 102, 201  # quality's group; market's and manufacturing's leaders
+
+    assert said(result, MARKET, "建议级别：3 级")
+    for chat in (TECH, MANUFACTURING):  # a level-3 notice offers nothing to raise it to
+        [card] = [m for m in result.messages if m["chat"] == chat and not m["edit"]
+                  and "CN-20261124-001-1（3 级）" in m["text"]]
+        assert card["buttons"] == [["确认"]]
+    for leader in (chen, wang):
+        assert said(result, leader, "更改通知单 CN-20261124-001-1（3 级）", kind="notice"), leader
+    for chat in (TECH, MANUFACTURING, PROCUREMENT, quality):
+        assert said(result, chat, f"非常规订单重新评审 {NUMBER}（第 2 轮，更改通知单 "
+                    "CN-20261124-001-1 为 3 级）", kind="task"), chat
+    [overdue] = [m for m in result.messages if m["chat"] == quality
+                 and "🚨 已超期：交货期评审" in m["text"]]
+    assert overdue["at"] == "2026-11-27T10:25:00+08:00"  # one working day after the change
+    assert said(result, MARKET, "重新评审通过，回到“生产中”继续执行", kind="notice")
+    assert said(result, MARKET, f"📌 补签合同：订单 {NUMBER} CN-20261124-001-1", kind="task")
+
+    order = the_order(result)
+    assert (order["status"], order["order_class"]) == ("production", "non_regular")
+    second_round = tasks(result, "feasibility_review")[2:]
+    assert [(t["role"], t["outcome"]) for t in second_round] == [
+        ("tech", "feasible"), ("manufacturing", "feasible"), ("procurement", "feasible"),
+        ("quality", "feasible")]
+    [contract] = tasks(result, "supplemental_contract")
+    assert (contract["role"], contract["status"], contract["note"]) == (
+        "market", "done", "补充合同已签，增价36000元")
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan", "reopen_review",
+                         "change_review_passed"], "production")
+    (reopened,) = [row for row in trail if row.action == "order.reopen_review"]
+    assert reopened.before == {"status": "production"}

@@ -54,12 +54,14 @@ async def test_an_order_on_plan_gets_no_urge_slip(stack: Stack) -> None:
 
 
 async def test_market_urges_by_hand(stack: Stack) -> None:
-    await _in_production(stack, "装配完成 12-15")
+    # Assembly was due on 11-25 and is still open on 11-26: late, so the slip goes at once.
+    await _in_production(stack, "装配完成 11-25")
+    await stack.advance_to(at("2026-11-26", "09:00"))
     await stack.say(MANUFACTURING, WANGQIANG, f"/urge {NUMBER} 快点")
     assert "需要市场部" in stack.texts(MANUFACTURING)[-1]
     await stack.say(MARKET, LIMING, f"/urge {NUMBER} 客户催货，装配请加班")
     assert stack.heard(MARKET, "催促单 CS-20261124-001-1 已发给制造中心经理和总经理")
-    assert stack.heard(ZHAOZONG, "客户催货，装配请加班")
+    assert stack.heard(ZHAOZONG, "客户催货，装配请加班") and stack.heard(ZHAOZONG, "装配完成")
     await stack.say(MARKET, LIMING, f"/urge {NUMBER}")
     assert stack.heard(MARKET, "用法：/urge")
 
