@@ -50,7 +50,9 @@ CHANGE_SEPS = (
     "改成|改为|改到|改作|改至|调整为|调整到|调整成|调整至|变更为|变更成|更改为|更改成|更新为|修改为|"
     "修改成|变为|变成|换成|换为|推迟到|推迟至|延期到|延期至|延迟到|延迟至|延后到|延后至|顺延到|顺延至|"
     "提前到|提前至|放宽到|放宽至|降到|降为|降至|涨到|涨为|涨至|提高到|提高为|提到|加到|增加到|增至|"
-    "减到|减为|减少到|减至|降低到|降低为|往后推到|往后延到|往后推迟到|推到|延到|挪到|改在"
+    "减到|减为|减少到|减至|降低到|降低为|往后推到|往后延到|往后推迟到|推到|延到|挪到|改在|调到|调成|调为|调至|"
+    # Last, so that every longer verb above wins: "交期改春节前".
+    "改(?![一下动善造进装变了过完])"
 )
 
 _CN_LOOKUP = {syn: field for field, syns in KEYS_CN.items() for syn in syns}
@@ -97,6 +99,7 @@ _LOOSE_EN_VALUE = {
 RE_SEP = re.compile(
     rf"[ \t]*(?P<sep>[:=]|[】\]]|{CHANGE_SEPS})?[ \t]*(?P<sep2>[:=])?[ \t]*(?:(?P<cop>是|为)(?![\d一二两三四五六七八九十]))?[ \t]*"
 )
+_RE_CODE_START = re.compile(r"[A-Za-z0-9]")
 RE_FROM_TO = re.compile(rf"(?:由|从)[^,，;\n。]{{0,30}}?(?:{CHANGE_SEPS})[ \t]*[:=]?[ \t]*")
 # A value ends at a new line, ; 。 ! ? and at a comma that is not a thousands separator.
 RE_VALUE_END = re.compile(r"[\n;。!?，]|,(?!\d{3}(?!\d))|、")
@@ -133,7 +136,9 @@ def find_keys(text: str) -> list[KeyHit]:
         from_to = RE_FROM_TO.match(text, sep.end())
         change = bool(sep.group("sep") and sep.group("sep") not in ":=】]") or bool(from_to)
         is_en = m.re is RE_KEY_EN
-        at_boundary = is_en or RE_BOUNDARY.match(text, m.start()) is not None
+        at_boundary = is_en or RE_BOUNDARY.match(text, m.start()) is not None or (
+            # "…开关柜型号GCS": a model key needs no boundary when a code follows it.
+            field == "model" and _RE_CODE_START.match(text, sep.end()) is not None)
         if not at_boundary and not change:
             continue
         between = text[m.end():sep.end()]

@@ -17,6 +17,9 @@ WARNING_KEYS = (
     "quantity_unreadable", "quantity_relative", "price_unreadable", "price_not_positive",
     "currency_not_cny", "amount_mismatch", "conflicting_values", "target_missing",
     "value_empty", "value_unreadable", "unit_unreadable",
+    # issue 13
+    "holiday_date_estimated", "due_date_next_year", "quantity_approximate", "quantity_too_large",
+    "price_too_large", "amount_too_large", "amount_not_positive",
 )
 NON_REGULAR_REASONS = ("custom_design", "discontinued", "high_quality", "urgent_penalty", "declared")
 FIELD_NAMES = (

@@ -22,7 +22,7 @@ from workflow.policy import NonRegularRules
 
 from . import names as names_mod
 from .classify import classify, complete_set_matches, yes_no
-from .dates import DateHit, find_dates
+from .dates import DateHit, HolidayLookup, due_date_warning, find_dates
 from .keys import CHANGE_SEPS, KEYS_CN, KEYS_EN, KeyHit, find_keys, value_start_for
 from .model import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult, json_number
 from .numbers import (
@@ -74,11 +74,22 @@ _RE_EACH_WORD = re.compile(r"(?i:each|apiece|per\s)")
 _RE_PER_UNIT = re.compile(rf"[/每一]\s*{_PER}")
 RE_BARE_MONEY = re.compile(
     r"(?<![A-Za-z0-9.,\-/*])(?:(?P<c1>[¥$]|RMB|CNY|人民币)\s*(?P<n1>\d[\d,]*(?:\.\d+)?(?:万|[wW](?![A-Za-z]))?)"
-    r"|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*(?P<u2>万元|万|元|块钱|块|[wW](?![A-Za-z]))"
-    r"|(?<![一二两三四五六七八九十百千万])(?P<n3>[一二两三四五六七八九十][一二两三四五六七八九十百千万]*)(?P<u3>万元|元|块钱|块))"
+    # A bare "30块" is thirty pieces (of PV modules, boards); as money it is "30块钱".
+    r"|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*(?P<u2>万元|万|元|块钱|[wW](?![A-Za-z]))"
+    r"|(?<![一二两三四五六七八九十百千万])(?P<n3>[一二两三四五六七八九十][一二两三四五六七八九十百千万]*)(?P<u3>万元|元|块钱))"
 )
 RE_RELATIVE_QTY = re.compile(r"(?:再加|增加|多加|追加|再要|多要|减少|少要|再补|补)\s*$|(?<![改])加\s*$|减\s*$")
-RE_APPROX_AFTER = re.compile(r"\s*(?:以上|以下|左右|多|来|余)")
+# "约50台", "大概要二三十台", "30台左右", "二三十台", "三五台", "几十台", "20-30台": a range or a
+# guess is asked about, not read as a number.
+RE_APPROX_BEFORE = re.compile(r"(?:约|大约|大概|估计|差不多|预计|至少|最多)(?:要|需要|订|采购)?\s*$")
+RE_APPROX_AFTER = re.compile(r"\s*(?:以上|以下|左右|上下|来|余)")
+RE_RANGE_NUMBER = re.compile(r"[一二两三四五六七八九]{2}(?:[十百千万]|$)|[几數数]|^[上成]")
+RE_VAGUE_QTY = re.compile(
+    rf"(?:\d+|[一二两三四五六七八九十百千]+)多\s*(?:{UNIT_ALT_CN})|几[十百千]+\s*(?:{UNIT_ALT_CN})"
+    rf"|上[百千万]\s*(?:{UNIT_ALT_CN})|\d+\s*[-~～到至]\s*\d+\s*(?:{UNIT_ALT_CN})"
+)
+# "不是6套是16套": the first number is the one being corrected.
+RE_CORRECTED = re.compile(r"不是\s*$")
 
 # --- models -------------------------------------------------------------------------------
 
@@ -98,6 +109,8 @@ RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel)\b")
 # These also describe terms of a new order ("延期要罚款", "提前发货"), so they only mark a
 # change when the message names an existing order.
 RE_CHANGE_WORD_WEAK = re.compile(r"推迟|延期|延后|顺延|提前|放宽|调整|增加|减少")
+# Asking to cancel a whole order; never carried out from a sentence, only passed on.
+RE_CANCEL = re.compile(r"作废|撤单|退单|不要了|不做了|取消(?!成套)|(?i:\bcancel)")
 RE_ORDER_REF = re.compile(r"那单|那个单|那笔单?|那批|这单|这笔单|的单子|的订单|那个订单|单子|订单")
 RE_STATUS_CUE = re.compile(
     r"进度|到哪|哪一步|(?:什么时候|啥时候|几时)\S{0,3}?(?:发|交|到|好|完|出货|生产|排产|做)|发货了|发货没|发了没|"
@@ -116,6 +129,8 @@ RE_VETO = re.compile(
     r"可能|也许|大概|估计|还在谈|在谈|正在谈|意向|打算|考虑|询价|问价|如果|要是|能不能|能否|是否|有没有|"
     r"准备|计划|预计|想问|问一下|问问|去年|上个月|上月|上周|订过|买过|曾经|没动静|投诉|退货|换货|"
     r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
+    r"报个价|报价单|报价表|先报价|比价|样本|什么价|多少钱|便宜|来厂|验收|试验|拜访|考察|开会|会议|"
+    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|(?i:meeting|price list|how much|quote)|"
     r"[?]|吗\s*$|么\s*$"
 )
 # A first line that announces an order: "新订单", "【下单】", "====订单====", "订单信息如下：".
@@ -141,6 +156,9 @@ class _Found:
     price_per_unit: str | None = None
     due_candidates: list[DateHit] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    due_hit: DateHit | None = None  # where due_date was read, for its warnings
+    # Spans of quantities given as a range or a guess (with the hedge word before them).
+    approximate: list[tuple[int, int]] = field(default_factory=list)
 
     def warn(self, key: str) -> None:
         if key not in self.warnings:
@@ -203,7 +221,7 @@ def _read_money(text: str, start: int, end: int) -> tuple[Decimal | None, bool, 
 
 
 def _scan_keys(work: Work, found: _Found, today: date,
-               non_regular: NonRegularRules | None) -> None:
+               non_regular: NonRegularRules | None, holidays: HolidayLookup | None) -> None:
     text = work.text
     hits = find_keys(text)
     found.keys = hits
@@ -270,13 +288,14 @@ def _scan_keys(work: Work, found: _Found, today: date,
             elif not RE_NO_CHANGE.match(raw):
                 found.warn("price_unreadable")
         elif f == "due_date":
-            hits_ = find_dates(raw, today, keyed=True)
+            hits_ = find_dates(raw, today, keyed=True, holidays=holidays)
             if hit.loose and not any(h.kind == "date" for h in hits_):
                 continue
             if hits_:
                 first = hits_[0]
                 if first.kind == "date":
-                    found.set("due_date", first.value, keyed=True)
+                    if found.set("due_date", first.value, keyed=True):
+                        found.due_hit = first
                 elif first.kind == "shift":
                     found.warn("date_shift_relative")
                 else:
@@ -302,19 +321,22 @@ def _scan_from_to(work: Work) -> None:
 
 
 def _scan_lexicon(work: Work, found: _Found, lexicon: Lexicon) -> None:
-    text = work.text
-    for name in names_mod.lexicon_matches(text, lexicon):
+    matches = names_mod.lexicon_matches(work.text, lexicon)
+    # Customers first, so that a product is never extended into the name before it.
+    for name in matches:
+        if name.kind == "customer":
+            work.take(name.start, name.end)
+    for name in matches:
         if name.kind == "product":
-            name = names_mod.extend_product(text, name)
+            name = names_mod.extend_product(work.text, name)
+            work.take(name.start, name.end)
         found.names.append(name)
-    for name in found.names:
-        work.take(name.start, name.end)
 
 
-def _scan_dates(work: Work, found: _Found, today: date) -> None:
-    for hit in find_dates(work.text, today):
+def _scan_dates(work: Work, found: _Found, today: date, holidays: HolidayLookup | None) -> None:
+    for hit in find_dates(work.text, today, holidays=holidays):
         found.due_candidates.append(hit)
-        work.take(hit.start, hit.end)
+        work.take(hit.start, hit.end, "date")
 
 
 def _scan_money(work: Work, found: _Found) -> None:
@@ -354,23 +376,34 @@ def _scan_money(work: Work, found: _Found) -> None:
 
 
 def _scan_quantity(work: Work, found: _Found) -> None:
+    for m in RE_VAGUE_QTY.finditer(work.text):
+        found.approximate.append((m.start(), m.end()))
+        work.take(m.start(), m.end(), "quantity")
     text = work.text
     for m in RE_QUANTITY.finditer(text):
         number = parse_number(m.group("num"))
         if number is None:
             continue
-        if RE_APPROX_AFTER.match(text, m.end()):
+        if m.group("num") == "一" and m.group("unit") == "批":
+            continue  # "一批充电桩" is "some", not one batch
+        hedge = RE_APPROX_BEFORE.search(text, max(0, m.start() - 6), m.start())
+        if hedge or RE_APPROX_AFTER.match(text, m.end()) or RE_RANGE_NUMBER.search(m.group("num")):
+            found.approximate.append((hedge.start() if hedge else m.start(), m.end()))
+            work.take(m.start(), m.end(), "quantity")
+            continue
+        if RE_CORRECTED.search(text, max(0, m.start() - 3), m.start()):
+            work.take(m.start(), m.end(), "quantity")
             continue
         if RE_RELATIVE_QTY.search(text, max(0, m.start() - 3), m.start()):
             if found.relative_qty is None:
                 found.relative_qty = (number, unit_of(m))
-            work.take(m.start(), m.end())
+            work.take(m.start(), m.end(), "quantity")
             continue
         if found.fields.get("quantity") is None:
             found.set("quantity", number)
             found.set("unit", unit_of(m))
             found.quantity_span = (m.start(), m.end())
-            work.take(m.start(), m.end())
+            work.take(m.start(), m.end(), "quantity")
         elif found.quantity_span and found.quantity_span[1] <= m.start():
             break
 
@@ -391,12 +424,12 @@ def _scan_model(work: Work, found: _Found) -> None:
         picked.append(m)
     if picked:
         found.set("model", work.original[picked[0].start():picked[-1].end()])
-        work.take(picked[0].start(), picked[-1].end())
+        work.take(picked[0].start(), picked[-1].end(), "model")
         return
     m = RE_MODEL_LETTERS.search(text)
     if m:
         found.set("model", m.group())
-        work.take(m.start(), m.end())
+        work.take(m.start(), m.end(), "model")
 
 
 def _scan_complete_set(work: Work, found: _Found) -> None:
@@ -468,7 +501,14 @@ def _decide_intent(found: _Found, norm: str, leftover: str) -> str:
     named_order = found.order_no is not None or (names_ref and RE_ORDER_REF.search(norm) is not None)
     change_word = RE_CHANGE_WORD.search(norm) is not None or RE_CHANGE_WORD_EN.search(lower) is not None or (
         named_order and RE_CHANGE_WORD_WEAK.search(norm) is not None)
+    if ref and RE_CANCEL.search(leftover) and not any(
+            found.fields.get(f) is not None for f in _VALUE_FIELDS) and not quantity:
+        return "cancel_request"
     if change_word and (ref or any(k.change for k in found.keys) and names_ref):
+        return "change"
+    # "宝钢的角钢推迟两周": a named order moved, with nothing that makes a new one.
+    if (found.customer and found.product and not quantity and not found.keys
+            and RE_CHANGE_WORD_WEAK.search(norm)):
         return "change"
     if any(k.change for k in found.keys) and found.order_no:
         return "change"
@@ -483,18 +523,35 @@ def _decide_intent(found: _Found, norm: str, leftover: str) -> str:
         if change_word or (has_values and not _query_cue(norm, lower, True)):
             return "change"
         return "query"
-    if ref and _query_cue(norm, lower, named_order) and not is_form:
+    # "宝钢问角钢50吨最快什么时候能交": the customer asking is a sales question, not one
+    # about an order of theirs.
+    customer_asks = found.customer is not None and norm.startswith("问", found.customer.end)
+    if ref and not customer_asks and _query_cue(norm, lower, named_order) and not is_form:
         return "query"
+    if customer_asks and not is_form:
+        return "unknown"
     if is_form:
         return "new_order"
-    if not quantity or not (has_customer or has_product):
+    counted = quantity or bool(found.approximate)
+    dated = found.fields.get("due_date") is not None
+    if not (counted or dated) or not (has_customer or has_product):
         return "unknown"
-    if RE_VETO.search(norm):
+    if _vetoed(norm, found.approximate):
         return "unknown"
-    score = sum((has_customer, has_product, found.fields.get("due_date") is not None,
+    # A customer, a product and a quantity or a date make an order, unless something above
+    # said otherwise; with less, enough other evidence has to add up.
+    if has_customer and has_product:
+        return "new_order"
+    score = sum((has_customer, has_product, dated,
                  found.fields.get("unit_price") is not None or found.fields.get("amount") is not None,
                  RE_ORDER_CUE.search(lower) is not None, found.fields.get("model") is not None))
-    return "new_order" if score >= 3 else "unknown"
+    return "new_order" if counted and score >= 3 else "unknown"
+
+
+def _vetoed(norm: str, approximate: list[tuple[int, int]]) -> bool:
+    """A hedge, the past, a complaint or a question — except a hedge on the quantity itself
+    ("大概要二三十台"), which only makes the quantity a question for the rep."""
+    return any(not any(s <= m.start() < e for s, e in approximate) for m in RE_VETO.finditer(norm))
 
 
 def _pick_due(found: _Found) -> None:
@@ -506,6 +563,7 @@ def _pick_due(found: _Found) -> None:
     chosen = max(cued, key=lambda h: h.value) if cued else (dated[0] if dated else None)
     if chosen is not None:
         found.fields["due_date"] = chosen.value
+        found.due_hit = chosen
     elif any(h.kind == "shift" for h in found.due_candidates):
         found.warn("date_shift_relative")
     else:
@@ -534,9 +592,12 @@ def _table_to_form(text: str) -> str | None:
 
 
 def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
-                  non_regular: NonRegularRules | None = None) -> ParseResult:
+                  non_regular: NonRegularRules | None = None,
+                  holidays: HolidayLookup | None = None) -> ParseResult:
     """Read one chat message.  `now` is when it was sent; dates are Asia/Shanghai days;
-    `non_regular` is the company's 非常规 keywords (the default policy's when None)."""
+    `non_regular` is the company's 非常规 keywords (the default policy's when None);
+    `holidays` gives each holiday's first day off in a year (春节前, 国庆前), where None or an
+    unknown year means the fixed or lunar date, with the warning holiday_date_estimated."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[:MAX_CHARS]
@@ -550,10 +611,10 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
 
     _scan_command(work, found)
     _scan_order_no(work, found)
-    _scan_keys(work, found, today, non_regular)
+    _scan_keys(work, found, today, non_regular, holidays)
     _scan_from_to(work)
     _scan_lexicon(work, found, lexicon)
-    _scan_dates(work, found, today)
+    _scan_dates(work, found, today, holidays)
     _scan_money(work, found)
     _scan_english(work, found)
     _scan_quantity(work, found)
@@ -577,19 +638,23 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
     products = [n for n in found.names if n.kind == "product"]
     found.customer = customers[0] if customers else None
     found.product = products[0] if products else None
-    if found.customer is None and found.fields.get("customer") is None:
-        found.customer = names_mod.find_customer(leftover)
-    if found.product is None and found.fields.get("product") is None:
-        skip = (found.customer.start, found.customer.end) if found.customer else None
-        found.product = names_mod.find_product(leftover, skip)
+    want_customer = found.customer is None and found.fields.get("customer") is None
+    want_product = found.product is None and found.fields.get("product") is None
+    if want_customer or want_product:
+        opening_end = min((s for s, _, what in work.taken if what != "date"), default=len(leftover))
+        customer, product = names_mod.read_names(
+            leftover, lambda pos: work.taken_next_to(pos, "quantity"),
+            lambda pos: work.taken_next_to(pos, "model"), opening_end, want_customer, want_product)
+        found.customer = found.customer or customer
+        found.product = found.product or product
 
     intent = _decide_intent(found, work.norm, work.text)
     return _assemble(intent, found, today)
 
 
 def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
-    if intent in ("unknown", "query"):
-        target = _target(found) if intent == "query" else {}
+    if intent in ("unknown", "query", "cancel_request"):
+        target = _target(found) if intent != "unknown" else {}
         return ParseResult(intent=intent, fields=OrderFields(), target=target)
     f = dict(found.fields)
     target: dict[str, str] = {}
@@ -622,8 +687,9 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
         warnings.append("quantity_not_positive")
     if fields.unit_price is not None and fields.unit_price <= 0:
         warnings.append("price_not_positive")
-    if fields.due_date is not None and fields.due_date < today:
-        warnings.append("due_date_in_past")
+    if fields.due_date is not None and found.due_hit is not None:
+        for hit_warning in _due_warnings(found.due_hit, today):
+            warnings.append(hit_warning)
     if None not in (fields.quantity, fields.unit_price, fields.amount) and fields.amount:
         expected = fields.quantity * fields.unit_price
         if abs(expected - fields.amount) > max(1.0, abs(fields.amount) * 0.01):
@@ -631,6 +697,18 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
     missing = [name for name in REQUIRED_FIELDS if getattr(fields, name) is None] \
         if intent == "new_order" else []
     return ParseResult(intent=intent, fields=fields, target=target, missing=missing, warnings=warnings)
+
+
+def _due_warnings(hit: DateHit, today: date) -> list[str]:
+    """Every due-date warning that applies (a message can show several; an answer one)."""
+    out = []
+    if hit.value < today:
+        out.append("due_date_in_past")
+    if hit.yearless and hit.value.year > today.year:
+        out.append("due_date_next_year")
+    if hit.estimated:
+        out.append("holiday_date_estimated")
+    return out
 
 
 def _target(found: _Found) -> dict[str, str]:
@@ -651,7 +729,8 @@ _ANSWER_FIELDS = ("customer", "product", "model", "quantity", "unit", "unit_pric
 
 
 def parse_field_value(field_name: str, text: str, now: datetime,
-                      non_regular: NonRegularRules | None = None) -> tuple[Any, str | None]:
+                      non_regular: NonRegularRules | None = None,
+                      holidays: HolidayLookup | None = None) -> tuple[Any, str | None]:
     """Read the answer to one question ("数量?" → "15台").  Returns (value, warning key)."""
     if field_name not in _ANSWER_FIELDS:
         raise ValueError(f"unknown field {field_name!r}")
@@ -689,9 +768,9 @@ def parse_field_value(field_name: str, text: str, now: datetime,
         return value, ("price_not_positive" if value <= 0 else None)
     if field_name == "due_date":
         today = _today(now)
-        for hit in find_dates(body, today, keyed=True):
+        for hit in find_dates(body, today, keyed=True, holidays=holidays):
             if hit.kind == "date":
-                return hit.value, ("due_date_in_past" if hit.value < today else None)
+                return hit.value, due_date_warning(hit, today)
             return None, "date_shift_relative" if hit.kind == "shift" else "date_unreadable"
         return None, "date_unreadable"
     if field_name == "complete_set":

@@ -219,6 +219,9 @@ def _fill(template: str, slots: str, c: str, item: Item, model: str, qty: tuple[
     present = flags[0]
     text = template.format(c=c, p=item.product, m=model, q=qty[0], u=item.unit, d=date_[0],
                            pr=price_text)
+    # "CDBNL3-200" right before "8台" would read as one code; a rep types a space there.
+    if model[-1].isalnum() and qty[0][0] in "0123456789０１２３４５６７８９":
+        text = text.replace(f"{model}{qty[0]}", f"{model} {qty[0]}")
     # "元旦前" or "两周内" in a "{d}前要" template: nobody types 前 twice.
     for doubled, single in (("前之前", "前"), ("前前", "前"), ("内之前", "内"), ("内前", "内")):
         text = text.replace(doubled, single)

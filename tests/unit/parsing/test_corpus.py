@@ -10,6 +10,7 @@ import pytest
 from workflow.parsing import parse_message
 
 from .corpus import CASES, FIELDS, KINDS, LEXICON, Case
+from .corpus2 import DEV, MAIN
 from .holdout import HOLDOUT, HOLDOUT2
 from .report import compare, score_all
 
@@ -55,9 +56,9 @@ def test_corpus_size_and_spread() -> None:
 
 
 def test_labels_use_known_field_names() -> None:
-    for case in CASES + HOLDOUT + HOLDOUT2:
+    for case in CASES + HOLDOUT + HOLDOUT2 + MAIN + DEV:
         assert set(case.fields) <= set(FIELDS)
-        assert case.intent in ("new_order", "change", "query", "unknown")
+        assert case.intent in ("new_order", "change", "query", "cancel_request", "unknown")
 
 
 def test_accuracy_floors() -> None:
