@@ -37,6 +37,8 @@ _PATTERNS = [
     ("yend", r"(?P<yend_r>今年|明年|本年|今|明|本)?年(?P<yend_p>底|末|内)"),
     ("md", rf"(?<![\d.\-/A-Za-z])(?P<md_m>{CNUM})\s*月\s*(?P<md_d>{CNUM})\s*[日号]"),
     ("mp", rf"(?<![\d.\-/A-Za-z])(?P<mp_m>{CNUM})\s*月份?\s*(?P<mp_p>{PERIOD})"),
+    # "12月20" with nothing after: a day, not a count.
+    ("md2", r"(?<![\d.\-/A-Za-z])(?P<md2_m>\d{1,2})\s*月\s*(?P<md2_d>\d{1,2})(?=\s*(?:$|[,，。;；\n]|前|之前|交|发|到))"),
     ("nm", rf"(?P<nm_r>下下个?月|下个?月)\s*(?:(?P<nm_d>{CNUM})\s*[日号]|(?P<nm_p>{PERIOD}))?"),
     ("tm", rf"(?P<tm_r>本月|这个月|这月|当月|月)\s*(?:(?P<tm_d>{CNUM})\s*[日号]|(?P<tm_p>{PERIOD}))"),
     ("dur", rf"(?P<dur_n>{DNUM})\s*(?P<dur_u>个?工作日|天|日(?=\s*[以之]?[后内])|个?星期|个?礼拜|周|个半月|个月|年)\s*"
@@ -44,7 +46,9 @@ _PATTERNS = [
     ("wk", rf"(?P<wk_r>下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<wk_d>{_WD}|末)"),
     ("wkonly", rf"(?P<wko_r>下下个?|下个?|这个?|本)(?:周|星期|礼拜)(?!{_WD}|末)"),
     ("rel", r"(?P<rel_w>大后天|后天|明天|明日|今天|今日|今晚|当天)"),
-    ("hol", r"(?P<hol_w>元旦|国庆节?|五一|劳动节|春节|过年|年前|中秋节?|端午节?|清明节?)(?P<hol_q>之前|以前|前)?"),
+    # "九千五一台" is 9500 a unit, not Labour Day.
+    ("hol", r"(?P<hol_w>元旦|国庆节?|(?<![一二两三四五六七八九十百千万\d.])五一(?!\s*[台套个件只面组根块])|劳动节"
+            r"|春节|过年|年前|中秋节?|端午节?|清明节?)(?P<hol_q>之前|以前|前)?"),
     ("slash", rf"{_EDGE}(?P<sl_m>\d{{1,2}})\s*/\s*(?P<sl_d>\d{{1,2}}){_EDGE_AFTER}"),
     ("dot", rf"{_EDGE}(?P<dot_m>\d{{1,2}})[.-](?P<dot_d>\d{{1,2}}){_EDGE_AFTER}"),
     ("day", rf"(?<![\d.月/\-])(?P<day_d>{CNUM})\s*[号日](?!期|子|常|本)"),
@@ -295,6 +299,8 @@ def _resolve(m: re.Match, today: date) -> tuple[date | None, str]:
         if month is None or day is None:
             return None, "unreadable"
         return _next_md(today, month, day), "date"
+    if kind == "md2":
+        return _next_md(today, int(g("md2_m")), int(g("md2_d"))), "date"
     if kind == "mp":
         month = _small(g("mp_m"))
         return (_next_month_period(today, month, g("mp_p")) if month else None), "date"
@@ -437,7 +443,7 @@ def find_dates(text: str, today: date, keyed: bool = False,
 
 
 # A month (and day) without a year, resolved to the next one: it may land in next year.
-_YEARLESS = frozenset(("md", "mp", "slash", "dot", "month", "enmd", "endm"))
+_YEARLESS = frozenset(("md", "md2", "mp", "slash", "dot", "month", "enmd", "endm"))
 
 
 def due_date_warning(hit: DateHit, today: date) -> str | None:

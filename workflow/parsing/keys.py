@@ -29,6 +29,9 @@ KEYS_CN: dict[str, tuple[str, ...]] = {
     "order_class": ("订单类型", "订单类别", "订单性质", "类型", "类别"),
     "notes": ("备注", "说明", "附注", "其他要求", "特殊要求"),
     "order_no": ("订单号", "订单编号", "单号", "合同号", "合同编号"),
+    # Read and set aside: when the form was signed is not when it is due, and the seller is us.
+    "ignored": ("订货日期", "订购日期", "签约日期", "签订日期", "合同日期", "下单日期", "制单日期",
+                "录入日期", "供方", "供货方", "供货单位", "卖方", "销售方"),
 }
 KEYS_EN: dict[str, tuple[str, ...]] = {
     "customer": ("customer", "client", "buyer"),
@@ -97,9 +100,12 @@ _LOOSE_EN_VALUE = {
         r"tomorrow|today)"),
 }
 RE_SEP = re.compile(
+    # "数量(套)：4", "单价（万）：23.5", "金额(元)": a unit or scale in brackets after the key.
+    r"(?:[ \t]*[(（](?P<key_unit>[^()（）\n:：]{1,4})[)）])?"
     rf"[ \t]*(?P<sep>[:=]|[】\]]|{CHANGE_SEPS})?[ \t]*(?P<sep2>[:=])?[ \t]*(?:(?P<cop>是|为)(?![\d一二两三四五六七八九十]))?[ \t]*"
 )
 _RE_CODE_START = re.compile(r"[A-Za-z0-9]")
+_RE_DATE_START = re.compile(r"[0-9一二三四五六七八九十]|下|本|这|明|后|今|月|年|春|元|国|五一|中秋|端午|大后")
 RE_FROM_TO = re.compile(rf"(?:由|从)[^,，;\n。]{{0,30}}?(?:{CHANGE_SEPS})[ \t]*[:=]?[ \t]*")
 # A value ends at a new line, ; 。 ! ? and at a comma that is not a thousands separator.
 RE_VALUE_END = re.compile(r"[\n;。!?，]|,(?!\d{3}(?!\d))|、")
@@ -117,6 +123,7 @@ class KeyHit:
     form: bool = False  # laid out like a form field (: = tab 】), not a change verb
     change: bool = False  # the separator was a change verb
     loose: bool = False  # an English key with no separator ("price 42000"): only if it reads
+    key_unit: str | None = None  # "(套)", "（万）" typed after the key
 
 
 def _field_of(m: re.Match) -> str:
@@ -137,8 +144,10 @@ def find_keys(text: str) -> list[KeyHit]:
         change = bool(sep.group("sep") and sep.group("sep") not in ":=】]") or bool(from_to)
         is_en = m.re is RE_KEY_EN
         at_boundary = is_en or RE_BOUNDARY.match(text, m.start()) is not None or (
-            # "…开关柜型号GCS": a model key needs no boundary when a code follows it.
-            field == "model" and _RE_CODE_START.match(text, sep.end()) is not None)
+            # "…开关柜型号GCS", "…60系列交期明天": these keys need no boundary when a code
+            # or a date follows them.
+            field == "model" and _RE_CODE_START.match(text, sep.end()) is not None) or (
+            field == "due_date" and _RE_DATE_START.match(text, sep.end()) is not None)
         if not at_boundary and not change:
             continue
         between = text[m.end():sep.end()]
@@ -153,7 +162,8 @@ def find_keys(text: str) -> list[KeyHit]:
             continue
         value_start = from_to.end() if from_to else sep.end()
         hits.append(KeyHit(field, m.start(), m.end(), value_start, strong=strong or change,
-                           change=change, loose=is_en and not strong, form=strong and not change))
+                           change=change, loose=is_en and not strong, form=strong and not change,
+                           key_unit=sep.group("key_unit")))
     if len(hits) < 2:
         hits = [h for h in hits if h.strong or h.field not in STRING_FIELDS]
     for i, hit in enumerate(hits):

@@ -121,7 +121,7 @@ def _is_head(tok: Token) -> bool:
 
 # Words that end one name and start the next: ordering verbs, particles, fillers.  One
 # character only splits when it is one of these, so "中交集团" or "和利时" stay whole.
-_SPLIT_SINGLE = frozenset("要订的了给送说跟又补再刚没问")
+_SPLIT_SINGLE = frozenset("要订的了给送说跟又补再刚没问呢吧啊")
 # After a customer: "宝钢要…", "华东电力的…", "正泰那边…", "恒通又来单了…".
 _AFTER_CUSTOMER = ORDER_VERBS | frozenset((
     "定了", "又来", "来单", "刚", "刚刚", "说", "采购", "再订", "再来", "急要", "加急", "那个单",
@@ -298,8 +298,11 @@ def read_names(text: str, quantity_at: Callable[[int], bool], model_at: Callable
     _, ci, pj = best
     customer = _name(text, ps[ci], "customer") if ci is not None else None
     product = _name(text, ps[pj], "product") if pj is not None else None
-    if want_product and product is None and ci is not None:
-        glued = _split_glued(text, ps[ci])
+    # One piece read as one name may be two typed together ("双良节能冷却塔").
+    lone = ps[ci] if product is None and ci is not None else (
+        ps[pj] if customer is None and pj is not None and want_customer and ps[pj].first else None)
+    if want_product and lone is not None:
+        glued = _split_glued(text, lone)
         if glued:
             customer, product = glued
     return customer, product

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from workflow.policy import NonRegularRules
+from workflow.text import clean_name
 
 from . import names as names_mod
 from .classify import classify, complete_set_matches, yes_no
@@ -38,6 +39,7 @@ from .numbers import (
     parse_number,
     unit_of,
 )
+from .text import CJK as CJK_CHARS
 from .text import Work, has_cjk, trim_span
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -93,18 +95,35 @@ RE_CORRECTED = re.compile(r"不是\s*$")
 
 # --- models -------------------------------------------------------------------------------
 
-_MC = r"A-Za-z0-9\-/.*×+_"
+_MC = r"A-Za-z0-9\-/.*×+_²³"
+# A site is where the goods go, not a code: "B2车间", "A3号楼", "1#厂房".
+_SITE_AFTER = r"(?!\s*(?:车间|厂房|号楼|楼|栋|区|线|工地|仓库|库房|馆|站台|工段|产线))"
 RE_MODEL = re.compile(
-    rf"(?<![{_MC}])(?=[{_MC}]*[A-Za-z])(?=[{_MC}]*\d)[A-Za-z0-9](?:[{_MC}]*[A-Za-z0-9])?"
+    rf"(?<![{_MC}])(?=[{_MC}]*[A-Za-z])(?=[{_MC}]*\d)[A-Za-z0-9](?:[{_MC}]*[A-Za-z0-9²³])?(?![{_MC}]){_SITE_AFTER}"
 )
-RE_MODEL_LETTERS = re.compile(r"(?<![A-Za-z0-9\-])[A-Z]{2,6}(?![A-Za-z0-9\-])(?=\s*(?:的|型|系列))")
+RE_MODEL_LETTERS = re.compile(
+    r"(?<![A-Za-z0-9\-])[A-Z]{2,6}(?![A-Za-z0-9\-])(?=\s*(?:的|型|系列))"
+    # A code of capitals alone between spaces in a Chinese sentence: "开关柜 GCS 两百面".
+    r"|(?<=[\s，,、])[A-Z]{2,6}(?=[\s，,、]|$)"
+)
+# What may follow a code after one space and still belong to it: a size or rating
+# ("Q947F-25 DN300", "YJV 4×185+1×95", "MYPTJ-8.7/10kV 3×95", "KVVP 10×1.5").
+_SIZE = r"\d+(?:\.\d+)?"
+RE_SPEC_TAIL = re.compile(
+    rf"[ \t](?:(?:DN|PN|De|dn|Φ|φ)\s?{_SIZE}|{_SIZE}\s?[×xX*]\s?{_SIZE}(?:\s?[×xX*]\s?{_SIZE})*"
+    rf"(?:\+{_SIZE}[×xX*]{_SIZE})*(?:mm²|mm2|mm|²)?)(?![A-Za-z0-9.])"
+)
+# A cable or series named by letters alone, sized after a space: "KVVP 10×1.5", "YJV 4×185".
+RE_LETTERS_SIZED = re.compile(r"(?<![A-Za-z0-9\-])[A-Z]{2,6}(?=[ \t]\d)")
+RE_SERIES = re.compile(r"(?<![\d.])\d{2,3}系列")
 RE_NOT_MODEL = re.compile(
     rf"(?i)^(?:\d+(?:\.\d+)?(?:k|w|m|km|kg|t|mm|cm|pcs|st|nd|rd|th|yuan|rmb)|{UNIT_ALT_EN})$"
 )
 
 # --- intent cues ----------------------------------------------------------------------------
 
-RE_CHANGE_WORD = re.compile(rf"{CHANGE_SEPS}|改一下|改下|更改|变更|修改|取消|不要了|再加")
+RE_CHANGE_WORD = re.compile(
+    rf"{CHANGE_SEPS}|改一下|改下|更改|变更|修改|取消|不要了|再加|(?:数量|单价|价格|交期|型号)\s*不是")
 RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel)\b")
 # These also describe terms of a new order ("延期要罚款", "提前发货"), so they only mark a
 # change when the message names an existing order.
@@ -130,7 +149,7 @@ RE_VETO = re.compile(
     r"准备|计划|预计|想问|问一下|问问|去年|上个月|上月|上周|订过|买过|曾经|没动静|投诉|退货|换货|"
     r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
     r"报个价|报价单|报价表|先报价|比价|样本|什么价|多少钱|便宜|来厂|验收|试验|拜访|考察|开会|会议|"
-    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|(?i:meeting|price list|how much|quote)|"
+    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|(?i:meeting|price list|how much|quote)|"
     r"[?]|吗\s*$|么\s*$"
 )
 # A first line that announces an order: "新订单", "【下单】", "====订单====", "订单信息如下：".
@@ -207,7 +226,23 @@ def _scan_order_no(work: Work, found: _Found) -> None:
         work.take(m.start(), m.end())
 
 
+# "1e308" pasted from a spreadsheet: read whole, so that it is refused as too large rather
+# than taken as 1.
+RE_SCIENTIFIC = re.compile(r"\s*(?P<neg>-)?\s*(?P<num>\d+(?:\.\d+)?[eE][+-]?\d{1,6})(?![\d.])")
+
+
+def _scientific(text: str, start: int, end: int | None = None) -> tuple[Decimal, re.Match] | None:
+    m = RE_SCIENTIFIC.match(text, start, len(text) if end is None else end)
+    if m is None:
+        return None
+    value = Decimal(m.group("num"))
+    return (-value if m.group("neg") else value), m
+
+
 def _read_money(text: str, start: int, end: int) -> tuple[Decimal | None, bool, str | None, int]:
+    sci = _scientific(text, start, end)
+    if sci is not None:
+        return sci[0], False, None, sci[1].end()
     m = RE_MONEY_VALUE.match(text, start, end)
     if not m:
         return None, False, None, start
@@ -243,17 +278,36 @@ def _scan_keys(work: Work, found: _Found, today: date,
                     found.order_no = value
             elif value:
                 found.set(f, value, keyed=True)
+                if f == "notes":
+                    # "备注：整套供货" sets the flag as well as being a note.
+                    for _, _, complete in complete_set_matches(value):
+                        found.set("complete_set", complete)
+        elif f == "ignored":
+            pass
         elif f == "model":
             s, e = trim_span(work.norm, vs, ve)
             ws = re.search(r"\s", work.norm[s:e]) if s < e else None
-            if ws:
-                e = s + ws.start()
+            code = RE_MODEL.match(work.norm, s, e)
+            if code and code.end() < e and has_cjk(work.norm[code.end()]):
+                ws = code  # "型号SCB14-1250/10然后下个月…": the code ends where Chinese starts
+                e = model_end(work.norm, code.end())
+                used_end = e
+            elif ws:
+                e = model_end(work.norm, s + ws.start())
                 used_end = e
             if hit.loose and not RE_MODEL.fullmatch(work.norm, s, e):
                 continue
             if s < e and not RE_NO_CHANGE.match(work.norm[s:e]):
-                found.set("model", work.original[s:e], keyed=True)
+                found.set("model", work.norm[s:e], keyed=True)
         elif f == "quantity":
+            corrected = RE_CORRECTION.match(text, vs, ve)
+            if corrected:
+                vs = corrected.end()  # "数量不是30台是35台"
+            sci = _scientific(text, vs, ve)
+            if sci is not None:
+                found.set("quantity", sci[0], keyed=True)
+                work.take(hit.key_start, sci[1].end())
+                continue
             m = RE_QUANTITY_VALUE.match(text, vs, ve)
             number = parse_number(m.group("num").replace(" ", "").lstrip("-")) if m else None
             if m and number is not None:
@@ -261,7 +315,7 @@ def _scan_keys(work: Work, found: _Found, today: date,
                     number = -number
                 if found.set("quantity", number, keyed=True):
                     found.quantity_span = (m.start(), m.end())
-                found.set("unit", unit_of(m), keyed=True)
+                found.set("unit", unit_of(m) or _key_unit(hit), keyed=True)
                 used_end = m.end()
             elif hit.loose:
                 continue
@@ -276,6 +330,8 @@ def _scan_keys(work: Work, found: _Found, today: date,
                 continue
         elif f in ("unit_price", "amount"):
             value, foreign, per, end = _read_money(text, vs, ve)
+            if value is not None and hit.key_unit in ("万", "万元") and "万" not in text[vs:end]:
+                value *= 10_000  # "单价（万）：23.5"
             if value is not None:
                 found.set(f, value, keyed=True)
                 if foreign:
@@ -309,6 +365,15 @@ def _scan_keys(work: Work, found: _Found, today: date,
                 found.set("order_class", cls, keyed=True)
                 found.reasons.extend(r for r in reasons if r not in found.reasons)
         work.take(hit.key_start, used_end)
+
+
+RE_CORRECTION = re.compile(r"\s*不是[^是,，;；\n]{1,12}是")
+
+
+def _key_unit(hit: KeyHit) -> str | None:
+    """The measure word typed in brackets after a quantity key: "数量(套)"."""
+    m = RE_UNIT_WORD.fullmatch(hit.key_unit or "")
+    return unit_of(m) if m else None
 
 
 _RE_FROM = re.compile(rf"(?:由|从)\s*[^,，;\n。\x00]{{1,24}}?\s*(?=(?:{CHANGE_SEPS}))")
@@ -408,7 +473,13 @@ def _scan_quantity(work: Work, found: _Found) -> None:
             break
 
 
+# Where the goods go ("B2车间", "5号线", "3#厂房"): neither a model nor part of a name.
+RE_SITE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]?\d{1,3}(?:#|号)?(?:车间|厂房|号楼|栋|线|工地|仓库|库房|产线)")
+
+
 def _scan_model(work: Work, found: _Found) -> None:
+    for m in RE_SITE.finditer(work.text):
+        work.take(m.start(), m.end(), "site")
     text = work.text
     picked: list[re.Match] = []
     for m in RE_MODEL.finditer(text):
@@ -422,14 +493,26 @@ def _scan_model(work: Work, found: _Found) -> None:
                 continue
             break
         picked.append(m)
+    if not picked:
+        m = RE_LETTERS_SIZED.search(text)
+        if m and RE_SPEC_TAIL.match(text, m.end()):
+            picked.append(m)
     if picked:
-        found.set("model", work.original[picked[0].start():picked[-1].end()])
-        work.take(picked[0].start(), picked[-1].end(), "model")
+        end = model_end(text, picked[-1].end())
+        found.set("model", work.norm[picked[0].start():end])  # full-width digits folded
+        work.take(picked[0].start(), end, "model")
         return
-    m = RE_MODEL_LETTERS.search(text)
+    m = RE_MODEL_LETTERS.search(text) or RE_SERIES.search(text)
     if m:
         found.set("model", m.group())
         work.take(m.start(), m.end(), "model")
+
+
+def model_end(text: str, end: int) -> int:
+    """Where a code that ends at `end` really ends: sizes after a space belong to it."""
+    while (m := RE_SPEC_TAIL.match(text, end)) is not None:
+        end = m.end()
+    return end
 
 
 def _scan_complete_set(work: Work, found: _Found) -> None:
@@ -591,6 +674,30 @@ def _table_to_form(text: str) -> str | None:
     return "\n".join(out)
 
 
+_RE_SLASH_FIELD_NEXT = re.compile(
+    rf"\s*(?:[{CJK_CHARS}]|\d+(?:\.\d+)?\s*(?:{UNIT_ALT_CN})\s*$|\d{{1,2}}\s*[月.]\s*\d)")
+_RE_BARE_UNIT = re.compile(rf"\s*(?:{UNIT_ALT_CN})\s*$")
+_RE_CJK_END = re.compile(rf"[{CJK_CHARS}]\s*$")
+
+
+def _slash_fields(text: str) -> str:
+    """"下单：宝钢/角钢/L50×5/30吨/下周五" — fields typed with slashes between them — gets
+    commas there, so that the codes keep their own slashes (SCB13-800/10, 8.7/15kV).  Same
+    length, so spans still map onto the original."""
+    if text.count("/") < 3:
+        return text
+    out = []
+    for line in text.split("\n"):
+        parts = line.split("/")
+        seps = [i for i in range(len(parts) - 1)
+                if not _RE_BARE_UNIT.match(parts[i + 1])
+                and (_RE_CJK_END.search(parts[i]) or _RE_SLASH_FIELD_NEXT.match(parts[i + 1]))]
+        if len(seps) >= 3:
+            line = "".join(part + ("，" if i in seps else "/") for i, part in enumerate(parts[:-1])) + parts[-1]
+        out.append(line)
+    return "\n".join(out)
+
+
 def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
                   non_regular: NonRegularRules | None = None,
                   holidays: HolidayLookup | None = None) -> ParseResult:
@@ -604,6 +711,7 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
     table = _table_to_form(text)
     if table is not None:
         text = table
+    text = _slash_fields(text)
     lexicon = lexicon or _EMPTY_LEXICON
     today = _today(now)
     work = Work(text)
@@ -674,8 +782,15 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
             f["quantity"], f["unit"] = found.relative_qty[0], f.get("unit") or found.relative_qty[1]
     if f.get("unit") is None and found.price_per_unit and f.get("quantity") is not None:
         f["unit"] = found.price_per_unit
+    for name in ("quantity", "unit_price", "amount"):
+        if f.get(name) is not None and number_problem(name, f[name]) == TOO_LARGE[name]:
+            found.warn(TOO_LARGE[name])
+            f[name] = None
+    if f.get("quantity") is None and found.approximate and intent == "new_order":
+        found.warn("quantity_approximate")
     fields = OrderFields(
-        customer=f.get("customer"), product=f.get("product"), model=f.get("model"),
+        customer=clean_name(f.get("customer")) or None, product=clean_name(f.get("product")) or None,
+        model=f.get("model"),
         quantity=json_number(f.get("quantity")), unit=f.get("unit"),
         unit_price=json_number(f.get("unit_price")), amount=json_number(f.get("amount")),
         due_date=f.get("due_date"), complete_set=f.get("complete_set"),
@@ -683,10 +798,9 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
         non_regular_reasons=list(found.reasons) if f.get("order_class") == "non_regular" else [],
     )
     warnings = list(found.warnings)
-    if fields.quantity is not None and fields.quantity <= 0:
-        warnings.append("quantity_not_positive")
-    if fields.unit_price is not None and fields.unit_price <= 0:
-        warnings.append("price_not_positive")
+    for name in ("quantity", "unit_price", "amount"):
+        if getattr(fields, name) is not None and (problem := number_problem(name, getattr(fields, name))):
+            warnings.append(problem)
     if fields.due_date is not None and found.due_hit is not None:
         for hit_warning in _due_warnings(found.due_hit, today):
             warnings.append(hit_warning)
@@ -697,6 +811,29 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
     missing = [name for name in REQUIRED_FIELDS if getattr(fields, name) is None] \
         if intent == "new_order" else []
     return ParseResult(intent=intent, fields=fields, target=target, missing=missing, warnings=warnings)
+
+
+# Beyond any real order: a typo or a paste, never stored (and never turned into a float).
+NUMBER_LIMITS = {"quantity": Decimal(10) ** 8, "unit_price": Decimal(10) ** 10, "amount": Decimal(10) ** 12}
+TOO_LARGE = {"quantity": "quantity_too_large", "unit_price": "price_too_large", "amount": "amount_too_large"}
+NOT_POSITIVE = {"quantity": "quantity_not_positive", "unit_price": "price_not_positive",
+                "amount": "amount_not_positive"}
+
+
+def number_problem(name: str, value: Decimal | float | int) -> str | None:
+    """The warning a quantity, price or amount earns: too large (or not a finite number), or
+    zero or below."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite() or abs(number) > NUMBER_LIMITS[name]:
+        return TOO_LARGE[name]
+    return NOT_POSITIVE[name] if number <= 0 else None
+
+
+def _checked_number(name: str, value: Decimal) -> tuple[Any, str | None]:
+    problem = number_problem(name, value)
+    if problem == TOO_LARGE[name]:
+        return None, problem
+    return json_number(value), problem
 
 
 def _due_warnings(hit: DateHit, today: date) -> list[str]:
@@ -716,10 +853,10 @@ def _target(found: _Found) -> dict[str, str]:
         return {"order_no": found.order_no}
     target: dict[str, str] = {}
     if found.customer is not None:
-        target["customer"] = found.customer.text
+        target["customer"] = clean_name(found.customer.text)
     if found.product is not None:
-        target["product"] = found.product.text
-    return target
+        target["product"] = clean_name(found.product.text)
+    return {key: name for key, name in target.items() if name}
 
 
 # --- answers to a single follow-up question -----------------------------------------------
@@ -744,6 +881,9 @@ def parse_field_value(field_name: str, text: str, now: datetime,
     if field_name in ("customer", "product", "model", "notes"):
         value = _value(work, start, len(norm))
         return (value, None) if value else (None, "value_empty")
+    sci = _scientific(body, 0) if field_name in ("quantity", "unit_price", "amount") else None
+    if sci is not None:
+        return _checked_number(field_name, sci[0])
     if field_name == "quantity":
         m = RE_QUANTITY_VALUE.search(body)
         number = parse_number(m.group("num").replace(" ", "").lstrip("-")) if m else None
@@ -751,8 +891,7 @@ def parse_field_value(field_name: str, text: str, now: datetime,
             return None, "quantity_unreadable"
         if m.group("num").strip().startswith("-"):
             number = -number
-        value = json_number(number)
-        return value, ("quantity_not_positive" if value <= 0 else None)
+        return _checked_number("quantity", number)
     if field_name == "unit":
         m = RE_UNIT_WORD.search(body) or RE_QUANTITY_VALUE.search(body)
         unit = unit_of(m) if m else None
@@ -762,10 +901,12 @@ def parse_field_value(field_name: str, text: str, now: datetime,
         value, foreign = money_value(m) if m else (None, False)
         if value is None:
             return None, "price_unreadable"
-        value = json_number(value)
-        if foreign:
+        if m.group("neg"):
+            value = -value  # "-5万" is refused with its sign, never read as 50000
+        value, problem = _checked_number(field_name, value)
+        if problem is None and foreign:
             return value, "currency_not_cny"
-        return value, ("price_not_positive" if value <= 0 else None)
+        return value, problem
     if field_name == "due_date":
         today = _today(now)
         for hit in find_dates(body, today, keyed=True, holidays=holidays):
