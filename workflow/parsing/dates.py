@@ -446,14 +446,13 @@ def find_dates(text: str, today: date, keyed: bool = False,
 _YEARLESS = frozenset(("md", "md2", "mp", "slash", "dot", "month", "enmd", "endm"))
 
 
-def due_date_warning(hit: DateHit, today: date) -> str | None:
-    """The one thing to tell about a due date read from `hit`, most serious first."""
-    if hit.value is None:
-        return None
-    if hit.value < today:
-        return "due_date_in_past"
-    if hit.yearless and hit.value.year > today.year:
-        return "due_date_next_year"
+def due_date_warnings(hit: DateHit, today: date) -> list[str]:
+    """What to tell about a due date read from `hit`, most serious first."""
+    out = []
+    if hit.value is not None and hit.value < today:
+        out.append("due_date_in_past")
+    if hit.value is not None and hit.yearless and hit.value.year > today.year:
+        out.append("due_date_next_year")
     if hit.estimated:
-        return "holiday_date_estimated"
-    return None
+        out.append("holiday_date_estimated")
+    return out

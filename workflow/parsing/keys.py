@@ -102,7 +102,7 @@ _LOOSE_EN_VALUE = {
 RE_SEP = re.compile(
     # "数量(套)：4", "单价（万）：23.5", "金额(元)": a unit or scale in brackets after the key.
     r"(?:[ \t]*[(（](?P<key_unit>[^()（）\n:：]{1,4})[)）])?"
-    rf"[ \t]*(?P<sep>[:=]|[】\]]|{CHANGE_SEPS})?[ \t]*(?P<sep2>[:=])?[ \t]*(?:(?P<cop>是|为)(?![\d一二两三四五六七八九十]))?[ \t]*"
+    rf"[ \t]*(?P<sep>[:=]|[】\]]|{CHANGE_SEPS}|(?i:to)(?=[ \t]+[\d$¥]))?[ \t]*(?P<sep2>[:=])?[ \t]*(?:(?P<cop>是|为)(?![\d一二两三四五六七八九十]))?[ \t]*"
 )
 _RE_CODE_START = re.compile(r"[A-Za-z0-9]")
 _RE_DATE_START = re.compile(r"[0-9一二三四五六七八九十]|下|本|这|明|后|今|月|年|春|元|国|五一|中秋|端午|大后")

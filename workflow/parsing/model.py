@@ -81,6 +81,9 @@ class ParseResult:
     target: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Every field read, whatever the intent: for "unknown" the fields above stay empty, and
+    # these say what the message did contain (see template.order_template).
+    fields_read: OrderFields = field(default_factory=OrderFields)
 
     def to_json(self) -> dict[str, Any]:
         return {

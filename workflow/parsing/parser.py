@@ -23,7 +23,7 @@ from workflow.text import clean_name
 
 from . import names as names_mod
 from .classify import classify, complete_set_matches, yes_no
-from .dates import DateHit, HolidayLookup, due_date_warning, find_dates
+from .dates import DateHit, HolidayLookup, due_date_warnings, find_dates
 from .keys import CHANGE_SEPS, KEYS_CN, KEYS_EN, KeyHit, find_keys, value_start_for
 from .model import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult, json_number
 from .numbers import (
@@ -124,13 +124,13 @@ RE_NOT_MODEL = re.compile(
 
 RE_CHANGE_WORD = re.compile(
     rf"{CHANGE_SEPS}|改一下|改下|更改|变更|修改|取消|不要了|再加|(?:数量|单价|价格|交期|型号)\s*不是")
-RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel)\b")
+RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel|push|move|delay|bring\s+forward)\b")
 # These also describe terms of a new order ("延期要罚款", "提前发货"), so they only mark a
 # change when the message names an existing order.
 RE_CHANGE_WORD_WEAK = re.compile(r"推迟|延期|延后|顺延|提前|放宽|调整|增加|减少")
 # Asking to cancel a whole order; never carried out from a sentence, only passed on.
 RE_CANCEL = re.compile(r"作废|撤单|退单|不要了|不做了|取消(?!成套)|(?i:\bcancel)")
-RE_ORDER_REF = re.compile(r"那单|那个单|那笔单?|那批|这单|这笔单|的单子|的订单|那个订单|单子|订单")
+RE_ORDER_REF = re.compile(r"(?i:\border\b)|那单|那个单|那笔单?|那批|这单|这笔单|的单子|的订单|那个订单|单子|订单")
 RE_STATUS_CUE = re.compile(
     r"进度|到哪|哪一步|(?:什么时候|啥时候|几时)\S{0,3}?(?:发|交|到|好|完|出货|生产|排产|做)|发货了|发货没|发了没|"
     r"发了吗|做好|好了没|好了吗|做完|完成了|排产|生产到|状态|交期是|是哪天|哪天|开票|入库|还差|按时|能交|催|"
@@ -149,7 +149,9 @@ RE_VETO = re.compile(
     r"准备|计划|预计|想问|问一下|问问|去年|上个月|上月|上周|订过|买过|曾经|没动静|投诉|退货|换货|"
     r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
     r"报个价|报价单|报价表|先报价|比价|样本|什么价|多少钱|便宜|来厂|验收|试验|拜访|考察|开会|会议|"
-    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|(?i:meeting|price list|how much|quote)|"
+    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|"
+    r"(?i:\b(?:might|maybe|perhaps|probably|negotiat\w*|considering|thinking|planning|paid|pay|deposit|"
+    r"invoice|visit\w*|quote|quotation)\b)|(?i:meeting|price list|how much|quote)|"
     r"[?]|吗\s*$|么\s*$"
 )
 # A first line that announces an order: "新订单", "【下单】", "====订单====", "订单信息如下：".
@@ -522,26 +524,51 @@ def _scan_complete_set(work: Work, found: _Found) -> None:
         work.take(s, e)
 
 
-_RE_EN_FOR = re.compile(r"(?i:\border\s+for\s+)(?P<c>[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4})")
-_RE_EN_OF = re.compile(
-    r"(?i:(?<![\d.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>sets?|units?|pcs|pieces?)\s+of\s+)(?P<p>[A-Za-z][A-Za-z\- ]*?)"
-    r"(?=\s*(?:[,.;]|$))"
+# English sentences: "Delta Motors wants 20 gearboxes, model K87, $1,450 each, by Jan 15",
+# "New order from Orion Steel: 50 tons of steel angles", "Please book 20 pumps for Acme, …".
+_CAPS = r"[A-Z][\w&.\-]*(?:[ \t]+(?:[A-Z][\w&.\-]*|&))*"
+# A sentence may open with a verb or a greeting in capitals; those are not names.
+_NOT_A_NAME = r"(?!(?:New|Please|Cancel|Change|Update|Where|When|What|How|Can|Could|Did|Does|Is|Hi|Hello|Dear|Got)\b)"
+_RE_EN_FOR_FROM = re.compile(
+    rf"(?i:\b(?:from|for))[ \t]+(?P<c>{_NOT_A_NAME}{_CAPS})"
+    r"(?=[ \t]*(?:[:,.;]|$|\x00|[ \t]+(?:for|to)\b|[ \t]+\d))", re.M)
+_RE_EN_SUBJECT = re.compile(
+    rf"^[ \t]*(?:(?i:order)[ \t]+(?P<o>{_NOT_A_NAME}{_CAPS})(?=[ \t]+\d)|(?P<c>{_NOT_A_NAME}{_CAPS})[ \t]+"
+    r"(?:wants|ordered|orders|needs|requires|would[ \t]+like|placed|is[ \t]+ordering|order\b))", re.M)
+_EN_UNITS = r"sets?|units?|pcs|pieces?|meters?|metres?|tons?|km"
+_EN_STOP = (r"model|type|spec|at|for|before|by|due|delivery|deliver|delivered|each|per|ship|shipped|"
+            r"from|to|with|and|in|within|next|on|please")
+_RE_EN_QTY_PRODUCT = re.compile(
+    rf"(?<![\w.,$])(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)[ \t]+"
+    rf"(?:(?P<u>{_EN_UNITS})[ \t]+of[ \t]+)?"
+    rf"(?P<p>(?:(?!(?:{_EN_STOP})\b)[A-Za-z][\w\-]*[ \t]+){{0,3}}?(?!(?:{_EN_STOP})\b)[A-Za-z][\w\-]*)"
+    rf"(?=[ \t]*(?:[,.;:()\x00]|$)|[ \t]+(?:{_EN_STOP})\b|[ \t]+(?=[\w\-/.]*\d)[A-Z0-9][\w\-/.]*(?:[ \t,]|$))",
+    re.I | re.M,
 )
+_RE_EN_UNIT_WORD = re.compile(rf"(?i:{_EN_UNITS})")
 
 
 def _scan_english(work: Work, found: _Found) -> None:
+    """Customer, quantity and product of an English sentence; keys and Chinese are read
+    elsewhere.  A product is the words after the number, up to a model, a price or a date."""
     text = work.text
-    m = _RE_EN_FOR.search(text)
+    m = _RE_EN_FOR_FROM.search(text) or _RE_EN_SUBJECT.search(text)
     if m:
-        found.names.append(names_mod.Name(m.start("c"), m.end("c"), "customer", m.group("c"), "text"))
-        work.take(m.start("c"), m.end("c"))
-    m = _RE_EN_OF.search(work.text)
-    if m:
+        group = "o" if m.re is _RE_EN_SUBJECT and m.group("o") else "c"
+        found.names.append(names_mod.Name(m.start(group), m.end(group), "customer", m.group(group), "text"))
+        work.take(m.start(group), m.end(group))
+    if has_cjk(text):
+        return  # a Chinese sentence with a code in it ("断路器DZ47-63 C16 300个") is read as Chinese
+    for m in _RE_EN_QTY_PRODUCT.finditer(work.text):
+        if _RE_EN_UNIT_WORD.fullmatch(m.group("p")):
+            continue  # "20 sets" alone: a quantity the key grammar or the scanners read
         number = parse_number(m.group("n"))
-        if number is not None and found.set("quantity", number):
-            found.set("unit", UNITS_EN.get(m.group("u").lower()))
+        if number is None or not found.set("quantity", number):
+            continue
+        found.set("unit", UNITS_EN.get((m.group("u") or "").lower()))
         found.names.append(names_mod.Name(m.start("p"), m.end("p"), "product", m.group("p"), "text"))
-        work.take(m.start(), m.end())
+        work.take(m.start(), m.end(), "quantity")
+        break
 
 
 def _split_model_from_product(found: _Found) -> None:
@@ -748,7 +775,7 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
     found.product = products[0] if products else None
     want_customer = found.customer is None and found.fields.get("customer") is None
     want_product = found.product is None and found.fields.get("product") is None
-    if want_customer or want_product:
+    if (want_customer or want_product) and has_cjk(leftover):
         opening_end = min((s for s, _, what in work.taken if what != "date"), default=len(leftover))
         customer, product = names_mod.read_names(
             leftover, lambda pos: work.taken_next_to(pos, "quantity"),
@@ -761,9 +788,12 @@ def parse_message(text: str, now: datetime, lexicon: Lexicon | None = None,
 
 
 def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
-    if intent in ("unknown", "query", "cancel_request"):
-        target = _target(found) if intent != "unknown" else {}
-        return ParseResult(intent=intent, fields=OrderFields(), target=target)
+    if intent in ("query", "cancel_request"):
+        return ParseResult(intent=intent, fields=OrderFields(), target=_target(found))
+    if intent == "unknown":
+        # Nothing is claimed, but what was read is kept for the "not understood" answer.
+        read = _assemble("new_order", found, today).fields
+        return ParseResult(intent=intent, fields=OrderFields(), fields_read=read)
     f = dict(found.fields)
     target: dict[str, str] = {}
     if intent == "change":
@@ -802,15 +832,15 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
         if getattr(fields, name) is not None and (problem := number_problem(name, getattr(fields, name))):
             warnings.append(problem)
     if fields.due_date is not None and found.due_hit is not None:
-        for hit_warning in _due_warnings(found.due_hit, today):
-            warnings.append(hit_warning)
+        warnings.extend(due_date_warnings(found.due_hit, today))
     if None not in (fields.quantity, fields.unit_price, fields.amount) and fields.amount:
         expected = fields.quantity * fields.unit_price
         if abs(expected - fields.amount) > max(1.0, abs(fields.amount) * 0.01):
             warnings.append("amount_mismatch")
     missing = [name for name in REQUIRED_FIELDS if getattr(fields, name) is None] \
         if intent == "new_order" else []
-    return ParseResult(intent=intent, fields=fields, target=target, missing=missing, warnings=warnings)
+    return ParseResult(intent=intent, fields=fields, target=target, missing=missing, warnings=warnings,
+                       fields_read=fields)
 
 
 # Beyond any real order: a typo or a paste, never stored (and never turned into a float).
@@ -834,18 +864,6 @@ def _checked_number(name: str, value: Decimal) -> tuple[Any, str | None]:
     if problem == TOO_LARGE[name]:
         return None, problem
     return json_number(value), problem
-
-
-def _due_warnings(hit: DateHit, today: date) -> list[str]:
-    """Every due-date warning that applies (a message can show several; an answer one)."""
-    out = []
-    if hit.value < today:
-        out.append("due_date_in_past")
-    if hit.yearless and hit.value.year > today.year:
-        out.append("due_date_next_year")
-    if hit.estimated:
-        out.append("holiday_date_estimated")
-    return out
 
 
 def _target(found: _Found) -> dict[str, str]:
@@ -911,7 +929,10 @@ def parse_field_value(field_name: str, text: str, now: datetime,
         today = _today(now)
         for hit in find_dates(body, today, keyed=True, holidays=holidays):
             if hit.kind == "date":
-                return hit.value, due_date_warning(hit, today)
+                # One answer carries one warning, and callers refuse an answer with one
+                # (/newdate): "next year" is only said on a card, by parse_message.
+                said = [w for w in due_date_warnings(hit, today) if w != "due_date_next_year"]
+                return hit.value, (said[0] if said else None)
             return None, "date_shift_relative" if hit.kind == "shift" else "date_unreadable"
         return None, "date_unreadable"
     if field_name == "complete_set":
