@@ -41,6 +41,8 @@ _PATTERNS = [
     ("md2", r"(?<![\d.\-/A-Za-z])(?P<md2_m>\d{1,2})\s*月\s*(?P<md2_d>\d{1,2})(?=\s*(?:$|[,，。;；\n]|前|之前|交|发|到))"),
     ("nm", rf"(?P<nm_r>下下个?月|下个?月)\s*(?:(?P<nm_d>{CNUM})\s*[日号]|(?P<nm_p>{PERIOD}))?"),
     ("tm", rf"(?P<tm_r>本月|这个月|这月|当月|月)\s*(?:(?P<tm_d>{CNUM})\s*[日号]|(?P<tm_p>{PERIOD}))"),
+    # "下旬交" on its own: this month's, or next month's when it is over.
+    ("bp", r"(?<![月\w])(?P<bp_p>上旬|中旬|下旬)"),
     ("dur", rf"(?P<dur_n>{DNUM})\s*(?P<dur_u>个?工作日|天|日(?=\s*[以之]?[后内])|个?星期|个?礼拜|周|个半月|个月|年)\s*"
             rf"(?P<dur_q>以后|之后|后|以内|之内|内)?"),
     ("wk", rf"(?P<wk_r>下下个?|下个?|这个?|本)?\s*(?:周|星期|礼拜)(?P<wk_d>{_WD}|末)"),
@@ -68,7 +70,7 @@ RE_DATE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat in _PATTERNS))
 # Every alternative above starts with one of these.  Trying the big alternation only where
 # a date can start is several times faster than letting finditer try it everywhere.
 RE_TRIGGER = re.compile(
-    r"(?<!\d)\d|(?<![一二两三四五六七八九十百半])[一二两三四五六七八九十百半]|[今明后大下这本当月年周星礼元国劳春过中端]"
+    r"(?<!\d)\d|(?<![一二两三四五六七八九十百半])[一二两三四五六七八九十百半]|[今明后大下这本当月年周星礼元国劳春过中端清上]"
     r"|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tomorrow|tonight|day|in|within"
     r"|next|this|coming|by|on|end)\b|\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)"
 )
@@ -314,7 +316,18 @@ def _resolve(m: re.Match, today: date) -> tuple[date | None, str]:
         if g("tm_d"):
             day = _small(g("tm_d"))
             return (_safe_date(today.year, today.month, day) if day else None), "date"
-        return today.replace(day=_period_day(today.year, today.month, g("tm_p"))), "date"
+        this_month = today.replace(day=_period_day(today.year, today.month, g("tm_p")))
+        if this_month < today and g("tm_r") == "月":
+            # "月中" said on the 24th is next month's; "本月中" stays this month's.
+            first = add_months(today.replace(day=1), 1)
+            return first.replace(day=_period_day(first.year, first.month, g("tm_p"))), "date"
+        return this_month, "date"
+    if kind == "bp":
+        for months in (0, 1):
+            first = add_months(today.replace(day=1), months)
+            d = first.replace(day=_period_day(first.year, first.month, g("bp_p")))
+            if d >= today:
+                return d, "date"
     if kind == "dur":
         amount = _duration_amount(g("dur_n"))
         if amount is None:
