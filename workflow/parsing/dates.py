@@ -78,7 +78,7 @@ RE_TRIGGER = re.compile(
 # Only read where a date is expected (a due-date key, or a delivery word right after),
 # because "12.30" may be a price and "20号" a building.
 _NEEDS_CONTEXT = {"dot", "day", "month"}
-_SHIFT_BEFORE = re.compile(r"(?:推迟|延后|延期|顺延|往后推|往后延|后延|提前|提早|晚)\s*$")
+_SHIFT_BEFORE = re.compile(r"(?:推迟|延后|延期|顺延|往后推|往后延|后延|推后|后推|提前|提早|晚)\s*$")
 _CUE_RE = re.compile(_CUE_AFTER)
 # "元旦后一周", "国庆后10天": a date moved by a duration.
 _RE_OFFSET = re.compile(
@@ -423,12 +423,12 @@ def find_dates(text: str, today: date, keyed: bool = False,
             continue  # "今天宝钢下单了": when it was ordered, not when it is due
         if kind in _NEEDS_CONTEXT and not (keyed or cued):
             continue
+        if kind == "dur" and _SHIFT_BEFORE.search(text, 0, m.start()):
+            hits.append(DateHit(m.start(), m.end(), None, "shift", cued))
+            continue
         if kind == "dur" and not m.group("dur_q") and not keyed:
             continue
         if kind == "enwk" and m.group("enwk_r").lower() in ("by", "on") and m.group("enwk_d").lower() == "week":
-            continue
-        if kind == "dur" and _SHIFT_BEFORE.search(text, 0, m.start()):
-            hits.append(DateHit(m.start(), m.end(), None, "shift", cued))
             continue
         estimated = False
         offset = _RE_OFFSET.match(text, m.end()) if kind == "hol" and not m.group("hol_q") else None

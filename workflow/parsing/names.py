@@ -121,11 +121,11 @@ def _is_head(tok: Token) -> bool:
 
 # Words that end one name and start the next: ordering verbs, particles, fillers.  One
 # character only splits when it is one of these, so "中交集团" or "和利时" stay whole.
-_SPLIT_SINGLE = frozenset("要订的了给送说跟又补再刚没问呢吧啊")
+_SPLIT_SINGLE = frozenset("要订的了给送说跟又补再刚没问呢吧啊帮催")
 # After a customer: "宝钢要…", "华东电力的…", "正泰那边…", "恒通又来单了…".
 _AFTER_CUSTOMER = ORDER_VERBS | frozenset((
     "定了", "又来", "来单", "刚", "刚刚", "说", "采购", "再订", "再来", "急要", "加急", "那个单",
-    "这批", "那批", "的单子", "单子", "订单", "这次", "今天", "明天", "刚才", "问", "在",
+    "这批", "那批", "的单子", "单子", "订单", "这次", "今天", "明天", "刚才", "问", "在", "又",
 ))
 # Before a customer: "客户宁德时代", "给宝钢送…", "跟平高签了…".
 _BEFORE_CUSTOMER = frozenset(("客户", "客户是", "给", "跟", "刚跟", "甲方", "用户"))
@@ -142,6 +142,7 @@ class Piece:
     before: str  # the word, "" after a separator, MASK after a taken span, "^" at the start
     after: str
     first: bool = False
+    spaced: bool = False  # a space between it and what comes before
 
     @property
     def ends_in_product_word(self) -> bool:
@@ -174,17 +175,22 @@ def pieces(text: str, opening_end: int) -> list[Piece]:
         for i, tok in enumerate(toks):
             if _splits(tok, toks[i + 1] if i + 1 < len(toks) else None):
                 if current:
-                    out.append(Piece(current[0].start, current[-1].end, current, before, tok.text))
+                    out.append(_piece(text, current, before, tok.text))
                 current, before = [], tok.text
             else:
                 current.append(tok)
         if current:
-            out.append(Piece(current[0].start, current[-1].end, current, before,
-                             _edge_after(text, current[-1].end)))
+            out.append(_piece(text, current, before, _edge_after(text, current[-1].end)))
     out = [p for p in out if RE_CJK_RUN.search(text[p.start:p.end]) or p.end - p.start >= 2]
     if out:
         out[0].first = out[0].start < opening_end
     return out
+
+
+def _piece(text: str, tokens: list[Token], before: str, after: str) -> Piece:
+    start = tokens[0].start
+    return Piece(start, tokens[-1].end, tokens, before, after,
+                 spaced=start > 0 and text[start - 1] in " \t")
 
 
 def _edge_before(text: str, pos: int) -> str:
@@ -217,7 +223,7 @@ def _customer_score(p: Piece, quantity_at: Callable[[int], bool]) -> int:
         score += 2
     if p.tokens[0].tag == "place" and len(p.tokens) > 1:
         score += 1
-    if p.before == MASK and quantity_at(p.start):
+    if p.before == MASK and quantity_at(p.start) and not p.spaced:
         score -= 4
     if p.ends_in_product_word and not p.has_company_word:
         score -= 1
@@ -231,7 +237,10 @@ def _customer_score(p: Piece, quantity_at: Callable[[int], bool]) -> int:
 def _product_score(p: Piece, quantity_at: Callable[[int], bool], model_at: Callable[[int], bool]) -> int:
     score = 0
     if p.before == MASK and quantity_at(p.start):
-        score += 3
+        # "30台角钢" is what the thirty are; after a space ("十五台 常州天合") less surely.
+        score += 1 if p.spaced else 3
+    if p.tokens[0].tag == "place" and len(p.tokens) > 1:
+        score -= 2  # "常州天合": a place opens a company name, not a product
     if p.after == MASK and (quantity_at(p.end) or model_at(p.end)):
         score += 2
     if p.before == MASK and model_at(p.start):

@@ -71,7 +71,8 @@ RE_PRICE_CUE = re.compile(
 RE_AMOUNT_CUE = re.compile(
     rf"(?:总价|总共|共计|一共|合计|总计|总额|总金额|合同额|合同金额|货款|共)\s*(?:是|为|:)?\s*{MONEY}{_NOT_A_COUNT}"
 )
-RE_PRICE_EACH_EN = re.compile(rf"(?i:{MONEY}\s*(?:each|apiece|per\s+(?:unit|set|piece|pc)))")
+RE_PRICE_EACH_EN = re.compile(
+    rf"(?i:{MONEY}\s*(?:each|apiece|a\s+piece|per\s+(?:unit|set|piece|pc|ton|tonne|meter|metre|m|kg)\b))")
 _RE_EACH_WORD = re.compile(r"(?i:each|apiece|per\s)")
 _RE_PER_UNIT = re.compile(rf"[/每一]\s*{_PER}")
 RE_BARE_MONEY = re.compile(
@@ -127,7 +128,7 @@ RE_CHANGE_WORD = re.compile(
 RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel|push|move|delay|bring\s+forward)\b")
 # These also describe terms of a new order ("延期要罚款", "提前发货"), so they only mark a
 # change when the message names an existing order.
-RE_CHANGE_WORD_WEAK = re.compile(r"推迟|延期|延后|顺延|提前|放宽|调整|增加|减少")
+RE_CHANGE_WORD_WEAK = re.compile(r"推迟|延期|延后|顺延|提前|放宽|调整|增加|减少|往后推|往后延|推后|后推|后延")
 # Asking to cancel a whole order; never carried out from a sentence, only passed on.
 RE_CANCEL = re.compile(r"作废|撤单|退单|不要了|不做了|取消(?!成套)|(?i:\bcancel)")
 RE_ORDER_REF = re.compile(r"(?i:\border\b)|那单|那个单|那笔单?|那批|这单|这笔单|的单子|的订单|那个订单|单子|订单")
@@ -149,7 +150,8 @@ RE_VETO = re.compile(
     r"准备|计划|预计|想问|问一下|问问|去年|上个月|上月|上周|订过|买过|曾经|没动静|投诉|退货|换货|"
     r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
     r"报个价|报价单|报价表|先报价|比价|样本|什么价|多少钱|便宜|来厂|验收|试验|拜访|考察|开会|会议|"
-    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|"
+    r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|需求|投标|招标|备货|"
+    r"交付了|已交付|全部交付|已经交|已发货|已到货|已经到|"
     r"(?i:\b(?:might|maybe|perhaps|probably|negotiat\w*|considering|thinking|planning|paid|pay|deposit|"
     r"invoice|visit\w*|quote|quotation)\b)|(?i:meeting|price list|how much|quote)|"
     r"[?]|吗\s*$|么\s*$"
@@ -533,8 +535,10 @@ _RE_EN_FOR_FROM = re.compile(
     rf"(?i:\b(?:from|for))[ \t]+(?P<c>{_NOT_A_NAME}{_CAPS})"
     r"(?=[ \t]*(?:[:,.;]|$|\x00|[ \t]+(?:for|to)\b|[ \t]+\d))", re.M)
 _RE_EN_SUBJECT = re.compile(
-    rf"^[ \t]*(?:(?i:order)[ \t]+(?P<o>{_NOT_A_NAME}{_CAPS})(?=[ \t]+\d)|(?P<c>{_NOT_A_NAME}{_CAPS})[ \t]+"
-    r"(?:wants|ordered|orders|needs|requires|would[ \t]+like|placed|is[ \t]+ordering|order\b))", re.M)
+    rf"^[ \t]*(?:(?i:order)[ \t]+(?P<o>{_NOT_A_NAME}{_CAPS})(?=[ \t]+\d)"
+    rf"|(?i:(?:the[ \t]+)?(?:client|customer)[ \t]+)?(?P<c>{_NOT_A_NAME}{_CAPS})(?:[ \t]+"
+    r"(?:wants|ordered|orders|needs|requires|would[ \t]+like|placed|is[ \t]+ordering|order\b)|[ \t]*:(?=[ \t]*\d)))",
+    re.M)
 _EN_UNITS = r"sets?|units?|pcs|pieces?|meters?|metres?|tons?|km"
 _EN_STOP = (r"model|type|spec|at|for|before|by|due|delivery|deliver|delivered|each|per|ship|shipped|"
             r"from|to|with|and|in|within|next|on|please")
