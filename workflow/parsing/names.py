@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import segment
 from .model import Lexicon
@@ -144,11 +145,11 @@ class Piece:
     first: bool = False
     spaced: bool = False  # a space between it and what comes before
 
-    @property
+    @cached_property
     def ends_in_product_word(self) -> bool:
         return _is_head(self.tokens[-1]) or self.tokens[-1].text[-1] in HEAD_CHARS
 
-    @property
+    @cached_property
     def has_company_word(self) -> bool:
         corp = [t for t in self.tokens if _is_corp(t)]
         return bool(corp) and len(corp) < len(self.tokens) or any(

@@ -823,7 +823,7 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
     if f.get("quantity") is None and found.approximate and intent == "new_order":
         found.warn("quantity_approximate")
     fields = OrderFields(
-        customer=clean_name(f.get("customer")) or None, product=clean_name(f.get("product")) or None,
+        customer=_clean(f.get("customer")), product=_clean(f.get("product")),
         model=f.get("model"),
         quantity=json_number(f.get("quantity")), unit=f.get("unit"),
         unit_price=json_number(f.get("unit_price")), amount=json_number(f.get("amount")),
@@ -870,14 +870,27 @@ def _checked_number(name: str, value: Decimal) -> tuple[Any, str | None]:
     return json_number(value), problem
 
 
+# Most names are letters and digits only; only the others need the full clean-up.
+_RE_PLAIN_NAME = re.compile(r"[\w\-.&·()（） ]+")
+
+
+def _clean(name: str | None) -> str | None:
+    """A name as stored: no emoji, decoration or invisible marks (workflow.text.clean_name)."""
+    if not name:
+        return None
+    if _RE_PLAIN_NAME.fullmatch(name) and name == name.strip():
+        return name
+    return clean_name(name) or None
+
+
 def _target(found: _Found) -> dict[str, str]:
     if found.order_no:
         return {"order_no": found.order_no}
     target: dict[str, str] = {}
     if found.customer is not None:
-        target["customer"] = clean_name(found.customer.text)
+        target["customer"] = _clean(found.customer.text)
     if found.product is not None:
-        target["product"] = clean_name(found.product.text)
+        target["product"] = _clean(found.product.text)
     return {key: name for key, name in target.items() if name}
 
 
