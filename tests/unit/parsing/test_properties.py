@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
-
 import json
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import cn2an
