@@ -122,7 +122,8 @@ def _is_head(tok: Token) -> bool:
 
 # Words that end one name and start the next: ordering verbs, particles, fillers.  One
 # character only splits when it is one of these, so "中交集团" or "和利时" stay whole.
-_SPLIT_SINGLE = frozenset("要订的了给送说跟又补再刚没问呢吧啊帮催")
+# 定 is how a phone often writes 订 ("宝钢定了30吨").
+_SPLIT_SINGLE = frozenset("要订定的了给送说跟又补再刚没问呢吧啊帮催")
 # After a customer: "宝钢要…", "华东电力的…", "正泰那边…", "恒通又来单了…".
 _AFTER_CUSTOMER = ORDER_VERBS | frozenset((
     "定了", "又来", "来单", "刚", "刚刚", "说", "采购", "再订", "再来", "急要", "加急", "那个单",
@@ -174,7 +175,9 @@ def pieces(text: str, opening_end: int) -> list[Piece]:
         before = _edge_before(text, m.start())
         current: list[Token] = []
         for i, tok in enumerate(toks):
-            if _splits(tok, toks[i + 1] if i + 1 < len(toks) else None):
+            # "给鞍钢股份发角钢": 给…发 like 给…送.
+            if _splits(tok, toks[i + 1] if i + 1 < len(toks) else None) or (
+                    before == "给" and tok.text == "发" and current):
                 if current:
                     out.append(_piece(text, current, before, tok.text))
                 current, before = [], tok.text
