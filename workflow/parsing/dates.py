@@ -80,6 +80,7 @@ RE_TRIGGER = re.compile(
 _NEEDS_CONTEXT = {"dot", "day", "month"}
 _SHIFT_BEFORE = re.compile(r"(?:推迟|延后|延期|顺延|往后推|往后延|后延|推后|后推|提前|提早|晚)\s*$")
 _CUE_RE = re.compile(_CUE_AFTER)
+_AFTER = re.compile(r"\s*(?:之后|以后|后)")
 # "元旦后一周", "国庆后10天": a date moved by a duration.
 _RE_OFFSET = re.compile(
     rf"\s*(?:以后|之后|后)\s*(?P<n>{DNUM})\s*(?P<u>个?工作日|天|日|个?星期|个?礼拜|周|个月)")
@@ -432,6 +433,10 @@ def find_dates(text: str, today: date, keyed: bool = False,
             continue
         estimated = False
         offset = _RE_OFFSET.match(text, m.end()) if kind == "hol" and not m.group("hol_q") else None
+        if kind == "hol" and offset is None and _AFTER.match(text, m.end()) and not m.group("hol_q"):
+            # "元旦后交" is no deadline: ask rather than guess when the break ends.
+            hits.append(DateHit(m.start(), m.end(), None, "unreadable", cued))
+            continue
         if kind == "hol":
             # "春节前" and a bare "春节" are the day before the break; "国庆后10天" counts
             # from its first day.

@@ -123,7 +123,7 @@ def _is_head(tok: Token) -> bool:
 # Words that end one name and start the next: ordering verbs, particles, fillers.  One
 # character only splits when it is one of these, so "中交集团" or "和利时" stay whole.
 # 定 is how a phone often writes 订 ("宝钢定了30吨").
-_SPLIT_SINGLE = frozenset("要订定的了给送说跟又补再刚没问呢吧啊帮催")
+_SPLIT_SINGLE = frozenset("要订定的了给送说跟又补再刚没问呢吧啊帮催是")
 # After a customer: "宝钢要…", "华东电力的…", "正泰那边…", "恒通又来单了…".
 _AFTER_CUSTOMER = ORDER_VERBS | frozenset((
     "定了", "又来", "来单", "刚", "刚刚", "说", "采购", "再订", "再来", "急要", "加急", "那个单",
@@ -257,7 +257,7 @@ def _product_score(p: Piece, quantity_at: Callable[[int], bool], model_at: Calla
         score -= 3
     if p.has_company_word and not p.ends_in_product_word:
         score -= 2
-    if all(t.tag in ("stop", "w", "corp", "place") for t in p.tokens):
+    if all(t.tag in ("stop", "w", "corp", "place") for t in p.tokens) or p.end - p.start < 2:
         score -= 5
     return score
 

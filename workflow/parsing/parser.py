@@ -105,14 +105,14 @@ RE_MODEL = re.compile(
 RE_MODEL_LETTERS = re.compile(
     r"(?<![A-Za-z0-9\-])[A-Z]{2,6}(?![A-Za-z0-9\-])(?=\s*(?:的|型|系列))"
     # A code of capitals alone between spaces in a Chinese sentence: "开关柜 GCS 两百面".
-    r"|(?<=[\s，,、])[A-Z]{2,6}(?=[\s，,、]|$)"
+    rf"|(?<=[{CJK_CHARS}][\s，,、])[A-Z]{{2,6}}(?=[\s，,、]|$)"
 )
 # What may follow a code after one space and still belong to it: a size or rating
 # ("Q947F-25 DN300", "YJV 4×185+1×95", "MYPTJ-8.7/10kV 3×95", "KVVP 10×1.5").
 _SIZE = r"\d+(?:\.\d+)?"
 RE_SPEC_TAIL = re.compile(
     rf"[ \t](?:(?:DN|PN|De|dn|Φ|φ)\s?{_SIZE}|{_SIZE}\s?[×xX*]\s?{_SIZE}(?:\s?[×xX*]\s?{_SIZE})*"
-    rf"(?:\+{_SIZE}[×xX*]{_SIZE})*(?:mm²|mm2|mm|²)?)(?![A-Za-z0-9.])"
+    rf"(?:\+{_SIZE}[×xX*]{_SIZE})*(?:mm²|mm2|mm|²)?|{_SIZE}\s?(?:kV|kW|kVA|MW|MPa|Hz|V|A|W))(?![A-Za-z0-9.])"
 )
 # A cable or series named by letters alone, sized after a space: "KVVP 10×1.5", "YJV 4×185".
 RE_LETTERS_SIZED = re.compile(r"(?<![A-Za-z0-9\-])[A-Z]{2,6}(?=[ \t]\d)")
@@ -139,7 +139,10 @@ RE_STATUS_CUE = re.compile(
 )
 # Only with an explicit reference to an order ("那单", "SO-…"): a plain question is enough.
 RE_QUESTION = re.compile(r"怎么样|情况|吗|呢|\?")
-RE_QUERY_CUE_EN = re.compile(r"\b(?:status|where\s+is|when\s+will|progress|eta)\b")
+# "shipped" or "delivered" ask only in a question: "…, delivered Dec 2" is an order's term.
+RE_QUERY_CUE_EN = re.compile(
+    r"\b(?:status|where\s+is|when\s+will|progress|eta|yet)\b"
+    r"|\b(?:shipped|dispatched|delivered|arrived|ready)\b(?=[^\n]*\?)")
 RE_QUERY_END = re.compile(r"没有?\s*$")
 RE_ORDER_CUE = re.compile(
     r"下单|下个单|下一单|新单|新订单|订单|来单|录个单|录单|建个订单|建单|开单|订|要|需要|采购|购买|买|追加|加单|"
@@ -151,6 +154,7 @@ RE_VETO = re.compile(
     r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
     r"报个价|报价单|报价表|先报价|比价|样本|什么价|多少钱|便宜|来厂|验收|试验|拜访|考察|开会|会议|"
     r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|需求|投标|招标|备货|"
+    r"太高|太贵|嫌贵|贵了|太低|"
     r"交付了|已交付|全部交付|已经交|已发货|已到货|已经到|"
     r"(?i:\b(?:might|maybe|perhaps|probably|negotiat\w*|considering|thinking|planning|paid|pay|deposit|"
     r"invoice|visit\w*|quote|quotation)\b)|(?i:meeting|price list|how much|quote)|"
@@ -463,10 +467,11 @@ def _scan_quantity(work: Work, found: _Found) -> None:
         if RE_CORRECTED.search(text, max(0, m.start() - 3), m.start()):
             work.take(m.start(), m.end(), "quantity")
             continue
-        if RE_RELATIVE_QTY.search(text, max(0, m.start() - 3), m.start()):
+        relative = RE_RELATIVE_QTY.search(text, max(0, m.start() - 3), m.start())
+        if relative:
             if found.relative_qty is None:
                 found.relative_qty = (number, unit_of(m))
-            work.take(m.start(), m.end(), "quantity")
+            work.take(relative.start(), m.end(), "quantity")  # "再加10根": the verb too
             continue
         if found.fields.get("quantity") is None:
             found.set("quantity", number)
@@ -532,12 +537,15 @@ _CAPS = r"[A-Z][\w&.\-]*(?:[ \t]+(?:[A-Z][\w&.\-]*|&))*"
 # A sentence may open with a verb or a greeting in capitals; those are not names.
 _NOT_A_NAME = r"(?!(?:New|Please|Cancel|Change|Update|Where|When|What|How|Can|Could|Did|Does|Is|Hi|Hello|Dear|Got)\b)"
 _RE_EN_FOR_FROM = re.compile(
-    rf"(?i:\b(?:from|for))[ \t]+(?P<c>{_NOT_A_NAME}{_CAPS})"
-    r"(?=[ \t]*(?:[:,.;]|$|\x00|[ \t]+(?:for|to)\b|[ \t]+\d))", re.M)
+    rf"(?i:\b(?:from|for|customer|client)[ \t:]+)(?P<c>{_NOT_A_NAME}{_CAPS})"
+    r"(?=[ \t]*(?:[:,.;\-–]|$|\x00)|[ \t]+[a-z]|[ \t]+\d)", re.M)
+# "Delta Motors wants…", "Hi team, Pacific Valve Co placed…", "Is the Orion Steel order…",
+# "order Blue Ridge Pumps 50 gearboxes", "Kestrel HVAC: 8 chillers", "Summit Transformers, 3 …".
 _RE_EN_SUBJECT = re.compile(
-    rf"^[ \t]*(?:(?i:order)[ \t]+(?P<o>{_NOT_A_NAME}{_CAPS})(?=[ \t]+\d)"
-    rf"|(?i:(?:the[ \t]+)?(?:client|customer)[ \t]+)?(?P<c>{_NOT_A_NAME}{_CAPS})(?:[ \t]+"
-    r"(?:wants|ordered|orders|needs|requires|would[ \t]+like|placed|is[ \t]+ordering|order\b)|[ \t]*:(?=[ \t]*\d)))",
+    rf"(?:^|(?<=[,.:;!?])|(?<=\bthe))[ \t]*(?:(?i:order)[ \t]+(?P<o>{_NOT_A_NAME}{_CAPS})(?=[ \t]+\d)"
+    rf"|(?P<c>{_NOT_A_NAME}{_CAPS})(?:[ \t]+"
+    r"(?:wants|ordered|orders|needs|requires|would[ \t]+like|placed|is[ \t]+ordering|order\b)"
+    r"|[ \t]*[:,\-–](?=[ \t]*\d)))",
     re.M)
 _EN_UNITS = r"sets?|units?|pcs|pieces?|meters?|metres?|tons?|km"
 _EN_STOP = (r"model|type|spec|at|for|before|by|due|delivery|deliver|delivered|each|per|ship|shipped|"
@@ -620,6 +628,8 @@ def _decide_intent(found: _Found, norm: str, leftover: str) -> str:
         return "cancel_request"
     if change_word and (ref or any(k.change for k in found.keys) and names_ref):
         return "change"
+    if change_word and found.customer is not None and found.relative_qty is not None:
+        return "change"  # "中交一航局再加10根": more of what that customer has on order
     # "宝钢的角钢推迟两周": a named order moved, with nothing that makes a new one.
     if (found.customer and found.product and not quantity and not found.keys
             and RE_CHANGE_WORD_WEAK.search(norm)):
@@ -915,6 +925,8 @@ def parse_field_value(field_name: str, text: str, now: datetime,
         return None, "value_empty"
     if field_name in ("customer", "product", "model", "notes"):
         value = _value(work, start, len(norm))
+        if field_name in ("customer", "product"):
+            value = _clean(value)
         return (value, None) if value else (None, "value_empty")
     sci = _scientific(body, 0) if field_name in ("quantity", "unit_price", "amount") else None
     if sci is not None:

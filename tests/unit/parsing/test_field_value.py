@@ -46,6 +46,8 @@ NOW = datetime(2026, 11, 24, 10, 15, tzinfo=timezone(timedelta(hours=8)))
     ("quantity", "-5台", -5, "quantity_not_positive"),
     ("customer", " 华东电力 ", "华东电力", None),
     ("customer", "客户是江苏恒通机械", "江苏恒通机械", None),
+    ("customer", "⭐【华东电力】⭐", "华东电力", None),
+    ("product", "🔧开关柜\u200b", "开关柜", None),
     ("product", "产品：GGD低压开关柜", "GGD低压开关柜", None),
     ("model", "GGD2-15", "GGD2-15", None),
     ("notes", "柜体颜色RAL7035，带防雨罩", "柜体颜色RAL7035，带防雨罩", None),
