@@ -23,7 +23,7 @@ _CN_UNIT_CHARS = "十拾百佰千仟万萬亿"
 # to split "12345" and cannot backtrack exponentially on long digit strings.
 # "六千二一台" is 6200 a unit, "2.3万一个" 23000 a piece: a 一 after a digit or 百/千/万 and before
 # a measure word is "per", not a digit ("十一台" is still eleven, "九百零一台" 901).
-_PER_ONE = rf"(?<=[一二两三四五六七八九壹贰叁肆伍陆柒捌玖俩幺万萬千仟百佰])一\s*[台套个件只米吨面组根块樘批条卷支副把片张桶包节段部辆座扇具对双捆袋瓶颗粒箱榀]"
+_PER_ONE = r"(?<=[一二两三四五六七八九壹贰叁肆伍陆柒捌玖俩幺万萬千仟百佰])一\s*[台套个件只米吨面组根块樘批条卷支副把片张桶包节段部辆座扇具对双捆袋瓶颗粒箱榀]"
 NUM = (
     rf"(?:\d+(?:,\d{{3}})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?|[{_CN_DIGIT_CHARS}]|[十拾])"
     rf"(?:(?<![\d.])\d+(?:\.\d+)?|(?!{_PER_ONE})(?<!\d)[{_CN_DIGIT_CHARS}]|[{_CN_UNIT_CHARS}]"
