@@ -13,8 +13,6 @@ from datetime import date, timedelta
 
 from chinese_calendar import constants
 
-from .dates import HolidayLookup
-
 _KEYS = {
     constants.Holiday.new_years_day.value: "new_year",
     constants.Holiday.spring_festival.value: "spring_festival",
@@ -45,10 +43,3 @@ _STARTS = _first_days(constants.holidays)
 def chinese_calendar_holidays(holiday: str, year: int) -> date | None:
     """A `HolidayLookup`: the first day off of `holiday` in `year`, or None when unknown."""
     return _STARTS.get((holiday, year))
-
-
-def with_extra(lookup: HolidayLookup, extra: Mapping[tuple[str, int], date]) -> HolidayLookup:
-    """`lookup`, with first days the company knows before chinese-calendar does."""
-    def combined(holiday: str, year: int) -> date | None:
-        return extra.get((holiday, year)) or lookup(holiday, year)
-    return combined

@@ -157,7 +157,7 @@ RE_VETO = re.compile(
     r"太高|太贵|嫌贵|贵了|太低|"
     r"交付了|已交付|全部交付|已经交|已发货|已到货|已经到|"
     r"(?i:\b(?:might|maybe|perhaps|probably|negotiat\w*|considering|thinking|planning|paid|pay|deposit|"
-    r"invoice|visit\w*|quote|quotation)\b)|(?i:meeting|price list|how much|quote)|"
+    r"invoice|visit\w*|quote|quotation|meeting|price\s+list|how\s+much)\b)|"
     r"[?]|吗\s*$|么\s*$"
 )
 # A first line that announces an order: "新订单", "【下单】", "====订单====", "订单信息如下：".
@@ -297,12 +297,10 @@ def _scan_keys(work: Work, found: _Found, today: date,
             ws = re.search(r"\s", work.norm[s:e]) if s < e else None
             code = RE_MODEL.match(work.norm, s, e)
             if code and code.end() < e and has_cjk(work.norm[code.end()]):
-                ws = code  # "型号SCB14-1250/10然后下个月…": the code ends where Chinese starts
-                e = model_end(work.norm, code.end())
-                used_end = e
+                # "型号SCB14-1250/10然后下个月…": the code ends where Chinese starts.
+                e = used_end = model_end(work.norm, code.end())
             elif ws:
-                e = model_end(work.norm, s + ws.start())
-                used_end = e
+                e = used_end = model_end(work.norm, s + ws.start())
             if hit.loose and not RE_MODEL.fullmatch(work.norm, s, e):
                 continue
             if s < e and not RE_NO_CHANGE.match(work.norm[s:e]):
