@@ -694,18 +694,24 @@ def _pick_due(found: _Found) -> None:
 
 # --- entry points -------------------------------------------------------------------------
 
+# Cells of a pasted table: tabs from Excel, bars from a Markdown or WeChat table.
+_RE_CELL_SEP = re.compile(r"\t|[ \t]*[|｜][ \t]*")
+
+
 def _table_to_form(text: str) -> str | None:
-    """An Excel row pasted under its header becomes "key: value" lines."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if len(lines) < 2 or "\t" not in lines[0]:
+    """A spreadsheet or table row pasted under its header becomes "key: value" lines."""
+    lines = [ln.strip().strip("|｜") for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2 or not _RE_CELL_SEP.search(lines[0]):
         return None
-    header = [c.strip() for c in lines[0].split("\t")]
+    header = [c.strip() for c in _RE_CELL_SEP.split(lines[0])]
     known = {s for syns in KEYS_CN.values() for s in syns} | {s for syns in KEYS_EN.values() for s in syns}
     if len(header) < 3 or sum(1 for c in header if c.lower() in known) < 3:
         return None
     out = []
     for row in lines[1:]:
-        cells = [c.strip() for c in row.split("\t")]
+        if set(row) <= set("|｜-: \t"):
+            continue  # a Markdown rule under the header
+        cells = [c.strip() for c in _RE_CELL_SEP.split(row)]
         if len(cells) != len(header):
             return None
         out.extend(f"{k}:{v}" for k, v in zip(header, cells, strict=True) if v)
