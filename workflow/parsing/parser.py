@@ -129,6 +129,7 @@ RE_CHANGE_WORD_EN = re.compile(r"\b(?:change|modify|update|postpone|cancel|push|
 # These also describe terms of a new order ("延期要罚款", "提前发货"), so they only mark a
 # change when the message names an existing order.
 RE_CHANGE_WORD_WEAK = re.compile(r"推迟|延期|延后|顺延|提前|放宽|调整|增加|减少|往后推|往后延|推后|后推|后延")
+RE_HYPOTHETICAL = re.compile(r"如果|要是|假如|(?i:\bif\b)")
 # Asking to cancel a whole order; never carried out from a sentence, only passed on.
 RE_CANCEL = re.compile(r"作废|撤单|退单|不要了|不做了|取消(?!成套)|(?i:\bcancel)")
 RE_ORDER_REF = re.compile(r"(?i:\border\b)|那单|那个单|那笔单?|那批|这单|这笔单|的单子|的订单|那个订单|单子|订单")
@@ -154,7 +155,7 @@ RE_VETO = re.compile(
     r"返修|维修|坏了|质量问题|返工|发了|已发|已经发|发出去|发走|已出发|出发了|到货了|收到了|签收|"
     r"报个价|报价单|报价表|先报价|比价|样本|什么价|多少钱|便宜|来厂|验收|试验|拜访|考察|开会|会议|"
     r"下周签|还没签|没签|准备签|核一下|核下|等回复|没发|还没|卖了|卖出|销售了|需求|投标|招标|备货|"
-    r"太高|太贵|嫌贵|贵了|太低|"
+    r"太高|太贵|嫌贵|贵了|太低|装车|卸货|仓库|寄出|起订|反馈|不对|款到|到款|到账|货款到|回款|付了|"
     r"交付了|已交付|全部交付|已经交|已发货|已到货|已经到|"
     r"(?i:\b(?:might|maybe|perhaps|probably|negotiat\w*|considering|thinking|planning|paid|pay|deposit|"
     r"invoice|visit\w*|quote|quotation|meeting|price\s+list|how\s+much)\b)|"
@@ -647,6 +648,8 @@ def _decide_intent(found: _Found, norm: str, leftover: str) -> str:
         return "query"
     # "宝钢问角钢50吨最快什么时候能交": the customer asking is a sales question, not one
     # about an order of theirs.
+    if RE_HYPOTHETICAL.search(norm) and not found.command and not is_form:
+        return "unknown"  # "如果宝钢要30吨，下周五能不能交": a what-if, no order and no order's status
     customer_asks = found.customer is not None and norm.startswith("问", found.customer.end)
     if ref and not customer_asks and _query_cue(norm, lower, named_order) and not is_form:
         return "query"
