@@ -546,6 +546,7 @@ _RE_EN_SUBJECT = re.compile(
     r"(?:wants|ordered|orders|needs|requires|would[ \t]+like|placed|is[ \t]+ordering|order\b)"
     r"|[ \t]*[:,\-–](?=[ \t]*\d)))",
     re.M)
+_RE_EN_WORD = re.compile(r"[A-Z][a-z]")
 _EN_UNITS = r"sets?|units?|pcs|pieces?|meters?|metres?|tons?|km"
 _EN_STOP = (r"model|type|spec|at|for|before|by|due|delivery|deliver|delivered|each|per|ship|shipped|"
             r"from|to|with|and|in|within|next|on|please")
@@ -563,6 +564,8 @@ def _scan_english(work: Work, found: _Found) -> None:
     """Customer, quantity and product of an English sentence; keys and Chinese are read
     elsewhere.  A product is the words after the number, up to a model, a price or a date."""
     text = work.text
+    if not _RE_EN_WORD.search(text):
+        return  # no capitalised English word, so no English name: spare the searches below
     m = _RE_EN_FOR_FROM.search(text) or _RE_EN_SUBJECT.search(text)
     if m:
         group = "o" if m.re is _RE_EN_SUBJECT and m.group("o") else "c"
