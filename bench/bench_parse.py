@@ -1,9 +1,10 @@
-"""Parse time per message beside jieba.lcut of the same messages, and warm_up's memory.
+"""Parse time per message beside jieba.lcut of the same messages, warm_up's memory, and the
+accuracy per kind and per field on corpus2 (issue 13; main and dev split).
 
 Run: .venv/bin/python -m bench.bench_parse
 
 Both are timed in one run, message by message and interleaved, over every message of the
-labelled corpus (tests/unit/parsing); the figure is the median over messages of each
+labelled corpora (tests/unit/parsing); the figure is the median over messages of each
 message's mean time.  jieba.lcut uses jieba's full default dictionary, loaded before
 timing.  The floor is parse/jieba ≤ 3.  The memory figure comes from a fresh interpreter,
 so nothing else is loaded when warm_up() runs.
@@ -65,6 +66,7 @@ def timings() -> tuple[float, float, int]:
     import jieba
 
     from tests.unit.parsing.corpus import CASES, LEXICON
+    from tests.unit.parsing.corpus2 import DEV, MAIN
     from tests.unit.parsing.holdout import HOLDOUT, HOLDOUT2
     from workflow.parsing import parse_message, warm_up
 
@@ -73,7 +75,7 @@ def timings() -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory() as cache_dir:
         jieba.dt.tmp_dir = cache_dir  # keep jieba's dictionary cache out of /tmp
         jieba.initialize()
-        cases = [(c.text, datetime.fromisoformat(c.now)) for c in CASES + HOLDOUT + HOLDOUT2]
+        cases = [(c.text, datetime.fromisoformat(c.now)) for c in CASES + HOLDOUT + HOLDOUT2 + MAIN + DEV]
         for text, now in cases[:20]:  # settle caches before measuring
             parse_message(text, now, LEXICON)
             jieba.lcut(text)
@@ -84,7 +86,19 @@ def timings() -> tuple[float, float, int]:
     return statistics.median(ours) * 1e6, statistics.median(theirs) * 1e6, len(cases)
 
 
+def accuracy() -> None:
+    """The per-kind and per-field tables of tests/unit/parsing/report.py for corpus2."""
+    from tests.unit.parsing.corpus2 import DEV, MAIN
+    from tests.unit.parsing.report import NO_LEXICON, print_table, score_all
+
+    print_table("corpus2 main (empty lexicon, as gendan parse --no-db)", score_all(MAIN, NO_LEXICON), False)
+    print()
+    print_table("corpus2 dev split", score_all(DEV, NO_LEXICON), False)
+    print()
+
+
 def main() -> int:
+    accuracy()
     parse_us, jieba_us, count = timings()
     ratio = parse_us / jieba_us
     print(f"parse_message vs jieba.lcut over {count} corpus messages ({REPEAT} runs each)")

@@ -16,7 +16,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
-from workflow.parsing import Lexicon, parse_message, warm_up
+from workflow.parsing import Lexicon, chinese_calendar_holidays, parse_message, warm_up
 from workflow.policy import NonRegularRules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -68,8 +68,13 @@ def run(args: argparse.Namespace, lexicon_loader: Callable[[], Lexicon] | None =
     if not text.strip():
         print("gendan parse: give the message text, \"-\" for stdin, or --jsonl", file=sys.stderr)
         return 2
-    _emit(stdout, parse_message(text, now, lexicon, non_regular).to_json())
+    _emit(stdout, _parse(text, now, lexicon, non_regular))
     return 0
+
+
+def _parse(text: str, now: datetime, lexicon: Lexicon, non_regular: NonRegularRules | None) -> dict:
+    # Holidays as chinese-calendar ships them, as the bot knows them (春节前, 国庆前).
+    return parse_message(text, now, lexicon, non_regular, holidays=chinese_calendar_holidays).to_json()
 
 
 def _run_jsonl(stdin: TextIO, stdout: TextIO, now: datetime, lexicon: Lexicon,
@@ -89,5 +94,5 @@ def _run_jsonl(stdin: TextIO, stdout: TextIO, now: datetime, lexicon: Lexicon,
             _emit(stdout, {"error": "bad_line", "line": number})
             status = 1
             continue
-        _emit(stdout, parse_message(text, moment, lexicon, non_regular).to_json())
+        _emit(stdout, _parse(text, moment, lexicon, non_regular))
     return status

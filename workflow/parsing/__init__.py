@@ -8,6 +8,8 @@
 Call warm_up() once at start-up so the word segmenter is loaded before the first message.
 """
 
+from .dates import HolidayLookup
+from .holidays import chinese_calendar_holidays
 from .model import (
     NON_REGULAR_REASONS,
     REQUIRED_FIELDS,
@@ -18,14 +20,25 @@ from .model import (
 )
 from .parser import parse_field_value, parse_message
 from .segment import warm_up
+from .template import OrderTemplate, order_template
+
+# Every intent a result can have.  "query" is a status question about a named order (target
+# filled); "cancel_request" asks for a whole order to be cancelled: passed on for
+# confirmation, never carried out from a sentence.
+INTENTS = ("new_order", "change", "query", "cancel_request", "unknown")
 
 __all__ = [
+    "INTENTS",
     "NON_REGULAR_REASONS",
     "REQUIRED_FIELDS",
     "WARNING_KEYS",
+    "HolidayLookup",
     "Lexicon",
     "OrderFields",
+    "OrderTemplate",
     "ParseResult",
+    "chinese_calendar_holidays",
+    "order_template",
     "parse_field_value",
     "parse_message",
     "warm_up",

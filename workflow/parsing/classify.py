@@ -94,7 +94,7 @@ _YES = r"是|要|需要|有|对|yes|y|√|✓|true"
 _NO = r"否|不要|不需要|不是|无|没有|no|n|×|x|false"
 RE_COMPLETE_SET = re.compile(
     rf"(?P<q>是否成套)\s*[:=]?\s*(?P<ans2>{_NO}|{_YES})?"
-    rf"|(?P<neg>不|非|无需|不需要|不要|取消|不是|不用)?\s*成套(?:供货|设备|产品|发货|供应)?"
+    rf"|(?P<neg>不|非|无需|不需要|不要|取消|不是|不用)?\s*(?:成套|整套)(?:供货|设备|产品|发货|供应)?"
     rf"(?:\s*[:=]\s*(?P<ans>{_NO}|{_YES}))?"
     r"|(?i:(?P<enneg>\bnot\s+(?:a\s+)?|\bno\s+)?\bcomplete[\s-]+set\b)",
     re.I,
@@ -104,7 +104,7 @@ _RE_NO = re.compile(rf"^(?:{_NO})$", re.I)
 
 def complete_set_matches(text: str) -> list[tuple[int, int, bool | None]]:
     out: list[tuple[int, int, bool | None]] = []
-    if "成套" not in text and "set" not in text.lower():
+    if "成套" not in text and "整套" not in text and "set" not in text.lower():
         return out
     for m in RE_COMPLETE_SET.finditer(text):
         answer = m.group("ans") or m.group("ans2")

@@ -23,12 +23,16 @@ KEYS_CN: dict[str, tuple[str, ...]] = {
     "quantity": ("订货数量", "订购数量", "采购数量", "数量", "台数"),
     "unit": ("计量单位", "单位"),
     "unit_price": ("含税单价", "不含税单价", "单价", "价格", "报价"),
-    "amount": ("合同金额", "订单金额", "总金额", "合同额", "总价", "金额", "总额", "合计", "总计", "货款"),
+    "amount": ("合同金额", "订单金额", "总金额", "合计金额", "金额合计", "价税合计", "含税金额", "合同额", "总价",
+               "金额", "总额", "合计", "总计", "货款"),
     "due_date": ("要求交货日期", "要求交货期", "要求交期", "要求交货时间", "交货日期", "交货时间", "交货期",
                  "交期", "交付日期", "交付时间", "到货日期", "到货时间", "发货日期", "发货时间", "工期"),
     "order_class": ("订单类型", "订单类别", "订单性质", "类型", "类别"),
     "notes": ("备注", "说明", "附注", "其他要求", "特殊要求"),
     "order_no": ("订单号", "订单编号", "单号", "合同号", "合同编号"),
+    # Read and set aside: when the form was signed is not when it is due, and the seller is us.
+    "ignored": ("订货日期", "订购日期", "签约日期", "签订日期", "合同日期", "下单日期", "制单日期",
+                "录入日期", "供方", "供货方", "供货单位", "卖方", "销售方"),
 }
 KEYS_EN: dict[str, tuple[str, ...]] = {
     "customer": ("customer", "client", "buyer"),
@@ -50,7 +54,9 @@ CHANGE_SEPS = (
     "改成|改为|改到|改作|改至|调整为|调整到|调整成|调整至|变更为|变更成|更改为|更改成|更新为|修改为|"
     "修改成|变为|变成|换成|换为|推迟到|推迟至|延期到|延期至|延迟到|延迟至|延后到|延后至|顺延到|顺延至|"
     "提前到|提前至|放宽到|放宽至|降到|降为|降至|涨到|涨为|涨至|提高到|提高为|提到|加到|增加到|增至|"
-    "减到|减为|减少到|减至|降低到|降低为|往后推到|往后延到|往后推迟到|推到|延到|挪到|改在"
+    "减到|减为|减少到|减至|降低到|降低为|往后推到|往后延到|往后推迟到|推到|延到|挪到|改在|调到|调成|调为|调至|"
+    # Last, so that every longer verb above wins: "交期改春节前".
+    "改(?![一下动善造进装变了过完])"
 )
 
 _CN_LOOKUP = {syn: field for field, syns in KEYS_CN.items() for syn in syns}
@@ -95,8 +101,12 @@ _LOOSE_EN_VALUE = {
         r"tomorrow|today)"),
 }
 RE_SEP = re.compile(
-    rf"[ \t]*(?P<sep>[:=]|[】\]]|{CHANGE_SEPS})?[ \t]*(?P<sep2>[:=])?[ \t]*(?:(?P<cop>是|为)(?![\d一二两三四五六七八九十]))?[ \t]*"
+    # "数量(套)：4", "单价（万）：23.5", "金额(元)": a unit or scale in brackets after the key.
+    r"(?:[ \t]*[(（](?P<key_unit>[^()（）\n:：]{1,4})[)）])?"
+    rf"[ \t]*(?P<sep>[:=]|[】\]]|{CHANGE_SEPS}|(?i:to)(?=[ \t]+[\d$¥]))?[ \t]*(?P<sep2>[:=])?[ \t]*(?:(?P<cop>是|为)(?![\d一二两三四五六七八九十]))?[ \t]*"
 )
+_RE_CODE_START = re.compile(r"[A-Za-z0-9]")
+_RE_DATE_START = re.compile(r"[0-9一二三四五六七八九十]|下|本|这|明|后|今|月|年|春|元|国|五一|中秋|端午|大后")
 RE_FROM_TO = re.compile(rf"(?:由|从)[^,，;\n。]{{0,30}}?(?:{CHANGE_SEPS})[ \t]*[:=]?[ \t]*")
 # A value ends at a new line, ; 。 ! ? and at a comma that is not a thousands separator.
 RE_VALUE_END = re.compile(r"[\n;。!?，]|,(?!\d{3}(?!\d))|、")
@@ -114,6 +124,7 @@ class KeyHit:
     form: bool = False  # laid out like a form field (: = tab 】), not a change verb
     change: bool = False  # the separator was a change verb
     loose: bool = False  # an English key with no separator ("price 42000"): only if it reads
+    key_unit: str | None = None  # "(套)", "（万）" typed after the key
 
 
 def _field_of(m: re.Match) -> str:
@@ -133,7 +144,11 @@ def find_keys(text: str) -> list[KeyHit]:
         from_to = RE_FROM_TO.match(text, sep.end())
         change = bool(sep.group("sep") and sep.group("sep") not in ":=】]") or bool(from_to)
         is_en = m.re is RE_KEY_EN
-        at_boundary = is_en or RE_BOUNDARY.match(text, m.start()) is not None
+        at_boundary = is_en or RE_BOUNDARY.match(text, m.start()) is not None or (
+            # "…开关柜型号GCS", "…60系列交期明天": these keys need no boundary when a code
+            # or a date follows them.
+            field == "model" and _RE_CODE_START.match(text, sep.end()) is not None) or (
+            field == "due_date" and _RE_DATE_START.match(text, sep.end()) is not None)
         if not at_boundary and not change:
             continue
         between = text[m.end():sep.end()]
@@ -148,7 +163,8 @@ def find_keys(text: str) -> list[KeyHit]:
             continue
         value_start = from_to.end() if from_to else sep.end()
         hits.append(KeyHit(field, m.start(), m.end(), value_start, strong=strong or change,
-                           change=change, loose=is_en and not strong, form=strong and not change))
+                           change=change, loose=is_en and not strong, form=strong and not change,
+                           key_unit=sep.group("key_unit")))
     if len(hits) < 2:
         hits = [h for h in hits if h.strong or h.field not in STRING_FIELDS]
     for i, hit in enumerate(hits):

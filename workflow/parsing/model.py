@@ -17,6 +17,9 @@ WARNING_KEYS = (
     "quantity_unreadable", "quantity_relative", "price_unreadable", "price_not_positive",
     "currency_not_cny", "amount_mismatch", "conflicting_values", "target_missing",
     "value_empty", "value_unreadable", "unit_unreadable",
+    # issue 13
+    "holiday_date_estimated", "due_date_next_year", "quantity_approximate", "quantity_too_large",
+    "price_too_large", "amount_too_large", "amount_not_positive",
 )
 NON_REGULAR_REASONS = ("custom_design", "discontinued", "high_quality", "urgent_penalty", "declared")
 FIELD_NAMES = (
@@ -78,6 +81,9 @@ class ParseResult:
     target: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Every field read, whatever the intent: for "unknown" the fields above stay empty, and
+    # these say what the message did contain (see template.order_template).
+    fields_read: OrderFields = field(default_factory=OrderFields)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -21,9 +21,13 @@ _CN_UNIT_CHARS = "十拾百佰千仟万萬亿"
 # w/k only count right after an Arabic digit ("1.2w", "2k") so words are left alone.
 # A digit run inside the repetition must follow a non-digit, so the engine has only one way
 # to split "12345" and cannot backtrack exponentially on long digit strings.
+# "六千二一台" is 6200 a unit, "2.3万一个" 23000 a piece: a 一 after a digit or 百/千/万 and before
+# a measure word is "per", not a digit ("十一台" is still eleven, "九百零一台" 901).
+_PER_ONE = r"(?<=[一二两三四五六七八九壹贰叁肆伍陆柒捌玖俩幺万萬千仟百佰])一\s*[台套个件只米吨面组根块樘批条卷支副把片张桶包节段部辆座扇具对双捆袋瓶颗粒箱榀]"
 NUM = (
     rf"(?:\d+(?:,\d{{3}})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?|[{_CN_DIGIT_CHARS}]|[十拾])"
-    rf"(?:(?<![\d.])\d+(?:\.\d+)?|[{_CN_DIGIT_CHARS}{_CN_UNIT_CHARS}]|(?<=\d)[wWkK](?![A-Za-z]))*"
+    rf"(?:(?<![\d.])\d+(?:\.\d+)?|(?!{_PER_ONE})(?<!\d)[{_CN_DIGIT_CHARS}]|[{_CN_UNIT_CHARS}]"
+    rf"|(?<=\d)[wWkK](?![A-Za-z]))*"
     r"(?!分之)"
 )
 # Put in front of NUM wherever the engine searches: a number starts at the start of a run of
@@ -104,7 +108,7 @@ UNITS_CN = (
     "公里", "千米", "千克", "公斤", "平方米", "平米", "平方", "立方米", "立方", "米", "台", "套",
     "个", "件", "吨", "面", "组", "只", "根", "条", "支", "卷", "盘", "副", "把", "片", "张",
     "桶", "包", "节", "段", "部", "辆", "座", "樘", "扇", "具", "对", "双", "捆", "袋", "瓶",
-    "颗", "粒", "箱",
+    "颗", "粒", "箱", "块", "批", "榀",
 )
 _UNIT_GUARDS = {
     "个": "(?!月|单|工作日|星期|礼拜|小时|人|客户|项目|问题|事|意思|办法|订单|点|钟)",
@@ -120,6 +124,8 @@ _UNIT_GUARDS = {
     "张": "(?!经理|总|工)",
     "座": "(?!谈)",
     "节": "(?!日|假)",
+    "块": "(?!钱)",
+    "批": "(?!次|量|准|复|发|号|示)",
     "段": "(?!时间)",
 }
 UNIT_ALT_CN = "|".join(
@@ -133,7 +139,9 @@ UNITS_EN = {
 UNIT_ALT_EN = "|".join(sorted(UNITS_EN, key=len, reverse=True))
 
 RE_QUANTITY = re.compile(
-    rf"(?<![A-Za-z0-9.\-/*×_第{_CN_DIGIT_CHARS}{_CN_UNIT_CHARS}])(?P<num>{NUM})\s*"
+    # A Chinese numeral may follow a model straight away ("ACS510-01十五台"); digits may not.
+    rf"(?:(?<![A-Za-z0-9.\-/*×_第{_CN_DIGIT_CHARS}{_CN_UNIT_CHARS}])|(?<=[A-Za-z0-9])(?=[{_CN_DIGIT_CHARS}十]))"
+    rf"(?P<num>{NUM})\s*"
     rf"(?:(?P<unit>{UNIT_ALT_CN})|(?P<en>(?:{UNIT_ALT_EN}))(?![A-Za-z]))"
 )
 RE_QUANTITY_VALUE = re.compile(

@@ -72,11 +72,11 @@ def is_warm() -> bool:
     return _tokenizer is not None
 
 
-def cut(text: str) -> list[str]:
+def cut(text: str, hmm: bool = True) -> list[str]:
     """Words of `text` (a run of Chinese characters and letters)."""
     if _tokenizer is None:
         warm_up()
-    return _tokenizer.lcut(text, HMM=True)
+    return _tokenizer.lcut(text, HMM=hmm)
 
 
 def tag(word: str) -> str | None:

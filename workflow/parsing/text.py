@@ -37,17 +37,29 @@ class Work:
     cannot read the same characters again (a date is never also a quantity).
     """
 
-    __slots__ = ("original", "norm", "text")
+    __slots__ = ("original", "norm", "text", "taken")
 
     def __init__(self, original: str) -> None:
         self.original = original
         self.norm = normalize(original)
         self.text = self.norm
+        # (start, end, what): the names read a piece by what was taken next to it.
+        self.taken: list[tuple[int, int, str]] = []
 
-    def take(self, start: int, end: int) -> None:
+    def take(self, start: int, end: int, what: str = "") -> None:
         start, end = max(start, 0), min(end, len(self.text))
         if start < end:
             self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
+            self.taken.append((start, end, what))
+
+    def taken_next_to(self, pos: int, what: str) -> bool:
+        """Whether a span of kind `what` ends at `pos` or starts there, spaces skipped."""
+        left, right = pos, pos
+        while left > 0 and self.text[left - 1] in " \t":
+            left -= 1
+        while right < len(self.text) and self.text[right] in " \t":
+            right += 1
+        return any(kind == what and (end == left or start == right) for start, end, kind in self.taken)
 
 
 _TRIM = " \t\n,，;:=.。、!?\"'“”‘’()[]【】<>《》「」|/\\-~*#"

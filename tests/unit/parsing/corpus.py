@@ -1,6 +1,7 @@
 """Labelled messages as sales reps type them, with the reading a careful person would give.
 
 Written before the parser was tuned; labels follow docs/parsing.md ("Labelling conventions").
+Issue 13 changed one convention: "元旦前" is the day before the holiday (three labels).
 Every field not given in a case is expected to be null.  `reasons` is checked only when given.
 """
 
@@ -193,7 +194,7 @@ CASES: list[Case] = [
       customer="华东电力", product="开关柜", quantity=5, unit="面", due_date="2026-12-18"),
     S("/order 客户:比亚迪 产品:充电桩 型号:DC-120kW 数量:50台 单价:3.2万 交期:元旦前", now=N2,
       customer="比亚迪", product="充电桩", model="DC-120kW", quantity=50, unit="台",
-      unit_price=32000, due_date="2027-01-01"),
+      unit_price=32000, due_date="2026-12-31"),
     S("/order 客户:上海电气 产品:干式变压器 型号:SCB14-2000/10 数量:1台 单价:26万 交期:1月20号",
       now=N3, customer="上海电气", product="干式变压器", model="SCB14-2000/10", quantity=1,
       unit="台", unit_price=260000, due_date="2027-01-20"),
@@ -334,7 +335,7 @@ CASES: list[Case] = [
       unit_price=2300, due_date="2026-12-25"),
     F("客户名称：比亚迪\n产品名称：充电桩\n型号：DC-120kW\n数量：50台\n单价：3.2万\n交期：元旦前\n备注：加急", now=N2,
       customer="比亚迪", product="充电桩", model="DC-120kW", quantity=50, unit="台",
-      unit_price=32000, due_date="2027-01-01", notes="加急", order_class=NR,
+      unit_price=32000, due_date="2026-12-31", notes="加急", order_class=NR,
       reasons=["urgent_penalty"]),
     F("客户：上海电气\n产品：干式变压器\n型号：SCB14-2000/10\n数量：1台\n单价：26万\n交期：1月20号", now=N3,
       customer="上海电气", product="干式变压器", model="SCB14-2000/10", quantity=1, unit="台",
@@ -411,7 +412,7 @@ CASES: list[Case] = [
       due_date="2026-12-12"),
     R("比亚迪加急要50台充电桩DC-120kW，3.2万一台，元旦前必须到，延期要罚款",
       customer="比亚迪", product="充电桩", model="DC-120kW", quantity=50, unit="台",
-      unit_price=32000, due_date="2027-01-01", order_class=NR, reasons=["urgent_penalty"]),
+      unit_price=32000, due_date="2026-12-31", order_class=NR, reasons=["urgent_penalty"]),
     R("江西铜业要三十台离心泵，6800一台，总共20.4万，年底前交",
       customer="江西铜业", product="离心泵", quantity=30, unit="台", unit_price=6800,
       amount=204000, due_date="2026-12-31"),

@@ -6,7 +6,7 @@ score is recorded in docs/parsing.md.  Same labelling conventions as corpus.py.
 
 from __future__ import annotations
 
-from .corpus import N2, N3, NR, Case, E, F, H, Q, R, S, X
+from .corpus import N2, N3, NR, Case, E, F, H, Q, R, S, X, _c
 
 HOLDOUT: list[Case] = [
     # structured
@@ -109,6 +109,7 @@ HOLDOUT: list[Case] = [
       due_date="2026-11-30"),
     R("杭州汽轮机要1台YKK500-6电机，老型号很多年没生产了，价格面议，春节前交",
       customer="杭州汽轮机", product="电机", model="YKK500-6", quantity=1, unit="台",
+      due_date="2027-02-05",  # issue 13: lunar holidays resolve (estimated)
       order_class=NR, reasons=["discontinued"]),
     R("恒通机械又订了40台Y160M-4电机，单价2750，12/20交",
       customer="恒通机械", product="电机", model="Y160M-4", quantity=40, unit="台",
@@ -155,7 +156,8 @@ HOLDOUT: list[Case] = [
       notes="发货前通知客户验货"),
     X("正泰新能源汇流箱那单改为非常规，客户要求质量高于国标",
       {"customer": "正泰新能源", "product": "汇流箱"}, order_class=NR, reasons=["high_quality"]),
-    X("SO-20261119-006 取消", {"order_no": "SO-20261119-006"}),
+    # Issue 13: cancelling a whole order is a request for market's leader, not a change.
+    _c("change", "SO-20261119-006 取消", "cancel_request", target={"order_no": "SO-20261119-006"}),
     X("天合光能那单箱变交期改到明年2月10号", {"customer": "天合光能", "product": "箱变"},
       due_date="2027-02-10"),
     X("上海电气变频柜那单追加到12台", {"customer": "上海电气", "product": "变频柜"},
@@ -220,7 +222,7 @@ HOLDOUT2: list[Case] = [
       unit_price=1900, due_date="2027-01-08"),
     R("下单了！！杭州汽轮机 电机2台 YKK400-4 单价26万 年前交货",
       customer="杭州汽轮机", product="电机", model="YKK400-4", quantity=2, unit="台",
-      unit_price=260000),
+      unit_price=260000, due_date="2027-02-05"),  # issue 13: 年前 is before the Spring Festival
     R("客户：中建三局，要32面动力配电柜，GGD型，下周五前交，价格按上次的",
       customer="中建三局", product="动力配电柜", model="GGD", quantity=32, unit="面",
       due_date="2026-12-04"),
@@ -275,7 +277,8 @@ HOLDOUT2: list[Case] = [
     X("麻烦把比亚迪充电桩那单的交期改成1月5号", {"customer": "比亚迪", "product": "充电桩"},
       due_date="2027-01-05"),
     X("/change SO-20261123-010 型号: YE3-315L-4", {"order_no": "SO-20261123-010"}, model="YE3-315L-4"),
-    X("海螺水泥离心泵那单取消了，客户不要了", {"customer": "海螺水泥", "product": "离心泵"}),
+    _c("change", "海螺水泥离心泵那单取消了，客户不要了", "cancel_request",
+       target={"customer": "海螺水泥", "product": "离心泵"}),
     X("SO-20261120-003 交货地点改到南京工地", {"order_no": "SO-20261120-003"}),
     X("隆基那单汇流箱交期推迟两周", {"customer": "隆基", "product": "汇流箱"}),
     X("SO-20261201-005 数量改为十八台，单价改为3.4万", {"order_no": "SO-20261201-005"}, now=N2,

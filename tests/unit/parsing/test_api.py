@@ -119,11 +119,14 @@ _EDGE_MESSAGES = [
     "/order 客户:华东电力 单价:面议 交期:春节前", "/order 客户:A 数量:3台 单价:1万 总价:5万",
     "华东电力那单再加2台", "/order 交期:推迟一周", "/order 客户:A\n\n/order 客户:B",
     "/order 数量:很多 交期:2020-01-01 price: $5", "SO-20261124-003 数量:0台",
+    # issue 13
+    "华东电力要约50台开关柜，下周五交", "/order 客户:A 数量:99999999999999999999台 单价:1e308 总价:-5万",
+    "/order 客户:A 单价:99999999999999 总价:9999999999999999 交期:11月1日",
 ]
 _EDGE_ANSWERS = [("quantity", "很多"), ("quantity", "0"), ("unit", "x"), ("unit_price", "面议"),
                  ("unit_price", "$9"), ("due_date", "以后再说"), ("due_date", "推迟一周"),
                  ("due_date", "2020-01-01"), ("customer", " "), ("complete_set", "看情况"),
-                 ("order_class", "不知道")]
+                 ("order_class", "不知道"), ("amount", "-5万")]
 
 
 def test_every_warning_and_reason_key_is_declared() -> None:

@@ -20,7 +20,7 @@ def first(text: str, today: date = TUE, keyed: bool = False) -> date | None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("2026-12-20", "2026-12-20"), ("2026年12月20日", "2026-12-20"), ("2026/12/26", "2026-12-26"),
     ("2027.02.10", "2027-02-10"), ("12月20号", "2026-12-20"), ("12/28", "2026-12-28"),
-    ("十二月十五日", "2026-12-15"), ("今天", "2026-11-24"), ("明天", "2026-11-25"),
+    ("十二月十五日", "2026-12-15"), ("今天交", "2026-11-24"), ("明天", "2026-11-25"),
     ("后天", "2026-11-26"), ("大后天", "2026-11-27"), ("3天后", "2026-11-27"),
     ("十天后", "2026-12-04"), ("两周内", "2026-12-08"), ("一个月内", "2026-12-24"),
     ("3个月内", "2027-02-24"), ("10个工作日内", "2026-12-08"), ("本周五", "2026-11-27"),
@@ -29,7 +29,7 @@ def first(text: str, today: date = TUE, keyed: bool = False) -> date | None:
     ("月底", "2026-11-30"), ("本月底", "2026-11-30"), ("下个月15号", "2026-12-15"),
     ("下月底", "2026-12-31"), ("年底", "2026-12-31"), ("明年1月10号", "2027-01-10"),
     ("明年2月底", "2027-02-28"), ("12月中旬", "2026-12-20"), ("12月上旬", "2026-12-10"),
-    ("2027年3月", "2027-03-31"), ("元旦前", "2027-01-01"), ("国庆", "2027-10-01"),
+    ("2027年3月", "2027-03-31"), ("元旦前", "2026-12-31"), ("国庆", "2027-09-30"),
     ("Dec 20", "2026-12-20"), ("20 Dec 2026", "2026-12-20"), ("tomorrow", "2026-11-25"),
     ("next Wednesday", "2026-12-02"), ("in 3 days", "2026-11-27"), ("within 2 weeks", "2026-12-08"),
     ("end of month", "2026-11-30"), ("end of year", "2026-12-31"),
@@ -40,7 +40,7 @@ def test_dates(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("12.30", "2026-12-30"), ("12-26", "2026-12-26"), ("30天", "2026-12-24"), ("20号", "2026-12-20"),
-    ("合同签订后30天", "2026-12-24"), ("3月", "2027-03-31"),
+    ("合同签订后30天", "2026-12-24"), ("3月", "2027-03-31"), ("今天", "2026-11-24"),
 ])
 def test_dates_in_a_due_date_value(text: str, expected: str) -> None:
     assert first(text, keyed=True) == date.fromisoformat(expected)
@@ -103,3 +103,68 @@ def test_past_due_date_warns() -> None:
                            datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
     assert result.fields.due_date == date(2026, 11, 1)
     assert "due_date_in_past" in result.warnings
+
+
+# --- holidays (issue 13) --------------------------------------------------------------------
+
+from chinese_calendar import constants as _cc  # noqa: E402
+
+from workflow.parsing import chinese_calendar_holidays  # noqa: E402
+from workflow.parsing.dates import LUNAR_HOLIDAYS  # noqa: E402
+
+
+def _hit(text: str, today: date, holidays=None):
+    (hit,) = [h for h in find_dates(text, today, holidays=holidays) if h.kind == "date"]
+    return hit
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), [
+    ("春节前", date(2026, 1, 10), "2026-02-14"),  # the 2026 break starts on 15 February
+    ("国庆前", date(2026, 9, 1), "2026-09-30"),
+    ("五一前", date(2026, 3, 2), "2026-04-30"),
+    ("中秋前", date(2026, 9, 1), "2026-09-24"),
+    ("元旦前", date(2025, 12, 1), "2025-12-31"),
+    ("端午节前", date(2026, 6, 1), "2026-06-18"),
+])
+def test_holidays_from_the_calendar(text: str, today: date, expected: str) -> None:
+    hit = _hit(text, today, chinese_calendar_holidays)
+    assert hit.value == date.fromisoformat(expected) and not hit.estimated
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("春节前", "2027-02-05"), ("中秋前", "2027-09-14"), ("国庆前", "2027-09-30"), ("元旦前", "2026-12-31"),
+    ("年前", "2027-02-05"), ("过年前", "2027-02-05"),
+])
+def test_holidays_of_an_unknown_year_are_estimated(text: str, expected: str) -> None:
+    hit = _hit(text, TUE, chinese_calendar_holidays)  # chinese-calendar 1.11 stops at 2026
+    assert hit.value == date.fromisoformat(expected) and hit.estimated
+
+
+def test_the_lunar_table_agrees_with_the_calendar() -> None:
+    names = {"spring_festival": "Spring Festival", "dragon_boat": "Dragon Boat Festival",
+             "mid_autumn": "Mid-autumn Festival"}
+    checked = 0
+    for holiday, years in LUNAR_HOLIDAYS.items():
+        for year, (month, day) in years.items():
+            if (holiday, year) == ("mid_autumn", 2020) or chinese_calendar_holidays(holiday, year) is None:
+                continue  # 2020's Mid-autumn fell on National Day and is recorded as that
+            assert _cc.holidays.get(date(year, month, day)) == names[holiday], (holiday, year)
+            checked += 1
+    assert checked >= 18
+
+
+def test_a_date_without_a_year_can_land_next_year() -> None:
+    now = datetime(2026, 12, 2, 9, 0)
+    result = parse_message("/order 客户:华东电力 产品:开关柜 数量:3台 交期:11月1日", now)
+    assert result.fields.due_date == date(2027, 11, 1)
+    assert "due_date_next_year" in result.warnings
+    dated = parse_message("/order 客户:华东电力 产品:开关柜 数量:3台 交期:2027年11月1日", now)
+    assert "due_date_next_year" not in dated.warnings
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("下下周一", "2026-12-07"), ("月中前", "2026-12-15"), ("下旬", "2026-11-30"), ("12月下旬", "2026-12-31"),
+    ("下月中", "2026-12-15"),
+])
+def test_periods(text: str, expected: str) -> None:
+    assert first(text) == date.fromisoformat(expected)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import cn2an
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workflow.parsing import (
+    INTENTS,
     NON_REGULAR_REASONS,
     WARNING_KEYS,
     Lexicon,
@@ -37,9 +40,60 @@ def test_parse_message_never_raises(text: str, now: datetime) -> None:
     assert set(result.warnings) <= set(WARNING_KEYS)
     assert set(result.fields.non_regular_reasons) <= set(NON_REGULAR_REASONS)
     out = result.to_json()
-    assert out["intent"] in ("new_order", "change", "query", "unknown")
+    assert out["intent"] in INTENTS
     assert set(out["fields"]) == {"customer", "product", "model", "quantity", "unit", "unit_price",
                                   "amount", "due_date", "complete_set", "order_class", "notes"}
+
+
+# --- the parser's edge: numbers beyond any order, control characters, very long input --------
+
+_HUGE = st.one_of(
+    st.from_regex(r"-?[1-9][0-9]{12,60}(\.[0-9]{1,8})?", fullmatch=True),
+    st.from_regex(r"-?[0-9](\.[0-9]+)?[eE][+-]?[0-9]{1,4}", fullmatch=True),
+    st.sampled_from(["inf", "-inf", "nan", "NaN", "1e308", "9" * 5000, "1" + "0" * 400, "-0", "0.0",
+                     "１２３４５６７８９０１２３４５６７８９０", "九" * 60 + "亿", "三万万万万万万万万"]),
+)
+_KEYED = st.builds(
+    lambda q, p, a, sep: f"/order 客户{sep}华东电力 产品{sep}开关柜 数量{sep}{q}台 单价{sep}{p} 总价{sep}{a}",
+    _HUGE, _HUGE, _HUGE, st.sampled_from([":", "：", "=", " "]))
+_CONTROL = st.text(alphabet=st.characters(categories=["Cc", "Cf", "Co", "Zl", "Zp", "So"]), max_size=80)
+_LONG = st.builds(lambda chunk, n: (chunk * n)[:10_000],
+                  st.text(alphabet=_TRICKY, min_size=1, max_size=40), st.integers(250, 10_000))
+edge_messages = st.one_of(_KEYED, _CONTROL, _LONG,
+                          st.builds(lambda a, b: a + b, _CONTROL, _KEYED),
+                          st.builds(lambda n: f"华东电力要{n}台开关柜，单价{n}，下周五交", _HUGE))
+_LIMITS = {"quantity": 10 ** 8, "unit_price": 10 ** 10, "amount": 10 ** 12}
+
+
+# The deadline is no speed measurement (that is bench/): it catches runaway backtracking.
+@settings(max_examples=300, deadline=timedelta(seconds=3), suppress_health_check=[HealthCheck.too_slow])
+@given(edge_messages, moments)
+def test_edge_messages_never_raise_nor_store_absurd_numbers(text: str, now: datetime) -> None:
+    result = parse_message(text, now, LEXICON)
+    json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False)
+    assert result.intent in INTENTS
+    assert set(result.warnings) <= set(WARNING_KEYS)
+    for name, limit in _LIMITS.items():
+        value = getattr(result.fields, name)
+        assert value is None or abs(Decimal(str(value))) <= limit, (name, value)
+
+
+@settings(max_examples=300, deadline=timedelta(seconds=3), suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["quantity", "unit_price", "amount", "due_date", "unit", "customer"]),
+       st.one_of(_HUGE, _CONTROL, _LONG), moments)
+def test_edge_answers_never_raise_nor_return_absurd_numbers(field: str, text: str, now: datetime) -> None:
+    value, warning = parse_field_value(field, text, now)
+    assert warning is None or warning in WARNING_KEYS
+    if field in _LIMITS and value is not None:
+        assert abs(Decimal(str(value))) <= _LIMITS[field]
+
+
+def test_a_sign_is_never_lost() -> None:
+    now = datetime(2026, 11, 24, 10, tzinfo=UTC)
+    assert parse_field_value("amount", "-5万", now) == (-50000, "amount_not_positive")
+    result = parse_message("/order 客户:华东电力 产品:开关柜 数量:-3台 单价:-2万 总价:-6万", now)
+    assert (result.fields.quantity, result.fields.unit_price, result.fields.amount) == (-3, -20000, -60000)
+    assert {"quantity_not_positive", "price_not_positive", "amount_not_positive"} <= set(result.warnings)
 
 
 _ANSWERABLE = ["customer", "product", "model", "quantity", "unit", "unit_price", "amount",
