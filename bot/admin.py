@@ -189,3 +189,27 @@ async def import_catalog(settings: Settings, path: str | Path) -> str:
     finally:
         await engine.dispose()
     return f"imported {added} new names ({len(entries) - added} known already)"
+
+
+async def outbox_report(settings: Settings, *, retry: str | None = None) -> str:
+    """`gendan outbox list`: what is owed and what was given up; `retry ID|all` sends again."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            if retry is not None:
+                row_id = None if retry == "all" else int(retry)
+                count = await uow.outbox.retry(row_id, SystemClock().now())
+                await uow.commit()
+                return f"{count} queued again; a running bot sends them within a second"
+            counts = await uow.outbox.counts()
+            rows = await uow.outbox.dead_letters(limit=200)
+            lines = [f"sent {counts['sent']} · waiting {counts['pending'] + counts['leased']} · "
+                     f"held {counts['held']} · rerouted {counts['rerouted']} · "
+                     f"failed {counts['failed']}"]
+            lines += [f"#{row.id}\t{row.status}\tchat {row.chat_id}\t"
+                      f"{row.created_at:%Y-%m-%d %H:%M}Z\t{row.last_error or '-'}"
+                      for row in rows]
+            return "\n".join(lines)
+    finally:
+        await engine.dispose()

@@ -111,6 +111,7 @@ async def bootstrap(
         recorder=recorder,
         policy=policy,
         calendar=calendar,
+        lease=settings.lease,
     )
     return Gendan(settings, engine, runtime, policy, calendar, lexicon)
 

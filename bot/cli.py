@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     catalog_import = catalog_commands.add_parser("import", help="import names from a CSV file")
     catalog_import.add_argument("file")
 
+    outbox = commands.add_parser("outbox", help="messages owed, held and given up")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_commands.add_parser("list", help="counts, and every message held or given up")
+    outbox_retry = outbox_commands.add_parser("retry", help="send a held or given-up message again")
+    outbox_retry.add_argument("id", help="the message's number from `outbox list`, or all")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -51,10 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     # A line per request, tick or alembic plugin would bury the rest.
     for chatty in ("httpx", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
+    quiet_outage_pages()
     try:
         return _dispatch(args, settings)
     except KeyboardInterrupt:
         return 130
+
+
+def quiet_outage_pages() -> None:
+    """While Telegram is down its front end answers with an HTML page, and the Bot API client
+    logs each one with a traceback before raising the error the outbox handles; the outbox
+    says once when Telegram goes away and once when it is back."""
+    logging.getLogger("telegram.request.BaseRequest").addFilter(
+        lambda record: not record.getMessage().startswith("Can not load invalid JSON data"))
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -97,6 +112,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"gendan roster import: {exc}", file=sys.stderr)
                 return 2
             print(summary)
+            return 0
+        if args.command == "outbox":
+            from bot.admin import outbox_report
+
+            retry = args.id if args.outbox_command == "retry" else None
+            if retry is not None and retry != "all" and not retry.isdigit():
+                print("gendan outbox retry: give a number from `gendan outbox list`, or all",
+                      file=sys.stderr)
+                return 2
+            print(asyncio.run(outbox_report(settings, retry=retry)))
             return 0
         if args.command == "catalog":
             from bot.admin import CatalogError, import_catalog

@@ -91,8 +91,7 @@ class Poller:
     token, so the processes sharing a database take turns through a lease; when the holder
     dies another takes over once the lease runs out."""
 
-    LEASE = timedelta(seconds=30)
-    POLL_SECONDS = 10  # well inside the lease, renewed before every poll
+    POLL_SECONDS = 10
 
     def __init__(self, intake: Intake, *, holder: str | None = None) -> None:
         self.intake = intake
@@ -100,6 +99,10 @@ class Poller:
         self.bot = intake.application.bot
         self.holder = holder or uuid.uuid4().hex
         self.polling = False
+        # Half the process lease, renewed before every poll, and a poll well inside it: a
+        # poller that died is replaced within the lease, and never while it still polls.
+        self.lease = self.runtime.lease / 2
+        self.poll_seconds = min(self.POLL_SECONDS, self.lease.total_seconds() / 2)
 
     async def run(self, stop: asyncio.Event) -> None:
         for update in await self.intake.backlog():
@@ -110,12 +113,12 @@ class Poller:
             while not stop.is_set():
                 if not await self._hold():
                     self.polling = False
-                    await _wait(stop, 5)
+                    await _wait(stop, min(5.0, self.lease.total_seconds() / 2))
                     continue
                 self.polling = True
                 try:
                     updates = await self.bot.get_updates(
-                        offset=offset, timeout=self.POLL_SECONDS,
+                        offset=offset, timeout=self.poll_seconds,
                         allowed_updates=Update.ALL_TYPES)
                 except Conflict as exc:  # someone outside our lease polls this token
                     log.error("another consumer polls this bot token: %s", exc.message)
@@ -143,7 +146,7 @@ class Poller:
     async def _hold(self) -> bool:
         now = self.runtime.clock.now()
         async with SqlUnitOfWork(self.runtime.sessions) as uow:
-            held = await uow.leases.hold("poller", self.holder, now, now + self.LEASE)
+            held = await uow.leases.hold("poller", self.holder, now, now + self.lease)
             await uow.commit()
         return held
 

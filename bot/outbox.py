@@ -49,8 +49,6 @@ from workflow.model import Chat, Notification, Text
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
-HEARTBEAT_SECONDS = 20.0  # leases of rows being sent are renewed this often, well inside LEASE
 DEFAULT_BUDGET = timedelta(hours=24)
 
 # Telegram's descriptions that mean the message will never be accepted where it was sent.
@@ -122,9 +120,14 @@ class Circuit:
     def __init__(self, first: float = 0.5, cap: float = 4.0) -> None:
         self.first, self.cap = first, cap
         self.until = 0.0
+        self.since = 0.0
         self._pause = 0.0
 
-    def trip(self, now: float) -> float:
+    def trip(self, now: float, why: str) -> float:
+        if not self._pause:
+            self.since = now
+            log.warning("Telegram cannot be reached (%s); probing it every few seconds",
+                        why.split(". Parsing the server response")[0])
         self._pause = min(self.cap, self._pause * 2 if self._pause else self.first)
         self.until = now + self._pause
         return self.until
@@ -133,7 +136,9 @@ class Circuit:
         self.until = max(self.until, now + seconds)
         return self.until
 
-    def closed(self) -> None:
+    def closed(self, now: float) -> None:
+        if self._pause:
+            log.warning("Telegram answers again after %.0f s", now - self.since)
         self._pause = 0.0
 
     def probing(self, now: float) -> bool:
@@ -193,7 +198,7 @@ class OutboxSender:
                         return sent
                     continue
                 async with SqlUnitOfWork(self.runtime.sessions) as uow:
-                    rows = await uow.outbox.claim_due(now, self.batch, LEASE)
+                    rows = await uow.outbox.claim_due(now, self.batch, self.runtime.lease)
                     await uow.commit()
                 if not rows:
                     return sent
@@ -296,12 +301,13 @@ class OutboxSender:
         """Keep the leases of rows still being sent, however slow Telegram answers: another
         process never claims a row this one is sending."""
         while self._held:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(self.runtime.lease.total_seconds() / 3)
             if not self._held:
                 return
             try:
                 async with SqlUnitOfWork(self.runtime.sessions) as uow:
-                    await uow.outbox.renew(dict(self._held), self.runtime.clock.now() + LEASE)
+                    await uow.outbox.renew(dict(self._held),
+                                           self.runtime.clock.now() + self.runtime.lease)
                     await uow.commit()
             except Exception:
                 log.exception("could not renew outbox leases")
@@ -340,7 +346,8 @@ class OutboxSender:
                 return _Later(row, self.circuit.pause(now, 60), f"token: {exc.message}", True)
             except NetworkError as exc:  # 5xx, timeouts, the connection itself
                 now = self.runtime.clock.now().timestamp()
-                return _Later(row, self.circuit.trip(now), f"network: {exc.message}", True)
+                return _Later(row, self.circuit.trip(now, exc.message),
+                              f"network: {exc.message}", True)
             except TelegramError as exc:
                 return await self._give_up(row, f"refused: {exc.message}")
             except Exception as exc:  # a bug of ours must not block the rows behind it
@@ -377,11 +384,11 @@ class OutboxSender:
                 if not last:
                     row.parts_sent = index + 1
                     await self._note_parts(row)
-            self.circuit.closed()
+            self.circuit.closed(self.runtime.clock.now().timestamp())
             return await self._mark_sent(row, message.message_id
                                          if isinstance(message, Message) else None)
         self.pacer.sent(chat_id, self.runtime.clock.now().timestamp())
-        self.circuit.closed()
+        self.circuit.closed(self.runtime.clock.now().timestamp())
         return await self._mark_sent(row, message.message_id if isinstance(message, Message)
                                      else row.edit_message_id)
 

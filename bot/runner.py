@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
@@ -63,7 +64,10 @@ async def serve(
     parsing.warm_up()
     await _warn_unknown_years(gendan)
     application = build_application(gendan, token, base_url=base_url)
-    async with application:
+    if not await _reach_telegram(application, stop):
+        await gendan.close()
+        return
+    try:
         sender = make_sender(gendan, application)
         intake = Intake(gendan.runtime, application)
         scheduler = start_scheduler(sender, TimerPoller(gendan.runtime),
@@ -96,11 +100,31 @@ async def serve(
             await sender.shutdown()
             if runner is not None:
                 await runner.cleanup()
+    finally:
+        await application.shutdown()
     await gendan.close()
     log.info("gendan stopped")
 
 
-SETTLE_SECONDS = 3.0  # what a handler has not finished by then is handled after the restart
+SETTLE_SECONDS = 3.0
+
+
+async def _reach_telegram(application: Application, stop: asyncio.Event) -> bool:
+    """Start once Telegram answers: a network that is down at start-up is waited out, not a
+    reason to exit. False when stopped first."""
+    pause = 1.0
+    while not stop.is_set():
+        try:
+            await application.initialize()
+            return True
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            log.warning("cannot reach Telegram (%s); trying again in %.0f s", exc.message, pause)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            pause = min(pause * 2, 60.0)
+    return False  # what a handler has not finished by then is handled after the restart
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -30,6 +30,9 @@ class Settings:
     outbox_retry_budget: timedelta = timedelta(hours=24)
     # Seconds to wait for Telegram's answer to a send.
     send_timeout: float = 20.0
+    # How long work a process holds (messages it sends, the long poll) stays its own without
+    # being renewed: a process that dies hands it over to another after this.
+    lease: timedelta = timedelta(seconds=60)
 
     @property
     def sandbox(self) -> bool:
@@ -54,11 +57,13 @@ class Settings:
         try:
             budget = timedelta(hours=float(env.get("OUTBOX_RETRY_HOURS", "24")))
             send_timeout = float(env.get("SEND_TIMEOUT", "20"))
+            lease = timedelta(seconds=float(env.get("LEASE_SECONDS", "60")))
         except ValueError as exc:
-            raise SettingsError(
-                "OUTBOX_RETRY_HOURS and SEND_TIMEOUT: write numbers, e.g. 24 and 20") from exc
-        if budget <= timedelta(0) or send_timeout <= 0:
-            raise SettingsError("OUTBOX_RETRY_HOURS and SEND_TIMEOUT must be more than 0")
+            raise SettingsError("OUTBOX_RETRY_HOURS, SEND_TIMEOUT and LEASE_SECONDS: write "
+                                "numbers, e.g. 24, 20 and 60") from exc
+        if budget <= timedelta(0) or send_timeout <= 0 or lease < timedelta(seconds=1):
+            raise SettingsError("OUTBOX_RETRY_HOURS and SEND_TIMEOUT must be more than 0, "
+                                "LEASE_SECONDS at least 1")
         webhook_url = env.get("WEBHOOK_URL") or None
         secret = env.get("WEBHOOK_SECRET") or None
         if webhook_url and not secret:
@@ -78,4 +83,5 @@ class Settings:
             log_level=env.get("LOG_LEVEL", "INFO"),
             outbox_retry_budget=budget,
             send_timeout=send_timeout,
+            lease=lease,
         )

@@ -56,6 +56,8 @@ class Runtime:
     wake_sender: Callable[[], None] = field(default=lambda: None)
     # Sends a handler's committed answers at once (the outbox sender, wired by the bootstrap).
     deliver_now: Callable[[list[Any]], Awaitable[Any]] | None = None
+    # How long a process's claim on work lasts unrenewed (settings.lease).
+    lease: timedelta = timedelta(seconds=60)
     # Updates a handler marked handled in its own transaction; the intake marks the rest.
     handled: set[int] = field(default_factory=set)
 

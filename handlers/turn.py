@@ -6,7 +6,6 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
@@ -22,9 +21,6 @@ from workflow.context import Actor, Context
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Chat, Person, Text
 from workflow.text import clean_name
-
-# A handler's answers are leased to it while it sends them; past this another sender may.
-ANSWER_LEASE = timedelta(seconds=60)
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +157,8 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
                 turn.reply(Text("error.internal"), kind="error")
-            rows = await uow.outbox.add_answers(turn.answers, now, ANSWER_LEASE, person.id)
+            # Leased to this process while it sends them; past the lease another sender may.
+            rows = await uow.outbox.add_answers(turn.answers, now, runtime.lease, person.id)
             await uow.commit()
         await _answer_callback(update, turn)
         if runtime.deliver_now is not None:

@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.cli import quiet_outage_pages
 from storage.db import create_engine, empty_schema, is_sqlite, session_factory
 from storage.migrate import upgrade
+
+quiet_outage_pages()  # outage tests would bury a failure's log in Telegram's 502 pages
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)  # a Tuesday, a working day
