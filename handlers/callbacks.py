@@ -66,10 +66,6 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, _arg: str | None) ->
         else:
             turn.reply(Text("order.registered_quietly", {"number": order.number}),
                        order=order.number)
-        if result.unbound_roles:
-            turn.reply(Text("order.departments_unbound",
-                            {"roles": [r.value for r in result.unbound_roles]}),
-                       kind="error", order=order.number)
     elif choice == "edit":
         await services.ask_for_edit(turn.ctx, turn.actor, draft_id)
         turn.reply(Text("order.edit_prompt"))

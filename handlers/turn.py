@@ -148,6 +148,7 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
                         locale_for(chat, person))
             try:
                 await fn(turn)
+                await _say_who_heard_instead(turn)
             except DomainError as refusal:
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
@@ -167,6 +168,14 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             runtime.wake_sender()
 
     return wrapper
+
+
+async def _say_who_heard_instead(turn: Turn) -> None:
+    """What the person just did had to reach a department with no group: they hear at once
+    who was told in private instead (or that nobody could be)."""
+    for role, people in turn.ctx.without_group.items():
+        turn.reply(Text("delivery.without_group" if people else "delivery.without_anyone",
+                        {"role": role, "people": await turn.ctx.names(people)}), kind="notice")
 
 
 async def _keep_only_the_update_mark(uow: SqlUnitOfWork, update_id: int, now: Any) -> None:

@@ -42,6 +42,8 @@ class Context:
     admin_ids: frozenset[int] = frozenset()
     origin: int | None = None  # the person whose message or tap this unit of work answers
     events: list[str] = field(default_factory=list)
+    # Departments that had no group to be told in, and who was told in private instead.
+    without_group: dict[Role, list[int]] = field(default_factory=dict)
 
     async def audit(
         self,
@@ -94,8 +96,12 @@ class Context:
             for person_id in people:
                 await self.notify(Notification(person_id, text, kind, order_number, buttons,
                                                for_role=role))
-            await self.tell_admins_once(f"unbound.{role.value}", Text(
-                "admin.department_unbound", {"role": role, "people": await self.names(people)}))
+            self.without_group[role] = people
+            # A group the bot was removed from was reported when it happened.
+            if not await self.uow.chats.of_department(role, active_only=False):
+                await self.tell_admins_once(f"unbound.{role.value}", Text(
+                    "admin.department_unbound",
+                    {"role": role, "people": await self.names(people)}))
         return len(chats)
 
     async def department_people(self, role: Role) -> list[int]:

@@ -221,6 +221,20 @@ def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
     return ((*ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
 
 
+async def hand_over(ctx: Context, role: Role, chat_id: int) -> int:
+    """A department's group was just bound (or bound again): every task it has open arrives
+    there as a card with its buttons, so nothing it owes waits in somebody's private chat."""
+    tasks = await ctx.uow.tasks.open_for_roles([role])
+    for task in tasks:
+        order = await ctx.uow.orders.get(task.order_id)
+        if order is None or order.status in ENDED_ORDERS:
+            continue
+        await ctx.notify(Notification(
+            chat_id, Text("task.assigned", _task_params(ctx, task, order)), "task",
+            order.number, task_buttons(task, level=await _level_shown(ctx, task))))
+    return len(tasks)
+
+
 async def _level_shown(ctx: Context, task: Task) -> int | None:
     """The level in force of the change notice a task answers, for its buttons."""
     if task.kind is not TaskKind.CHANGE_ANSWER:

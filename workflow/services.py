@@ -37,6 +37,8 @@ async def bind_chat(ctx: Context, actor: Actor, chat_id: int, department: Role |
     await ctx.uow.chats.bind(chat_id, department)
     after = {"department": department.value if department else None}
     await ctx.audit(actor, "chat.bind", "chat", chat_id, before, after)
+    if department is not None and before["department"] != department.value:
+        await escalation.hand_over(ctx, department, chat_id)
 
 
 async def grant_role(ctx: Context, actor: Actor, target: Person, role: Role, leader: bool) -> None:

@@ -90,7 +90,9 @@ def test_every_scenario_file_is_tested() -> None:
         "regular_order_to_closing.yaml", "infeasible_declined.yaml",
         "short_shipment_with_consent.yaml", "hold_resume_cancel.yaml",
         "late_order_urged.yaml", "change_during_production.yaml", "production_troubles.yaml",
-        "renegotiated_date.yaml", "level3_change_reopens_review.yaml"}
+        "renegotiated_date.yaml", "level3_change_reopens_review.yaml",
+        "group_becomes_supergroup.yaml", "general_manager_blocked.yaml",
+        "bot_removed_from_group.yaml", "two_hour_outage.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -523,3 +525,65 @@ async def test_a_level_3_change_reopens_the_review(database_url: str) -> None:
                          "change_review_passed"], "production")
     (reopened,) = [row for row in trail if row.action == "order.reopen_review"]
     assert reopened.before == {"status": "production"}
+
+
+# ---- Telegram failing on purpose: everything delivered once, where it belongs now -----------
+
+
+def delivered_once(result: SimulationResult) -> None:
+    """No message went out twice (edits aside), and nothing is owed or given up at the end."""
+    sent = [(m["chat"], m["text"]) for m in result.messages if not m["edit"]]
+    assert len(sent) == len(set(sent)), "a message was delivered twice"
+    assert result.state["outbox"]["pending"] == 0 and result.state["outbox"]["failed"] == 0
+
+
+def between(result: SimulationResult, chat: int, start: str, end: str) -> list[dict[str, Any]]:
+    return [m for m in result.messages if m["chat"] == chat and start <= m["at"] < end]
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_department(database_url: str) -> None:
+    result, _trail = await run("group_becomes_supergroup.yaml", database_url)
+    delivered_once(result)
+    assert not [m for m in result.messages if m["chat"] == -4003]
+    assert said(result, -1004003, "交货期评审 SO-20261124-001", "task")
+    assert said(result, -1004003, "已超期", "escalation")
+    assert said(result, -1004003, "制造中心的群")  # /whoami in the supergroup
+    assert the_order(result)["status"] == "quote"
+
+
+async def test_a_blocked_general_manager_gets_what_was_kept_once_he_unblocks(
+    database_url: str,
+) -> None:
+    result, _trail = await run("general_manager_blocked.yaml", database_url)
+    delivered_once(result)
+    assert len([m for m in result.messages if m["chat"] == 1 and "无法私信 赵总" in m["text"]]) == 1
+    to_gm = [m for m in result.messages if m["chat"] == 301 and "第2次上报" in m["text"]]
+    assert len(to_gm) == 1 and to_gm[0]["at"] >= "2026-11-25T14:00"
+    assert not between(result, 301, "2026-11-24", "2026-11-25T14:00")
+    assert result.state["unreachable"] == []
+
+
+async def test_a_removed_bot_hands_its_group_to_the_leader_until_it_is_back(
+    database_url: str,
+) -> None:
+    result, _trail = await run("bot_removed_from_group.yaml", database_url)
+    delivered_once(result)
+    admin = [m["text"] for m in result.messages if m["chat"] == 1]
+    assert len([t for t in admin if "机器人已不在群「制造中心」" in t]) == 1
+    assert len([t for t in admin if "机器人已回到群「制造中心」" in t]) == 1
+    assert not between(result, MANUFACTURING, "2026-11-24T09:02", "2026-11-24T11:02")
+    private = [m for m in result.messages if m["chat"] == 201 and not m["edit"]]
+    assert len(private) == 1 and "〔制造中心的消息" in private[0]["text"]
+    assert said(result, MARKET, "已私信发给：王强", "notice")  # the rep knows who heard
+    assert said(result, MANUFACTURING, "生产计划分解", "task")  # back in the group
+    assert the_order(result)["status"] == "planning"
+
+
+async def test_a_two_hour_outage_delays_but_loses_nothing(database_url: str) -> None:
+    result, _trail = await run("two_hour_outage.yaml", database_url)
+    delivered_once(result)
+    assert not [m for m in result.messages if "2026-11-24T14:00" <= m["at"] < "2026-11-24T16:00"]
+    [quoted] = [m for m in result.messages if "已记录订单" in m["text"] and "报价" in m["text"]]
+    assert quoted["at"] >= "2026-11-24T16:00"
+    assert said(result, MARKET, "待签约付款")  # the status asked after the outage
+    assert the_order(result)["status"] == "contract"
