@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflow import urging
+from workflow import services, urging
 from workflow.context import Context, local_time, order_params
 from workflow.errors import DomainError
 from workflow.model import (
@@ -153,6 +153,11 @@ def _send_window(ctx: Context, kind: str) -> datetime | None:
 
 async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
                due_at: datetime) -> Outcome:
+    if kind == services.DRAFT_EXPIRY:
+        if (later := _send_window(ctx, "notice")) is not None:
+            return Outcome(retry_at=later)  # the note would come at night: the draft waits
+        await services.expire_draft(ctx, int(subject_text.split(":", 1)[1]))
+        return Outcome()
     if kind == urging.FOLLOW_UP:
         if (later := _send_window(ctx, "reminder")) is not None:
             return Outcome(retry_at=later)

@@ -68,6 +68,7 @@ class DraftStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # left pending past the policy's orders.draft_expiry
 
 
 OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.ACKNOWLEDGED)

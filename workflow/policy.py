@@ -201,6 +201,7 @@ class Policy:
     digest: DigestPolicy
     non_regular: NonRegularRules
     duplicate_order_window: timedelta
+    draft_expiry: timedelta
 
     @property
     def tz(self) -> ZoneInfo:
@@ -537,6 +538,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
 
     orders = root.table("orders")
     duplicate_window = orders.clock_duration("duplicate_window", allow_zero=True)
+    draft_expiry = orders.clock_duration("draft_expiry")
     orders.done()
 
     root.done()
@@ -553,6 +555,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
         digest=digest,
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
+        draft_expiry=draft_expiry,
     )
 
 
