@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.turn import Turn, turn_handler
-from workflow import orders, quality, urging
+from workflow import orders, quality, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
 from workflow.model import Order, OrderStatus, Task, Text
@@ -37,6 +37,7 @@ def order_command(usage_key: str) -> Callable[[OrderStep], Any]:
     def wrap(step: OrderStep) -> Any:
         async def handler(turn: Turn) -> None:
             text = _args(turn)
+            services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
             try:
                 order = await orders.order_by_number(turn.ctx, text)
             except DomainError as refusal:
@@ -61,11 +62,22 @@ def _done(turn: Turn, order: Order, key: str, **params: Any) -> None:
 async def cmd_quote(turn: Turn, order: Order, rest: str) -> None:
     """Record the quote sent to the customer: /quote SO-… 42万."""
     amount, warning = parse_field_value("amount", rest, turn.ctx.now)
-    if warning or not amount:
-        turn.reply(Text("usage.quote"), kind="error")
+    if warning or amount is None:
+        _refuse_value(turn, warning, "usage.quote")
         return
-    await orders.record_quote(turn.ctx, turn.actor, order, float(amount))
-    _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
+    replaced = await orders.record_quote(turn.ctx, turn.actor, order, float(amount))
+    if replaced is None:
+        _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
+    else:
+        _done(turn, order, "done.quote_corrected", amount=f"{float(amount):,.0f}",
+              before=f"{float(replaced):,.0f}")
+
+
+def _refuse_value(turn: Turn, warning: str | None, usage_key: str) -> None:
+    """What was wrong with the value, then how to write the command."""
+    if warning:
+        turn.reply(Text(f"warning.{warning}"), kind="error")
+    turn.reply(Text(usage_key), kind="error")
 
 
 @order_command("usage.signed")
@@ -161,7 +173,7 @@ async def cmd_ship(turn: Turn, order: Order, rest: str) -> None:
     if rest:
         quantity, warning = parse_field_value("quantity", rest, turn.ctx.now)
         if warning or quantity is None:
-            turn.reply(Text("usage.ship"), kind="error")
+            _refuse_value(turn, warning, "usage.ship")
             return
     missing = await orders.ship(turn.ctx, turn.actor, order,
                                 None if quantity is None else float(quantity))

@@ -238,11 +238,23 @@ async def decide(ctx: Context, actor: Actor, order: Order, decline: bool) -> Ord
 # ---- quote, contract, production order ----------------------------------------------------------
 
 
-async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) -> None:
+async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) -> float | None:
+    """Record the quote; until the customer signs, market may correct it. Returns the amount
+    it replaced, or None for a first quote."""
+    if amount <= 0:
+        raise DomainError(Text("error.amount_not_positive", {"amount": f"{amount:,.0f}"}))
+    if order.status is OrderStatus.CONTRACT:
+        actor.require(Role.MARKET)
+        if order.facts.get("signed"):
+            raise DomainError(Text("quote.signed_already", {"number": order.number}))
+        replaced = order.facts.get("quote_amount")
+        await _save_facts(ctx, actor, order, quote_amount=amount)
+        return replaced
     await move(ctx, actor, order, Action.RECORD_QUOTE, quote_amount=amount)
     await _close_tasks(ctx, actor, order, (TaskKind.QUOTE,))
     await _save_facts(ctx, actor, order, quote_amount=amount,
                       quote_basis="special" if order.order_class == "non_regular" else "price_list")
+    return None
 
 
 async def record_contract_fact(ctx: Context, actor: Actor, order: Order, fact: str) -> bool:
@@ -703,7 +715,10 @@ async def record_consent(ctx: Context, actor: Actor, order: Order, note: str) ->
 async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None) -> float:
     shipped = order.quantity if quantity is None else quantity
     if shipped <= 0:
-        raise DomainError(Text("error.quantity_not_positive", {"quantity": shipped}))
+        raise DomainError(Text("error.quantity_not_positive", {"quantity": f"{shipped:g}"}))
+    if shipped > order.quantity:
+        raise DomainError(Text("error.over_shipment", {**order_params(order, ctx.tz),
+                                                       "shipped": f"{shipped:g}"}))
     await move(ctx, actor, order, Action.SHIP, shipped_quantity=shipped)
     await _save_facts(ctx, actor, order, shipped_quantity=shipped)
     missing = order.quantity - shipped

@@ -75,6 +75,8 @@ async def set_person_locale(ctx: Context, actor: Actor, locale: str) -> None:
 CANCEL_WORDS = frozenset({"取消", "算了", "不要了", "不用了", "不下了", "作废", "撤销", "cancel"})
 # An order is a few lines; past this it is a pasted document, not an order to read.
 MAX_ORDER_CHARS = 1000
+# A command names an order and adds a plan, a reason or a note: a plan of some forty lines.
+MAX_COMMAND_CHARS = 2000
 # More than this many units is a typo (an extra zero, a phone number), not an order.
 MAX_QUANTITY = 1_000_000
 DRAFT_EXPIRY = "draft_expiry"
