@@ -110,11 +110,20 @@ async def cmd_prodorder(turn: Turn, order: Order, rest: str) -> None:
 
 @order_command("usage.plan")
 async def cmd_plan(turn: Turn, order: Order, rest: str) -> None:
-    """Break the order into tasks, one line each: 采购 物资管理部 12-05 断路器."""
-    plan, unread = orders.read_plan(rest, turn.ctx)
-    if unread or not plan:
-        turn.reply(Text("plan.unreadable", {"lines": "\n".join(unread) or "-"}), kind="error")
-        turn.reply(Text("usage.plan"), kind="error")
+    """Break the order into tasks, one line each (or separated by ；): 采购 物资管理部 12-05
+    断路器. In production: +采购 12-09 端子, -装配开始, ~包装 12-18 change the plan."""
+    plan, problems = orders.read_plan(rest, turn.ctx)
+    if problems or not plan:
+        lines = [turn.t("plan.problem", line=p.line, why=turn.t(f"plan.reason.{p.reason}"))
+                 for p in problems]
+        turn.reply(turn.t("plan.refused", lines="\n".join(lines) or "-"), kind="error")
+        in_production = order.status is OrderStatus.PRODUCTION
+        turn.reply(Text("usage.plan_revise" if in_production else "usage.plan"), kind="error")
+        return
+    if order.status is OrderStatus.PRODUCTION:
+        revision = await orders.revise_plan(turn.ctx, turn.actor, order, plan)
+        _done(turn, order, "done.plan_revised", added=revision.added, removed=revision.removed,
+              moved=revision.moved)
         return
     tasks = await orders.submit_plan(turn.ctx, turn.actor, order, plan)
     _done(turn, order, "done.plan", count=len(tasks))
