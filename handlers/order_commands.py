@@ -14,6 +14,7 @@ from workflow.errors import DomainError
 from workflow.model import Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
+from workflow.text import clean_text
 
 
 def _args(turn: Turn) -> str:
@@ -299,6 +300,15 @@ async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.inspect", rate=f"{record['rate']:.1%}")
 
 
+@order_command("usage.found")
+async def cmd_found(turn: Turn, order: Order, rest: str) -> None:
+    """Note a finding the moment it is found: /found SO-… 断路器外观划伤; its 20 minutes run."""
+    task = await quality.note_finding(turn.ctx, turn.actor, order, clean_text(rest))
+    _done(turn, order, "done.found", what=task.title,
+          at=turn.ctx.now.astimezone(turn.ctx.tz).strftime("%H:%M"),
+          due=task.due_at.astimezone(turn.ctx.tz).strftime("%H:%M") if task.due_at else "-")
+
+
 @order_command("usage.ticket")
 async def cmd_ticket(turn: Turn, order: Order, rest: str) -> None:
     """Open an after-sales ticket: /ticket SO-… 维修 2号柜断路器跳闸."""
@@ -391,7 +401,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
-    "contact": cmd_contact,
+    "contact": cmd_contact, "found": cmd_found,
 }
 
 # Who sees each command in /help.
@@ -405,4 +415,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
     "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
     "export": (Role.MARKET, Role.GM), "tasks": (), "contact": tuple(Role),
+    "found": (Role.QUALITY,),
 }

@@ -57,6 +57,7 @@ class TaskKind(StrEnum):
     DISPATCH_CONFIRMATION = "dispatch_confirmation"  # 送(发)货当天与供应商确认是否发出
     DELAY_REPORT = "delay_report"  # 不能按时到货, 30分钟内向部门领导报告
     CONTACT_SLIP = "contact_slip"  # 跨部门工作联系单: a problem and the time to solve it by
+    QUALITY_RESPONSE = "quality_response"  # a finding noted: recorded within 20 minutes
 
 
 PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,
