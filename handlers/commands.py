@@ -312,14 +312,16 @@ def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, 
     problems = services.draft_problems(draft.fields, today)
     shown = list(dict.fromkeys([*warnings, *(p.warning for p in problems),
                                 *services.draft_notes(draft.fields, today)]))
-    card = _card_text(turn, draft, shown, ready=not draft.asking and not problems)
+    # The parser may refuse a value the domain has no rule for; its word gates the card too.
+    wrong = bool(problems) or any(w in REFUSED_ANSWERS for w in warnings)
+    card = _card_text(turn, draft, shown, ready=not draft.asking and not wrong)
     cancel = _cancel_button(draft)
     edit = ButtonSpec(Text("button.edit"), f"v1:d:{draft.id}:edit")
     if draft.asking:
         turn.reply(card + "\n\n" + turn.t("order.ask", field=draft.asking,
                                           example=turn.t(f"example.{draft.asking}")),
                    buttons=((cancel,),))
-    elif problems:
+    elif wrong:
         turn.reply(card + "\n\n" + turn.t("order.card.fix"), buttons=((edit, cancel),))
     else:
         confirm = ButtonSpec(Text("button.confirm"),

@@ -481,12 +481,8 @@ async def _open_planned(ctx: Context, actor: Actor, order: Order, line: PlanLine
     assert line.due_at is not None
     planned = await _open_task(ctx, actor, order, line.kind, line.role, line.due_at,
                                title=line.title)
-    if line.kind is TaskKind.PACKAGING:
-        rule = ("packaging_notice_complete_set" if order.complete_set
-                else "packaging_notice_other")
-        await escalation.schedule_advance_notice(ctx, planned, "packaging_notice", rule)
-    if line.kind is TaskKind.ASSEMBLY_START:
-        await escalation.schedule_advance_notice(ctx, planned, "oem_reminder", "oem_reminder")
+    if notice := _advance_notice(order, planned):
+        await escalation.schedule_advance_notice(ctx, planned, *notice)
     if line.kind is TaskKind.PURCHASE:
         contact = await _open_task(ctx, actor, order, TaskKind.SUPPLIER_CONTACT, Role.PROCUREMENT,
                                    _supplier_contact_due(ctx, line.due_at), title=line.title)
@@ -1020,12 +1016,18 @@ async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
             contact.due_at = _supplier_contact_due(ctx, task.due_at)
             await ctx.uow.tasks.set_due(contact.id or 0, contact.due_at)
             await _retime(ctx, contact)
-    elif task.kind is TaskKind.PACKAGING:
-        rule = ("packaging_notice_complete_set" if order.complete_set
-                else "packaging_notice_other")
-        await escalation.move_advance_notice(ctx, task, "packaging_notice", rule)
-    elif task.kind is TaskKind.ASSEMBLY_START:
-        await escalation.move_advance_notice(ctx, task, "oem_reminder", "oem_reminder")
+    elif notice := _advance_notice(order, task):
+        await escalation.move_advance_notice(ctx, task, *notice)
+
+
+def _advance_notice(order: Order, task: Task) -> tuple[str, str] | None:
+    """The notice the policy gives before a planned task, and the rule that times it."""
+    if task.kind is TaskKind.PACKAGING:
+        return "packaging_notice", ("packaging_notice_complete_set" if order.complete_set
+                                    else "packaging_notice_other")
+    if task.kind is TaskKind.ASSEMBLY_START:
+        return "oem_reminder", "oem_reminder"
+    return None
 
 
 # ---- 跨部门工作联系单 ---------------------------------------------------------------------------

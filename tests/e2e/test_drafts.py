@@ -4,14 +4,17 @@ card with a wrong field cannot be confirmed."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.simulate import Stack
+from handlers import commands
 from storage.models import OrderDraftRow
 from storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import LIMING, MARKET, TECH, ZHANGWEI, set_up_company
 from tests.e2e.test_clocks import at
 from tests.e2e.test_lifecycle import MANUFACTURING, NUMBER, WANGQIANG, _company
+from workflow.parsing import ParseResult
 
 HALF = "/order 客户:华东电力 产品:开关柜 交期:12月20日"  # the quantity is missing
 
@@ -61,6 +64,9 @@ async def test_a_waiting_question_does_not_swallow_other_messages(stack: Stack) 
     for talk in ("今天中午吃什么？", "我10点到", "3楼会议室开会"):
         await stack.say(MARKET, LIMING, talk)
     assert len(stack.messages) == before  # talk in the group is left alone
+
+    await stack.say(MARKET, LIMING, "/tasks")  # a command is a command
+    assert stack.heard(MARKET, "待办")
 
     # A change sentence is a change notice for the registered order, not the draft's quantity.
     await stack.say(MARKET, LIMING, "华东电力那单开关柜改成18台")
@@ -194,3 +200,21 @@ async def test_an_oversized_message_gets_a_clear_answer(stack: Stack) -> None:
     await stack.say(MARKET, LIMING, f"江苏恒通机械要30台电机，月底前交货。{notes}")
     assert stack.heard(MARKET, "消息太长")
     assert await _drafts(stack) == []
+
+
+async def test_a_value_the_parser_refuses_gates_the_card(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser's own refusals (a quantity it finds too large for an order) gate the card
+    even where the bot has no rule of its own for the value."""
+    read = commands.parse_message
+
+    def too_large(*args: object, **kwargs: object) -> ParseResult:
+        result = read(*args, **kwargs)
+        result.warnings.append("quantity_too_large")
+        return result
+
+    await set_up_company(stack)
+    monkeypatch.setattr(commands, "parse_message", too_large)
+    await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:200000台 交期:12月20日")
+    card = stack.emulator.last_message(MARKET)
+    assert card.labels == ["修改", "取消"] and "数量太大" in card.text

@@ -11,17 +11,15 @@ from storage.uow import SqlUnitOfWork
 from tests.e2e.test_lifecycle import (
     FINANCE,
     LIMING,
-    MANUFACTURING,
     MARKET,
     NUMBER,
     QIAN,
     SUN,
-    WANGQIANG,
     WAREHOUSE,
     _company,
-    _production_ordered,
     _reviewed,
     _status,
+    ready_to_ship,
 )
 
 
@@ -36,15 +34,7 @@ async def _audit(stack: Stack, action: str) -> list:
 
 
 async def test_shipping_more_than_was_ordered_is_refused(stack: Stack) -> None:
-    await _company(stack)
-    await _reviewed(stack)
-    await _production_ordered(stack)
-    await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n包装 12-17")
-    await stack.press(MANUFACTURING, WANGQIANG, "完成", on="包装")
-    await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
-    await stack.say(FINANCE, QIAN, f"/paid {NUMBER}")
-    await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
-
+    await ready_to_ship(stack)
     await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER} 20台")
     assert stack.heard(WAREHOUSE, "发货数量 20 超过了订单 SO-20261124-001 的数量 12 台")
     assert stack.heard(WAREHOUSE, f"/ship {NUMBER} 12台")

@@ -16,17 +16,9 @@ from tests.e2e.test_lifecycle import (
     NUMBER,
     PROCUREMENT,
     WANGQIANG,
-    _company,
-    _production_ordered,
-    _reviewed,
     _status,
+    in_planning,
 )
-
-
-async def _planning(stack: Stack) -> None:
-    await _company(stack)
-    await _reviewed(stack)
-    await _production_ordered(stack)
 
 
 def _tasks(state: dict, kind: str | None = None) -> list[dict]:
@@ -39,7 +31,7 @@ async def _order_audit(stack: Stack, action: str) -> list:
 
 
 async def test_semicolons_and_new_lines_both_separate_tasks(stack: Stack) -> None:
-    await _planning(stack)
+    await in_planning(stack)
     await stack.say(MANUFACTURING, WANGQIANG,
                     f"/plan {NUMBER} 采购 12-05 断路器；装配开始 12-08\n包装 12-17")
     state = await stack.state()
@@ -51,7 +43,7 @@ async def test_semicolons_and_new_lines_both_separate_tasks(stack: Stack) -> Non
 
 
 async def test_a_line_whose_date_has_passed_is_refused_with_the_reason(stack: Stack) -> None:
-    await _planning(stack)  # Tuesday 2026-11-24
+    await in_planning(stack)  # Tuesday 2026-11-24
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n采购 11-20 断路器\n装配完成 12-15")
     assert stack.heard(MANUFACTURING, "采购 11-20 断路器 —— 日期已经过去了")
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n焊接 12-01\n装配完成 12-15")
@@ -67,7 +59,7 @@ async def test_a_line_whose_date_has_passed_is_refused_with_the_reason(stack: St
 
 
 async def test_a_plan_in_production_is_corrected_line_by_line(stack: Stack) -> None:
-    await _planning(stack)
+    await in_planning(stack)
     stack.emulator.add_group(-1008, "OEM代工厂")
     await stack.say(-1008, 1, "/bind oem")
     await stack.say(MANUFACTURING, WANGQIANG,

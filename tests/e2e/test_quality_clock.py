@@ -52,10 +52,11 @@ async def test_a_noted_finding_runs_the_20_minutes(stack: Stack) -> None:
 
 async def test_only_quality_notes_findings(stack: Stack) -> None:
     await _with_quality(stack)
-    await stack.say(MANUFACTURING, WANGQIANG, f"/found {NUMBER} 柜门划伤")
-    assert stack.heard(MANUFACTURING, "需要质量管理部")
-    await stack.say(QUALITY, ZHENG, f"/found {NUMBER}")
-    assert stack.heard(QUALITY, "用法：/found")
+    for chat, who, text, answer in (
+            (MANUFACTURING, WANGQIANG, f"/found {NUMBER} 柜门划伤", "需要质量管理部"),
+            (QUALITY, ZHENG, f"/found {NUMBER}", "用法：/found")):
+        await stack.say(chat, who, text)
+        assert stack.heard(chat, answer)
     assert not _findings(await stack.state())
 
 

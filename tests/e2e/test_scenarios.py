@@ -393,7 +393,9 @@ def test_every_test_the_workflow_doc_cites_exists() -> None:
              "review": "test_order_review.py", "clocks": "test_clocks.py",
              "changes": "test_changes.py", "urging": "test_urging.py",
              "quality": "test_quality.py", "task_reports": "test_task_reports.py",
-             "planning_meeting": "test_planning_meeting.py"}
+             "planning_meeting": "test_planning_meeting.py", "drafts": "test_drafts.py",
+             "facts": "test_facts.py", "plan_changes": "test_plan_changes.py",
+             "quality_clock": "test_quality_clock.py", "policy_keys": "test_policy_keys.py"}
     cited = re.findall(r"`([\w/.]+)::(test_\w+)`", text)
     assert len(cited) > 30
     for where, name in cited:
