@@ -310,7 +310,7 @@ def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, 
     with a wrong field offers only 修改 and 取消; every card offers 取消."""
     today = turn.ctx.now.astimezone(turn.ctx.tz).date()
     problems = services.draft_problems(draft.fields, today)
-    shown = list(dict.fromkeys([*warnings, *(p.warning for p in problems),
+    shown = list(dict.fromkeys([*warnings, *problems,
                                 *services.draft_notes(draft.fields, today)]))
     # The parser may refuse a value the domain has no rule for; its word gates the card too.
     wrong = bool(problems) or any(w in REFUSED_ANSWERS for w in warnings)
@@ -318,7 +318,10 @@ def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, 
     cancel = _cancel_button(draft)
     edit = ButtonSpec(Text("button.edit"), f"v1:d:{draft.id}:edit")
     if draft.asking:
-        turn.reply(card + "\n\n" + turn.t("order.ask", field=draft.asking,
+        # In a group only a reply to the card answers for a name (see _read_answer).
+        ask = ("order.ask" if turn.is_private or draft.asking in _ANSWER_KEYS
+               else "order.ask_reply")
+        turn.reply(card + "\n\n" + turn.t(ask, field=draft.asking,
                                           example=turn.t(f"example.{draft.asking}")),
                    buttons=((cancel,),))
     elif wrong:

@@ -83,14 +83,6 @@ DRAFT_EXPIRY = "draft_expiry"
 NAME_FIELDS = ("customer", "product", "model")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A field the card cannot be confirmed with, and the warning that says why."""
-
-    field: str
-    warning: str
-
-
 def missing_fields(fields: dict[str, Any]) -> list[str]:
     return [name for name in REQUIRED_FIELDS if fields.get(name) in (None, "")]
 
@@ -116,22 +108,23 @@ def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def draft_problems(fields: dict[str, Any], today: date) -> list[Problem]:
-    """What makes the card wrong whatever the parser said: such a card offers 修改 and 取消 only."""
+def draft_problems(fields: dict[str, Any], today: date) -> list[str]:
+    """The warnings that make the card wrong whatever the parser said: such a card offers
+    修改 and 取消 only, and confirming it is refused."""
     problems = []
     quantity = fields.get("quantity")
     if quantity is not None and float(quantity) <= 0:
-        problems.append(Problem("quantity", "quantity_not_positive"))
+        problems.append("quantity_not_positive")
     elif quantity is not None and float(quantity) > MAX_QUANTITY:
-        problems.append(Problem("quantity", "quantity_too_large"))
+        problems.append("quantity_too_large")
     if fields.get("unit_price") is not None and float(fields["unit_price"]) <= 0:
-        problems.append(Problem("unit_price", "price_not_positive"))
+        problems.append("price_not_positive")
     if fields.get("amount") is not None and float(fields["amount"]) <= 0:
-        problems.append(Problem("amount", "amount_not_positive"))
+        problems.append("amount_not_positive")
     if fields.get("due_date") and date.fromisoformat(fields["due_date"]) < today:
-        problems.append(Problem("due_date", "due_date_in_past"))
-    problems += [Problem(name, "name_too_long") for name in NAME_FIELDS
-                 if len(fields.get(name) or "") > MAX_NAME_CHARS]
+        problems.append("due_date_in_past")
+    if any(len(fields.get(name) or "") > MAX_NAME_CHARS for name in NAME_FIELDS):
+        problems.append("name_too_long")
     return problems
 
 
@@ -277,8 +270,7 @@ async def confirm_draft(
     if missing := missing_fields(fields):
         raise DomainError(Text("error.draft_incomplete", {"fields": missing}))
     if problems := draft_problems(fields, ctx.now.astimezone(ctx.tz).date()):
-        raise DomainError(Text("error.draft_invalid",
-                               {"warnings": [p.warning for p in problems]}))
+        raise DomainError(Text("error.draft_invalid", {"warnings": problems}))
     due_date = date.fromisoformat(fields["due_date"])
     if not despite_duplicate:
         earlier = await ctx.uow.orders.registered_since(

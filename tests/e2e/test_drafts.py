@@ -218,3 +218,17 @@ async def test_a_value_the_parser_refuses_gates_the_card(
     await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:200000台 交期:12月20日")
     card = stack.emulator.last_message(MARKET)
     assert card.labels == ["修改", "取消"] and "数量太大" in card.text
+
+
+async def test_a_missing_name_is_answered_by_a_reply_to_the_card(stack: Stack) -> None:
+    """Any words read as a name, so in a group the name comes as a reply to the card."""
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, "/order 产品:开关柜 数量:12台 交期:12月20日")
+    question = stack.emulator.last_message(MARKET)
+    assert "还缺客户，请回复（引用）这条消息" in question.text
+    before = len(stack.messages)
+    await stack.say(MARKET, LIMING, "好的")
+    assert len(stack.messages) == before and (await _drafts(stack))[0]["customer"] is None
+    await stack.say(MARKET, LIMING, "华东电力😀", reply_to_message_id=question.message_id)
+    assert (await _drafts(stack))[0]["customer"] == "华东电力"
+    assert stack.emulator.last_message(MARKET).labels == ["确认", "修改", "取消"]
