@@ -41,15 +41,19 @@ def _pressed_text(turn: Turn) -> str:
     return (getattr(message, "text", None) or "") if message else ""
 
 
-async def _on_draft(turn: Turn, draft_id: int, choice: str, _arg: str | None) -> None:
+async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None) -> None:
+    """The buttons of a draft's card act on that draft only, and 确认 on the card's own
+    version of it: a card shown before a correction cannot register the corrected order."""
     if choice in ("ok", "force"):
         result = await services.confirm_draft(turn.ctx, turn.actor, draft_id,
-                                              despite_duplicate=choice == "force")
+                                              despite_duplicate=choice == "force",
+                                              version=version)
         if isinstance(result, services.PossibleDuplicate):
             numbers = ", ".join(o.number for o in result.earlier)
+            again = f"v1:d:{draft_id}:force" + (f":{version}" if version else "")
             turn.edit_pressed(
                 _pressed_text(turn) + "\n\n" + turn.t("order.duplicate", numbers=numbers),
-                buttons=((ButtonSpec(Text("button.register_anyway"), f"v1:d:{draft_id}:force"),
+                buttons=((ButtonSpec(Text("button.register_anyway"), again),
                           ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no")),),
             )
             return
@@ -68,7 +72,8 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, _arg: str | None) ->
                        order=order.number)
     elif choice == "edit":
         await services.ask_for_edit(turn.ctx, turn.actor, draft_id)
-        turn.reply(Text("order.edit_prompt"))
+        turn.reply(Text("order.edit_prompt"),
+                   buttons=((ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no"),),))
     elif choice == "no":
         await services.cancel_draft(turn.ctx, turn.actor, draft_id)
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("order.cancelled_mark"))

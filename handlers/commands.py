@@ -19,7 +19,8 @@ from workflow.policy import NonRegularRules
 from workflow.roles import ROLE_ALIASES, Role, parse_role
 
 # An answer carrying one of these is asked again; other warnings are shown on the card.
-REFUSED_ANSWERS = ("due_date_in_past", "quantity_not_positive", "price_not_positive")
+REFUSED_ANSWERS = ("due_date_in_past", "quantity_not_positive", "quantity_too_large",
+                   "price_not_positive", "amount_not_positive")
 
 FIELD_ORDER = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date",
                "complete_set", "order_class", "notes")
@@ -260,16 +261,17 @@ async def cmd_order(turn: Turn) -> None:
     if not text:
         turn.reply(Text("order.usage"), kind="error")
         return
-    await _draft_from_text(turn, text)
-
-
-async def _draft_from_text(turn: Turn, text: str) -> None:
+    services.refuse_oversized(text)
     result = _read(turn, text)
     fields = _draft_fields(result)
     if not any(fields.get(name) for name in services.REQUIRED_FIELDS):
         turn.reply(Text("order.not_understood"), kind="error")
         return
-    draft = await services.open_draft(turn.ctx, turn.actor, turn.chat.id, fields)
+    await _open_draft(turn, result)
+
+
+async def _open_draft(turn: Turn, result: ParseResult) -> None:
+    draft = await services.open_draft(turn.ctx, turn.actor, turn.chat.id, _draft_fields(result))
     _show_draft(turn, draft, result.warnings)
 
 
@@ -299,21 +301,49 @@ def _changed_fields(result: Any) -> dict[str, Any]:
     return changes
 
 
+def _stated(result: ParseResult) -> int:
+    return sum(getattr(result.fields, name) is not None for name in services.REQUIRED_FIELDS)
+
+
+def _names_an_order(result: ParseResult) -> bool:
+    """A whole order of its own, not an answer to a draft's question: it names the customer
+    or the product and states a second required field."""
+    return (result.intent == "new_order" and _stated(result) >= 2
+            and (result.fields.customer is not None or result.fields.product is not None))
+
+
 def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, ...] = ()) -> None:
-    """The confirmation card, or the question for the first missing field."""
-    card = _card_text(turn, draft, warnings)
+    """The card: the question for the first missing field, or the fields to confirm. A card
+    with a wrong field offers only 修改 and 取消; every card offers 取消."""
+    today = turn.ctx.now.astimezone(turn.ctx.tz).date()
+    problems = services.draft_problems(draft.fields, today)
+    shown = list(dict.fromkeys([*warnings, *problems,
+                                *services.draft_notes(draft.fields, today)]))
+    # The parser may refuse a value the domain has no rule for; its word gates the card too.
+    wrong = bool(problems) or any(w in REFUSED_ANSWERS for w in warnings)
+    card = _card_text(turn, draft, shown, ready=not draft.asking and not wrong)
+    cancel = _cancel_button(draft)
+    edit = ButtonSpec(Text("button.edit"), f"v1:d:{draft.id}:edit")
     if draft.asking:
-        turn.reply(card + "\n\n" + turn.t("order.ask", field=draft.asking,
-                                          example=turn.t(f"example.{draft.asking}")))
-        return
-    turn.reply(card, buttons=((
-        ButtonSpec(Text("button.confirm"), f"v1:d:{draft.id}:ok"),
-        ButtonSpec(Text("button.edit"), f"v1:d:{draft.id}:edit"),
-        ButtonSpec(Text("button.cancel"), f"v1:d:{draft.id}:no"),
-    ),))
+        # In a group only a reply to the card answers for a name (see _read_answer).
+        ask = ("order.ask" if turn.is_private or draft.asking in _ANSWER_KEYS
+               else "order.ask_reply")
+        turn.reply(card + "\n\n" + turn.t(ask, field=draft.asking,
+                                          example=turn.t(f"example.{draft.asking}")),
+                   buttons=((cancel,),))
+    elif wrong:
+        turn.reply(card + "\n\n" + turn.t("order.card.fix"), buttons=((edit, cancel),))
+    else:
+        confirm = ButtonSpec(Text("button.confirm"),
+                             f"v1:d:{draft.id}:ok:{services.draft_version(draft)}")
+        turn.reply(card, buttons=((confirm, edit, cancel),))
 
 
-def _card_text(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, ...]) -> str:
+def _cancel_button(draft: OrderDraft) -> ButtonSpec:
+    return ButtonSpec(Text("button.cancel"), f"v1:d:{draft.id}:no")
+
+
+def _card_text(turn: Turn, draft: OrderDraft, warnings: list[str], *, ready: bool) -> str:
     fields = draft.fields
     lines = [turn.t("order.card.title")]
     for name in FIELD_ORDER:
@@ -322,7 +352,7 @@ def _card_text(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, .
     if reasons:
         lines.append(turn.t("order.card.why_non_regular", reasons=turn.t("list.separator").join(
             turn.t(f"non_regular.{r}") for r in reasons)))
-    if not draft.asking:
+    if ready:
         due = turn.runtime.deadlines.due("feasibility_review", turn.ctx.now)
         lines.append(turn.t("order.card.next", review_due=due.astimezone(turn.ctx.tz)
                             .strftime("%Y-%m-%d %H:%M")))
@@ -348,36 +378,58 @@ def _field_value(turn: Turn, name: str, fields: dict[str, Any]) -> str:
 
 @turn_handler
 async def on_text(turn: Turn) -> None:
-    """Free text: an answer to the bot's question, an order typed as a sentence, or chatter."""
+    """Free text: a task report, the end of a draft, a change notice, an answer to the bot's
+    question, an order typed as a sentence, or chatter. Each is handled as what it is: a
+    waiting draft never swallows a message that is something else."""
     message = turn.update.effective_message
     text = (message.text or "").strip()
-    draft = await turn.uow.drafts.asking_in(turn.chat.id, turn.person.id)
-    if draft is not None:
-        await _answer_draft_question(turn, draft, text)
-        return
     task_id = task_reports.replied_task(message)
     if task_id is not None:
         await task_reports.report(turn, task_id, text)
+        return
+    if services.is_cancel_word(text) and await _cancel_pending_draft(turn):
         return
     addressed = turn.is_private or _addressed_to_bot(turn)
     can_order = turn.person.has_role(Role.MARKET) and (
         turn.is_private or turn.chat.department is Role.MARKET
     )
-    if can_order:
-        result = _read(turn, text)
-        if result.intent == "change":
-            await _file_change(turn, result, text, Role.MARKET)
-            return
-        stated = sum(getattr(result.fields, name) is not None
-                     for name in services.REQUIRED_FIELDS)
+    if not can_order:
+        if addressed:
+            turn.reply(Text("error.not_understood"), kind="error")
+        return
+    result = _read(turn, text)
+    draft = await turn.uow.drafts.asking_in(turn.chat.id, turn.person.id)
+    if draft is not None:
+        # A correction after 修改 may restate the whole order; an answer never does.
+        new_order = draft.asking != "edit" and _names_an_order(result)
+    else:
         # One lone field in a busy group ("交期:12月25日") is talk about an order, not one.
-        if result.intent == "new_order" and (stated >= 2 or addressed):
-            draft = await services.open_draft(turn.ctx, turn.actor, turn.chat.id,
-                                              _draft_fields(result))
-            _show_draft(turn, draft, result.warnings)
-            return
-    if addressed:
+        new_order = result.intent == "new_order" and (_stated(result) >= 2 or addressed)
+    if len(text) > services.MAX_ORDER_CHARS:
+        if addressed or new_order or result.intent == "change":
+            services.refuse_oversized(text)
+        return
+    if result.intent == "change":
+        await _file_change(turn, result, text, Role.MARKET)
+    elif draft is not None and not new_order and (
+            await _answer_draft_question(turn, draft, text, result, addressed)):
+        return
+    elif new_order:
+        await _open_draft(turn, result)
+    elif addressed:
         turn.reply(Text("error.not_understood"), kind="error")
+
+
+async def _cancel_pending_draft(turn: Turn) -> bool:
+    """取消, 算了, 不要了: the author's newest pending draft in this chat ends here."""
+    draft = await turn.uow.drafts.pending_in(turn.chat.id, turn.person.id)
+    if draft is None:
+        return False
+    await services.cancel_draft(turn.ctx, turn.actor, draft.id or 0)
+    turn.reply(Text("order.draft_cancelled", {
+        "customer": draft.fields.get("customer") or "-",
+        "product": draft.fields.get("product") or "-"}))
+    return True
 
 
 def _addressed_to_bot(turn: Turn) -> bool:
@@ -430,23 +482,58 @@ async def _file_change(turn: Turn, result: Any, text: str, by: Role) -> None:
                buttons=changes.level_buttons(notice))
 
 
-async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str) -> None:
+# The parser reads a keyed value strictly: "数量:12台" is a quantity, "数量:我10点到" is not.
+_ANSWER_KEYS = {"quantity": "数量", "due_date": "交期"}
+_ANSWER_PARTS = {"quantity": ("quantity", "unit"), "due_date": ("due_date",)}
+_ANSWER_REFUSALS = {"quantity": ("quantity_not_positive", "quantity_too_large"),
+                    "due_date": ("due_date_in_past",)}
+
+
+async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str, result: ParseResult,
+                                 addressed: bool) -> bool:
+    """Fill in what the draft asks for, or correct it after 修改. In a group, a message not
+    addressed to the bot counts only when it reads as the asked value on its own (12台,
+    12月20日); anything else there is talk, and is left alone."""
     if draft.asking == "edit":
-        result = _read(turn, text)
         changes = _changed_fields(result)
         if not changes:
-            turn.reply(Text("order.edit_not_understood"), kind="error")
-            return
+            if addressed:
+                turn.reply(Text("order.edit_not_understood"), kind="error")
+            return addressed
         draft = await services.update_draft(turn.ctx, turn.actor, draft.id or 0, changes)
         _show_draft(turn, draft, result.warnings)
-        return
+        return True
     field = draft.asking or ""
+    if result.intent == "new_order" and getattr(result.fields, field, None) is not None:
+        answer, warning = _changed_fields(result), None
+    else:
+        answer, warning = _read_answer(turn, field, text, addressed)
+        if not answer and not addressed:
+            return False
+        if not answer or warning in REFUSED_ANSWERS:
+            turn.reply(Text("order.answer_invalid", {
+                "field": field, "problem": turn.t(f"warning.{warning or 'value_unreadable'}"),
+                "example": turn.t(f"example.{field}")}), kind="error",
+                buttons=((_cancel_button(draft),),))
+            return True
+    draft = await services.update_draft(turn.ctx, turn.actor, draft.id or 0, answer)
+    _show_draft(turn, draft, [warning] if warning else result.warnings)
+    return True
+
+
+def _read_answer(turn: Turn, field: str, text: str, addressed: bool
+                 ) -> tuple[dict[str, Any], str | None]:
+    """The answer's fields and its warning. Any words read as a name, so only a message
+    addressed to the bot answers for a customer or a product."""
+    if field in _ANSWER_KEYS:
+        keyed = _read(turn, f"{_ANSWER_KEYS[field]}:{text}")
+        if getattr(keyed.fields, field) is not None:
+            stated = _changed_fields(keyed)
+            return ({name: stated[name] for name in _ANSWER_PARTS[field] if name in stated},
+                    next((w for w in keyed.warnings if w in _ANSWER_REFUSALS[field]), None))
+    if not addressed:
+        return {}, None
     value, warning = parse_field_value(field, text, turn.ctx.now, _non_regular(turn))
-    if value in (None, "") or warning in REFUSED_ANSWERS:
-        turn.reply(Text("order.answer_invalid", {
-            "field": field, "problem": turn.t(f"warning.{warning or 'value_unreadable'}"),
-            "example": turn.t(f"example.{field}")}), kind="error")
-        return
-    changes = {field: value.isoformat() if hasattr(value, "isoformat") else value}
-    draft = await services.update_draft(turn.ctx, turn.actor, draft.id or 0, changes)
-    _show_draft(turn, draft, [warning] if warning else [])
+    if value in (None, ""):
+        return {}, warning
+    return {field: value.isoformat() if hasattr(value, "isoformat") else value}, warning

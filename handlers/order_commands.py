@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers.turn import Turn, turn_handler
-from workflow import orders, quality, urging
+from workflow import orders, quality, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
 from workflow.model import Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
+from workflow.text import clean_text
 
 
 def _args(turn: Turn) -> str:
@@ -37,6 +38,7 @@ def order_command(usage_key: str) -> Callable[[OrderStep], Any]:
     def wrap(step: OrderStep) -> Any:
         async def handler(turn: Turn) -> None:
             text = _args(turn)
+            services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
             try:
                 order = await orders.order_by_number(turn.ctx, text)
             except DomainError as refusal:
@@ -61,11 +63,22 @@ def _done(turn: Turn, order: Order, key: str, **params: Any) -> None:
 async def cmd_quote(turn: Turn, order: Order, rest: str) -> None:
     """Record the quote sent to the customer: /quote SO-… 42万."""
     amount, warning = parse_field_value("amount", rest, turn.ctx.now)
-    if warning or not amount:
-        turn.reply(Text("usage.quote"), kind="error")
+    if warning or amount is None:
+        _refuse_value(turn, warning, "usage.quote")
         return
-    await orders.record_quote(turn.ctx, turn.actor, order, float(amount))
-    _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
+    replaced = await orders.record_quote(turn.ctx, turn.actor, order, float(amount))
+    if replaced is None:
+        _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
+    else:
+        _done(turn, order, "done.quote_corrected", amount=f"{float(amount):,.0f}",
+              before=f"{float(replaced):,.0f}")
+
+
+def _refuse_value(turn: Turn, warning: str | None, usage_key: str) -> None:
+    """What was wrong with the value, then how to write the command."""
+    if warning:
+        turn.reply(Text(f"warning.{warning}"), kind="error")
+    turn.reply(Text(usage_key), kind="error")
 
 
 @order_command("usage.signed")
@@ -98,11 +111,20 @@ async def cmd_prodorder(turn: Turn, order: Order, rest: str) -> None:
 
 @order_command("usage.plan")
 async def cmd_plan(turn: Turn, order: Order, rest: str) -> None:
-    """Break the order into tasks, one line each: 采购 物资管理部 12-05 断路器."""
-    plan, unread = orders.read_plan(rest, turn.ctx)
-    if unread or not plan:
-        turn.reply(Text("plan.unreadable", {"lines": "\n".join(unread) or "-"}), kind="error")
-        turn.reply(Text("usage.plan"), kind="error")
+    """Break the order into tasks, one line each (or separated by ；): 采购 物资管理部 12-05
+    断路器. In production: +采购 12-09 端子, -装配开始, ~包装 12-18 change the plan."""
+    plan, problems = orders.read_plan(rest, turn.ctx)
+    if problems or not plan:
+        lines = [turn.t("plan.problem", line=p.line, why=turn.t(f"plan.reason.{p.reason}"))
+                 for p in problems]
+        turn.reply(turn.t("plan.refused", lines="\n".join(lines) or "-"), kind="error")
+        in_production = order.status is OrderStatus.PRODUCTION
+        turn.reply(Text("usage.plan_revise" if in_production else "usage.plan"), kind="error")
+        return
+    if order.status is OrderStatus.PRODUCTION:
+        revision = await orders.revise_plan(turn.ctx, turn.actor, order, plan)
+        _done(turn, order, "done.plan_revised", added=revision.added, removed=revision.removed,
+              moved=revision.moved)
         return
     tasks = await orders.submit_plan(turn.ctx, turn.actor, order, plan)
     _done(turn, order, "done.plan", count=len(tasks))
@@ -161,7 +183,7 @@ async def cmd_ship(turn: Turn, order: Order, rest: str) -> None:
     if rest:
         quantity, warning = parse_field_value("quantity", rest, turn.ctx.now)
         if warning or quantity is None:
-            turn.reply(Text("usage.ship"), kind="error")
+            _refuse_value(turn, warning, "usage.ship")
             return
     missing = await orders.ship(turn.ctx, turn.actor, order,
                                 None if quantity is None else float(quantity))
@@ -290,6 +312,15 @@ async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.inspect", rate=f"{record['rate']:.1%}")
 
 
+@order_command("usage.found")
+async def cmd_found(turn: Turn, order: Order, rest: str) -> None:
+    """Note a finding the moment it is found: /found SO-… 断路器外观划伤; its 20 minutes run."""
+    task = await quality.note_finding(turn.ctx, turn.actor, order, clean_text(rest))
+    _done(turn, order, "done.found", what=task.title,
+          at=turn.ctx.now.astimezone(turn.ctx.tz).strftime("%H:%M"),
+          due=task.due_at.astimezone(turn.ctx.tz).strftime("%H:%M") if task.due_at else "-")
+
+
 @order_command("usage.ticket")
 async def cmd_ticket(turn: Turn, order: Order, rest: str) -> None:
     """Open an after-sales ticket: /ticket SO-… 维修 2号柜断路器跳闸."""
@@ -382,7 +413,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
-    "contact": cmd_contact,
+    "contact": cmd_contact, "found": cmd_found,
 }
 
 # Who sees each command in /help.
@@ -396,4 +427,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
     "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
     "export": (Role.MARKET, Role.GM), "tasks": (), "contact": tuple(Role),
+    "found": (Role.QUALITY,),
 }

@@ -282,13 +282,21 @@ class DraftRepository:
 
     async def asking_in(self, chat_id: int, author_id: int) -> OrderDraft | None:
         """The newest pending draft of this person that waits for an answer."""
+        return await self._newest_pending(chat_id, author_id, OrderDraftRow.asking.is_not(None))
+
+    async def pending_in(self, chat_id: int, author_id: int) -> OrderDraft | None:
+        """The newest pending draft of this person, asking or waiting for 确认."""
+        return await self._newest_pending(chat_id, author_id)
+
+    async def _newest_pending(self, chat_id: int, author_id: int,
+                              *conditions: ColumnElement[bool]) -> OrderDraft | None:
         row = await self.session.scalar(
             select(OrderDraftRow)
             .where(
                 OrderDraftRow.chat_id == chat_id,
                 OrderDraftRow.author_id == author_id,
                 OrderDraftRow.status == DraftStatus.PENDING.value,
-                OrderDraftRow.asking.is_not(None),
+                *conditions,
             )
             .order_by(OrderDraftRow.id.desc())
             .limit(1)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from workflow import escalation
 from workflow.context import Context, local_time
 from workflow.model import Notification, Order, OrderStatus, Task, Text
 from workflow.roles import Role
 
 FINISHED = (OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED, OrderStatus.DECLINED)
-AT_RISK_WITHIN = timedelta(days=3)
+HELD = "digest"  # a digest that waits out quiet hours on its own day
 
 
 def _line(ctx: Context, task: Task, orders: dict[int, Order]) -> str:
@@ -22,11 +21,20 @@ def _line(ctx: Context, task: Task, orders: dict[int, Order]) -> str:
 
 
 async def send_digests(ctx: Context) -> int:
-    """Tasks due today and overdue per department; orders due soon and not shipped."""
+    """Tasks due today and overdue per department; orders close to delivery and not shipped.
+    In quiet hours (digest not let through) the digest waits for them to end, on its own day
+    only: a digest a whole rest day holds back would tell of a day that is over."""
     today = ctx.now.astimezone(ctx.tz).date()
+    if (later := escalation.quiet_until(ctx, HELD)) is not None:
+        if later.astimezone(ctx.tz).date() == today:
+            await ctx.uow.timers.schedule(HELD, f"{HELD}:{today}", later, f"{HELD}:{today}")
+        return 0
     active = [o for o in await ctx.uow.orders.all() if o.status not in FINISHED]
     orders = {o.id or 0: o for o in active}
-    at_risk = [o for o in active if o.due_date <= today + AT_RISK_WITHIN]
+    # “提前2-3天进行跟单管理”: from the day market's follow-up falls due, the order is close.
+    at_risk = [o for o in active
+               if ctx.deadlines.due("market_follow_up", o.due_date).astimezone(ctx.tz).date()
+               <= today]
     tasks = [t for t in await ctx.uow.tasks.open_for_roles(list(Role)) if t.order_id in orders]
     sent = 0
     company: list[str] = []

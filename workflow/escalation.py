@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflow import urging
+from workflow import digest, quality, services, urging
 from workflow.context import Context, local_time, order_params
 from workflow.errors import DomainError
 from workflow.model import (
@@ -26,9 +26,11 @@ from workflow.model import (
 from workflow.policy import LEADER, Counting
 from workflow.roles import Role
 
-# Tasks a command finishes (/prodorder, /plan, /paid, /ship): a tap can only acknowledge them.
+# Tasks a command finishes (/prodorder, /plan, /paid, /ship, /inspect): a tap can only
+# acknowledge them.
 COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYMENT_CHECK,
-                    TaskKind.QUOTE, TaskKind.SHIPPING_NOTICE, TaskKind.DELAY_REPORT)
+                    TaskKind.QUOTE, TaskKind.SHIPPING_NOTICE, TaskKind.DELAY_REPORT,
+                    TaskKind.QUALITY_RESPONSE)
 
 # Notices the bot gives on its own before a planned task: timer kind -> who hears it.
 ADVANCE_NOTICES = {
@@ -140,23 +142,43 @@ async def _live_task(ctx: Context, task_id: int, *, acknowledged_too: bool = Fal
     return task, order
 
 
-def _send_window(ctx: Context, kind: str) -> datetime | None:
-    """When quiet hours hold this kind back, the moment it may go out. Routine reminders
-    also wait for the next working hour: nobody can act on them at 19:00."""
+# Messages that ask someone to act: besides quiet hours they wait for working time, since
+# nobody can act on them at 19:00.
+ROUTINE = ("reminder", "urge_slip")
+
+
+def quiet_until(ctx: Context, kind: str) -> datetime | None:
+    """When quiet hours (`quiet_hours.pass_through.<kind>`) hold this kind back, the moment it
+    may go out; None when it may go now."""
     if ctx.calendar is None:
         return None
     allowed = ctx.calendar.next_allowed_send(ctx.now, kind)
-    if kind == "reminder":
+    if kind in ROUTINE:
         allowed = max(allowed, ctx.calendar.next_working_moment(ctx.now))
     return allowed if allowed > ctx.now else None
 
 
 async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
                due_at: datetime) -> Outcome:
+    if kind == services.DRAFT_EXPIRY:
+        if (later := quiet_until(ctx, "notice")) is not None:
+            return Outcome(retry_at=later)  # the note would come at night: the draft waits
+        await services.expire_draft(ctx, int(subject_text.split(":", 1)[1]))
+        return Outcome()
     if kind == urging.FOLLOW_UP:
-        if (later := _send_window(ctx, "reminder")) is not None:
+        # The follow-up drafts the 催促单 market decides on.
+        if (later := quiet_until(ctx, "urge_slip")) is not None:
             return Outcome(retry_at=later)
         await urging.on_follow_up(ctx, int(subject_text.split(":", 1)[1]))
+        return Outcome()
+    if kind == quality.ALERT:
+        if (later := quiet_until(ctx, quality.ALERT)) is not None:
+            return Outcome(retry_at=later)
+        _, order_id, index = subject_text.split(":")
+        await quality.send_alerts(ctx, int(order_id), int(index))
+        return Outcome()
+    if kind == digest.HELD:
+        await digest.send_digests(ctx)
         return Outcome()
     task_id = int(subject_text.split(":", 1)[1])
     try:
@@ -167,17 +189,22 @@ async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
         return Outcome()
     task, order = live
     if kind in ADVANCE_NOTICES:
-        if (later := _send_window(ctx, "reminder")) is not None:
+        if (later := quiet_until(ctx, "reminder")) is not None:
             return Outcome(retry_at=later)
+        params = _task_params(ctx, task, order)
+        if kind == "oem_reminder" and task.due_at is not None:
+            # “提前1-2天提醒”: the window opened now; the preparation is due when it closes.
+            params["ready_by"] = local_time(ctx.deadlines.due("oem_reminder", task.due_at),
+                                            ctx.tz)
         for role in ADVANCE_NOTICES[kind]:
-            await ctx.notify_department(role, Text(f"notice.{kind}", _task_params(ctx, task, order)),
+            await ctx.notify_department(role, Text(f"notice.{kind}", params),
                                         kind="notice", order_number=order.number)
         await ctx.audit(None, f"notice.{kind}", "task", task.id or 0, None, None)
         return Outcome()
     if kind == REMIND:
         if ctx.now - due_at > STALE_AFTER:
             return Outcome(stale_reminder=task)
-        if (later := _send_window(ctx, "reminder")) is not None:
+        if (later := quiet_until(ctx, "reminder")) is not None:
             return Outcome(retry_at=later)
         await _remind(ctx, task, order)
         return Outcome()
@@ -270,7 +297,7 @@ async def _escalate(ctx: Context, task: Task, order: Order, dedupe_key: str) -> 
     last = len(chain) + policy.escalation.max_repeats - 1
     entry = chain[min(step, len(chain) - 1)] if chain else None
     window_kind = "gm_escalation" if entry == Role.GM else "escalation"
-    if (later := _send_window(ctx, window_kind)) is not None:
+    if (later := quiet_until(ctx, window_kind)) is not None:
         return Outcome(retry_at=later)
     params = _task_params(ctx, task, order)
     buttons = task_buttons(task, level=await _level_shown(ctx, task))

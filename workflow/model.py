@@ -58,6 +58,7 @@ class TaskKind(StrEnum):
     DELAY_REPORT = "delay_report"  # 不能按时到货, 30分钟内向部门领导报告
     CONTACT_SLIP = "contact_slip"  # 跨部门工作联系单: a problem and the time to solve it by
     SUPPLEMENTAL_CONTRACT = "supplemental_contract"  # 补签合同 after a level-3 change of price
+    QUALITY_RESPONSE = "quality_response"  # a finding noted: recorded within 20 minutes
 
 
 PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,
@@ -69,6 +70,7 @@ class DraftStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"  # left pending past the policy's orders.draft_expiry
 
 
 OPEN_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.ACKNOWLEDGED)

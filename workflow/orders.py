@@ -27,6 +27,7 @@ from workflow.parsing.classify import non_regular_reasons
 from workflow.policy import NonRegularReason
 from workflow.roles import Role, parse_role
 from workflow.services import REVIEWING_ROLES
+from workflow.text import clean_name
 
 ORDER_NUMBER = re.compile(r"\bSO-\d{8}-\d{3,}\b", re.IGNORECASE)
 
@@ -353,11 +354,23 @@ async def decide(ctx: Context, actor: Actor, order: Order, decline: bool) -> Ord
 # ---- quote, contract, production order ----------------------------------------------------------
 
 
-async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) -> None:
+async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) -> float | None:
+    """Record the quote; until the customer signs, market may correct it. Returns the amount
+    it replaced, or None for a first quote."""
+    if amount <= 0:
+        raise DomainError(Text("error.amount_not_positive", {"amount": f"{amount:,.0f}"}))
+    if order.status is OrderStatus.CONTRACT:
+        actor.require(Role.MARKET)
+        if order.facts.get("signed"):
+            raise DomainError(Text("quote.signed_already", {"number": order.number}))
+        replaced = order.facts.get("quote_amount")
+        await _save_facts(ctx, actor, order, quote_amount=amount)
+        return replaced
     await move(ctx, actor, order, Action.RECORD_QUOTE, quote_amount=amount)
     await _close_tasks(ctx, actor, order, (TaskKind.QUOTE,))
     await _save_facts(ctx, actor, order, quote_amount=amount,
                       quote_basis="special" if order.order_class == "non_regular" else "price_list")
+    return None
 
 
 async def record_contract_fact(ctx: Context, actor: Actor, order: Order, fact: str) -> bool:
@@ -435,38 +448,74 @@ _PLAN_LINE = re.compile(
 )
 
 
+# A plan line's leading mark says what it does to a plan in production: + adds a task,
+# - removes one, ~ moves one to a new date (加, 删, 改 likewise).
+PLAN_OPS = {"+": "add", "＋": "add", "加": "add", "-": "remove", "－": "remove", "删": "remove",
+            "~": "move", "～": "move", "改": "move"}
+_PLAN_OP = re.compile(r"^\s*(?P<op>[+＋\-－~～加删改])\s*(?P<rest>.*)$")
+_REMOVE_LINE = re.compile(r"^\s*(?P<what>[^\s:：]+)(?:\s+(?P<title>.+?))?\s*$")
+# Tasks are written one a line, or several on one line separated by ；.
+_PLAN_SEPARATORS = re.compile(r"[\n;；]")
+
+
 @dataclass(frozen=True)
 class PlanLine:
     kind: TaskKind
     role: Role
-    due_at: datetime
+    due_at: datetime | None  # None only on a line that removes a task
     title: str | None
+    op: str = "line"  # "line" (plain), "add", "remove" or "move"
 
 
-def read_plan(text: str, ctx: Context) -> tuple[list[PlanLine], list[str]]:
-    """Lines like `采购 物资管理部 12-05 断路器` → tasks; returns the lines it could not read."""
-    lines, unread = [], []
-    for raw in text.splitlines():
-        if not raw.strip() or ORDER_NUMBER.fullmatch(raw.strip()):
+@dataclass(frozen=True)
+class PlanProblem:
+    """A line the plan cannot take, and why: unreadable, unknown_task, unknown_role, past."""
+
+    line: str
+    reason: str
+
+
+def read_plan(text: str, ctx: Context) -> tuple[list[PlanLine], list[PlanProblem]]:
+    """Lines like `采购 物资管理部 12-05 断路器` → tasks; `-装配开始`, `~包装 12-18` change a
+    plan in production. A line whose date has passed is refused with the rest of the trouble."""
+    lines, problems = [], []
+    for raw in _PLAN_SEPARATORS.split(text):
+        raw = raw.strip()
+        if not raw or ORDER_NUMBER.fullmatch(raw):
             continue
-        match = _PLAN_LINE.match(raw)
-        word = match["what"].lower() if match else ""
-        if match is None or word not in PLAN_WORDS:
-            unread.append(raw.strip())
-            continue
-        kind, role = PLAN_WORDS[word]
-        if match["role"]:
-            named = parse_role(match["role"])
-            if named is None:
-                unread.append(raw.strip())
-                continue
-            role = named
-        due_at = plan_moment(match["date"], match["time"], ctx)
-        if due_at is None:
-            unread.append(raw.strip())
-            continue
-        lines.append(PlanLine(kind, role, due_at, match["title"]))
-    return lines, unread
+        marked = _PLAN_OP.match(raw)
+        op = PLAN_OPS[marked["op"]] if marked else "line"
+        read = _read_plan_line(marked["rest"] if marked else raw, op, ctx)
+        if isinstance(read, str):
+            problems.append(PlanProblem(raw, read))
+        else:
+            lines.append(read)
+    return lines, problems
+
+
+def _read_plan_line(text: str, op: str, ctx: Context) -> PlanLine | str:
+    """The line, or the reason it cannot be one."""
+    match = (_REMOVE_LINE if op == "remove" else _PLAN_LINE).match(text)
+    if match is None:
+        return "unreadable"
+    word = match["what"].lower()
+    if word not in PLAN_WORDS:
+        return "unknown_task"
+    kind, role = PLAN_WORDS[word]
+    title = clean_name(match["title"]) or None
+    if op == "remove":
+        return PlanLine(kind, role, None, title, op)
+    if match["role"]:
+        named = parse_role(match["role"])
+        if named is None or op == "move":  # a move keeps the task's department
+            return "unknown_role"
+        role = named
+    due_at = plan_moment(match["date"], match["time"], ctx)
+    if due_at is None:
+        return "unreadable"
+    if due_at < ctx.now:
+        return "past"
+    return PlanLine(kind, role, due_at, title, op)
 
 
 def plan_moment(day: str | None, clock: str | None, ctx: Context) -> datetime | None:
@@ -490,14 +539,33 @@ def _day_close(ctx: Context, day: date) -> datetime:
 
 
 def _plan_date(text: str, today: date) -> date | None:
+    """A month and day are read in the year that puts them nearest today: 11-25 written on
+    12-02 is last week (and refused where a date must be ahead), 01-10 is next January."""
     numbers = [int(n) for n in re.findall(r"\d+", text)]
     try:
         if len(numbers) == 3:
             return date(*numbers)
-        candidate = date(today.year, numbers[0], numbers[1])
-        return candidate if candidate >= today else date(today.year + 1, numbers[0], numbers[1])
+        date(2000, numbers[0], numbers[1])  # a real month and day in some year
     except ValueError:
         return None
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, numbers[0], numbers[1]))
+        except ValueError:
+            continue  # 02-29 outside a leap year
+    return min(candidates, key=lambda day: abs(day - today))
+
+
+def _supplier_contact_due(ctx: Context, arrival: datetime) -> datetime:
+    """“提前5个工作日” before the arrival; for goods due sooner than that, the contact falls due
+    at the end of the working day still ahead, never in the past and never after the arrival."""
+    due = ctx.deadlines.due("supplier_contact", arrival)
+    if due > ctx.now or ctx.calendar is None:
+        return due
+    soonest = ctx.calendar.working_day_end(
+        ctx.calendar.next_working_moment(ctx.now).astimezone(ctx.tz).date())
+    return min(soonest, arrival)
 
 
 async def submit_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanLine]) -> list[Task]:
@@ -508,21 +576,11 @@ async def submit_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanL
                                                  "status": order.status.value, "action": "plan"}))
     if not plan:
         raise DomainError(Text("guard.plan_has_tasks", {"number": order.number}))
+    if any(line.op in ("remove", "move") for line in plan):
+        raise DomainError(Text("plan.nothing_to_revise", {"number": order.number}))
     tasks = []
     for line in plan:
-        tasks.append(await _open_task(ctx, actor, order, line.kind, line.role, line.due_at,
-                                      title=line.title))
-        planned = tasks[-1]
-        if line.kind is TaskKind.PACKAGING:
-            rule = ("packaging_notice_complete_set" if order.complete_set
-                    else "packaging_notice_other")
-            await escalation.schedule_advance_notice(ctx, planned, "packaging_notice", rule)
-        if line.kind is TaskKind.ASSEMBLY_START:
-            await escalation.schedule_advance_notice(ctx, planned, "oem_reminder", "oem_reminder")
-        if line.kind is TaskKind.PURCHASE:
-            contact_due = ctx.deadlines.due("supplier_contact", line.due_at)
-            tasks.append(await _open_task(ctx, actor, order, TaskKind.SUPPLIER_CONTACT,
-                                          Role.PROCUREMENT, contact_due, title=line.title))
+        tasks += await _open_planned(ctx, actor, order, line)
     await move(ctx, actor, order, Action.SUBMIT_PLAN)
     await _close_tasks(ctx, actor, order, (TaskKind.PLANNING,))
     # Everyone at the meeting sees the plan it agreed, tasks of their own or not.
@@ -530,6 +588,106 @@ async def submit_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanL
     for role in order.facts.get("planning_meeting", []):
         await ctx.notify_department(Role(role), text, kind="notice", order_number=order.number)
     return tasks
+
+
+async def _open_planned(ctx: Context, actor: Actor, order: Order, line: PlanLine) -> list[Task]:
+    """One plan line's task with what hangs on it: a purchase's supplier contact, the advance
+    notices before packaging and before assembly starts."""
+    assert line.due_at is not None
+    planned = await _open_task(ctx, actor, order, line.kind, line.role, line.due_at,
+                               title=line.title)
+    if notice := _advance_notice(order, planned):
+        await escalation.schedule_advance_notice(ctx, planned, *notice)
+    if line.kind is TaskKind.PURCHASE:
+        contact = await _open_task(ctx, actor, order, TaskKind.SUPPLIER_CONTACT, Role.PROCUREMENT,
+                                   _supplier_contact_due(ctx, line.due_at), title=line.title)
+        return [planned, contact]
+    return [planned]
+
+
+@dataclass(frozen=True)
+class PlanRevision:
+    added: int
+    removed: int
+    moved: int
+
+
+async def revise_plan(ctx: Context, actor: Actor, order: Order, plan: list[PlanLine]
+                      ) -> PlanRevision:
+    """The planner adds, removes and moves tasks of a plan in production (“需调整订单生产计划…
+    并将调整后的计划下发相关部门”): each change is audited, its clocks follow, its owners hear."""
+    actor.require(Role.MANUFACTURING)
+    if order.status is not OrderStatus.PRODUCTION:
+        raise DomainError(Text("error.not_now", {"number": order.number,
+                                                 "status": order.status.value, "action": "plan"}))
+    if any(line.op == "line" for line in plan):
+        raise DomainError(Text("plan.in_production", {"number": order.number}))
+    tasks = await ctx.uow.tasks.for_order(order.id or 0)
+    targets = {index: _planned_task(order, tasks, line)
+               for index, line in enumerate(plan) if line.op != "add"}
+    removed = [targets[i] for i, line in enumerate(plan) if line.op == "remove"]
+    if not [t for t in tasks if t.kind in PLANNED_KINDS and t.status is not TaskStatus.CANCELLED
+            and t not in removed] and not any(line.op == "add" for line in plan):
+        raise DomainError(Text("plan.last_task", {"number": order.number}))
+    changes: list[dict[str, Any]] = []
+    for index, line in enumerate(plan):
+        if line.op == "add":
+            opened = await _open_planned(ctx, actor, order, line)
+            changes.append(_plan_change("added", opened[0]))
+        elif line.op == "remove":
+            await _remove_planned(ctx, actor, order, targets[index])
+            changes.append(_plan_change("removed", targets[index]))
+        else:
+            task = targets[index]
+            assert line.due_at is not None
+            before = task.due_at
+            await _move_due(ctx, actor, order, task, line.due_at, "replanned")
+            changes.append({**_plan_change("moved", task),
+                            "from": before.isoformat() if before else None})
+            await ctx.notify_department(task.role, Text("plan.task_moved", {
+                **_task_words(ctx, order, task), "who": actor.person.name}),
+                kind="task", order_number=order.number, buttons=escalation.task_buttons(task))
+    await ctx.audit(actor, "plan.revised", "order", order.number, None, {"changes": changes})
+    return PlanRevision(*(sum(c["change"] == what for c in changes)
+                          for what in ("added", "removed", "moved")))
+
+
+def _planned_task(order: Order, tasks: list[Task], line: PlanLine) -> Task:
+    """The open task a remove or move line names by its kind and, among several, its title."""
+    found = [t for t in tasks if t.kind is line.kind and t.status in OPEN_TASK_STATUSES
+             and (line.title is None or line.title in (t.title or ""))]
+    if not found:
+        raise DomainError(Text("plan.no_such_task", {"number": order.number,
+                                                     "task": line.kind.value,
+                                                     "title": line.title or ""}))
+    if len(found) > 1:
+        raise DomainError(Text("plan.which_task", {"number": order.number,
+                                                   "task": line.kind.value,
+                                                   "titles": "、".join(t.title or "-"
+                                                                      for t in found)}))
+    return found[0]
+
+
+async def _remove_planned(ctx: Context, actor: Actor, order: Order, task: Task) -> None:
+    """The task leaves the plan with what hangs on it: a purchase's supplier contact, dispatch
+    confirmations and delay reports, and any advance notice still to come."""
+    follow_ups = (await _same_purchase(ctx, order, task, *DELAY_SUBJECTS, open_only=True)
+                  if task.kind is TaskKind.PURCHASE else [task])
+    for each in follow_ups:
+        await _close(ctx, actor, each, TaskStatus.CANCELLED, "removed_from_plan")
+    await ctx.notify_department(task.role, Text("plan.task_removed", {
+        **_task_words(ctx, order, task), "who": actor.person.name}),
+        kind="notice", order_number=order.number)
+
+
+def _task_words(ctx: Context, order: Order, task: Task) -> dict[str, Any]:
+    return {**order_params(order, ctx.tz), "task": task.kind.value, "title": task.title or "",
+            "due": local_time(task.due_at, ctx.tz) if task.due_at else "-"}
+
+
+def _plan_change(what: str, task: Task) -> dict[str, Any]:
+    return {"change": what, "task": task.id, "kind": task.kind.value, "title": task.title,
+            "due_at": task.due_at.isoformat() if task.due_at else None}
 
 
 # ---- tasks ------------------------------------------------------------------------------------
@@ -818,7 +976,10 @@ async def record_consent(ctx: Context, actor: Actor, order: Order, note: str) ->
 async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None) -> float:
     shipped = order.quantity if quantity is None else quantity
     if shipped <= 0:
-        raise DomainError(Text("error.quantity_not_positive", {"quantity": shipped}))
+        raise DomainError(Text("error.quantity_not_positive", {"quantity": f"{shipped:g}"}))
+    if shipped > order.quantity:
+        raise DomainError(Text("error.over_shipment", {**order_params(order, ctx.tz),
+                                                       "shipped": f"{shipped:g}"}))
     await move(ctx, actor, order, Action.SHIP, shipped_quantity=shipped)
     await _save_facts(ctx, actor, order, shipped_quantity=shipped)
     missing = order.quantity - shipped
@@ -957,10 +1118,11 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
     return task, order
 
 
-async def _move_due(ctx: Context, actor: Actor, order: Order, task: Task, day: date, why: str,
-                    **details: Any) -> None:
-    """The task now falls due at the close of `day`: its clocks and what hangs on it follow."""
-    new_due = _day_close(ctx, day)
+async def _move_due(ctx: Context, actor: Actor, order: Order, task: Task, when: date | datetime,
+                    why: str, **details: Any) -> None:
+    """The task now falls due at `when`, or at the close of that day when it is a date: its
+    clocks and what hangs on it follow."""
+    new_due = when if isinstance(when, datetime) else _day_close(ctx, when)
     before = task.due_at
     await ctx.uow.tasks.set_due(task.id or 0, new_due)
     task.due_at = new_due
@@ -983,15 +1145,21 @@ async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
     if task.kind is TaskKind.PURCHASE and task.due_at is not None:
         for contact in await _same_purchase(ctx, order, task, TaskKind.SUPPLIER_CONTACT,
                                             open_only=True):
-            contact.due_at = ctx.deadlines.due("supplier_contact", task.due_at)
+            contact.due_at = _supplier_contact_due(ctx, task.due_at)
             await ctx.uow.tasks.set_due(contact.id or 0, contact.due_at)
             await _retime(ctx, contact)
-    elif task.kind is TaskKind.PACKAGING:
-        rule = ("packaging_notice_complete_set" if order.complete_set
-                else "packaging_notice_other")
-        await escalation.move_advance_notice(ctx, task, "packaging_notice", rule)
-    elif task.kind is TaskKind.ASSEMBLY_START:
-        await escalation.move_advance_notice(ctx, task, "oem_reminder", "oem_reminder")
+    elif notice := _advance_notice(order, task):
+        await escalation.move_advance_notice(ctx, task, *notice)
+
+
+def _advance_notice(order: Order, task: Task) -> tuple[str, str] | None:
+    """The notice the policy gives before a planned task, and the rule that times it."""
+    if task.kind is TaskKind.PACKAGING:
+        return "packaging_notice", ("packaging_notice_complete_set" if order.complete_set
+                                    else "packaging_notice_other")
+    if task.kind is TaskKind.ASSEMBLY_START:
+        return "oem_reminder", "oem_reminder"
+    return None
 
 
 # ---- 跨部门工作联系单 ---------------------------------------------------------------------------

@@ -82,6 +82,15 @@ class DeadlineName(StrEnum):
     CONTACT_SLIP = "contact_slip"
 
 
+# Rules counted back from a planned date (arrival, assembly start, packaging, delivery)
+# instead of forward from an event.
+COUNTED_BACK = frozenset({
+    DeadlineName.SUPPLIER_CONTACT, DeadlineName.OEM_REMINDER, DeadlineName.MARKET_FOLLOW_UP,
+    DeadlineName.PACKAGING_NOTICE_COMPLETE_SET, DeadlineName.PACKAGING_NOTICE_OTHER,
+    DeadlineName.SHIPPING_NOTICE,
+})
+
+
 class NoticeKind(StrEnum):
     """Kinds of outgoing message that [quiet_hours.pass_through] can let through at night."""
 
@@ -90,8 +99,8 @@ class NoticeKind(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     QUALITY_ALERT = "quality_alert"
-    SHIPPING_DAY = "shipping_day"
     GM_ESCALATION = "gm_escalation"
+
 
 
 class NonRegularReason(StrEnum):
@@ -201,6 +210,7 @@ class Policy:
     digest: DigestPolicy
     non_regular: NonRegularRules
     duplicate_order_window: timedelta
+    draft_expiry: timedelta
 
     @property
     def tz(self) -> ZoneInfo:
@@ -382,8 +392,9 @@ class _Table:
             self.problem(name, f"expected a table, got {_describe(value)}")
         return child
 
-    def text(self, name: str, choices: Iterable[str] | None = None) -> str | None:
-        value = self.raw(name)
+    def text(self, name: str, choices: Iterable[str] | None = None,
+             default: Any = _MISSING) -> str | None:
+        value = self.raw(name, default)
         if value is None:
             return None
         if not isinstance(value, str):
@@ -489,6 +500,13 @@ class _Table:
                 return None
         return frozenset(found)
 
+    def removed(self, name: str, why: str) -> None:
+        """A key older policy files may carry: refused by name with the reason it went, since
+        a setting that does nothing must not look as if it did."""
+        self.seen.add(name)
+        if name in self.data:
+            self.problem(name, f"no longer a setting: {why}")
+
     def done(self) -> None:
         """Report keys nobody read: a misspelt key must not be silently ignored."""
         for name in self.data:
@@ -537,6 +555,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
 
     orders = root.table("orders")
     duplicate_window = orders.clock_duration("duplicate_window", allow_zero=True)
+    draft_expiry = orders.clock_duration("draft_expiry")
     orders.done()
 
     root.done()
@@ -553,6 +572,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
         digest=digest,
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
+        draft_expiry=draft_expiry,
     )
 
 
@@ -605,6 +625,8 @@ def _read_quiet_hours(table: _Table) -> QuietHours:
     rest_days = table.flag("rest_days")
     kinds = table.table("pass_through")
     pass_through = {kind.value: kinds.flag(kind.value) for kind in NoticeKind}
+    kinds.removed("shipping_day", "the bot sends nothing of its own on a shipping day; what "
+                                  "people record that day (/shipnotice, /ship) goes out at once")
     kinds.done()
     table.done()
     return QuietHours(enabled, start, end, rest_days, MappingProxyType(pass_through))
@@ -635,8 +657,12 @@ def _read_deadlines(table: _Table) -> Mapping[str, Deadline]:
 
 
 def _read_deadline(table: _Table, name: str) -> Deadline:
-    counts_in = table.text("counts_in", [c.value for c in Counting])
-    before = table.flag("before", False)
+    # Working days count on the working clock only, so such a rule needs no counts_in.
+    counts_in = table.text("counts_in", [c.value for c in Counting], Counting.WORKING.value)
+    before = name in COUNTED_BACK
+    table.removed("before", "whether a rule counts back from a planned date is the rule's own "
+                            "(supplier contact, OEM reminder, follow-up, packaging and shipping "
+                            "notices do)")
     duration = table.span("duration")
     opens = table.span("opens", None)
 
@@ -658,7 +684,8 @@ def _read_deadline(table: _Table, name: str) -> Deadline:
         )
 
     if opens is not None and not before:
-        table.problem("opens", "only a rule with before = true has a window that opens earlier")
+        table.problem("opens", "only a rule counted back from a planned date has a window "
+                               "that opens earlier")
     elif opens is not None and duration is not None:
         if type(opens) is not type(duration):
             table.problem(

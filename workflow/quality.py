@@ -16,7 +16,7 @@ from typing import Any
 from workflow import escalation
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError
-from workflow.model import Order, Task, TaskKind, TaskStatus, Text
+from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
 from workflow.roles import Role
 
 SOURCES = {
@@ -28,10 +28,32 @@ SOURCES = {
 SERIOUS_DEFECTS = ("规格型号不符", "型号不符", "缺件", "外观不良", "数量不符", "数量与送货单不符")
 
 
+ALERT = "quality_alert"
+
+
+async def note_finding(ctx: Context, actor: Actor, order: Order, what: str) -> Task:
+    """“发现的问题…应及时(一般为20分钟内)作出反映”: the inspector says a problem is found
+    the moment it is, and the 20 minutes run from here. The inspection that records it
+    (/inspect) closes the clock; one not recorded in time escalates to quality's leader."""
+    actor.require(Role.QUALITY)
+    if not what:
+        raise DomainError(Text("usage.found"))
+    task = await ctx.uow.tasks.add(Task(
+        None, order.id or 0, TaskKind.QUALITY_RESPONSE, Role.QUALITY, TaskStatus.OPEN,
+        ctx.deadlines.due("quality_response", ctx.now), ctx.now, assignee_id=actor.person.id,
+        title=what))
+    await escalation.schedule_for(ctx, task)
+    await ctx.audit(actor, "quality.finding", "task", task.id or 0, None,
+                    {"order": order.number, "what": what, "due_at": task.due_at.isoformat()
+                     if task.due_at else None})
+    return task
+
+
 async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, passed: int,
                   total: int, defects: str, found_at: datetime | None = None) -> dict[str, Any]:
-    """Record an inspection and route a finding; `found_at`, when the inspector says when the
-    problem was found, measures the 20 minutes (“一般为20分钟内”) the finding had to be raised in."""
+    """Record an inspection and route a finding. The 20 minutes (“一般为20分钟内”) the finding
+    had to be raised in run from `found_at` when the inspector says when it was found, else
+    from the oldest finding noted on the order and not yet recorded (note_finding)."""
     actor.require(Role.QUALITY)
     source = SOURCES.get(source_word.lower())
     if source is None:
@@ -44,43 +66,34 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
     threshold = ctx.policy.quality_pass_rate_threshold if ctx.policy else 0.95
     rate = passed / total
     serious = any(word in defects for word in SERIOUS_DEFECTS)
-    record = {"at": ctx.now.isoformat(), "by": actor.person.id, "source": source,
-              "passed": passed, "total": total, "rate": round(rate, 4), "defects": defects,
-              "serious": serious, "below_threshold": rate < threshold}
-    response_due = (ctx.deadlines.due("quality_response", found_at)
-                    if found_at is not None and (passed < total or defects) else None)
-    if response_due is not None:
+    record = {"at": ctx.now.isoformat(), "by": actor.person.id, "who": actor.person.name,
+              "source": source, "passed": passed, "total": total, "rate": round(rate, 4),
+              "defects": defects, "serious": serious, "below_threshold": rate < threshold}
+    problem = passed < total or bool(defects)
+    noted = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
+             if t.kind is TaskKind.QUALITY_RESPONSE and t.status in OPEN_TASK_STATUSES]
+    if problem and found_at is None and noted:
+        found_at = min(t.created_at for t in noted)
+    if problem and found_at is not None:
+        response_due = ctx.deadlines.due("quality_response", found_at)
         record |= {"found_at": found_at.isoformat(), "raised_late": ctx.now > response_due}
     inspections = [*order.facts.get("inspections", []), record]
     order.facts["inspections"] = inspections
     await ctx.uow.orders.save_facts(order.id or 0, order.facts)
     await ctx.audit(actor, "quality.inspection", "order", order.number, None, record)
-    if passed == total and not defects:
+    if not problem:
         return record
-    params = {**order_params(order, ctx.tz), "source": source, "passed": passed,
-              "total": total, "rate": f"{rate:.1%}", "defects": defects or "-",
-              "who": actor.person.name}
+    for task in noted:
+        await _answer(ctx, actor, task)
+    params = _finding_params(ctx, order, record)
     text = Text("inspect.finding", params)
-
-    async def tell(person_ids: list[int], message: Text = text) -> None:
-        await ctx.notify_each(person_ids, message, kind="escalation", order_number=order.number)
-
-    if record.get("raised_late") and found_at is not None:
-        await tell(await ctx.leaders_of(Role.QUALITY), Text("inspect.raised_late", {
-            **params, "found": found_at.astimezone(ctx.tz).strftime("%H:%M"),
-            "raised": ctx.now.astimezone(ctx.tz).strftime("%H:%M")}))
     if source == "internal":
         await ctx.notify_department(Role.MANUFACTURING, Text("inspect.rework", params),
                                     kind="notice", order_number=order.number)
-        await tell(await ctx.leaders_of(Role.MANUFACTURING))
     elif source == "purchased":
         await ctx.notify_department(Role.PROCUREMENT, text, kind="notice",
                                     order_number=order.number)
-        if rate < threshold or serious:
-            await tell(await ctx.leaders_of(Role.QUALITY)
-                       + await ctx.leaders_of(Role.PROCUREMENT))
     else:  # oem and design: the quality leader coordinates within 30 minutes
-        await tell(await ctx.leaders_of(Role.QUALITY))
         task = await ctx.uow.tasks.add(Task(
             None, order.id or 0, TaskKind.QUALITY_COORDINATION, Role.QUALITY, TaskStatus.OPEN,
             ctx.deadlines.due("quality_coordination", ctx.now), ctx.now,
@@ -88,4 +101,59 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
         await escalation.schedule_for(ctx, task)
         await ctx.notify_department(Role.QUALITY, text, kind="task", order_number=order.number,
                                     buttons=escalation.task_buttons(task))
+    index = len(inspections) - 1
+    if (later := escalation.quiet_until(ctx, ALERT)) is None:
+        await send_alerts(ctx, order.id or 0, index)
+    else:  # quiet hours and quality_alert not let through: the leaders hear in the morning
+        await ctx.uow.timers.schedule(ALERT, f"inspection:{order.id}:{index}", later,
+                                      f"{ALERT}:{order.id}:{index}")
     return record
+
+
+async def _answer(ctx: Context, actor: Actor, task: Task) -> None:
+    """A finding noted earlier is answered by the inspection that records it."""
+    task.status, task.outcome = TaskStatus.DONE, "recorded"
+    task.closed_by, task.closed_at = actor.person.id, ctx.now
+    if await ctx.uow.tasks.close(task):
+        await escalation.stop_for(ctx, task.id or 0)
+        await ctx.audit(actor, "task.done", "task", task.id or 0, {"status": "open"},
+                        {"status": "done", "outcome": "recorded"})
+
+
+def _finding_params(ctx: Context, order: Order, record: dict[str, Any]) -> dict[str, Any]:
+    return {**order_params(order, ctx.tz), "source": record["source"],
+            "passed": record["passed"], "total": record["total"], "rate": f"{record['rate']:.1%}",
+            "defects": record["defects"] or "-", "who": record["who"]}
+
+
+async def send_alerts(ctx: Context, order_id: int, index: int) -> None:
+    """The leaders who must hear of the order's inspection `index` at once (or when quiet
+    hours end): the quality leader of a finding raised late, manufacturing's of internal
+    work, quality's and procurement's of a bad purchased batch, quality's of an OEM's or a
+    design problem."""
+    order = await ctx.uow.orders.get(order_id)
+    if order is None:
+        return
+    record = order.facts["inspections"][index]
+    params = _finding_params(ctx, order, record)
+    text = Text("inspect.finding", params)
+
+    async def tell(person_ids: list[int], message: Text = text) -> None:
+        await ctx.notify_each(person_ids, message, kind="escalation", order_number=order.number)
+
+    if record.get("raised_late"):
+        await tell(await ctx.leaders_of(Role.QUALITY), Text("inspect.raised_late", {
+            **params, "found": local_clock(record["found_at"], ctx),
+            "raised": local_clock(record["at"], ctx)}))
+    if record["source"] == "internal":
+        await tell(await ctx.leaders_of(Role.MANUFACTURING))
+    elif record["source"] == "purchased":
+        if record["below_threshold"] or record["serious"]:
+            await tell(await ctx.leaders_of(Role.QUALITY)
+                       + await ctx.leaders_of(Role.PROCUREMENT))
+    else:
+        await tell(await ctx.leaders_of(Role.QUALITY))
+
+
+def local_clock(moment: str, ctx: Context) -> str:
+    return datetime.fromisoformat(moment).astimezone(ctx.tz).strftime("%H:%M")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from workflow import escalation
@@ -22,6 +24,7 @@ from workflow.model import (
     Text,
 )
 from workflow.roles import Role
+from workflow.text import MAX_NAME_CHARS, clean_name, clean_text
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
 REVIEWING_ROLES = (Role.TECH, Role.MANUFACTURING)
@@ -70,9 +73,75 @@ async def set_person_locale(ctx: Context, actor: Actor, locale: str) -> None:
 
 # ---- order intake -------------------------------------------------------------------------
 
+# A message that is only one of these ends the author's pending draft.
+CANCEL_WORDS = frozenset({"取消", "算了", "不要了", "不用了", "不下了", "作废", "撤销", "cancel"})
+# An order is a few lines; past this it is a pasted document, not an order to read.
+MAX_ORDER_CHARS = 1000
+# A command names an order and adds a plan, a reason or a note: a plan of some forty lines.
+MAX_COMMAND_CHARS = 2000
+# More than this many units is a typo (an extra zero, a phone number), not an order.
+MAX_QUANTITY = 1_000_000
+DRAFT_EXPIRY = "draft_expiry"
+NAME_FIELDS = ("customer", "product", "model")
+
 
 def missing_fields(fields: dict[str, Any]) -> list[str]:
     return [name for name in REQUIRED_FIELDS if fields.get(name) in (None, "")]
+
+
+def is_cancel_word(text: str) -> bool:
+    return text.strip(" \t\n。.!！~～").lower() in CANCEL_WORDS
+
+
+def refuse_oversized(text: str, limit: int = MAX_ORDER_CHARS) -> None:
+    if len(text) > limit:
+        raise DomainError(Text("input.too_long", {"length": len(text), "limit": limit}))
+
+
+def _cleaned(fields: dict[str, Any]) -> dict[str, Any]:
+    """Names without emoji or decoration, notes without escapes; a name longer than a name can
+    be is kept whole so that the card refuses it instead of cutting it silently."""
+    cleaned = dict(fields)
+    for name in NAME_FIELDS:
+        if isinstance(cleaned.get(name), str):
+            cleaned[name] = clean_name(cleaned[name], limit=MAX_ORDER_CHARS)
+    if isinstance(cleaned.get("notes"), str):
+        cleaned["notes"] = clean_text(cleaned["notes"])
+    return cleaned
+
+
+def draft_problems(fields: dict[str, Any], today: date) -> list[str]:
+    """The warnings that make the card wrong whatever the parser said: such a card offers
+    修改 and 取消 only, and confirming it is refused."""
+    problems = []
+    quantity = fields.get("quantity")
+    if quantity is not None and float(quantity) <= 0:
+        problems.append("quantity_not_positive")
+    elif quantity is not None and float(quantity) > MAX_QUANTITY:
+        problems.append("quantity_too_large")
+    if fields.get("unit_price") is not None and float(fields["unit_price"]) <= 0:
+        problems.append("price_not_positive")
+    if fields.get("amount") is not None and float(fields["amount"]) <= 0:
+        problems.append("amount_not_positive")
+    if fields.get("due_date") and date.fromisoformat(fields["due_date"]) < today:
+        problems.append("due_date_in_past")
+    if any(len(fields.get(name) or "") > MAX_NAME_CHARS for name in NAME_FIELDS):
+        problems.append("name_too_long")
+    return problems
+
+
+def draft_notes(fields: dict[str, Any], today: date) -> list[str]:
+    """What the author must see before confirming, though it may be right: a date in a later
+    year than today's, read from a month and day (交期:11月1日 typed in December)."""
+    due = fields.get("due_date")
+    return ["due_date_next_year"] if due and date.fromisoformat(due).year > today.year else []
+
+
+def draft_version(draft: OrderDraft) -> str:
+    """A short mark of the card's content: a 确认 pressed on an older card of the same draft
+    must not register what a later correction says."""
+    content = json.dumps(draft.fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(content.encode()).hexdigest()[:8]
 
 
 async def open_draft(
@@ -80,6 +149,7 @@ async def open_draft(
 ) -> OrderDraft:
     """Hold a parsed order for its author's confirmation; nothing is registered yet."""
     actor.require(Role.MARKET)
+    fields = _cleaned(fields)
     missing = missing_fields(fields)
     draft = OrderDraft(
         id=None,
@@ -91,7 +161,23 @@ async def open_draft(
     )
     await ctx.uow.drafts.add(draft)
     await ctx.audit(actor, "draft.open", "draft", draft.id or 0, None, fields)
+    if ctx.policy is not None:
+        await ctx.uow.timers.schedule(DRAFT_EXPIRY, _draft_subject(draft), _expires_at(ctx),
+                                      _expiry_key(draft.id or 0))
     return draft
+
+
+def _draft_subject(draft: OrderDraft) -> str:
+    return f"draft:{draft.id}"
+
+
+def _expiry_key(draft_id: int) -> str:
+    return f"{DRAFT_EXPIRY}:{draft_id}"
+
+
+def _expires_at(ctx: Context) -> datetime:
+    assert ctx.policy is not None
+    return ctx.now + ctx.policy.draft_expiry
 
 
 async def _own_pending_draft(ctx: Context, actor: Actor, draft_id: int) -> OrderDraft:
@@ -105,15 +191,22 @@ async def _own_pending_draft(ctx: Context, actor: Actor, draft_id: int) -> Order
     return draft
 
 
+async def _touch(ctx: Context, draft: OrderDraft) -> None:
+    """Every answer or correction gives the draft its full time again."""
+    if ctx.policy is not None:
+        await ctx.uow.timers.reschedule(_expiry_key(draft.id or 0), _expires_at(ctx))
+
+
 async def update_draft(
     ctx: Context, actor: Actor, draft_id: int, changes: dict[str, Any]
 ) -> OrderDraft:
     draft = await _own_pending_draft(ctx, actor, draft_id)
     before = dict(draft.fields)
-    draft.fields.update({k: v for k, v in changes.items() if v not in (None, "")})
+    draft.fields.update(_cleaned({k: v for k, v in changes.items() if v not in (None, "")}))
     missing = missing_fields(draft.fields)
     draft.asking = missing[0] if missing else None
     await ctx.uow.drafts.save(draft)
+    await _touch(ctx, draft)
     await ctx.audit(actor, "draft.update", "draft", draft_id, before, draft.fields)
     return draft
 
@@ -122,16 +215,35 @@ async def ask_for_edit(ctx: Context, actor: Actor, draft_id: int) -> OrderDraft:
     draft = await _own_pending_draft(ctx, actor, draft_id)
     draft.asking = "edit"
     await ctx.uow.drafts.save(draft)
+    await _touch(ctx, draft)
     return draft
 
 
 async def cancel_draft(ctx: Context, actor: Actor, draft_id: int) -> OrderDraft:
     draft = await _own_pending_draft(ctx, actor, draft_id)
-    draft.status, draft.asking = DraftStatus.CANCELLED, None
-    await ctx.uow.drafts.save(draft)
-    await ctx.audit(actor, "draft.cancel", "draft", draft_id, {"status": "pending"},
-                    {"status": "cancelled"})
+    await _end_draft(ctx, actor, draft, DraftStatus.CANCELLED)
     return draft
+
+
+async def _end_draft(ctx: Context, actor: Actor | None, draft: OrderDraft,
+                     status: DraftStatus) -> None:
+    draft.status, draft.asking = status, None
+    await ctx.uow.drafts.save(draft)
+    await ctx.audit(actor, f"draft.{status.value}", "draft", draft.id or 0,
+                    {"status": "pending"}, {"status": status.value})
+
+
+async def expire_draft(ctx: Context, draft_id: int) -> bool:
+    """A draft left pending past `orders.draft_expiry` is dropped; its chat hears so once."""
+    draft = await ctx.uow.drafts.get(draft_id)
+    if draft is None or draft.status is not DraftStatus.PENDING:
+        return False
+    await _end_draft(ctx, None, draft, DraftStatus.EXPIRED)
+    fields = draft.fields
+    await ctx.notify(Notification(draft.chat_id, Text("order.draft_expired", {
+        "customer": fields.get("customer") or "-", "product": fields.get("product") or "-"}),
+        "notice", None))
+    return True
 
 
 @dataclass(frozen=True)
@@ -148,19 +260,20 @@ class PossibleDuplicate:
 
 
 async def confirm_draft(
-    ctx: Context, actor: Actor, draft_id: int, *, despite_duplicate: bool = False
+    ctx: Context, actor: Actor, draft_id: int, *, despite_duplicate: bool = False,
+    version: str | None = None,
 ) -> Registered | PossibleDuplicate:
     """Register the order and open the delivery-feasibility review (交货期可能性评审)."""
     actor.require(Role.MARKET)
     draft = await _own_pending_draft(ctx, actor, draft_id)
+    if version is not None and version != draft_version(draft):
+        raise Conflict(Text("error.draft_card_outdated"))
     fields = draft.fields
     if missing := missing_fields(fields):
         raise DomainError(Text("error.draft_incomplete", {"fields": missing}))
+    if problems := draft_problems(fields, ctx.now.astimezone(ctx.tz).date()):
+        raise DomainError(Text("error.draft_invalid", {"warnings": problems}))
     due_date = date.fromisoformat(fields["due_date"])
-    if float(fields["quantity"]) <= 0:
-        raise DomainError(Text("error.quantity_not_positive", {"quantity": fields["quantity"]}))
-    if due_date < ctx.now.astimezone(ctx.tz).date():
-        raise DomainError(Text("error.due_in_past", {"date": fields["due_date"]}))
     if not despite_duplicate:
         earlier = await ctx.uow.orders.registered_since(
             fields["customer"], fields["product"], float(fields["quantity"]),

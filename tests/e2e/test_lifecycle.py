@@ -100,15 +100,25 @@ async def test_a_regular_order_from_quote_to_closing(stack: Stack) -> None:
     assert stack.heard(MARKET, "已关闭")
 
 
-async def test_a_short_shipment_needs_consent_and_opens_a_follow_up(stack: Stack) -> None:
+async def in_planning(stack: Stack) -> None:
+    """The company set up and the order reviewed, quoted, signed, paid and given to planning."""
     await _company(stack)
     await _reviewed(stack)
     await _production_ordered(stack)
+
+
+async def ready_to_ship(stack: Stack) -> None:
+    """Produced, warehoused, paid, and the shipping notice issued for 12-18."""
+    await in_planning(stack)
     await stack.say(MANUFACTURING, WANGQIANG, f"/plan {NUMBER}\n装配完成 12-15")
     await stack.press(MANUFACTURING, WANGQIANG, "完成", on="装配完成")
     await stack.say(MANUFACTURING, WANGQIANG, f"/warehoused {NUMBER}")
     await stack.say(FINANCE, QIAN, f"/paid {NUMBER}")
     await stack.say(MARKET, LIMING, f"/shipnotice {NUMBER} 12月18日")
+
+
+async def test_a_short_shipment_needs_consent_and_opens_a_follow_up(stack: Stack) -> None:
+    await ready_to_ship(stack)
     await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER} 10台")
     assert stack.heard(WAREHOUSE, "缺件发货要先取得客户同意")
     await stack.say(MARKET, LIMING, f"/consent {NUMBER} 先发10台，余下2台月底补发")

@@ -87,8 +87,13 @@ async def test_missing_field_is_asked_for_and_filled_in(stack: Stack) -> None:
     await set_up_company(stack)
     await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:12台")
     assert "还缺交期" in stack.texts(MARKET)[-1]
-    await stack.say(MARKET, LIMING, "还不知道，等客户回复")  # not a date
-    assert "交期有问题" in stack.texts(MARKET)[-1]
+    question = stack.emulator.last_message(MARKET)
+    assert question.labels == ["取消"]
+    before = len(stack.messages)
+    await stack.say(MARKET, LIMING, "还不知道，等客户回复")  # group talk, not a date
+    assert len(stack.messages) == before
+    await stack.say(MARKET, LIMING, "还不知道，等客户回复", reply_to_message_id=question.message_id)
+    assert "交期有问题" in stack.texts(MARKET)[-1]  # said to the bot: the answer is wrong
     await stack.say(MARKET, LIMING, "12月20日")
     assert stack.messages[-1]["buttons"] == [["确认", "修改", "取消"]]
     assert "2026-12-20" in stack.texts(MARKET)[-1]

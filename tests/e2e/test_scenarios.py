@@ -92,7 +92,8 @@ def test_every_scenario_file_is_tested() -> None:
         "late_order_urged.yaml", "change_during_production.yaml", "production_troubles.yaml",
         "renegotiated_date.yaml", "level3_change_reopens_review.yaml",
         "group_becomes_supergroup.yaml", "general_manager_blocked.yaml",
-        "bot_removed_from_group.yaml", "two_hour_outage.yaml"}
+        "bot_removed_from_group.yaml", "two_hour_outage.yaml",
+        "draft_cancelled.yaml", "plan_corrected.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -413,7 +414,10 @@ def test_every_test_the_workflow_doc_cites_exists() -> None:
              "quality": "test_quality.py", "task_reports": "test_task_reports.py",
              "planning_meeting": "test_planning_meeting.py", "rounds": "test_review_rounds.py",
              "levels": "test_change_levels.py", "objections": "test_objections.py",
-             "nothing_late": "test_urge_nothing_late.py", "traps": "test_no_traps.py"}
+             "nothing_late": "test_urge_nothing_late.py", "traps": "test_no_traps.py",
+             "drafts": "test_drafts.py", "facts": "test_facts.py",
+             "plan_changes": "test_plan_changes.py", "quality_clock": "test_quality_clock.py",
+             "policy_keys": "test_policy_keys.py"}
     cited = re.findall(r"`([\w/.]+)::(test_\w+)`", text)
     assert len(cited) > 30
     for where, name in cited:
@@ -587,3 +591,54 @@ async def test_a_two_hour_outage_delays_but_loses_nothing(database_url: str) -> 
     assert quoted["at"] >= "2026-11-24T16:00"
     assert said(result, MARKET, "待签约付款")  # the status asked after the outage
     assert the_order(result)["status"] == "contract"
+
+
+async def test_a_half_filled_draft_never_traps_the_rep(database_url: str) -> None:
+    result, trail = await run("draft_cancelled.yaml", database_url)
+    assert_errors(result, [])
+    assert said(result, MARKET, "还缺数量")
+    # Talk and the change sentence were not read as the quantity: the change notice is filed
+    # for the registered order and its own 取消 drops it.
+    [notice] = result.state["change_notices"]
+    assert (notice["order"], notice["status"], notice["changes"]) == (
+        NUMBER, "cancelled", {"quantity": 14})
+    assert said(result, MARKET, "订单草稿（江苏恒通机械，Y160M-4电机）已取消")
+    wrong = [m for m in result.messages if "数量：-2 台" in m["text"] and not m["edit"]]
+    assert [m["buttons"] for m in wrong] == [[["修改", "取消"]]]
+    [expired] = [m for m in result.messages if "已作废" in m["text"]]
+    assert expired["at"] == "2026-11-24T16:00:00+08:00" and "安徽华信置业" in expired["text"]
+    orders = result.state["orders"]
+    assert [(o["number"], o["customer"], o["quantity"]) for o in orders] == [
+        (NUMBER, "华东电力", 12), ("SO-20261124-002", "浙江正泰", 2)]
+    endings = [(row.subject_id, row.action) for row in trail
+               if row.action in ("draft.confirm", "draft.cancelled", "draft.expired")]
+    assert endings == [("1", "draft.confirm"), ("2", "draft.cancelled"),
+                       ("3", "draft.confirm"), ("4", "draft.expired")]
+
+
+async def test_a_plan_is_corrected_in_production(database_url: str) -> None:
+    result, trail = await run("plan_corrected.yaml", database_url)
+    assert_errors(result, [
+        (MANUFACTURING, f"订单 {NUMBER} 已经在生产中"),  # the whole plan sent again
+        (MANUFACTURING, "~装配开始 11-20 —— 日期已经过去了"),
+        (MANUFACTURING, "用法（生产中调整计划）"),
+    ])
+    assert said(result, MANUFACTURING, "共 7 项任务")  # one line, five tasks and two contacts
+    assert said(result, MANUFACTURING, "增加 1 项，删除 1 项，改期 2 项")
+    assert said(result, PROCUREMENT, "“采购到货”铜排 已从计划中删除（王强）", kind="notice")
+    assert said(result, PROCUREMENT, "📌 采购到货：订单 SO-20261124-001 母线槽", kind="task")
+    assert said(result, MANUFACTURING, "“包装” 改为 2026-12-18 16:00 前完成", kind="task")
+    state = {(t["kind"], t["title"]): (t["status"], t["due_at"]) for t in tasks(result)}
+    assert state[("purchase", "铜排")][0] == state[("supplier_contact", "铜排")][0] == "cancelled"
+    assert state[("purchase", "母线槽")] == ("open", "2026-12-08T09:30:00+00:00")
+    assert state[("supplier_contact", "母线槽")] == ("acknowledged", "2026-12-01T09:30:00+00:00")
+    assert state[("packaging", None)] == ("open", "2026-12-18T08:00:00+00:00")
+    assert state[("assembly_start", None)] == ("open", "2026-12-11T09:30:00+00:00")
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan"], "production")
+    [revised] = [row.after["changes"] for row in trail if row.action == "plan.revised"]
+    assert [(c["change"], c["kind"], c["title"]) for c in revised] == [
+        ("moved", "packaging", None), ("moved", "assembly_start", None),
+        ("removed", "purchase", "铜排"), ("added", "purchase", "母线槽")]
+    assert [row.after["why"] for row in trail if row.action == "task.due_changed"] == [
+        "replanned", "replanned"]

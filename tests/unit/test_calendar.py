@@ -284,7 +284,7 @@ def test_routine_messages_wait_and_urgent_kinds_pass():
     night = at(2026, 3, 11, 22)
     assert CAL.next_allowed_send(night, "reminder") == at(2026, 3, 12, 8)
     assert CAL.next_allowed_send(at(2026, 3, 12, 6), "reminder") == at(2026, 3, 12, 8)
-    for kind in ("quality_alert", "shipping_day", "gm_escalation"):
+    for kind in ("quality_alert", "gm_escalation"):
         assert CAL.next_allowed_send(night, kind) == night
     assert CAL.next_allowed_send(night, "escalation") == at(2026, 3, 12, 8)
     assert CAL.next_allowed_send(night, "no_such_kind") == at(2026, 3, 12, 8)

@@ -102,7 +102,6 @@ def test_default_policy_other_settings():
     )
     assert {k for k, v in quiet.pass_through.items() if v} == {
         "quality_alert",
-        "shipping_day",
         "gm_escalation",
     }
     assert set(quiet.pass_through) == {kind.value for kind in NoticeKind}
@@ -344,13 +343,20 @@ def test_unknown_key_in_company_file(tmp_path):
             {"deadlines.quote.duration": "1d"},
             "deadlines.quote.duration: '1d' would count every day as 24 working hours",
         ),
-        ({"deadlines.quote.opens": "2wd"}, "deadlines.quote.opens: only a rule with before = true"),
+        (
+            {"deadlines.quote.opens": "2wd"},
+            "deadlines.quote.opens: only a rule counted back from a planned date",
+        ),
         (
             {"deadlines.oem_reminder.opens": "1wd"},
             "deadlines.oem_reminder.opens: 1wd must be further ahead",
         ),
         ({"deadlines.oem_reminder.opens": "4h"}, "deadlines.oem_reminder.opens: 4h"),
-        ({"deadlines.quote.before": 1}, "deadlines.quote.before: expected true or false"),
+        ({"deadlines.quote.before": True}, "deadlines.quote.before: no longer a setting"),
+        (
+            {"quiet_hours.pass_through.shipping_day": True},
+            "quiet_hours.pass_through.shipping_day: no longer a setting: the bot sends nothing",
+        ),
     ],
 )
 def test_validation_names_the_key(overrides, expected):
