@@ -18,8 +18,8 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.app import bootstrap, build_application
-from bot.clock import SystemClock
+from bot.outbox import Pacer
+from bot.runner import serve
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
@@ -65,7 +65,11 @@ async def _measure(emulator: BotApiEmulator, text: str) -> tuple[list[float], fl
     return latencies, BURST / (time.perf_counter() - started)
 
 
-async def _running(app: Application) -> Callable[[], Awaitable[None]]:
+async def _echo_running(emulator: BotApiEmulator) -> Callable[[], Awaitable[None]]:
+    """A bare PTB bot polling as PTB does, answering with the text it got."""
+    app = (Application.builder().token(DEFAULT_TOKEN).base_url(emulator.base_url)
+           .concurrent_updates(PerChatUpdateProcessor()).build())
+    app.add_handler(CommandHandler("bind", _echo))
     await app.initialize()
     await app.updater.start_polling(poll_interval=0, timeout=1)
     await app.start()
@@ -76,6 +80,26 @@ async def _running(app: Application) -> Callable[[], Awaitable[None]]:
         await app.shutdown()
 
     return stop
+
+
+async def _gendan_running(emulator: BotApiEmulator,
+                          settings: Settings) -> Callable[[], Awaitable[None]]:
+    """Gendan as `gendan run` runs it: its own poller storing each update before handling it,
+    the answer in the outbox with the work and sent right after the commit."""
+    stop = asyncio.Event()
+    # Telegram's limits are off in the emulator, and our side of them is off too: this
+    # measures what a command costs, as the echo bot beside it does.
+    unlimited = Pacer(per_chat_gap=0, per_group_per_minute=10**9, global_per_second=10**9)
+    bot = asyncio.create_task(serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=stop,
+                                    pacer=unlimited))
+    while not emulator.calls_to("getMe"):
+        await asyncio.sleep(0.005)
+
+    async def stopped() -> None:
+        stop.set()
+        await bot
+
+    return stopped
 
 
 async def _fresh_database(scratch: str, round_no: int) -> str:
@@ -100,26 +124,18 @@ async def command_latency() -> dict[str, float]:
             # them would rightly drop them as redeliveries, so every round gets its own.
             settings = Settings(database_url=await _fresh_database(scratch, round_no),
                                 admin_ids=frozenset({ADMIN}))
-            gendan = await bootstrap(settings, SystemClock())
             for name in ("echo", "register"):
                 async with BotApiEmulator() as emulator:
                     emulator.limits.enabled = False  # measure the bot, not the flood limits
                     emulator.add_user(ADMIN, "管理员", "admin")
                     for chat in CHATS:
                         emulator.add_group(chat, f"部门{chat}")
-                    if name == "echo":
-                        app = (Application.builder().token(DEFAULT_TOKEN)
-                               .base_url(emulator.base_url)
-                               .concurrent_updates(PerChatUpdateProcessor()).build())
-                        app.add_handler(CommandHandler("bind", _echo))
-                    else:
-                        app = build_application(gendan, DEFAULT_TOKEN, base_url=emulator.base_url)
-                    stop = await _running(app)
+                    stop = await (_echo_running(emulator) if name == "echo"
+                                  else _gendan_running(emulator, settings))
                     latencies, rate = await _measure(emulator, "/bind market")
                     await stop()
                 results[name]["lat"] += latencies
                 results[name]["rate"].append(rate)
-            await gendan.close()
     echo, register = results["echo"], results["register"]
     return {
         "echo_median_ms": statistics.median(echo["lat"]) * 1000,

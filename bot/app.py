@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 
 from bot.intake import Poller
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from handlers import callbacks, commands, deliveries, membership, task_reports
@@ -116,6 +116,9 @@ async def bootstrap(
     return Gendan(settings, engine, runtime, policy, calendar, lexicon)
 
 
+SEND_CONNECTIONS = 8
+
+
 def build_application(
     gendan: Gendan, token: str, *, base_url: str | None = None, base_file_url: str | None = None,
     send_timeout: float | None = None,
@@ -125,6 +128,9 @@ def build_application(
     timeout = send_timeout if send_timeout is not None else gendan.settings.send_timeout
     builder = (Application.builder().token(token).concurrent_updates(PerChatUpdateProcessor())
                .read_timeout(timeout).write_timeout(timeout)
+               # Telegram takes about 30 messages a second: a few connections carry them, and
+               # the client's pool is scanned on every request.
+               .connection_pool_size(SEND_CONNECTIONS).pool_timeout(timeout)
                .get_updates_read_timeout(Poller.POLL_SECONDS + timeout))
     if base_url:
         builder = builder.base_url(base_url)
@@ -175,9 +181,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling update %s", update_id, exc_info=context.error)
 
 
-def make_sender(gendan: Gendan, application: Application) -> OutboxSender:
+def make_sender(gendan: Gendan, application: Application,
+                pacer: Pacer | None = None) -> OutboxSender:
     """The outbox sender, also wired to send each handler's answers right after its commit."""
-    sender = OutboxSender(gendan.runtime, application.bot,
+    sender = OutboxSender(gendan.runtime, application.bot, pacer,
                           budget=gendan.settings.outbox_retry_budget)
     gendan.runtime.deliver_now = sender.deliver
     return sender

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError
@@ -103,6 +103,7 @@ class Poller:
         # poller that died is replaced within the lease, and never while it still polls.
         self.lease = self.runtime.lease / 2
         self.poll_seconds = min(self.POLL_SECONDS, self.lease.total_seconds() / 2)
+        self._renewed: datetime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         for update in await self.intake.backlog():
@@ -144,10 +145,15 @@ class Poller:
                 await self._release()
 
     async def _hold(self) -> bool:
+        """Take or renew the lease; renewed a third of the way through, so that it still runs
+        at the end of the poll that follows (at most half a lease long)."""
         now = self.runtime.clock.now()
+        if self._renewed is not None and now - self._renewed < self.lease / 3:
+            return True
         async with SqlUnitOfWork(self.runtime.sessions) as uow:
             held = await uow.leases.hold("poller", self.holder, now, now + self.lease)
             await uow.commit()
+        self._renewed = now if held else None
         return held
 
     async def _release(self) -> None:

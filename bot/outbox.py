@@ -41,6 +41,7 @@ from handlers import messenger
 from handlers.render import outbox_message, render, split_text
 from handlers.runtime import Runtime
 from handlers.turn import locale_for
+from locales import DEFAULT_LOCALE
 from storage.models import OutboxRow
 from storage.outbox import HELD, PENDING
 from storage.uow import SqlUnitOfWork
@@ -175,34 +176,44 @@ class OutboxSender:
         # While Telegram cannot be reached, the row that found out is kept in hand and tried
         # again after each pause; nothing else is claimed or written until it goes through.
         self._probe: OutboxRow | None = None
+        self._sent: list[tuple[int, int, int | None, datetime]] = []  # Telegram took these
+        self._writing_sent: asyncio.Task[None] | None = None
 
     # ---- entry points ----------------------------------------------------------------------
 
     async def drain(self) -> int:
         """Send every row that may go now; each row that must wait gets the moment it may go."""
         async with self._lock:
-            sent = 0
-            # Per chat, the last row this drain placed and when the one after it may go. Rows
-            # come in id order, so a row never overtakes an earlier one of its chat, and the rows
-            # queued behind a waiting one are spaced a gap apart.
-            queue: dict[int, tuple[int, float]] = {}
-            self._locales.clear()
-            while True:
-                now = self.runtime.clock.now()
-                if self.circuit.until > now.timestamp():
-                    return sent  # Telegram is unreachable; nothing is tried before the pause ends
-                if self._probe is not None:
-                    probe, self._probe = self._probe, None
+            try:
+                return await self._drain()
+            finally:
+                await self._sent_written()
+
+    async def _drain(self) -> int:
+        sent = 0
+        # Per chat, the last row this drain placed and when the one after it may go. Rows come
+        # in id order, so a row never overtakes an earlier one of its chat, and the rows queued
+        # behind a waiting one are spaced a gap apart.
+        queue: dict[int, tuple[int, float]] = {}
+        self._locales.clear()
+        while True:
+            now = self.runtime.clock.now()
+            if self.circuit.until > now.timestamp():
+                return sent  # Telegram is unreachable; nothing is tried before the pause ends
+            if self._probe is not None:
+                probe, self._probe = self._probe, None
+                if await self._still_ours(probe):
                     sent += await self._deliver_batch([probe], queue)
                     if self._probe is not None:
                         return sent
-                    continue
-                async with SqlUnitOfWork(self.runtime.sessions) as uow:
-                    rows = await uow.outbox.claim_due(now, self.batch, self.runtime.lease)
-                    await uow.commit()
-                if not rows:
-                    return sent
-                sent += await self._deliver_batch(rows, queue)
+                continue
+            await self._sent_written()  # what went is marked before anything is claimed
+            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+                rows = await uow.outbox.claim_due(now, self.batch, self.runtime.lease)
+                await uow.commit()
+            if not rows:
+                return sent
+            sent += await self._deliver_batch(rows, queue)
 
     async def deliver(self, rows: list[OutboxRow]) -> int:
         """Send rows already leased to this process (a handler's answers, just committed)."""
@@ -219,6 +230,7 @@ class OutboxSender:
 
     async def shutdown(self) -> None:
         """Hand back what this process holds, so another one sends it at once."""
+        await self._sent_written()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -267,6 +279,16 @@ class OutboxSender:
             for item in later:
                 self._held.pop(item.row.id, None)
         return sent
+
+    async def _still_ours(self, row: OutboxRow) -> bool:
+        """Renew the lease of a row held across a pause; False when another sender has it."""
+        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            renewed = await uow.outbox.renew({row.id: row.attempts},
+                                             self.runtime.clock.now() + self.runtime.lease)
+            await uow.commit()
+        if not renewed:
+            self._held.pop(row.id, None)
+        return bool(renewed)
 
     async def _keep_as_probe(self, row: OutboxRow, failed: _Later) -> bool:
         """Hold the row that met the failure, to try again after the pause; False when its
@@ -393,7 +415,12 @@ class OutboxSender:
                                      else row.edit_message_id)
 
     async def _render(self, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup | None]:
-        locale = await self._locale(row.chat_id)
+        rerouted = (row.mention_id is not None or row.for_role is not None
+                    or (row.rerouted_from is not None and row.rerouted_from < 0))
+        finished = not row.text_key and all("text" in b for line in row.buttons or []
+                                            for b in line)
+        # A handler's answer was rendered in its chat's language already.
+        locale = DEFAULT_LOCALE if finished and not rerouted else await self._locale(row.chat_id)
         text, markup = outbox_message(row.text_key, row.params or {}, row.buttons or [], locale)
         if row.mention_id is not None:  # a person's message, given to them in a group
             name, username = await self._name(row.mention_id)
@@ -435,13 +462,29 @@ class OutboxSender:
     # ---- finishing a row -------------------------------------------------------------------
 
     async def _mark_sent(self, row: OutboxRow, message_id: int | None) -> str:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
-            if not await uow.outbox.mark_sent(row.id, row.attempts, message_id,
-                                              self.runtime.clock.now()):
-                log.warning("outbox row %s was sent after its lease passed to another sender",
-                            row.id)
-            await uow.commit()
+        """Note that Telegram took the row; the notes of a burst are written together, as soon
+        as the sends in hand have gone (a crash before that sends those rows again)."""
+        self._sent.append((row.id, row.attempts, message_id, self.runtime.clock.now()))
+        if self._writing_sent is None or self._writing_sent.done():
+            self._writing_sent = asyncio.get_running_loop().create_task(self._write_sent())
         return _SENT
+
+    async def _write_sent(self) -> None:
+        await asyncio.sleep(0)  # let the sends already under way add theirs
+        while self._sent:
+            marks, self._sent = self._sent, []
+            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+                for row_id, token, message_id, at in marks:
+                    if not await uow.outbox.mark_sent(row_id, token, message_id, at):
+                        log.warning("outbox row %s was sent after its lease passed to another "
+                                    "sender", row_id)
+                await uow.commit()
+
+    async def _sent_written(self) -> None:
+        if self._writing_sent is not None:
+            await self._writing_sent
+        if self._sent:
+            await self._write_sent()
 
     async def _note_parts(self, row: OutboxRow) -> None:
         async with SqlUnitOfWork(self.runtime.sessions) as uow:

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import SystemClock
 from bot.intake import Intake, Poller
+from bot.outbox import Pacer
 from bot.settings import Settings
 from bot.ticks import DeliveryReport, DigestJob, TimerPoller, start_scheduler, wake
 from bot.webhook import webhook_app, webhook_path
@@ -57,6 +58,7 @@ async def serve(
     stop: asyncio.Event,
     clock: Clock | None = None,
     foreground: Callable[[Application], Awaitable[None]] | None = None,
+    pacer: Pacer | None = None,
 ) -> None:
     """The bot as it runs: polling (or the webhook), the outbox, timers and digests, until
     `stop` is set; then it stops taking updates and hands back what it holds, in seconds."""
@@ -68,7 +70,7 @@ async def serve(
         await gendan.close()
         return
     try:
-        sender = make_sender(gendan, application)
+        sender = make_sender(gendan, application, pacer)
         intake = Intake(gendan.runtime, application)
         scheduler = start_scheduler(sender, TimerPoller(gendan.runtime),
                                     DigestJob(gendan.runtime), intake,

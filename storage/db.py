@@ -43,7 +43,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         # One connection: SQLite has one writer, and inline statements must never wait on a
         # lock another coroutine of ours holds.
-        kwargs = {"pool_size": 1, "max_overflow": 0,
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_reset_on_return": None,
                   "async_creator": inline_sqlite.connector(make_url(url).database or ":memory:"),
                   **kwargs}
     engine = create_async_engine(url, **kwargs)

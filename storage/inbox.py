@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,9 @@ def _store_statement(dialect: str) -> Any:
 
 
 _STORE = {name: _store_statement(name) for name in ("postgresql", "sqlite")}
+_CLAIM = (update(_inbox)
+          .where(_inbox.c.update_id == bindparam("handled_id"), _inbox.c.status == NEW)
+          .values(status=DONE, handled_at=bindparam("at")))
 
 
 class InboxRepository:
@@ -57,9 +60,7 @@ class InboxRepository:
 
     async def claim(self, update_id: int, now: datetime) -> bool:
         """Mark the update handled; False when it was handled before."""
-        result = await self.session.execute(
-            update(_inbox).where(_inbox.c.update_id == update_id, _inbox.c.status == NEW)
-            .values(status=DONE, handled_at=now))
+        result = await self.session.execute(_CLAIM, {"handled_id": update_id, "at": now})
         return result.rowcount == 1
 
     async def unhandled(self, limit: int = 1000) -> list[dict[str, Any]]:

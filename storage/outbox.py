@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
@@ -34,6 +34,12 @@ RENDERED = ""  # text_key of a row whose params["text"] is the finished text
 
 _outbox = OutboxRow.__table__
 _INSERT = insert(_outbox).returning(_outbox.c.id)
+# Every answer is marked sent right after it goes: built once, as on every turn's path.
+_MARK_SENT = (update(_outbox)
+              .where(_outbox.c.id == bindparam("row_id"), _outbox.c.attempts == bindparam("token"),
+                     _outbox.c.status == LEASED)
+              .values(status=SENT, sent_at=bindparam("at"), message_id=bindparam("message_id"),
+                      lease_until=None))
 # What a copy of a row carries over to the chat it is rerouted to.
 _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
             "origin_id", "for_role")
@@ -132,8 +138,8 @@ class OutboxRepository:
 
     async def mark_sent(self, row_id: int, token: int, message_id: int | None,
                         at: datetime) -> bool:
-        result = await self._fenced(row_id, token, status=SENT, sent_at=at,
-                                    message_id=message_id, lease_until=None)
+        result = await self.session.execute(_MARK_SENT, {
+            "row_id": row_id, "token": token, "at": at, "message_id": message_id})
         return result.rowcount == 1
 
     async def mark_parts(self, row_id: int, token: int, parts_sent: int) -> bool:

@@ -55,7 +55,7 @@ async def test_a_quote_is_positive_and_can_be_corrected_until_the_customer_signs
     await _company(stack)
     await _reviewed(stack)
     await stack.say(MARKET, LIMING, f"/quote {NUMBER} 0")
-    assert stack.heard(MARKET, "价格必须大于 0") and stack.heard(MARKET, "用法：/quote")
+    assert stack.heard(MARKET, "金额必须大于 0") and stack.heard(MARKET, "用法：/quote")
 
     # Whatever the parser makes of "-5万", the order records no quote below zero.
     monkeypatch.setattr(order_commands, "parse_field_value", lambda *_: (-50000, None))

@@ -72,3 +72,11 @@ def test_fallbacks() -> None:
     assert translate("en", "button.confirm") == "Confirm"
     assert translate(None, "button.confirm") == "确认"
     assert translate("en", "no.such.key") == "no.such.key"
+
+
+def test_no_key_is_written_twice() -> None:
+    """The catalog reader keeps one of two entries silently; which one is a matter of luck."""
+    for locale in LOCALES:
+        keys = re.findall(r'^msgid "(.+)"$', (ROOT / "locales" / locale / "LC_MESSAGES" /
+                                             "gendan.po").read_text(encoding="utf-8"), re.M)
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
