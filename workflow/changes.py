@@ -344,8 +344,8 @@ async def _apply(ctx: Context, actor: Actor, notice: ChangeNotice, order: Order)
 
 async def _relay(ctx: Context, notice: ChangeNotice, order: Order, told: set[Role]) -> None:
     """“制造中心应负责在接到通知后的第一时间…流转相关涉及部门进行调整”: the bot passes the change
-    on for manufacturing the moment it is in force, so `deadlines.change_relay` cannot run
-    late, to every department with work on the order — open tasks, the planning meeting,
+    on for manufacturing the moment it is in force, so nothing can be late, to every
+    department with work on the order — open tasks, the planning meeting,
     inspections recorded, goods in the warehouse — and records to whom."""
     where = orders.standing(order)
     concerned = {t.role for t in await ctx.uow.tasks.for_order(order.id or 0)

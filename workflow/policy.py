@@ -60,7 +60,6 @@ class DeadlineName(StrEnum):
     QUOTE = "quote"
     PRODUCTION_ORDER = "production_order"
     CHANGE_ANSWER = "change_answer"
-    CHANGE_RELAY = "change_relay"
     TECH_CHANGE_ANSWER = "tech_change_answer"
     PLANNING_COMPLETE_SET = "planning_complete_set"
     PLANNING_OTHER = "planning_other"
@@ -652,6 +651,8 @@ def _read_deadlines(table: _Table) -> Mapping[str, Deadline]:
     deadlines = {
         name.value: _read_deadline(table.table(name.value), name.value) for name in DeadlineName
     }
+    table.removed("change_relay", "the bot passes a change on to every department concerned "
+                                  "the moment it takes effect; nothing is left to time")
     table.done()
     return MappingProxyType(deadlines)
 

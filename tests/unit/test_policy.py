@@ -40,7 +40,6 @@ SEED_RULES = [
     ("planning_other", timedelta(hours=4), "working", False, None),
     ("objection", WorkingDays(1), "working", False, None),
     ("change_answer", timedelta(minutes=30), "working", False, None),
-    ("change_relay", timedelta(minutes=30), "working", False, None),
     ("tech_change_answer", timedelta(minutes=30), "working", False, None),
     ("quality_response", timedelta(minutes=20), "working", False, None),
     ("quality_coordination", timedelta(minutes=30), "working", False, None),
@@ -353,6 +352,10 @@ def test_unknown_key_in_company_file(tmp_path):
         ),
         ({"deadlines.oem_reminder.opens": "4h"}, "deadlines.oem_reminder.opens: 4h"),
         ({"deadlines.quote.before": True}, "deadlines.quote.before: no longer a setting"),
+        (
+            {"deadlines.change_relay.duration": "30m"},
+            "deadlines.change_relay: no longer a setting: the bot passes a change on",
+        ),
         (
             {"quiet_hours.pass_through.shipping_day": True},
             "quiet_hours.pass_through.shipping_day: no longer a setting: the bot sends nothing",
