@@ -6,7 +6,7 @@ import re
 
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
-from workflow import changes, escalation, orders, services, urging
+from workflow import changes, escalation, orders, requests, services, urging
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Text
 
@@ -26,7 +26,7 @@ async def on_button(turn: Turn) -> None:
     what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
                "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
-               "ob": _on_objection}.get(what)
+               "ob": _on_objection, "cx": _on_cancel_request}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     try:
@@ -218,3 +218,13 @@ async def _on_objection(turn: Turn, task_id: int, choice: str, _arg: str | None)
     _task, order = await orders.settle_objection(turn.ctx, turn.actor, task_id, choice)
     turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
         f"objection.mark_{choice}", who=turn.person.name), kind="task", order=order.number)
+
+
+async def _on_cancel_request(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
+    """Market's leader (or the general manager) cancels the order a rep asked to, or keeps it."""
+    if choice not in ("yes", "no"):
+        raise DomainError(Text("error.stale_button"))
+    order = await requests.settle_cancel_request(turn.ctx, turn.actor, order_id, choice == "yes")
+    key = "cancel_request.mark_cancelled" if choice == "yes" else "cancel_request.mark_kept"
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+                      kind="task", order=order.number)

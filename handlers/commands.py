@@ -7,14 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import task_reports
-from handlers.order_commands import ORDER_COMMAND_ROLES
+from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status
 from handlers.turn import Turn, turn_handler
 from locales import LOCALES, normalize_locale
-from workflow import changes, services
+from workflow import changes, requests, services
 from workflow.context import number_text
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, OrderDraft, Person, Text
-from workflow.parsing import ParseResult, parse_field_value, parse_message
+from workflow.parsing import (
+    ParseResult,
+    chinese_calendar_holidays,
+    order_template,
+    parse_field_value,
+    parse_message,
+)
+from workflow.parsing.template import DEFAULT_KEYS as ORDER_KEYS
 from workflow.policy import NonRegularRules
 from workflow.roles import ROLE_ALIASES, Role, parse_role
 
@@ -278,7 +285,8 @@ async def _open_draft(turn: Turn, result: ParseResult) -> None:
 def _read(turn: Turn, text: str) -> ParseResult:
     """The parser with the names the company knows and its own 非常规 words."""
     lexicon = turn.runtime.lexicon() if turn.runtime.lexicon else None
-    return parse_message(text, turn.ctx.now, lexicon, _non_regular(turn))
+    return parse_message(text, turn.ctx.now, lexicon, _non_regular(turn),
+                         holidays=chinese_calendar_holidays)
 
 
 def _non_regular(turn: Turn) -> NonRegularRules | None:
@@ -411,13 +419,47 @@ async def on_text(turn: Turn) -> None:
         return
     if result.intent == "change":
         await _file_change(turn, result, text, Role.MARKET)
+    elif result.intent in ("query", "cancel_request") and draft is None:
+        await _about_an_order(turn, result, text, addressed)
     elif draft is not None and not new_order and (
             await _answer_draft_question(turn, draft, text, result, addressed)):
         return
     elif new_order:
         await _open_draft(turn, result)
     elif addressed:
+        _not_understood(turn, result)
+
+
+async def _about_an_order(turn: Turn, result: ParseResult, text: str, addressed: bool) -> None:
+    """“华东电力那单到哪了” is answered with the order's status; “SO-… 这单作废” goes to market's
+    leader to decide. An order named ambiguously is asked about; talk naming none is let be."""
+    named = await requests.orders_named(turn.ctx, result.target or {})
+    if len(named) != 1:
+        if named or addressed:
+            turn.reply(Text("order.which_one" if named else "order.none_named", {
+                "numbers": ", ".join(o.number for o in named[:10])}), kind="error")
+        return
+    order = named[0]
+    if result.intent == "query":
+        await answer_status(turn, order)
+        return
+    deciders = await requests.request_cancel(turn.ctx, turn.actor, order, text)
+    turn.reply(Text("cancel_request.asked", {"number": order.number,
+                                             "people": await turn.ctx.names(deciders)}),
+               order=order.number)
+
+
+def _not_understood(turn: Turn, result: ParseResult) -> None:
+    """Say what was read and what is missing, and hand back the /order line to complete."""
+    template = order_template(result, {name: turn.t(f"order_key.{name}")
+                                       for name in ORDER_KEYS})
+    # An order names what is bought and one thing more; "下周见" or "今天中午吃什么" does not.
+    if len(template.read) < 2 or not {"customer", "product"} & set(template.read):
         turn.reply(Text("error.not_understood"), kind="error")
+        return
+    turn.reply(Text("parsing.not_understood", {"read": template.read,
+                                               "missing": template.missing,
+                                               "template": template.text}), kind="error")
 
 
 async def _cancel_pending_draft(turn: Turn) -> bool:

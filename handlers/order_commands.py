@@ -232,6 +232,12 @@ async def cmd_cancel(turn: Turn, order: Order, rest: str) -> None:
 async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
     """Show an order: its state, facts and tasks — to people with a role, in private or in a
     department's group; asked in any other group, the answer goes to the asker in private."""
+    await answer_status(turn, order)
+
+
+async def answer_status(turn: Turn, order: Order) -> None:
+    """The order's state and tasks for a person with a role; asked in a group of no department,
+    the answer goes to the asker in private."""
     if not turn.person.roles and not turn.actor.is_admin:
         raise DomainError(Text("status.no_role"))
     tasks = await turn.uow.tasks.for_order(order.id or 0)

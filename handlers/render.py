@@ -13,7 +13,8 @@ from workflow.model import ButtonSpec, Text
 # Parameters whose values are codes that have their own catalog entries.
 _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
                  "task": "taskkind", "action": "action", "source": "source"}
-_CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning"}
+_CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning", "read": "field",
+                "missing": "field"}
 _NAME_LISTS = ("people",)  # plain names, joined in the reader's language
 
 
@@ -50,7 +51,8 @@ def _localize_param(locale: str, name: str, value: Any) -> Any:
         return translate(locale, f"{_CODED_PARAMS[name]}.{value}")
     if name in _CODED_LISTS and isinstance(value, list | tuple):
         separator = translate(locale, "list.separator")
-        return separator.join(translate(locale, f"{_CODED_LISTS[name]}.{v}") for v in value)
+        return separator.join(translate(locale, f"{_CODED_LISTS[name]}.{v}")
+                              for v in value) or "-"
     if name in _NAME_LISTS and isinstance(value, list | tuple):
         return translate(locale, "list.separator").join(value) or translate(locale, "list.nobody")
     return value

@@ -113,7 +113,7 @@ def forbid_own_request(actor: Actor, requested_by: int | None, refusal: Text) ->
         raise DomainError(refusal)
 
 
-async def _save_facts(ctx: Context, actor: Actor | None, order: Order, **changes: Any) -> None:
+async def save_facts(ctx: Context, actor: Actor | None, order: Order, **changes: Any) -> None:
     before = {k: order.facts.get(k) for k in changes}
     order.facts.update(changes)
     await ctx.uow.orders.save_facts(order.id or 0, order.facts)
@@ -258,7 +258,7 @@ async def _back_from_change_review(ctx: Context, order: Order) -> OrderStatus:
     changed price wants the supplemental contract (“必要时补签相关合同”), market's to sign."""
     status = await move(ctx, None, order, Action.CHANGE_REVIEW_PASSED)
     change = order.facts.get("supplemental_contract_for")
-    await _save_facts(ctx, None, order, reviewed_from=None, supplemental_contract_for=None)
+    await save_facts(ctx, None, order, reviewed_from=None, supplemental_contract_for=None)
     await _tell_market(ctx, order, "review.passed_change", status=status.value)
     if change:
         await _open_task(ctx, None, order, TaskKind.SUPPLEMENTAL_CONTRACT, Role.MARKET,
@@ -282,7 +282,7 @@ async def _open_review_round(ctx: Context, actor: Actor | None, order: Order, ro
             "due": local_time(due_at, ctx.tz)}), kind="task", order_number=order.number,
             buttons=escalation.task_buttons(task))
         tasks.append(task)
-    await _save_facts(ctx, actor, order, review_round={
+    await save_facts(ctx, actor, order, review_round={
         "number": number, "tasks": [t.id for t in tasks], "roles": [r.value for r in roles],
         "requested_by": requested_by})
     return tasks
@@ -314,14 +314,14 @@ async def reopen_review(ctx: Context, order: Order, roles: list[Role], *, change
                         {"status": where.value, "change": change})
         return []
     if held:
-        await _save_facts(ctx, None, order, held_from=OrderStatus.REVIEW.value)
+        await save_facts(ctx, None, order, held_from=OrderStatus.REVIEW.value)
     elif where is not OrderStatus.REVIEW:
         await move(ctx, None, order, Action.REOPEN_REVIEW)
     returns = where in lifecycle.RETURNS_AFTER_REVIEW
     if returns:
-        await _save_facts(ctx, None, order, reviewed_from=where.value)
+        await save_facts(ctx, None, order, reviewed_from=where.value)
     if new_contract and (returns or order.facts.get("reviewed_from")):
-        await _save_facts(ctx, None, order, supplemental_contract_for=change)
+        await save_facts(ctx, None, order, supplemental_contract_for=change)
     await _close_tasks(ctx, None, order, (TaskKind.QUOTE, TaskKind.DECISION), TaskStatus.CANCELLED)
     return await _open_review_round(ctx, None, order, roles, "review.round_change",
                                     requested_by, change=change)
@@ -329,7 +329,7 @@ async def reopen_review(ctx: Context, order: Order, roles: list[Role], *, change
 
 async def customer_refuses(ctx: Context, actor: Actor, order: Order) -> None:
     await move(ctx, actor, order, Action.CUSTOMER_REFUSES)
-    await _save_facts(ctx, actor, order, refused_by=actor.person.id)
+    await save_facts(ctx, actor, order, refused_by=actor.person.id)
     task = await _open_task(ctx, actor, order, TaskKind.DECISION, Role.GM,
                             ctx.deadlines.due("decision", ctx.now), notify=False)
     await ctx.notify_department(
@@ -364,11 +364,11 @@ async def record_quote(ctx: Context, actor: Actor, order: Order, amount: float) 
         if order.facts.get("signed"):
             raise DomainError(Text("quote.signed_already", {"number": order.number}))
         replaced = order.facts.get("quote_amount")
-        await _save_facts(ctx, actor, order, quote_amount=amount)
+        await save_facts(ctx, actor, order, quote_amount=amount)
         return replaced
     await move(ctx, actor, order, Action.RECORD_QUOTE, quote_amount=amount)
     await _close_tasks(ctx, actor, order, (TaskKind.QUOTE,))
-    await _save_facts(ctx, actor, order, quote_amount=amount,
+    await save_facts(ctx, actor, order, quote_amount=amount,
                       quote_basis="special" if order.order_class == "non_regular" else "price_list")
     return None
 
@@ -380,7 +380,7 @@ async def record_contract_fact(ctx: Context, actor: Actor, order: Order, fact: s
     if order.status is not OrderStatus.CONTRACT:
         raise DomainError(Text("error.not_now", {"number": order.number,
                                                  "status": order.status.value, "action": fact}))
-    await _save_facts(ctx, actor, order, **{fact: ctx.now.isoformat()})
+    await save_facts(ctx, actor, order, **{fact: ctx.now.isoformat()})
     if not (order.facts.get("signed") and order.facts.get("paid")):
         return False
     await move(ctx, None, order, Action.CONTRACT_EFFECTIVE)
@@ -414,7 +414,7 @@ async def _call_planning_meeting(ctx: Context, actor: Actor, order: Order,
     meeting = [Role.TECH, Role.MANUFACTURING, Role.PROCUREMENT]
     if _quality_requirements_in(ctx, order):
         meeting.append(Role.QUALITY)
-    await _save_facts(ctx, actor, order, planning_meeting=[role.value for role in meeting])
+    await save_facts(ctx, actor, order, planning_meeting=[role.value for role in meeting])
     text = Text("planning.meeting", {**order_params(order, ctx.tz),
                                      "roles": [role.value for role in meeting],
                                      "due": local_time(planning.due_at, ctx.tz)
@@ -950,7 +950,7 @@ async def record_warehoused(ctx: Context, actor: Actor, order: Order) -> None:
 
 async def confirm_payment(ctx: Context, actor: Actor, order: Order) -> None:
     actor.require(Role.FINANCE)
-    await _save_facts(ctx, actor, order, payment_confirmed=ctx.now.isoformat())
+    await save_facts(ctx, actor, order, payment_confirmed=ctx.now.isoformat())
     await _close_tasks(ctx, actor, order, (TaskKind.PAYMENT_CHECK,))
     await _tell_market(ctx, order, "order.payment_confirmed_notice", who=actor.person.name)
 
@@ -960,7 +960,7 @@ async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_o
         raise DomainError(Text("error.due_in_past", {"date": ship_on.isoformat()}))
     await move(ctx, actor, order, Action.ISSUE_SHIPPING_NOTICE)
     await _close_tasks(ctx, actor, order, (TaskKind.SHIPPING_NOTICE,))
-    await _save_facts(ctx, actor, order, ship_on=ship_on.isoformat())
+    await save_facts(ctx, actor, order, ship_on=ship_on.isoformat())
     for role in (Role.WAREHOUSE,):
         await ctx.notify_department(
             role, Text("shipping.notice", {**order_params(order, ctx.tz),
@@ -970,7 +970,7 @@ async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_o
 
 async def record_consent(ctx: Context, actor: Actor, order: Order, note: str) -> None:
     actor.require(Role.MARKET)
-    await _save_facts(ctx, actor, order, short_shipment_consent=note or "yes")
+    await save_facts(ctx, actor, order, short_shipment_consent=note or "yes")
 
 
 async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None) -> float:
@@ -981,7 +981,7 @@ async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None)
         raise DomainError(Text("error.over_shipment", {**order_params(order, ctx.tz),
                                                        "shipped": f"{shipped:g}"}))
     await move(ctx, actor, order, Action.SHIP, shipped_quantity=shipped)
-    await _save_facts(ctx, actor, order, shipped_quantity=shipped)
+    await save_facts(ctx, actor, order, shipped_quantity=shipped)
     missing = order.quantity - shipped
     if missing > 0:
         await _open_task(ctx, actor, order, TaskKind.MISSING_PARTS, Role.MANUFACTURING,
@@ -994,7 +994,7 @@ async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None)
 
 async def close(ctx: Context, actor: Actor, order: Order, feedback: str) -> None:
     await move(ctx, actor, order, Action.CLOSE, feedback=feedback)
-    await _save_facts(ctx, actor, order, feedback=feedback)
+    await save_facts(ctx, actor, order, feedback=feedback)
 
 
 # ---- hold, resume, cancel ---------------------------------------------------------------------
@@ -1003,7 +1003,7 @@ async def close(ctx: Context, actor: Actor, order: Order, feedback: str) -> None
 async def hold(ctx: Context, actor: Actor, order: Order, reason: str) -> None:
     held_from = order.status.value
     await move(ctx, actor, order, Action.HOLD)
-    await _save_facts(ctx, actor, order, held_from=held_from, hold_reason=reason)
+    await save_facts(ctx, actor, order, held_from=held_from, hold_reason=reason)
     await _broadcast(ctx, order, "order.held_notice", why=reason, who=actor.person.name)
 
 
@@ -1015,7 +1015,7 @@ async def resume(ctx: Context, actor: Actor, order: Order) -> None:
 async def cancel(ctx: Context, actor: Actor, order: Order, reason: str) -> int:
     """Cancel the order; its open tasks are cancelled with it and their owners told."""
     await move(ctx, actor, order, Action.CANCEL)
-    await _save_facts(ctx, actor, order, cancel_reason=reason)
+    await save_facts(ctx, actor, order, cancel_reason=reason)
     open_tasks = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
                   if t.status in OPEN_TASK_STATUSES]
     for task in open_tasks:
@@ -1057,7 +1057,7 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
     objection = {"by": actor.person.id, "name": actor.person.name, "date": new_day.isoformat(),
                  "reason": reason, "status": "open", "escalated": to_gm}
     objections = {**order.facts.get("objections", {}), str(task.id): objection}
-    await _save_facts(ctx, actor, order, objections=objections)
+    await save_facts(ctx, actor, order, objections=objections)
     if to_gm:
         await _objection_to_gm(ctx, order, task, objection)
         return task, True
@@ -1094,13 +1094,13 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
     objections = dict(order.facts["objections"])
     if choice == "gm" and not objection.get("escalated"):
         objections[str(task_id)] = {**objection, "escalated": True}
-        await _save_facts(ctx, actor, order, objections=objections)
+        await save_facts(ctx, actor, order, objections=objections)
         await _objection_to_gm(ctx, order, task, objection)
         return task, order
     accepted = choice == "accept"
     objections[str(task_id)] = {**objection, "status": "accepted" if accepted else "kept",
                                 "decided_by": actor.person.id}
-    await _save_facts(ctx, actor, order, objections=objections)
+    await save_facts(ctx, actor, order, objections=objections)
     params = {**order_params(order, ctx.tz), "task": task.kind.value,
               "proposed": objection["date"], "who": actor.person.name}
     if accepted:
@@ -1179,7 +1179,7 @@ async def issue_contact_slip(ctx: Context, actor: Actor, order: Order, to: Role,
     number = f"LX-{order.number.removeprefix('SO-')}-{len(slips) + 1}"
     task = await _open_task(ctx, actor, order, TaskKind.CONTACT_SLIP, to, due_at,
                             title=f"{number} {problem}")
-    await _save_facts(ctx, actor, order, contact_slips=[*slips, {
+    await save_facts(ctx, actor, order, contact_slips=[*slips, {
         "number": number, "task": task.id, "to": to.value, "by": actor.person.id,
         "chat": answer_chat, "problem": problem}])
     return number, task
@@ -1217,5 +1217,5 @@ async def open_ticket(ctx: Context, actor: Actor, order: Order, word: str, detai
                             title=f"[{word}] {detail}")
     tickets = [*order.facts.get("tickets", []), {"task": task.id, "kind": kind,
                                                  "detail": detail, "by": actor.person.id}]
-    await _save_facts(ctx, actor, order, tickets=tickets)
+    await save_facts(ctx, actor, order, tickets=tickets)
     return task
