@@ -208,7 +208,7 @@ async def outbox_report(settings: Settings, *, retry: str | None = None) -> str:
                      f"held {counts['held']} · rerouted {counts['rerouted']} · "
                      f"failed {counts['failed']}"]
             lines += [f"#{row.id}\t{row.status}\tchat {row.chat_id}\t"
-                      f"{row.created_at:%Y-%m-%d %H:%M}Z\t{row.last_error or '-'}"
+                      f"{row.created_at:%Y-%m-%d %H:%M}Z\t{row.error or '-'}"
                       for row in rows]
             return "\n".join(lines)
     finally:

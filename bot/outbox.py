@@ -142,10 +142,6 @@ class Circuit:
             log.warning("Telegram answers again after %.0f s", now - self.since)
         self._pause = 0.0
 
-    def probing(self, now: float) -> bool:
-        """Telegram failed the last send and has not answered one since."""
-        return self._pause > 0 and now >= self.until
-
 
 @dataclass(frozen=True)
 class _Later:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.turn import Turn, turn_handler
-from storage.models import OutboxRow
-from storage.uow import SqlUnitOfWork
-from workflow.model import Text
+from workflow.model import Text, Undelivered
+from workflow.ports import UnitOfWork
 
 SHOWN = 20
 
 
-async def undelivered_lines(uow: SqlUnitOfWork, rows: list[OutboxRow]) -> list[list[Any]]:
+async def undelivered_lines(uow: UnitOfWork, rows: list[Undelivered]) -> list[list[Any]]:
     """Dead letters as [id, chat, status, error], the chat named as people know it."""
     lines = []
     for row in rows:
@@ -22,7 +21,7 @@ async def undelivered_lines(uow: SqlUnitOfWork, rows: list[OutboxRow]) -> list[l
         else:
             found = await uow.chats.get(row.chat_id)
             chat = (found.title if found else None) or str(row.chat_id)
-        lines.append([row.id, chat, row.status, row.last_error or "-"])
+        lines.append([row.id, chat, row.status, row.error or "-"])
     return lines
 
 

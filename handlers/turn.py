@@ -14,12 +14,11 @@ from telegram.ext import ContextTypes
 from handlers.render import keyboard, markup_to_json, render
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
-from storage.outbox import Answer
 from storage.uow import SqlUnitOfWork
 from workflow import delivery
 from workflow.context import Actor, Context
 from workflow.errors import DomainError
-from workflow.model import ButtonSpec, Chat, Person, Text
+from workflow.model import Answer, ButtonSpec, Chat, Person, Text
 from workflow.text import clean_name
 
 log = logging.getLogger(__name__)

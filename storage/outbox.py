@@ -16,7 +16,6 @@ Statuses are stored as text and never renamed:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
 from storage.models import OutboxRow
-from workflow.model import Notification
+from workflow.model import Answer, Notification, Undelivered
 
 PENDING, LEASED, SENT, HELD, REROUTED, FAILED = (
     "pending", "leased", "sent", "held", "rerouted", "failed")
@@ -43,21 +42,6 @@ _MARK_SENT = (update(_outbox)
 # What a copy of a row carries over to the chat it is rerouted to.
 _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
             "origin_id", "for_role")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A reply, edit or file rendered by a handler, to be sent right after its commit."""
-
-    chat_id: int
-    text: str
-    buttons: list[list[dict[str, str]]]
-    kind: str
-    order_number: str | None
-    edit_message_id: int | None = None
-    markup_only: bool = False
-    document_name: str | None = None
-    document: bytes | None = None
 
 
 class OutboxRepository:
@@ -105,7 +89,7 @@ class OutboxRepository:
             OutboxRow.not_before <= now,
             or_(
                 OutboxRow.status == PENDING,
-                and_(OutboxRow.status == LEASED, OutboxRow.lease_until < now),
+                and_(OutboxRow.status == LEASED, OutboxRow.lease_until <= now),
             ),
         )
         candidates = claimable(
@@ -228,11 +212,13 @@ class OutboxRepository:
     # ---- what administrators see -----------------------------------------------------------
 
     async def dead_letters(self, since: datetime | None = None, limit: int = 50
-                           ) -> list[OutboxRow]:
-        query = select(OutboxRow).where(OutboxRow.status.in_((FAILED, HELD)))
+                           ) -> list[Undelivered]:
+        query = select(_outbox.c.id, _outbox.c.chat_id, _outbox.c.status, _outbox.c.last_error,
+                       _outbox.c.created_at).where(_outbox.c.status.in_((FAILED, HELD)))
         if since is not None:
-            query = query.where(OutboxRow.created_at >= since)
-        return list(await self.session.scalars(query.order_by(OutboxRow.id.desc()).limit(limit)))
+            query = query.where(_outbox.c.created_at >= since)
+        rows = await self.session.execute(query.order_by(_outbox.c.id.desc()).limit(limit))
+        return [Undelivered(*row) for row in rows]
 
     async def retry(self, row_id: int | None, now: datetime) -> int:
         """An administrator sends dead letters again (one, or all of them)."""

@@ -114,7 +114,7 @@ class TimerRepository:
         due = and_(
             _live(),
             TimerRow.due_at <= now,
-            or_(TimerRow.status == PENDING, TimerRow.lease_until < now),
+            or_(TimerRow.status == PENDING, TimerRow.lease_until <= now),
         )
         candidates = claimable(
             select(TimerRow.id).where(due).order_by(TimerRow.due_at, TimerRow.id).limit(limit),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -38,6 +39,17 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
+
+
+async def fresh(url: str) -> None:
+    """Empty a test's database, for a test that runs two companies one after the other."""
+    if is_sqlite(url):
+        path = url.split("///", 1)[1]
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + suffix)
+    else:
+        await empty_schema(url)
 
 
 @pytest.fixture

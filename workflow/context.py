@@ -92,23 +92,31 @@ class Context:
         for chat in chats:
             await self.notify(Notification(chat.id, text, kind, order_number, buttons))
         if not chats:
-            people = await self.department_people(role)
+            # A group the bot was removed from hands over to the leaders (and was reported
+            # when it happened); a department never given a group is everyone's who holds it.
+            lost = await self.uow.chats.of_department(role, active_only=False)
+            people = await (self.leaders_or_holders(role) if lost
+                            else self.department_people(role))
             for person_id in people:
                 await self.notify(Notification(person_id, text, kind, order_number, buttons,
                                                for_role=role))
             self.without_group[role] = people
-            # A group the bot was removed from was reported when it happened.
-            if not await self.uow.chats.of_department(role, active_only=False):
+            if not lost:
                 await self.tell_admins_once(f"unbound.{role.value}", Text(
                     "admin.department_unbound",
                     {"role": role, "people": await self.names(people)}))
         return len(chats)
 
     async def department_people(self, role: Role) -> list[int]:
-        """Who reads a department's messages when it has no group: everyone holding the role,
-        leaders first."""
+        """Everyone holding the role, leaders first."""
         holders = await self.uow.people.holders(role)
         return [p.id for p in sorted(holders, key=lambda p: not p.leads(role))]
+
+    async def leaders_or_holders(self, role: Role) -> list[int]:
+        """The department's leaders, or everyone holding the role when nobody leads it."""
+        holders = await self.uow.people.holders(role)
+        leaders = [p.id for p in holders if p.leads(role)]
+        return leaders or [p.id for p in holders]
 
     async def names(self, person_ids: Iterable[int]) -> list[str]:
         """People's names for a message; the renderer joins them in the reader's language."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from workflow.context import Context
 from workflow.model import Chat, Person, Text
-from workflow.roles import Role
 
 
 async def chat_migrated(ctx: Context, old: int, new: int) -> Chat | None:
@@ -28,7 +27,8 @@ async def group_lost(ctx: Context, chat_id: int) -> list[int]:
     department's leaders, or everyone in it when none leads; nobody for a group that stands
     for no department). Administrators hear it once, at once."""
     chat = await ctx.uow.chats.get(chat_id)
-    readers = await _leaders_first(ctx, chat.department) if chat and chat.department else []
+    readers = (await ctx.leaders_or_holders(chat.department) if chat and chat.department
+               else [])
     if await ctx.uow.chats.set_active(chat_id, False):
         await ctx.audit(None, "chat.lost", "chat", chat_id, {"active": True}, {"active": False})
         if chat is not None and chat.department is not None:
@@ -36,12 +36,6 @@ async def group_lost(ctx: Context, chat_id: int) -> list[int]:
                 "title": chat.title or str(chat_id), "role": chat.department,
                 "people": await ctx.names(readers)}))
     return readers
-
-
-async def _leaders_first(ctx: Context, role: Role) -> list[int]:
-    holders = await ctx.uow.people.holders(role)
-    leaders = [p.id for p in holders if p.leads(role)]
-    return leaders or [p.id for p in holders]
 
 
 async def group_back(ctx: Context, chat_id: int) -> int:

@@ -180,6 +180,32 @@ class Notification:
     for_role: Role | None = None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A reply, edit or file a handler rendered for its chat, owed once its work commits."""
+
+    chat_id: int
+    text: str
+    buttons: list[list[dict[str, str]]]
+    kind: str
+    order_number: str | None
+    edit_message_id: int | None = None
+    markup_only: bool = False
+    document_name: str | None = None
+    document: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A message held for its recipient or given up, as administrators are shown it."""
+
+    id: int
+    chat_id: int
+    status: str  # "held" | "failed"
+    error: str | None
+    created_at: datetime
+
+
 class UrgeStatus(StrEnum):
     DRAFT = "draft"  # drafted by the follow-up, waiting for market
     SENT = "sent"

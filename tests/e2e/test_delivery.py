@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 from telegram import Update
 
@@ -33,6 +34,7 @@ from tests.e2e.conftest import (
     set_up_company,
 )
 from tests.e2e.test_order_review import ORDER
+from workflow import escalation
 from workflow.model import Notification, Text
 from workflow.roles import Role
 
@@ -436,3 +438,57 @@ async def test_names_lose_escapes_and_invisible_marks(stack: Stack) -> None:
     async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
         chat = await uow.chats.get(-1005)
     assert chat is not None and chat.title == "采购群"
+
+
+# ---- after downtime, and the administrators' daily list --------------------------------------
+
+
+async def test_stale_reminders_are_summarized_even_if_the_first_try_dies(
+    database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN})) as first:
+        populate(first.emulator)
+        await set_up_company(first)
+        await first.say(MARKET, LIMING, ORDER)
+        await first.press(MARKET, LIMING, "确认")
+    later = START + timedelta(days=1)  # down across the reminders' moment (Tue 17:0x)
+
+    async def dies(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process dies here")
+
+    async with Stack(later, database_url=database_url, admin_ids=frozenset({ADMIN})) as second:
+        populate(second.emulator)
+        monkeypatch.setattr(escalation, "summarize_stale", dies)
+        with pytest.raises(RuntimeError):
+            await second.timers.poll()
+        monkeypatch.undo()
+        await second.advance(timedelta(minutes=3))  # the leases run out; the summary comes
+        for chat in (TECH, MANUFACTURING):
+            assert len(_accepted(second, chat, "停机期间错过")) == 1
+
+
+async def test_numbers_beyond_any_real_order_get_an_answer_not_a_record(stack: Stack) -> None:
+    await set_up_company(stack)
+    for typed in ("数量:99999999999999999999台", "单价:1e308", "数量:inf台"):
+        await stack.say(MARKET, LIMING, f"/order 客户:华东电力 产品:开关柜 {typed} 交期:12月20日")
+        card = stack.texts(MARKET)[-1]
+        assert "⚠️" in card, typed
+        assert "确认" not in stack.emulator.last_message(MARKET).labels
+    assert (await stack.state())["orders"] == []
+
+
+async def test_administrators_get_the_days_undelivered_messages_each_morning(
+    stack: Stack,
+) -> None:
+    await set_up_company(stack)
+    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+        await uow.outbox.enqueue(Notification(-999999, Text("lang.done"), "notice", None),
+                                 stack.clock.now())  # a chat Telegram does not know
+        await uow.commit()
+    await stack.sender.drain()
+    assert (await _outbox_statuses(stack))["held"] == 1  # kept until the chat can be reached
+    await stack.advance(timedelta(days=1))
+    [daily] = _accepted(stack, ADMIN, "过去一天有 1 条消息没能送达")
+    assert "等对方可接收 · Chat not found" in daily
+    await stack.say(MARKET, ADMIN, "/deliveries retry all")
+    assert "已重新排队 1 条" in stack.texts(MARKET)[-1]

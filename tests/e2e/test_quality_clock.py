@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.simulate import Stack
 from storage.uow import SqlUnitOfWork
-from tests.conftest import START
+from tests.conftest import START, fresh
 from tests.e2e.conftest import ADMIN, MANUFACTURING, WANGQIANG, populate
 from tests.e2e.test_clocks import at, sent
 from tests.e2e.test_lifecycle import NUMBER, PROCUREMENT, ZHOU
@@ -63,8 +63,9 @@ async def test_only_quality_notes_findings(stack: Stack) -> None:
 async def test_quality_alerts_pass_quiet_hours_unless_the_policy_holds_them(
         database_url: str) -> None:
     for pass_through, heard_at in ((True, "2026-11-24T22:00"), (False, "2026-11-25T08:00")):
-        url = database_url if pass_through else database_url.replace("test.db", "held.db")
-        async with Stack(START, database_url=url, admin_ids=frozenset({ADMIN}),
+        if not pass_through:  # the second company starts from an empty database
+            await fresh(database_url)
+        async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN}),
                          policy={"quiet_hours.pass_through.quality_alert": pass_through}
                          ) as stack:
             populate(stack.emulator)
