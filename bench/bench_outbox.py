@@ -21,15 +21,18 @@ ratio of the two (floor ≤ 1.1), and how many 429 answers the emulator gave (mu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import tempfile
 import time
 from collections import Counter
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
-from bot.app import bootstrap, build_application, make_sender
-from bot.clock import SystemClock
+from bot.app import Gendan, bootstrap, build_application, make_sender
+from bot.clock import SystemClock, VirtualClock
+from bot.outbox import OutboxSender
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, FloodLimits
 from bot.settings import Settings
 from storage.uow import SqlUnitOfWork
@@ -60,54 +63,59 @@ def lower_bound(limits: FloodLimits, groups: int, per_group: int) -> float:
     return max(per_chat, per_group_window, overall)
 
 
-async def measure() -> dict[str, float]:
-    chats = [FIRST_GROUP - i for i in range(GROUPS)]
-    reminders = [(chat, n) for chat in chats for n in range(PER_GROUP)]
-    random.Random(7).shuffle(reminders)
+@contextlib.asynccontextmanager
+async def _sender_to(chats: list[int], clock: SystemClock | VirtualClock) -> AsyncIterator[
+        tuple[Gendan, BotApiEmulator, OutboxSender]]:
+    """A fresh database, an emulator that knows the groups, and the real outbox sender."""
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(database_url=f"sqlite+aiosqlite:///{scratch}/outbox.db")
-        gendan = await bootstrap(settings, SystemClock())
-        clock = gendan.runtime.clock
+        gendan = await bootstrap(settings, clock)
         try:
-            async with BotApiEmulator() as emulator:
-                assert emulator.limits.enabled
+            async with BotApiEmulator(clock=clock.timestamp) as emulator:
                 for number, chat in enumerate(chats):
                     emulator.add_group(chat, f"部门 {number}")
                 application = build_application(gendan, DEFAULT_TOKEN,
                                                 base_url=emulator.base_url)
                 async with application:
-                    sender = make_sender(gendan, application)
-                    async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
-                        for chat, n in reminders:
-                            params = {"number": f"SO-{-chat % 1000:03d}-{n:02d}",
-                                      "customer": "江苏恒通机械", "product": "Y160M-4 电机"}
-                            await uow.outbox.enqueue(
-                                Notification(chat, Text("review.passed", params), "notice",
-                                             params["number"]),
-                                clock.now())
-                        await uow.commit()
-                    started = time.perf_counter()
-                    sent = 0
-                    while True:
-                        sent += await sender.drain()
-                        due = await sender.next_due()
-                        if due is None:
-                            break
-                        await asyncio.sleep(max(0.0, (due - clock.now()).total_seconds()))
-                    total = time.perf_counter() - started
-                calls = [c for c in emulator.calls_to("sendMessage") if c.ok]
-                delivered = sum(len(emulator.messages(chat)) for chat in chats)
-                result = {
-                    "total": total,
-                    "bound": lower_bound(emulator.limits, GROUPS, PER_GROUP),
-                    "first_to_last": calls[-1].at - calls[0].at if calls else 0.0,
-                    "sent": sent,
-                    "delivered": delivered,
-                    "rejected_429": emulator.rejected_429,
-                }
+                    yield gendan, emulator, make_sender(gendan, application)
         finally:
             await gendan.close()
-    return result
+
+
+async def measure() -> dict[str, float]:
+    chats = [FIRST_GROUP - i for i in range(GROUPS)]
+    reminders = [(chat, n) for chat in chats for n in range(PER_GROUP)]
+    random.Random(7).shuffle(reminders)
+    clock = SystemClock()
+    async with _sender_to(chats, clock) as (gendan, emulator, sender):
+        assert emulator.limits.enabled
+        async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+            for chat, n in reminders:
+                params = {"number": f"SO-{-chat % 1000:03d}-{n:02d}",
+                          "customer": "江苏恒通机械", "product": "Y160M-4 电机"}
+                await uow.outbox.enqueue(
+                    Notification(chat, Text("review.passed", params), "notice",
+                                 params["number"]),
+                    clock.now())
+            await uow.commit()
+        started = time.perf_counter()
+        sent = 0
+        while True:
+            sent += await sender.drain()
+            due = await sender.next_due()
+            if due is None:
+                break
+            await asyncio.sleep(max(0.0, (due - clock.now()).total_seconds()))
+        total = time.perf_counter() - started
+        calls = [c for c in emulator.calls_to("sendMessage") if c.ok]
+        return {
+            "total": total,
+            "bound": lower_bound(emulator.limits, GROUPS, PER_GROUP),
+            "first_to_last": calls[-1].at - calls[0].at if calls else 0.0,
+            "sent": sent,
+            "delivered": sum(len(emulator.messages(chat)) for chat in chats),
+            "rejected_429": emulator.rejected_429,
+        }
 
 
 OUTAGE_GROUPS = 50
@@ -143,53 +151,39 @@ def ideal_schedule(limits: FloodLimits, chats: list[int], per_chat: int) -> floa
 
 
 async def measure_outage() -> dict[str, float]:
-    from bot.clock import VirtualClock
     from tests.conftest import START
 
     clock = VirtualClock(START)
     chats = [FIRST_GROUP - i for i in range(OUTAGE_GROUPS)]
-    with tempfile.TemporaryDirectory() as scratch:
-        settings = Settings(database_url=f"sqlite+aiosqlite:///{scratch}/outage.db")
-        gendan = await bootstrap(settings, clock)
-        try:
-            async with BotApiEmulator(clock=clock.timestamp) as emulator:
-                for number, chat in enumerate(chats):
-                    emulator.add_group(chat, f"部门 {number}")
-                application = build_application(gendan, DEFAULT_TOKEN,
-                                                base_url=emulator.base_url)
-                async with application:
-                    sender = make_sender(gendan, application)
-                    emulator.outage(502)
-                    ends = START + timedelta(hours=1)
-                    step = timedelta(hours=1) / OUTAGE_ROWS
-                    for n in range(OUTAGE_ROWS):  # queued through the hour, as they fall due
-                        clock.advance_to(START + step * n)
-                        async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
-                            await uow.outbox.enqueue(Notification(
-                                chats[n % len(chats)], Text("", {"text": f"backlog {n}"}),
-                                "notice", None), clock.now())
-                            await uow.commit()
-                        await _drive(sender, clock, START + step * (n + 1))
-                    await _drive(sender, clock, ends)
-                    emulator.outage(None)
-                    await _drive(sender, clock, ends + timedelta(hours=1))
-                accepted = [m for m in emulator.accepted_sends() if m.text.startswith("backlog")]
-                texts = Counter(m.text for m in accepted)
-                return {
-                    "after": max(m.date for m in accepted) - ends.timestamp(),
-                    "first": min(m.date for m in accepted) - ends.timestamp(),
-                    "bound": ideal_schedule(emulator.limits, chats,
-                                            OUTAGE_ROWS // OUTAGE_GROUPS),
-                    "rejected_429": emulator.rejected_429,
-                    "lost": OUTAGE_ROWS - len(texts),
-                    "duplicated": sum(count - 1 for count in texts.values()),
-                    "probes": len([c for c in emulator.calls if c.error_code == 502]),
-                }
-        finally:
-            await gendan.close()
+    async with _sender_to(chats, clock) as (gendan, emulator, sender):
+        emulator.outage(502)
+        ends = START + timedelta(hours=1)
+        step = timedelta(hours=1) / OUTAGE_ROWS
+        for n in range(OUTAGE_ROWS):  # queued through the hour, as they fall due
+            clock.advance_to(START + step * n)
+            async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+                await uow.outbox.enqueue(Notification(
+                    chats[n % len(chats)], Text("", {"text": f"backlog {n}"}), "notice", None),
+                    clock.now())
+                await uow.commit()
+            await _drive(sender, clock, START + step * (n + 1))
+        await _drive(sender, clock, ends)
+        emulator.outage(None)
+        await _drive(sender, clock, ends + timedelta(hours=1))
+        accepted = [m for m in emulator.accepted_sends() if m.text.startswith("backlog")]
+        texts = Counter(m.text for m in accepted)
+        return {
+            "after": max(m.date for m in accepted) - ends.timestamp(),
+            "first": min(m.date for m in accepted) - ends.timestamp(),
+            "bound": ideal_schedule(emulator.limits, chats, OUTAGE_ROWS // OUTAGE_GROUPS),
+            "rejected_429": emulator.rejected_429,
+            "lost": OUTAGE_ROWS - len(texts),
+            "duplicated": sum(count - 1 for count in texts.values()),
+            "probes": len([c for c in emulator.calls if c.error_code == 502]),
+        }
 
 
-async def _drive(sender, clock, until) -> None:  # noqa: ANN001
+async def _drive(sender: OutboxSender, clock: VirtualClock, until: datetime) -> None:
     """Run the sender as the scheduler would, on the virtual clock, up to `until`."""
     while True:
         await sender.drain()

@@ -96,15 +96,20 @@ class TimerPoller:
             return await uow.timers.next_due_at()
 
 
+def morning(runtime: Runtime) -> CronTrigger:
+    """The policy's digest time, every day (a job decides for itself about rest days)."""
+    policy = runtime.policy
+    assert policy is not None
+    return CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
+                       timezone=runtime.tz)
+
+
 class DigestJob:
     """The 09:00 digest on working days (time and days from the policy)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        policy = runtime.policy
-        assert policy is not None
-        self.trigger = CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
-                                   timezone=runtime.tz)
+        self.trigger = morning(runtime)
 
     def next_after(self, moment: datetime) -> datetime | None:
         return self.trigger.get_next_fire_time(None, moment + timedelta(microseconds=1))
@@ -129,10 +134,7 @@ class DeliveryReport:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        policy = runtime.policy
-        assert policy is not None
-        self.trigger = CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
-                                   timezone=runtime.tz)
+        self.trigger = morning(runtime)
 
     async def run(self) -> int:
         now = self.runtime.clock.now()
