@@ -379,7 +379,7 @@ class OutboxSender:
         if row.document is not None:
             message: Message | bool = await messenger.send_document(
                 self.bot, self.runtime, chat_id, row.document_name or "file", row.document, text,
-                kind=kind, order=order)
+                kind=kind, order=order, as_photo=row.as_photo)
         elif row.edit_message_id is not None and row.markup_only:
             message = await messenger.edit_markup(self.bot, self.runtime, chat_id,
                                                   row.edit_message_id, text, kind=kind,

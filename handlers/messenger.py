@@ -77,9 +77,10 @@ async def send_document(
     *,
     kind: str,
     order: str | None,
+    as_photo: bool = False,
 ) -> Message:
-    message = await bot.send_document(chat_id, InputFile(content, filename=filename),
-                                      caption=caption[:1024])
+    message = await (bot.send_photo if as_photo else bot.send_document)(
+        chat_id, InputFile(content, filename=filename), caption=caption[:1024])
     _record(runtime, message, caption, None, kind, order, edit=False)
     return message
 

@@ -67,9 +67,11 @@ class Turn:
         self.answers.append(Answer(self.person.id, body, [], "reply", order))
 
     def send_document(self, filename: str, content: bytes, caption: str, *,
-                      order: str | None = None) -> None:
+                      order: str | None = None, as_photo: bool = False) -> None:
+        """A file in this chat (a picture is shown, not attached, with `as_photo`)."""
         self.answers.append(Answer(self.chat.id, caption, [], "reply", order,
-                                   document_name=filename, document=content))
+                                   document_name=filename, document=content,
+                                   as_photo=as_photo))
 
     def edit_pressed(
         self,

@@ -272,6 +272,8 @@ class OutboxRow(Base):
                                               server_default=false())
     document_name: Mapped[str | None] = mapped_column(String(128))
     document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The file is a picture, shown in the chat rather than attached.
+    as_photo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A long text goes out in parts; a retry continues after the last part Telegram took.
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # When the network first failed for this row; the retry budget counts from here.

@@ -41,7 +41,7 @@ _MARK_SENT = (update(_outbox)
                       lease_until=None))
 # What a copy of a row carries over to the chat it is rerouted to.
 _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
-            "origin_id", "for_role")
+            "as_photo", "origin_id", "for_role")
 
 
 class OutboxRepository:
@@ -59,7 +59,7 @@ class OutboxRepository:
                          for b in row] for row in note.buttons],
             "status": PENDING, "attempts": 0, "not_before": now, "created_at": now,
             "origin_id": origin, "for_role": note.for_role.value if note.for_role else None,
-            "markup_only": False, "parts_sent": 0,
+            "markup_only": False, "as_photo": False, "parts_sent": 0,
         })
 
     async def add_answers(self, answers: list[Answer], now: datetime, lease: timedelta,
@@ -75,7 +75,8 @@ class OutboxRepository:
                 "status": LEASED, "attempts": 1, "not_before": now, "lease_until": now + lease,
                 "created_at": now, "edit_message_id": answer.edit_message_id,
                 "markup_only": answer.markup_only, "document_name": answer.document_name,
-                "document": answer.document, "parts_sent": 0, "origin_id": origin,
+                "document": answer.document, "as_photo": answer.as_photo, "parts_sent": 0,
+                "origin_id": origin,
             }
             row_id = (await self.session.execute(_INSERT, values)).scalar_one()
             rows.append(OutboxRow(id=row_id, **values))

@@ -193,6 +193,7 @@ class Answer:
     markup_only: bool = False
     document_name: str | None = None
     document: bytes | None = None
+    as_photo: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ def upgrade() -> None:
                                       server_default=sa.false()))
         batch_op.add_column(sa.Column("document_name", sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column("document", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("as_photo", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
         batch_op.add_column(sa.Column("parts_sent", sa.Integer(), nullable=False,
                                       server_default=sa.text("0")))
         batch_op.add_column(sa.Column("failing_since", sa.DateTime(timezone=True),
@@ -78,6 +80,6 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_chat_id_status")
         for column in ("for_role", "rerouted_from", "mention_id", "origin_id", "failing_since",
-                       "parts_sent", "document", "document_name", "markup_only",
+                       "parts_sent", "as_photo", "document", "document_name", "markup_only",
                        "edit_message_id"):
             batch_op.drop_column(column)
