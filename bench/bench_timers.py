@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from storage.db import create_engine, is_sqlite, session_factory
 from storage.migrate import upgrade
-from storage.timers import PENDING, timers
+from storage.repositories.timers import PENDING, timers
 from storage.uow import SqlUnitOfWork
 
 SIZES = (10_000, 1_000_000)

@@ -43,7 +43,7 @@ from handlers.runtime import Runtime
 from handlers.turn import locale_for
 from locales import DEFAULT_LOCALE
 from storage.models import OutboxRow
-from storage.outbox import HELD, PENDING
+from storage.repositories.outbox import HELD, PENDING
 from storage.uow import SqlUnitOfWork
 from workflow import delivery
 from workflow.model import Chat, Notification, Text

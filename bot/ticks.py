@@ -16,7 +16,7 @@ from bot.intake import Intake
 from bot.outbox import OutboxSender
 from handlers.deliveries import undelivered_lines
 from handlers.runtime import Runtime
-from storage.timers import ClaimedTimer
+from storage.repositories.timers import ClaimedTimer
 from storage.uow import SqlUnitOfWork
 from workflow import digest, escalation
 from workflow.model import Task, Text

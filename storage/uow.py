@@ -6,20 +6,18 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.inbox import InboxRepository
-from storage.leases import LeaseRepository
-from storage.outbox import OutboxRepository
-from storage.repositories import (
-    AuditLog,
-    ChangeNoticeRepository,
-    ChatRepository,
-    DraftRepository,
-    OrderRepository,
-    PeopleRepository,
-    TaskRepository,
-    UrgeSlipRepository,
-)
-from storage.timers import TimerRepository
+from storage.repositories.audit import AuditLog
+from storage.repositories.changes import ChangeNoticeRepository
+from storage.repositories.chats import ChatRepository
+from storage.repositories.drafts import DraftRepository
+from storage.repositories.inbox import InboxRepository
+from storage.repositories.leases import LeaseRepository
+from storage.repositories.orders import OrderRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.people import PeopleRepository
+from storage.repositories.tasks import TaskRepository
+from storage.repositories.timers import TimerRepository
+from storage.repositories.urge_slips import UrgeSlipRepository
 
 
 class SqlUnitOfWork:

@@ -1,0 +1,59 @@
+"""The audit trail: rows are inserted, never updated or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEventRow
+
+# Most turns append to the trail: built once (see people.py).
+_INSERT_AUDIT = insert(AuditEventRow.__table__)
+
+
+class AuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def append(
+        self,
+        *,
+        at: datetime,
+        actor_id: int | None,
+        action: str,
+        subject_type: str,
+        subject_id: str | int,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        # A plain INSERT: the audit row is never read back in the same unit of work, and the
+        # ORM's flush machinery costs more than the statement itself on every turn.
+        await self.session.execute(_INSERT_AUDIT, {
+            "at": at, "actor_id": actor_id, "action": action, "subject_type": subject_type,
+            "subject_id": str(subject_id), "before": before, "after": after})
+
+    async def count(self) -> int:
+        return await self.session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
+
+    async def exists(self, action: str, subject_type: str, subject_id: str | int) -> bool:
+        return await self.session.scalar(
+            select(AuditEventRow.id).where(
+                AuditEventRow.action == action,
+                AuditEventRow.subject_type == subject_type,
+                AuditEventRow.subject_id == str(subject_id),
+            ).limit(1)
+        ) is not None
+
+    async def for_subject(self, subject_type: str, subject_id: str | int) -> list[AuditEventRow]:
+        rows = await self.session.scalars(
+            select(AuditEventRow)
+            .where(
+                AuditEventRow.subject_type == subject_type,
+                AuditEventRow.subject_id == str(subject_id),
+            )
+            .order_by(AuditEventRow.id)
+        )
+        return list(rows)
