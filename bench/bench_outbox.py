@@ -35,7 +35,6 @@ from bot.clock import SystemClock, VirtualClock
 from bot.outbox import OutboxSender
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator, FloodLimits
 from bot.settings import Settings
-from storage.uow import SqlUnitOfWork
 from workflow.model import Notification, Text
 
 GROUPS = 30
@@ -89,7 +88,7 @@ async def measure() -> dict[str, float]:
     clock = SystemClock()
     async with _sender_to(chats, clock) as (gendan, emulator, sender):
         assert emulator.limits.enabled
-        async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+        async with gendan.runtime.unit_of_work() as uow:
             for chat, n in reminders:
                 params = {"number": f"SO-{-chat % 1000:03d}-{n:02d}",
                           "customer": "江苏恒通机械", "product": "Y160M-4 电机"}
@@ -161,7 +160,7 @@ async def measure_outage() -> dict[str, float]:
         step = timedelta(hours=1) / OUTAGE_ROWS
         for n in range(OUTAGE_ROWS):  # queued through the hour, as they fall due
             clock.advance_to(START + step * n)
-            async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+            async with gendan.runtime.unit_of_work() as uow:
                 await uow.outbox.enqueue(Notification(
                     chats[n % len(chats)], Text("", {"text": f"backlog {n}"}), "notice", None),
                     clock.now())

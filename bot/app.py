@@ -79,6 +79,7 @@ class Gendan:
     policy: Policy
     calendar: WorkingCalendar
     lexicon: LexiconCache
+    sessions: async_sessionmaker  # for the shell tools and tests that look at rows directly
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -101,7 +102,7 @@ async def bootstrap(
     lexicon = LexiconCache()
     await lexicon.refresh(sessions)
     runtime = Runtime(
-        sessions=sessions,
+        unit_of_work=lambda: SqlUnitOfWork(sessions),
         clock=clock,
         deadlines=PolicyDeadlines(policy, calendar),
         tz=ZoneInfo(policy.timezone),
@@ -113,7 +114,7 @@ async def bootstrap(
         calendar=calendar,
         lease=settings.lease,
     )
-    return Gendan(settings, engine, runtime, policy, calendar, lexicon)
+    return Gendan(settings, engine, runtime, policy, calendar, lexicon, sessions)
 
 
 SEND_CONNECTIONS = 8

@@ -19,7 +19,6 @@ from telegram.error import Conflict, InvalidToken, NetworkError
 from telegram.ext import Application
 
 from handlers.runtime import Runtime
-from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ class Intake:
         if not updates:
             return []
         fresh = []
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             now = self.runtime.clock.now()
             for update in updates:
                 if await uow.inbox.store(update.update_id, update.to_dict(), now):
@@ -50,7 +49,7 @@ class Intake:
 
     async def backlog(self) -> list[Update]:
         """Updates kept but never handled: the process stopped in between."""
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             payloads = await uow.inbox.unhandled()
         updates = [Update.de_json(payload, self.application.bot) for payload in payloads]
         return [update for update in updates if update is not None]
@@ -61,7 +60,7 @@ class Intake:
         if update.update_id in self.runtime.handled:
             self.runtime.handled.discard(update.update_id)
             return
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await uow.inbox.claim(update.update_id, self.runtime.clock.now())
             await uow.commit()
 
@@ -80,7 +79,7 @@ class Intake:
                 task.cancel()
 
     async def forget_old(self) -> int:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             pruned = await uow.inbox.prune(self.runtime.clock.now() - REMEMBER)
             await uow.commit()
         return pruned
@@ -150,14 +149,14 @@ class Poller:
         now = self.runtime.clock.now()
         if self._renewed is not None and now - self._renewed < self.lease / 3:
             return True
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             held = await uow.leases.hold("poller", self.holder, now, now + self.lease)
             await uow.commit()
         self._renewed = now if held else None
         return held
 
     async def _release(self) -> None:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await uow.leases.release("poller", self.holder)
             await uow.commit()
 

@@ -204,7 +204,7 @@ class OutboxSender:
                         return sent
                 continue
             await self._sent_written()  # what went is marked before anything is claimed
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 rows = await uow.outbox.claim_due(now, self.batch, self.runtime.lease)
                 await uow.commit()
             if not rows:
@@ -218,7 +218,7 @@ class OutboxSender:
     async def next_due(self) -> datetime | None:
         if self._probe is not None:
             return datetime.fromtimestamp(self.circuit.until, UTC)
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             due = await uow.outbox.next_due_at()
         if due is not None and self.circuit.until > due.timestamp():
             return datetime.fromtimestamp(self.circuit.until, UTC)
@@ -232,7 +232,7 @@ class OutboxSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
         if self._held:
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 await uow.outbox.release(dict(self._held), self.runtime.clock.now())
                 await uow.commit()
             self._held.clear()
@@ -278,7 +278,7 @@ class OutboxSender:
 
     async def _still_ours(self, row: OutboxRow) -> bool:
         """Renew the lease of a row held across a pause; False when another sender has it."""
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             renewed = await uow.outbox.renew({row.id: row.attempts},
                                              self.runtime.clock.now() + self.runtime.lease)
             await uow.commit()
@@ -299,7 +299,7 @@ class OutboxSender:
 
     async def _put_back(self, later: list[_Later]) -> None:
         now = self.runtime.clock.now()
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             for item in later:
                 row = item.row
                 failing_since = (row.failing_since or now) if item.failure else None
@@ -323,7 +323,7 @@ class OutboxSender:
             if not self._held:
                 return
             try:
-                async with SqlUnitOfWork(self.runtime.sessions) as uow:
+                async with self.runtime.unit_of_work() as uow:
                     await uow.outbox.renew(dict(self._held),
                                            self.runtime.clock.now() + self.runtime.lease)
                     await uow.commit()
@@ -432,7 +432,7 @@ class OutboxSender:
 
     async def _locale(self, chat_id: int) -> str:
         if chat_id not in self._locales:
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 chat = await uow.chats.get(chat_id) or Chat(chat_id)
                 person = await uow.people.get(chat_id) if chat_id > 0 else None
             self._locales[chat_id] = locale_for(chat, person)
@@ -444,7 +444,7 @@ class OutboxSender:
         SQLite has one connection, and a second one would wait for it forever."""
         if chat_id not in self._names:
             if uow is None:
-                async with SqlUnitOfWork(self.runtime.sessions) as own:
+                async with self.runtime.unit_of_work() as own:
                     return await self._name(chat_id, own)
             if chat_id > 0:
                 person = await uow.people.get(chat_id)
@@ -469,7 +469,7 @@ class OutboxSender:
         await asyncio.sleep(0)  # let the sends already under way add theirs
         while self._sent:
             marks, self._sent = self._sent, []
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 for row_id, token, message_id, at in marks:
                     if not await uow.outbox.mark_sent(row_id, token, message_id, at):
                         log.warning("outbox row %s was sent after its lease passed to another "
@@ -483,18 +483,18 @@ class OutboxSender:
             await self._write_sent()
 
     async def _note_parts(self, row: OutboxRow) -> None:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await uow.outbox.mark_parts(row.id, row.attempts, row.parts_sent)
             await uow.commit()
 
     async def _edit_becomes_send(self, row: OutboxRow) -> None:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await uow.outbox.make_send(row.id, row.attempts)
             await uow.commit()
         row.edit_message_id, row.markup_only = None, False
 
     async def _give_up(self, row: OutboxRow, error: str) -> str:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await self._dead_letter(uow, row, error)
             await uow.commit()
         self.runtime.wake_sender()
@@ -513,7 +513,7 @@ class OutboxSender:
     # ---- the delivery rules ----------------------------------------------------------------
 
     async def _migrated(self, row: OutboxRow, new_chat_id: int) -> None:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await delivery.chat_migrated(self.runtime.context(uow, self.runtime.clock.now()),
                                          row.chat_id, new_chat_id)
             await uow.commit()
@@ -525,7 +525,7 @@ class OutboxSender:
         """Telegram will not take messages for this chat: reroute everything owed to it that
         no other sender holds, or keep it until the chat is back."""
         now = self.runtime.clock.now()
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             ctx = self.runtime.context(uow, now)
             owed = [r for r in await uow.outbox.owed_to(row.chat_id)
                     if r.status in (PENDING, HELD) or r.id == row.id]

@@ -20,7 +20,6 @@ from bot.outbox import Pacer
 from bot.settings import Settings
 from bot.ticks import DeliveryReport, DigestJob, TimerPoller, start_scheduler, wake
 from bot.webhook import webhook_app, webhook_path
-from storage.uow import SqlUnitOfWork
 from workflow import parsing
 from workflow.ports import Clock
 from workflow.services import warn_admins_of_unknown_years
@@ -166,7 +165,7 @@ async def _warn_unknown_years(gendan: Gendan) -> None:
         "in the policy file; add that year's holidays under [holidays] in policy.toml",
         ", ".join(map(str, years)),
     )
-    async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+    async with gendan.runtime.unit_of_work() as uow:
         ctx = gendan.runtime.context(uow, gendan.runtime.clock.now())
         await warn_admins_of_unknown_years(ctx, sorted(gendan.settings.admin_ids), years)
         await uow.commit()

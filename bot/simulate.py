@@ -21,7 +21,6 @@ from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.ticks import DeliveryReport, DigestJob, TimerPoller
 from locales import normalize_locale
-from storage.uow import SqlUnitOfWork
 from workflow import services
 from workflow.context import Actor
 from workflow.model import Person
@@ -510,7 +509,7 @@ async def _set_up(stack: Stack, scenario: Scenario) -> None:
     for group in scenario.groups:
         stack.emulator.add_group(group.id, group.title)
     runtime = stack.gendan.runtime
-    async with SqlUnitOfWork(runtime.sessions) as uow:
+    async with runtime.unit_of_work() as uow:
         ctx = runtime.context(uow, stack.clock.now())
         system = Actor(Person(0, "scenario"), is_admin=True)
         for person in scenario.people:
@@ -529,7 +528,7 @@ async def _set_up(stack: Stack, scenario: Scenario) -> None:
 
 
 async def collect_state(gendan: Gendan) -> dict[str, Any]:
-    async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+    async with gendan.runtime.unit_of_work() as uow:
         orders = await uow.orders.all()
         tasks = await uow.tasks.all()
         slips = await uow.urge_slips.all()

@@ -17,7 +17,6 @@ from bot.outbox import OutboxSender
 from handlers.deliveries import undelivered_lines
 from handlers.runtime import Runtime
 from storage.repositories.timers import ClaimedTimer
-from storage.uow import SqlUnitOfWork
 from workflow import digest, escalation
 from workflow.model import Task, Text
 
@@ -39,7 +38,7 @@ class TimerPoller:
         fired = 0
         while True:
             now = self.runtime.clock.now()
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 claimed = await uow.timers.claim_due(now, self.batch, TIMER_LEASE)
                 await uow.commit()
             if not claimed:
@@ -58,7 +57,7 @@ class TimerPoller:
         """The stale reminders end with their summary, in one transaction: a crash before it
         leaves them leased, and the next poll summarizes them again."""
         now = self.runtime.clock.now()
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             kept = [task for timer, task in stale
                     if await uow.timers.complete(timer.id, attempt=timer.attempts)]
             if kept:
@@ -70,7 +69,7 @@ class TimerPoller:
         stale reminder stays leased and is returned, to be summarized with the others."""
         now = self.runtime.clock.now()
         try:
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 outcome = await escalation.fire(self.runtime.context(uow, now), timer.kind,
                                                 timer.subject, timer.dedupe_key, timer.due_at)
                 if outcome.stale_reminder is not None:
@@ -92,7 +91,7 @@ class TimerPoller:
             return None
 
     async def next_due(self) -> datetime | None:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             return await uow.timers.next_due_at()
 
 
@@ -121,7 +120,7 @@ class DigestJob:
         if policy.digest.working_days_only and not calendar.is_working_day(
                 now.astimezone(self.runtime.tz).date()):
             return
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             await digest.send_digests(self.runtime.context(uow, now))
             await uow.commit()
         self.runtime.wake_sender()
@@ -138,7 +137,7 @@ class DeliveryReport:
 
     async def run(self) -> int:
         now = self.runtime.clock.now()
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             undelivered = await uow.outbox.dead_letters(since=now - timedelta(days=1))
             if undelivered:
                 ctx = self.runtime.context(uow, now)

@@ -379,9 +379,9 @@ async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
         "tasks": [{**vars(t), "kind": t.kind.value, "role": t.role.value,
                    "status": t.status.value} for t in tasks],
         "change_notices": [{**vars(n), "status": n.status.value}
-                           for n in await uow.changes.all() if n.order_id == order.id],
+                           for n in await uow.changes.for_order(order.id or 0)],
         "urge_slips": [{**vars(s), "status": s.status.value}
-                       for s in await uow.urge_slips.all() if s.order_id == order.id],
+                       for s in await uow.urge_slips.for_order(order.id or 0)],
         "audit": [{"at": e.at, "actor": e.actor_id, "action": e.action,
                    "subject": f"{e.subject_type}:{e.subject_id}", "before": e.before,
                    "after": e.after} for e in sorted(events, key=lambda e: (e.at, e.id))],

@@ -8,13 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from workflow.calendar import WorkingCalendar
 from workflow.context import Context
 from workflow.parsing import Lexicon
 from workflow.policy import Policy
-from workflow.ports import Clock, Deadlines, UnitOfWork
+from workflow.ports import Clock, Deadlines, UnitOfWork, UnitOfWorkFactory
 
 
 class Recorder(Protocol):
@@ -43,7 +41,7 @@ class LexiconSource(Protocol):
 
 @dataclass
 class Runtime:
-    sessions: async_sessionmaker
+    unit_of_work: UnitOfWorkFactory
     clock: Clock
     deadlines: Deadlines
     tz: ZoneInfo

@@ -14,11 +14,11 @@ from telegram.ext import ContextTypes
 from handlers.render import keyboard, markup_to_json, render
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
-from storage.uow import SqlUnitOfWork
 from workflow import delivery
 from workflow.context import Actor, Context
 from workflow.errors import DomainError
 from workflow.model import Answer, ButtonSpec, Chat, Person, Text
+from workflow.ports import UnitOfWork
 from workflow.text import clean_name
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class Turn:
     update: Update
     bot: Bot
     runtime: Runtime
-    uow: SqlUnitOfWork
+    uow: UnitOfWork
     ctx: Context
     actor: Actor
     chat: Chat
@@ -130,7 +130,7 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             log.warning("update %s has no sender or chat; ignored", update.update_id)
             return
         now = runtime.clock.now()
-        async with SqlUnitOfWork(runtime.sessions) as uow:
+        async with runtime.unit_of_work() as uow:
             if not await uow.inbox.claim(update.update_id, now):
                 log.info("update %s was already handled; dropped", update.update_id)
                 return
@@ -179,7 +179,7 @@ async def _say_who_heard_instead(turn: Turn) -> None:
                         {"role": role, "people": await turn.ctx.names(people)}), kind="notice")
 
 
-async def _keep_only_the_update_mark(uow: SqlUnitOfWork, update_id: int, now: Any) -> None:
+async def _keep_only_the_update_mark(uow: UnitOfWork, update_id: int, now: Any) -> None:
     """Undo the failed work but keep the update marked handled, so a redelivery doesn't fail
     again; the answer saying why is queued after it."""
     await uow.rollback()

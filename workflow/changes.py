@@ -25,6 +25,7 @@ from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.model import (
     OPEN_TASK_STATUSES,
+    UNDER_WAY_STATUSES,
     ButtonSpec,
     ChangeNotice,
     ChangeStatus,
@@ -46,8 +47,6 @@ TECHNICAL_ANSWERING_ROLES = (Role.MANUFACTURING,)
 TECH_RELATED = (Role.QUALITY, Role.PROCUREMENT)
 CHANGEABLE = ("customer", "product", "model", "quantity", "unit", "unit_price", "amount",
               "due_date", "complete_set", "notes")
-OPEN_ORDERS = [s for s in OrderStatus if s not in (OrderStatus.DECLINED, OrderStatus.CANCELLED,
-                                                   OrderStatus.SHIPPED, OrderStatus.CLOSED)]
 STRUCTURE_WORDS = ("结构", "主要元件", "元件规格", "改型", "指定厂家", "重新设计", "structure")
 # Level 3's non-regular re-review; procurement and quality are asked where they have a group.
 LEVEL_MEETING = (Role.TECH, Role.MANUFACTURING, Role.PROCUREMENT, Role.QUALITY)
@@ -91,7 +90,7 @@ async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
         candidates = [order]
     elif target.get("customer") or target.get("product"):
         candidates = await ctx.uow.orders.matching(target.get("customer"), target.get("product"),
-                                                   OPEN_ORDERS)
+                                                   list(UNDER_WAY_STATUSES))
     if not candidates:
         raise DomainError(Text("change.no_order", {"what": " ".join(
             str(v) for v in target.values() if v) or "-"}))

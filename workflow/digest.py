@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from workflow import escalation
 from workflow.context import Context, local_time
-from workflow.model import Notification, Order, OrderStatus, Task, Text
+from workflow.model import Notification, Order, Task, Text
 from workflow.roles import Role
 
-FINISHED = (OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED, OrderStatus.DECLINED)
 HELD = "digest"  # a digest that waits out quiet hours on its own day
 
 
@@ -29,7 +28,7 @@ async def send_digests(ctx: Context) -> int:
         if later.astimezone(ctx.tz).date() == today:
             await ctx.uow.timers.schedule(HELD, f"{HELD}:{today}", later, f"{HELD}:{today}")
         return 0
-    active = [o for o in await ctx.uow.orders.all() if o.status not in FINISHED]
+    active = await ctx.uow.orders.active()
     orders = {o.id or 0: o for o in active}
     # “提前2-3天进行跟单管理”: from the day market's follow-up falls due, the order is close.
     at_risk = [o for o in active

@@ -13,6 +13,7 @@ from workflow import digest, quality, services, urging
 from workflow.context import Context, local_time, order_params
 from workflow.errors import DomainError
 from workflow.model import (
+    ENDED_STATUSES,
     ButtonSpec,
     Notification,
     Order,
@@ -41,7 +42,6 @@ ADVANCE_NOTICES = {
 REMIND = "remind"
 ESCALATE = "escalate"
 STALE_AFTER = timedelta(minutes=30)  # a reminder this late is news of the past: summarize it
-ENDED_ORDERS = (OrderStatus.CANCELLED, OrderStatus.DECLINED, OrderStatus.CLOSED)
 HOLD_RECHECK = timedelta(hours=1)  # a held order's clocks wait, and look again this often
 
 
@@ -135,7 +135,7 @@ async def _live_task(ctx: Context, task_id: int, *, acknowledged_too: bool = Fal
     if task is None or task.status not in live:
         return None
     order = await ctx.uow.orders.get(task.order_id)
-    if order is None or order.status in ENDED_ORDERS:
+    if order is None or order.status in ENDED_STATUSES:
         return None
     if order.status is OrderStatus.ON_HOLD:
         raise _Held
@@ -254,7 +254,7 @@ async def hand_over(ctx: Context, role: Role, chat_id: int) -> int:
     tasks = await ctx.uow.tasks.open_for_roles([role])
     for task in tasks:
         order = await ctx.uow.orders.get(task.order_id)
-        if order is None or order.status in ENDED_ORDERS:
+        if order is None or order.status in ENDED_STATUSES:
             continue
         await ctx.notify(Notification(
             chat_id, Text("task.assigned", _task_params(ctx, task, order)), "task",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from workflow.model import ENDED_STATUSES
 from workflow.model import OrderStatus as S
 from workflow.roles import Role
 
@@ -91,7 +92,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 _BY_KEY: Mapping[tuple[S, Action], Transition] = {(t.state, t.action): t for t in TRANSITIONS}
 
-TERMINAL = frozenset({S.DECLINED, S.CLOSED, S.CANCELLED})
+TERMINAL = ENDED_STATUSES
 
 
 @dataclass(frozen=True)

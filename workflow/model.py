@@ -28,6 +28,12 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# An order that has ended moves no more; one under way still has work before it ships.
+ENDED_STATUSES = frozenset({OrderStatus.DECLINED, OrderStatus.CLOSED, OrderStatus.CANCELLED})
+UNDER_WAY_STATUSES = tuple(s for s in OrderStatus
+                           if s is not OrderStatus.SHIPPED and s not in ENDED_STATUSES)
+
+
 class TaskStatus(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
@@ -178,6 +184,20 @@ class Notification:
     buttons: tuple[tuple[ButtonSpec, ...], ...] = ()
     # Set when a department's message goes to one of its people because it has no group.
     for_role: Role | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One row of the audit trail: who did what to which subject, and what changed."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    subject_type: str
+    subject_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from workflow import orders
-from workflow.changes import OPEN_ORDERS
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError, NotFound
-from workflow.model import ButtonSpec, Notification, Order, Text
+from workflow.model import UNDER_WAY_STATUSES, ButtonSpec, Notification, Order, Text
 from workflow.roles import Role
 from workflow.text import clean_text
 
@@ -22,7 +21,7 @@ async def orders_named(ctx: Context, target: dict[str, Any]) -> list[Order]:
         return [order] if order is not None else []
     if target.get("customer") or target.get("product"):
         return await ctx.uow.orders.matching(target.get("customer"), target.get("product"),
-                                             OPEN_ORDERS)
+                                             list(UNDER_WAY_STATUSES))
     return []
 
 

@@ -41,10 +41,16 @@ def clean_text(text: str) -> str:
 
 def clean_name(text: str | None, limit: int = MAX_NAME_CHARS) -> str:
     """A one-line name: cleaned as free text, spaces collapsed, decoration at the ends cut
-    (a bracket at an end stays when its partner is inside the name)."""
+    (a bracket at an end stays when its partner is inside the name), until nothing changes."""
     if not text:
         return ""
-    name = _SPACES.sub(" ", clean_text(text)).strip()
+    name = _SPACES.sub(" ", clean_text(text)).strip()[:limit]
+    while (trimmed := _unwrapped(_trimmed(name))) != name:
+        name = trimmed
+    return name
+
+
+def _trimmed(name: str) -> str:
     start, end = 0, len(name)
     while start < end and not _word_char(name[start]):
         if name[start] in _CLOSERS and _CLOSERS[name[start]] in name[start + 1:end]:
@@ -55,11 +61,14 @@ def clean_name(text: str | None, limit: int = MAX_NAME_CHARS) -> str:
         if closing in _OPENERS and _OPENERS[closing] in name[start:end - 1]:
             break
         end -= 1
-    name = name[start:end]
-    # 【华东电力】: brackets around the whole name are decoration too.
-    while len(name) > 2 and _CLOSERS.get(name[0]) == name[-1] and name[0] not in name[1:-1]:
-        name = name[1:-1].strip()
-    return name[:limit].strip()
+    return name[start:end].strip()
+
+
+def _unwrapped(name: str) -> str:
+    """【华东电力】: brackets around the whole name are decoration too."""
+    if len(name) > 2 and _CLOSERS.get(name[0]) == name[-1] and name[0] not in name[1:-1]:
+        return name[1:-1].strip()
+    return name
 
 
 def _word_char(ch: str) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEventRow
+from workflow.model import AuditEvent
 
 # Most turns append to the trail: built once (see people.py).
 _INSERT_AUDIT = insert(AuditEventRow.__table__)
@@ -47,7 +48,7 @@ class AuditLog:
             ).limit(1)
         ) is not None
 
-    async def for_subject(self, subject_type: str, subject_id: str | int) -> list[AuditEventRow]:
+    async def for_subject(self, subject_type: str, subject_id: str | int) -> list[AuditEvent]:
         rows = await self.session.scalars(
             select(AuditEventRow)
             .where(
@@ -56,4 +57,5 @@ class AuditLog:
             )
             .order_by(AuditEventRow.id)
         )
-        return list(rows)
+        return [AuditEvent(r.id, r.at, r.actor_id, r.action, r.subject_type, r.subject_id,
+                           r.before, r.after) for r in rows]

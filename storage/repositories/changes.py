@@ -53,3 +53,8 @@ class ChangeNoticeRepository:
     async def all(self) -> list[ChangeNotice]:
         rows = await self.session.scalars(select(ChangeNoticeRow).order_by(ChangeNoticeRow.id))
         return [self._domain(row) for row in rows]
+
+    async def for_order(self, order_id: int) -> list[ChangeNotice]:
+        rows = await self.session.scalars(
+            select(ChangeNoticeRow).where(ChangeNoticeRow.order_id == order_id).order_by(ChangeNoticeRow.id))
+        return [self._domain(row) for row in rows]

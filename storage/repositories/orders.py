@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CatalogEntryRow, OrderCounterRow, OrderRow
-from workflow.model import Order, OrderStatus
+from workflow.model import UNDER_WAY_STATUSES, Order, OrderStatus
 
 
 class OrderRepository:
@@ -101,6 +101,13 @@ class OrderRepository:
                 OrderRow.created_at >= since,
             )
         )
+        return [self._domain(row) for row in rows]
+
+    async def active(self) -> list[Order]:
+        """Orders still under way (not shipped, closed, cancelled or declined)."""
+        rows = await self.session.scalars(
+            select(OrderRow).where(OrderRow.status.in_([s.value for s in UNDER_WAY_STATUSES]))
+            .order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 
     async def all(self) -> list[Order]:

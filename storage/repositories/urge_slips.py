@@ -50,3 +50,8 @@ class UrgeSlipRepository:
     async def all(self) -> list[UrgeSlip]:
         rows = await self.session.scalars(select(UrgeSlipRow).order_by(UrgeSlipRow.id))
         return [self._domain(row) for row in rows]
+
+    async def for_order(self, order_id: int) -> list[UrgeSlip]:
+        rows = await self.session.scalars(
+            select(UrgeSlipRow).where(UrgeSlipRow.order_id == order_id).order_by(UrgeSlipRow.id))
+        return [self._domain(row) for row in rows]

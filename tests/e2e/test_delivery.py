@@ -17,7 +17,6 @@ from telegram import Update
 
 from bot.simulate import Stack
 from storage.models import ChatRow, OutboxRow
-from storage.uow import SqlUnitOfWork
 from tests.conftest import START
 from tests.e2e.conftest import (
     ADMIN,
@@ -44,7 +43,7 @@ OLD_GROUP, SUPERGROUP = -4003, -1004003  # a basic group, and what it becomes
 async def _notify(stack: Stack, department: Role, key: str = "lang.done",
                   **params: object) -> None:
     """Queue a department's message as the workflow does, and let the outbox send it."""
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         ctx = stack.gendan.runtime.context(uow, stack.clock.now())
         await ctx.notify_department(department, Text(key, dict(params)), kind="notice",
                                     order_number="SO-TEST")
@@ -52,7 +51,7 @@ async def _notify(stack: Stack, department: Role, key: str = "lang.done",
 
 
 async def _queue(stack: Stack, chat_id: int, count: int, key: str = "lang.done") -> None:
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         for i in range(count):
             await uow.outbox.enqueue(Notification(chat_id, Text(key), "notice", f"Q-{i}"),
                                      stack.clock.now())
@@ -64,13 +63,13 @@ def _accepted(stack: Stack, chat_id: int, fragment: str = "") -> list[str]:
 
 
 async def _binding(stack: Stack, chat_id: int) -> tuple[str | None, bool] | None:
-    async with stack.gendan.runtime.sessions() as session:
+    async with stack.gendan.sessions() as session:
         row = await session.get(ChatRow, chat_id)
         return (row.department, row.active) if row else None
 
 
 async def _outbox_statuses(stack: Stack) -> Counter[str]:
-    async with stack.gendan.runtime.sessions() as session:
+    async with stack.gendan.sessions() as session:
         return Counter(await session.scalars(select(OutboxRow.status)))
 
 
@@ -256,7 +255,7 @@ async def test_a_two_hour_outage_loses_nothing(stack: Stack) -> None:
     stack.emulator.outage(502)
     await _queue(stack, MARKET, 10)
     await _queue(stack, LIMING, 5)
-    async with stack.gendan.runtime.sessions() as session:  # 36 earlier pushes-back by 429
+    async with stack.gendan.sessions() as session:  # 36 earlier pushes-back by 429
         await session.execute(update(OutboxRow).where(OutboxRow.status == "pending")
                               .values(attempts=36))
         await session.commit()
@@ -309,7 +308,7 @@ async def test_a_long_text_continues_after_its_last_accepted_part(stack: Stack) 
     await set_up_company(stack)
     stack.sender.pacer.per_chat_gap = 0  # let Telegram's flood limit push back mid-text
     text = "\n".join(f"第{i}行 " + "订单进度" * 60 for i in range(80))
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         await uow.outbox.enqueue(Notification(MARKET, Text("", {"text": text}), "notice", None),
                                  stack.clock.now())
         await uow.commit()
@@ -431,11 +430,11 @@ async def test_names_lose_escapes_and_invisible_marks(stack: Stack) -> None:
     stack.emulator.add_user(555, "\x1b[31m老王\u202e\x1b[0m", "laowang")
     stack.emulator.add_group(-1005, "★采购群★\u200b")
     await stack.say(555, 555, "/whoami")
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         person = await uow.people.get(555)
     assert person is not None and person.name == "老王"
     await stack.say(-1005, 555, "/whoami")
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         chat = await uow.chats.get(-1005)
     assert chat is not None and chat.title == "采购群"
 
@@ -481,7 +480,7 @@ async def test_administrators_get_the_days_undelivered_messages_each_morning(
     stack: Stack,
 ) -> None:
     await set_up_company(stack)
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         await uow.outbox.enqueue(Notification(-999999, Text("lang.done"), "notice", None),
                                  stack.clock.now())  # a chat Telegram does not know
         await uow.commit()

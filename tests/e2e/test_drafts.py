@@ -10,7 +10,6 @@ from sqlalchemy import select
 from bot.simulate import Stack
 from handlers import commands
 from storage.models import OrderDraftRow
-from storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import LIMING, MARKET, TECH, ZHANGWEI, set_up_company
 from tests.e2e.test_clocks import at
 from tests.e2e.test_lifecycle import MANUFACTURING, NUMBER, WANGQIANG, _company
@@ -20,13 +19,13 @@ HALF = "/order 客户:华东电力 产品:开关柜 交期:12月20日"  # the qu
 
 
 async def _drafts(stack: Stack) -> list[dict]:
-    async with stack.gendan.runtime.sessions() as session:
+    async with stack.gendan.sessions() as session:
         rows = await session.scalars(select(OrderDraftRow).order_by(OrderDraftRow.id))
         return [{"status": r.status, "asking": r.asking, **r.fields} for r in rows]
 
 
 async def _audit(stack: Stack, subject_type: str, subject_id: str | int) -> list[str]:
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         return [e.action for e in await uow.audit.for_subject(subject_type, subject_id)]
 
 

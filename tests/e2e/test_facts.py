@@ -7,7 +7,6 @@ import pytest
 
 from bot.simulate import Stack
 from handlers import order_commands
-from storage.uow import SqlUnitOfWork
 from tests.e2e.test_lifecycle import (
     FINANCE,
     LIMING,
@@ -24,12 +23,12 @@ from tests.e2e.test_lifecycle import (
 
 
 async def _facts(stack: Stack) -> dict:
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         return (await uow.orders.by_number(NUMBER)).facts
 
 
 async def _audit(stack: Stack, action: str) -> list:
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         return [e for e in await uow.audit.for_subject("order", NUMBER) if e.action == action]
 
 

@@ -14,7 +14,6 @@ from bot.runner import serve
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER
-from storage.uow import SqlUnitOfWork
 from workflow.model import Notification, Text
 
 ADMIN = 1
@@ -90,7 +89,7 @@ async def test_webhook_checks_the_secret_and_handles_updates(database_url: str) 
 async def test_queued_messages_survive_a_restart_and_go_out_once(database_url: str) -> None:
     settings = Settings(database_url=database_url)
     first = await bootstrap(settings, SystemClock())
-    async with SqlUnitOfWork(first.runtime.sessions) as uow:
+    async with first.runtime.unit_of_work() as uow:
         for i in range(5):
             await uow.outbox.enqueue(Notification(-1001, Text("lang.done"), "notice", f"SO-{i}"),
                                      first.runtime.clock.now())
@@ -125,7 +124,7 @@ async def test_sender_honours_retry_after(database_url: str) -> None:
         async with application:
             sender = make_sender(gendan, application)
             sender.pacer.per_chat_gap = 0  # let the emulator, not our pacer, push back
-            async with SqlUnitOfWork(gendan.runtime.sessions) as uow:
+            async with gendan.runtime.unit_of_work() as uow:
                 for i in range(6):
                     await uow.outbox.enqueue(
                         Notification(-1001, Text("lang.done"), "notice", f"SO-{i}"), clock.now())

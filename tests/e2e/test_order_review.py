@@ -133,7 +133,7 @@ async def test_deleted_order_answers_clearly(stack: Stack) -> None:
     await set_up_company(stack)
     await stack.say(MARKET, LIMING, ORDER)
     await stack.press(MARKET, LIMING, "确认")
-    async with stack.gendan.runtime.sessions() as session:
+    async with stack.gendan.sessions() as session:
         await session.execute(delete(OrderRow))
         await session.commit()
     await stack.press(TECH, ZHANGWEI, "可行")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.simulate import Stack
-from storage.uow import SqlUnitOfWork
 from tests.e2e.test_clocks import at, sent
 from tests.e2e.test_lifecycle import (
     LIMING,
@@ -26,7 +25,7 @@ def _tasks(state: dict, kind: str | None = None) -> list[dict]:
 
 
 async def _order_audit(stack: Stack, action: str) -> list:
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         return [e for e in await uow.audit.for_subject("order", NUMBER) if e.action == action]
 
 
@@ -95,7 +94,7 @@ async def test_a_plan_in_production_is_corrected_line_by_line(stack: Stack) -> N
     assert [(c["change"], c["kind"], c["title"]) for c in revised.after["changes"]] == [
         ("added", "purchase", "端子"), ("removed", "assembly_start", None),
         ("removed", "purchase", "铜排"), ("moved", "packaging", None)]
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         packaging = by_title[("packaging", None)]["id"]
         moves = [e for e in await uow.audit.for_subject("task", packaging)
                  if e.action == "task.due_changed"]

@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from bot.simulate import Stack
 from storage.models import OrderDraftRow, TimerRow
-from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
 from workflow import services
 from workflow.context import Actor
@@ -102,12 +101,12 @@ class Run:
                 for t in state["tasks"]}
 
     async def timers(self) -> dict[str, str]:
-        async with self.stack.gendan.runtime.sessions() as session:
+        async with self.stack.gendan.sessions() as session:
             rows = await session.scalars(select(TimerRow).order_by(TimerRow.id))
             return {f"{r.kind} {r.subject}": r.due_at.isoformat() for r in rows}
 
     async def drafts(self) -> list[dict[str, Any]]:
-        async with self.stack.gendan.runtime.sessions() as session:
+        async with self.stack.gendan.sessions() as session:
             rows = await session.scalars(select(OrderDraftRow).order_by(OrderDraftRow.id))
             return [{"status": r.status, **r.fields} for r in rows]
 
@@ -119,7 +118,7 @@ async def _company(stack: Stack) -> None:
         stack.emulator.add_user(person_id, name, None)
     for role, chat in GROUPS.items():
         stack.emulator.add_group(chat, role.value)
-    async with SqlUnitOfWork(runtime.sessions) as uow:
+    async with runtime.unit_of_work() as uow:
         ctx = runtime.context(uow, stack.clock.now())
         system = Actor(Person(0, "probe"), is_admin=True)
         for person_id, name, role, leader in PEOPLE:

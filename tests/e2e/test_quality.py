@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.simulate import Stack
-from storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import ADMIN, LIMING, MANUFACTURING, MARKET, WANGQIANG, ZHAOZONG
 from tests.e2e.test_clocks import at, sent
 from tests.e2e.test_lifecycle import GM, NUMBER, PROCUREMENT, ZHOU, _company, _reviewed
@@ -73,7 +72,7 @@ async def test_a_finding_raised_after_20_minutes_is_reported_to_the_quality_lead
     assert stack.heard(WANGQIANG, "🔍 检验问题") and not stack.heard(WU, "反映超时")
     await stack.say(QUALITY, ZHENG, f"/inspect {NUMBER} 自制 柜门 19/20 划伤 发现 09:30")
     assert stack.heard(WU, "09:30 发现，10:00 才记录")
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         inspections = [e.after for e in await uow.audit.for_subject("order", NUMBER)
                        if e.action == "quality.inspection"]
     assert [i.get("raised_late") for i in inspections] == [False, True]

@@ -4,7 +4,6 @@ company's quiet hours."""
 from __future__ import annotations
 
 from bot.simulate import Stack
-from storage.uow import SqlUnitOfWork
 from tests.conftest import START, fresh
 from tests.e2e.conftest import ADMIN, MANUFACTURING, WANGQIANG, populate
 from tests.e2e.test_clocks import at, sent
@@ -13,7 +12,7 @@ from tests.e2e.test_quality import QUALITY, WU, ZHENG, _with_quality
 
 
 async def _inspections(stack: Stack) -> list[dict]:
-    async with SqlUnitOfWork(stack.gendan.runtime.sessions) as uow:
+    async with stack.gendan.runtime.unit_of_work() as uow:
         return [e.after for e in await uow.audit.for_subject("order", NUMBER)
                 if e.action == "quality.inspection"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.simulate import Stack
-from storage.uow import SqlUnitOfWork
 from tests.conftest import START
 from tests.e2e.conftest import (
     ADMIN,
@@ -27,7 +26,7 @@ async def test_after_downtime_everything_is_delivered_once(database_url: str) ->
         await _company_on(first)
         await first.say(MARKET, LIMING, ORDER)
         await first.press(MARKET, LIMING, "确认")
-        async with SqlUnitOfWork(first.gendan.runtime.sessions) as uow:
+        async with first.gendan.runtime.unit_of_work() as uow:
             for i in range(3):  # queued, not yet sent, when the process stops
                 await uow.outbox.enqueue(Notification(MARKET, Text("lang.done"), "notice",
                                                       f"queued-{i}"), first.clock.now())

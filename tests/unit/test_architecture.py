@@ -45,8 +45,16 @@ def test_workflow_never_reads_the_wall_clock() -> None:
                 )
 
 
+def test_workflow_knows_no_storage_and_no_words() -> None:
+    """The domain says what happened (a catalog key and its parameters); which words say it,
+    in which language, is the adapter's business."""
+    for path in _files("workflow"):
+        assert not _imports(path) & {"locales", "babel"}, path
+
+
 def test_storage_and_handlers_do_not_reach_up() -> None:
     for path in _files("storage"):
         assert not _imports(path) & {"bot", "handlers", "telegram"}, path
     for path in _files("handlers"):
-        assert "bot" not in _imports(path), path
+        assert not _imports(path) & {"bot", "storage", "sqlalchemy", "alembic", "aiosqlite",
+                                     "asyncpg"}, path
