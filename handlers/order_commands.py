@@ -113,7 +113,7 @@ async def cmd_prodorder(turn: Turn, order: Order, rest: str) -> None:
 async def cmd_plan(turn: Turn, order: Order, rest: str) -> None:
     """Break the order into tasks, one line each (or separated by ；): 采购 物资管理部 12-05
     断路器. In production: +采购 12-09 端子, -装配开始, ~包装 12-18 change the plan."""
-    plan, problems = orders.read_plan(rest, turn.ctx)
+    plan, problems = orders.read_plan_of(rest, turn.ctx)
     if problems or not plan:
         lines = [turn.t("plan.problem", line=p.line, why=turn.t(f"plan.reason.{p.reason}"))
                  for p in problems]

@@ -14,6 +14,7 @@ from telegram import Message
 from handlers.turn import Turn, turn_handler
 from workflow import orders
 from workflow.model import TaskKind, Text
+from workflow.parsing.task_reports import read_report
 
 _TASK_BUTTON = re.compile(r"^v1:(?:tk|rv|ca|gm):(?P<id>\d{1,12}):")
 _VERBS = ("done", "progress", "delay")
@@ -37,7 +38,7 @@ async def report(turn: Turn, task_id: int, text: str, verb: str | None = None) -
     """Record what the reply says about its task and tell the sender what was recorded."""
     message = turn.update.effective_message
     task, _order = await orders.task_for(turn.ctx, task_id)
-    verb, said = orders.read_report(text, turn.ctx, task.kind, verb)
+    verb, said = read_report(text, orders.today(turn.ctx), task.kind, verb)
     if message.photo:
         said = replace(said, photo=message.photo[-1].file_id)
     if verb == "done":

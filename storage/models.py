@@ -208,6 +208,8 @@ class TaskRow(Base):
     progress_note: Mapped[str | None] = mapped_column(Text)
     quantity: Mapped[float | None] = mapped_column(Float)
     photo: Mapped[str | None] = mapped_column(String(256))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
 
 
 # Predicates of the timers' partial indexes. A query must state them literally to use them:

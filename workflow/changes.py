@@ -32,12 +32,12 @@ from workflow.model import (
     Notification,
     Order,
     OrderStatus,
-    Task,
     TaskKind,
     TaskStatus,
     Text,
 )
 from workflow.roles import Role
+from workflow.tasks import open_task
 
 FILING_ROLES = (Role.MARKET, Role.TECH)
 ANSWERING_ROLES = (Role.TECH, Role.MANUFACTURING)
@@ -171,13 +171,10 @@ async def issue(ctx: Context, actor: Actor, notice_id: int, level: int,
     due = ctx.deadlines.due("tech_change_answer" if technical else "change_answer", ctx.now)
     params = {**notice_params(ctx, notice, order), "due": local_time(due, ctx.tz)}
     for role in answering_roles(notice):
-        task = await ctx.uow.tasks.add(Task(None, order.id or 0, TaskKind.CHANGE_ANSWER, role,
-                                            TaskStatus.OPEN, due, ctx.now, title=notice.number))
-        await escalation.schedule_for(ctx, task)
-        await ctx.notify_department(role, Text(
-            "change.tech_request" if technical else "change.request", {**params, "role": role}),
-            kind="task", order_number=order.number,
-            buttons=escalation.task_buttons(task, level=level))
+        await open_task(ctx, actor, order, TaskKind.CHANGE_ANSWER, role, due,
+                        title=notice.number, level=level,
+                        announce=Text("change.tech_request" if technical else "change.request",
+                                      {**params, "role": role}))
         if allowed:
             # The department answering may raise the level back: it should know it was lowered.
             await ctx.notify_department(role, Text("change.lowered", {

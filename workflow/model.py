@@ -159,6 +159,7 @@ class Task:
     progress_note: str | None = None
     quantity: float | None = None  # what a finish counted, e.g. the accepted arrivals
     photo: str | None = None  # Telegram file id of the photo a finish or report came with
+    parent_id: int | None = None  # the planned task this one came with (a purchase's contact)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from workflow.model import (
     Person,
     Task,
     TaskKind,
-    TaskStatus,
     Text,
 )
 from workflow.roles import Role
+from workflow.tasks import open_task
 from workflow.text import MAX_NAME_CHARS, clean_name, clean_text
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
@@ -319,15 +319,9 @@ async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[T
     due_at = ctx.deadlines.due("feasibility_review", ctx.now)
     reviews, unbound = [], []
     for role in REVIEWING_ROLES:
-        task = await ctx.uow.tasks.add(
-            Task(None, order.id or 0, TaskKind.FEASIBILITY_REVIEW, role, TaskStatus.OPEN,
-                 due_at, ctx.now)
-        )
+        task = await open_task(ctx, actor, order, TaskKind.FEASIBILITY_REVIEW, role, due_at,
+                               announce=None)
         reviews.append(task)
-        await escalation.schedule_for(ctx, task)
-        await ctx.audit(actor, "task.open", "task", task.id or 0, None,
-                        {"kind": task.kind.value, "role": role.value, "order": order.number,
-                         "due_at": due_at.isoformat()})
         sent = await ctx.notify_department(
             role,
             Text("review.request", {**order_params(order, ctx.tz),

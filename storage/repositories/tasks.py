@@ -36,6 +36,7 @@ class TaskRepository:
             progress_note=row.progress_note,
             quantity=row.quantity,
             photo=row.photo,
+            parent_id=row.parent_id,
         )
 
     async def add(self, task: Task) -> Task:
@@ -48,6 +49,7 @@ class TaskRepository:
             created_at=task.created_at,
             assignee_id=task.assignee_id,
             title=task.title,
+            parent_id=task.parent_id,
         )
         self.session.add(row)
         await self.session.flush()

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
-from tests.conftest import SHANGHAI
-from workflow.context import Context
 from workflow.model import TaskKind
-from workflow.orders import Report, read_report
+from workflow.parsing.task_reports import Report, read_report
 
-# Reading words needs the day and the zone only: no unit of work, no deadlines.
-CTX = Context(uow=None, now=datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI),  # type: ignore[arg-type]
-              deadlines=None, tz=SHANGHAI)  # type: ignore[arg-type]
+# Reading words needs only the local day, to place a month-day without a year.
+TODAY = date(2026, 11, 24)
 
 
 @pytest.mark.parametrize(("text", "kind", "verb", "expected"), [
@@ -34,8 +31,8 @@ CTX = Context(uow=None, now=datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI),  # t
     ("done 47 pcs ok", TaskKind.PURCHASE, "done", Report(note="ok", quantity=47)),
 ])
 def test_reply_words(text: str, kind: TaskKind, verb: str, expected: Report) -> None:
-    assert read_report(text, CTX, kind) == (verb, expected)
+    assert read_report(text, TODAY, kind) == (verb, expected)
 
 
 def test_a_command_names_the_verb_and_the_text_is_all_note() -> None:
-    assert read_report("47个", CTX, TaskKind.PURCHASE, "done") == ("done", Report(quantity=47))
+    assert read_report("47个", TODAY, TaskKind.PURCHASE, "done") == ("done", Report(quantity=47))
