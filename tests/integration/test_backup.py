@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import make_url
 
-from storage.backup import BackupError, find_tool, restore, take_backup
+from storage.backup import BackupError, Retention, find_tool, prune, restore, take_backup
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Base, CatalogEntryRow
@@ -160,3 +160,37 @@ def test_a_pg_dump_older_than_the_server_is_refused_by_name() -> None:
     with pytest.raises(BackupError, match=r"pg_dump is older than the server \(PostgreSQL 99\): "
                                           r"found .*postgresql-client-99"):
         find_tool("pg_dump", 99)
+
+
+def test_pruning_removes_what_the_rule_does_not_keep_and_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    days = [datetime(2026, 11, day, 18, 0, tzinfo=UTC) for day in range(1, 25)]
+    for moment in days:
+        (folder / f"gendan-{moment:%Y%m%dT%H%M%SZ}.sqlite3").write_bytes(b"x")
+    others = ["other-20261101T180000Z.sqlite3",  # another database's
+              "gendan-20261101T180000Z.sqlite3.partial",  # one being written
+              "gendan.db", "notes.txt"]
+    for name in others:
+        (folder / name).write_bytes(b"x")
+    newest = folder / "gendan-20261124T180000Z.sqlite3"
+
+    removed = prune(folder, Retention(daily=3, weekly=3, monthly=1), newest)
+
+    kept_days = [15, 22, 23, 24]  # three days; the newest of three weeks: Sundays 15, 22, and 24
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"gendan-202611{day:02d}T180000Z.sqlite3" for day in kept_days] + others)
+    assert len(removed) == len(days) - len(kept_days)
+
+
+def test_the_backup_just_written_is_never_pruned(tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    written = folder / "gendan-20261101T180000Z.sqlite3"  # older than the rest: a clock set back
+    for name in (written.name, "gendan-20261124T180000Z.sqlite3"):
+        (folder / name).write_bytes(b"x")
+    prune(folder, Retention(daily=1, weekly=0, monthly=0), written)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "gendan-20261101T180000Z.sqlite3", "gendan-20261124T180000Z.sqlite3"]
+    prune(folder, Retention(daily=0, weekly=0, monthly=0), written)
+    assert [p.name for p in folder.iterdir()] == [written.name]
