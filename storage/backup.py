@@ -46,8 +46,8 @@ from typing import Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.db import create_engine, normalize_url
 
@@ -130,10 +130,11 @@ async def take_backup(url: str, directory: str | Path, now: datetime) -> Backup:
             counts = await asyncio.to_thread(_copy_sqlite, db, partial)
         else:
             counts = await _dump_postgres(db, partial)
-        os.replace(partial, final)
+        try:
+            os.replace(partial, final)
+        except OSError as exc:
+            raise BackupError(f"cannot write {final}: {_why(exc)}") from exc
         _sync_folder(folder)
-    except OSError as exc:
-        raise BackupError(f"cannot write {final}: {_why(exc)}") from exc
     finally:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
@@ -237,6 +238,7 @@ def holding_data(counts: dict[str, int]) -> dict[str, int]:
 async def _dump_postgres(db: Database, partial: Path) -> dict[str, int]:
     engine = create_engine(db.url)
     try:
+        await reachable(engine, db)
         async with engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="REPEATABLE READ")
             async with connection.begin():
@@ -252,6 +254,16 @@ async def _dump_postgres(db: Database, partial: Path) -> dict[str, int]:
     pg_restore = await asyncio.to_thread(find_tool, "pg_restore", major)
     _same_counts(counts, await dump_counts(partial, pg_restore), partial)
     return counts
+
+
+async def reachable(engine: AsyncEngine, db: Database) -> None:
+    """A database that cannot be connected to is named, with the driver's reason."""
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        raise BackupError(f"cannot reach {db.shown}: {reason}") from exc
 
 
 async def _server_major(connection: AsyncConnection) -> int:
@@ -411,6 +423,7 @@ async def existing_counts(db: Database) -> dict[str, int]:
         return {}
     engine = create_engine(db.url)
     try:
+        await reachable(engine, db)
         async with engine.connect() as connection:
             return await row_counts(connection)
     finally:

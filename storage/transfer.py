@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import JSON, Column, Table, func, null, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.backup import BackupError, Database, database, existing_counts, holding_data
+from storage.backup import (
+    BackupError,
+    Database,
+    database,
+    existing_counts,
+    holding_data,
+    reachable,
+)
 from storage.backup import row_counts as count_rows
 from storage.db import create_engine
 from storage.migrate import revisions, upgrade
@@ -38,6 +45,7 @@ async def migrate_data(source_url: str, target_url: str) -> dict[str, int]:
                           "give an empty database to --to")
     reading, writing = create_engine(source.url), create_engine(target.url)
     try:
+        await reachable(reading, source)
         await _at_head(reading, source)
         await upgrade(writing)
         async with reading.connect() as src, writing.begin() as dst:

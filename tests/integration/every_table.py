@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, insert, null, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import create_engine
+from storage.migrate import upgrade
 from storage.models import Base
 
 T1 = datetime(2026, 11, 24, 1, 2, 3, 456789, tzinfo=UTC)
@@ -96,22 +97,33 @@ ROWS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-async def fill(engine: AsyncEngine) -> None:
+async def fill(url: str) -> str:
+    """The schema and the rows, in the database at `url`; returns the URL."""
     assert set(ROWS) == set(Base.metadata.tables), "every table gets rows"
-    async with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            for row in ROWS[table.name]:
-                await connection.execute(insert(table).values(row))
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                for row in ROWS[table.name]:
+                    await connection.execute(insert(table).values(row))
+    finally:
+        await engine.dispose()
+    return url
 
 
-async def rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
+async def rows(url: str) -> dict[str, list[dict[str, Any]]]:
     """Every row of every model table by id, with whether each JSON value is SQL NULL."""
     found = {}
-    async with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
-            nulls = [column.is_(None).label(f"{column.name} IS NULL")
-                     for column in table.columns if isinstance(column.type, JSON)]
-            (key,) = table.primary_key.columns
-            result = await connection.execute(select(table, *nulls).order_by(key))
-            found[table.name] = [dict(row) for row in result.mappings()]
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            for table in Base.metadata.sorted_tables:
+                nulls = [column.is_(None).label(f"{column.name} IS NULL")
+                         for column in table.columns if isinstance(column.type, JSON)]
+                (key,) = table.primary_key.columns
+                result = await connection.execute(select(table, *nulls).order_by(key))
+                found[table.name] = [dict(row) for row in result.mappings()]
+    finally:
+        await engine.dispose()
     return found

@@ -14,7 +14,6 @@ from sqlalchemy.engine import make_url
 
 from storage.backup import BackupError, Retention, find_tool, prune, restore, take_backup
 from storage.db import create_engine
-from storage.migrate import upgrade
 from storage.models import Base, CatalogEntryRow
 from tests.databases import another_database
 from tests.integration import every_table
@@ -23,28 +22,14 @@ NOW = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-async def filled(database_url: str) -> AsyncIterator[str]:
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        await every_table.fill(engine)
-    finally:
-        await engine.dispose()
-    yield database_url
+async def filled(database_url: str) -> str:
+    return await every_table.fill(database_url)
 
 
 @pytest.fixture
 async def copy_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
     async with another_database(database_url, tmp_path) as url:
         yield url
-
-
-async def _rows(url: str) -> dict:
-    engine = create_engine(url)
-    try:
-        return await every_table.rows(engine)
-    finally:
-        await engine.dispose()
 
 
 async def test_a_backup_is_named_by_its_time_checked_and_restores_every_row(
@@ -61,13 +46,13 @@ async def test_a_backup_is_named_by_its_time_checked_and_restores_every_row(
 
     restored = await restore(backup.path, copy_url)
     assert restored == backup.counts
-    assert await _rows(copy_url) == await _rows(filled)
+    assert await every_table.rows(copy_url) == await every_table.rows(filled)
 
 
 async def test_restore_refuses_a_database_with_data_unless_forced(
         filled: str, tmp_path: Path, on_postgres: bool) -> None:
     backup = await take_backup(filled, tmp_path / "backups", NOW)
-    backed_up = await _rows(filled)
+    backed_up = await every_table.rows(filled)
     engine = create_engine(filled)
     try:
         async with engine.begin() as connection:  # written after the backup
@@ -76,7 +61,7 @@ async def test_restore_refuses_a_database_with_data_unless_forced(
         with pytest.raises(BackupError, match=r"is not empty \(rows in .*catalog_entries 2.*"
                                               r"add --force"):
             await restore(backup.path, filled)
-        assert len((await every_table.rows(engine))["catalog_entries"]) == 2  # untouched
+        assert len((await every_table.rows(filled))["catalog_entries"]) == 2  # untouched
         if not on_postgres:  # SQLite cannot be replaced under a connection that has it open
             with pytest.raises(BackupError, match="is in use; stop the bot"):
                 await restore(backup.path, filled, force=True)
@@ -84,7 +69,7 @@ async def test_restore_refuses_a_database_with_data_unless_forced(
         await engine.dispose()
 
     await restore(backup.path, filled, force=True)
-    assert await _rows(filled) == backed_up
+    assert await every_table.rows(filled) == backed_up
 
 
 async def test_a_backup_lists_only_finished_checked_files(filled: str, tmp_path: Path) -> None:
@@ -119,13 +104,7 @@ def test_restore_says_what_is_wrong_and_what_to_give_instead(tmp_path: Path) -> 
 
 async def test_a_damaged_backup_is_refused_before_the_target_is_touched(
         tmp_path: Path) -> None:
-    source = f"sqlite:///{tmp_path}/source.db"
-    engine = create_engine(source)
-    try:
-        await upgrade(engine)
-        await every_table.fill(engine)
-    finally:
-        await engine.dispose()
+    source = await every_table.fill(f"sqlite:///{tmp_path}/source.db")
     backup = await take_backup(source, tmp_path / "backups", NOW)
     damaged = bytearray(backup.path.read_bytes())
     damaged[4096 * 3: 4096 * 3 + 200] = bytes(200)  # a page of the middle zeroed
@@ -194,3 +173,12 @@ def test_the_backup_just_written_is_never_pruned(tmp_path: Path) -> None:
         "gendan-20261101T180000Z.sqlite3", "gendan-20261124T180000Z.sqlite3"]
     prune(folder, Retention(daily=0, weekly=0, monthly=0), written)
     assert [p.name for p in folder.iterdir()] == [written.name]
+
+
+async def test_a_database_that_cannot_be_reached_is_named_with_the_reason(
+        tmp_path: Path) -> None:
+    nowhere = "postgresql://gendan:secret@127.0.0.1:1/gendan"
+    with pytest.raises(BackupError, match=r"cannot reach postgresql://gendan:\*\*\*@127.0.0.1:1/"
+                                          r"gendan: .*Connect call failed"):
+        await take_backup(nowhere, tmp_path / "backups", NOW)
+    assert list((tmp_path / "backups").iterdir()) == []

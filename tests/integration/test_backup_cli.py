@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from storage.db import create_engine
-from storage.migrate import upgrade
 from tests.integration import every_table
 
 ROWS = sum(len(rows) for rows in every_table.ROWS.values())
@@ -18,17 +16,7 @@ TABLES = len(every_table.ROWS) + 1  # and the schema's version
 
 @pytest.fixture
 def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/gendan.db"
-
-    async def fill() -> None:
-        engine = create_engine(url)
-        try:
-            await upgrade(engine)
-            await every_table.fill(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(fill())
+    url = asyncio.run(every_table.fill(f"sqlite:///{tmp_path}/gendan.db"))
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("BACKUP_DIR", raising=False)
     return url

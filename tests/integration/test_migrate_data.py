@@ -10,29 +10,14 @@ from sqlalchemy import insert
 
 from storage.backup import BackupError
 from storage.db import create_engine
-from storage.migrate import downgrade, revisions, upgrade
+from storage.migrate import downgrade, revisions
 from storage.models import AuditEventRow, CatalogEntryRow, UrgeSlipRow
 from storage.transfer import migrate_data
 from tests.integration import every_table
 
 
 async def _sqlite_source(tmp_path: Path, name: str = "source.db") -> str:
-    url = f"sqlite:///{tmp_path}/{name}"
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        await every_table.fill(engine)
-    finally:
-        await engine.dispose()
-    return url
-
-
-async def _rows(url: str) -> dict:
-    engine = create_engine(url)
-    try:
-        return await every_table.rows(engine)
-    finally:
-        await engine.dispose()
+    return await every_table.fill(f"sqlite:///{tmp_path}/{name}")
 
 
 async def test_every_row_of_every_table_arrives_exactly_and_ids_go_on_after_them(
@@ -41,8 +26,8 @@ async def test_every_row_of_every_table_arrives_exactly_and_ids_go_on_after_them
     counts = await migrate_data(source, database_url)
 
     assert counts == {table: len(rows) for table, rows in every_table.ROWS.items()}
-    copied = await _rows(database_url)
-    assert copied == await _rows(source)
+    copied = await every_table.rows(database_url)
+    assert copied == await every_table.rows(source)
     assert [row["before IS NULL"] for row in copied["audit_events"]] == [True, False]
     assert [row["after IS NULL"] for row in copied["audit_events"]] == [False, True]
     assert copied["outbox"][0]["document"] == every_table.EVERY_BYTE
@@ -65,8 +50,8 @@ async def test_every_row_of_every_table_arrives_exactly_and_ids_go_on_after_them
     # And back into SQLite: the copy holds the same rows as the original.
     back = f"sqlite:///{tmp_path}/back.db"
     await migrate_data(database_url, back)
-    returned = await _rows(back)
-    for table, rows in (await _rows(source)).items():
+    returned = await every_table.rows(back)
+    for table, rows in (await every_table.rows(source)).items():
         assert returned[table][:len(rows)] == rows
 
 
@@ -77,7 +62,7 @@ async def test_a_target_with_data_is_refused_and_left_alone(database_url: str,
     other = await _sqlite_source(tmp_path, "other.db")
     with pytest.raises(BackupError, match="already holds data .*; give an empty database to --to"):
         await migrate_data(other, database_url)
-    assert await _rows(database_url) == await _rows(source)
+    assert await every_table.rows(database_url) == await every_table.rows(source)
 
 
 async def test_a_source_on_an_older_schema_is_refused_with_what_to_do(tmp_path: Path) -> None:
