@@ -213,3 +213,47 @@ async def outbox_report(settings: Settings, *, retry: str | None = None) -> str:
             return "\n".join(lines)
     finally:
         await engine.dispose()
+
+
+# ---- backups (issue 14) -----------------------------------------------------------------
+
+
+async def backup_report(settings: Settings, url: str | None, directory: str | None) -> str:
+    """`gendan backup`: a checked copy now, and the old ones pruned as the settings say."""
+    from storage.backup import prune, take_backup
+
+    url = url or settings.database_url
+    folder = Path(directory) if directory else settings.backups(url)
+    backup = await take_backup(url, folder, SystemClock().now())
+    removed = prune(folder, settings.backup_keep, backup.path)
+    return (f"{backup.path}: {_size(backup.path.stat().st_size)}, {len(backup.counts)} tables, "
+            f"{backup.rows} rows, checked\n"
+            f"removed {len(removed)} older backups (keeping {settings.backup_keep})")
+
+
+async def restore_report(settings: Settings, file: str, url: str | None, force: bool) -> str:
+    from storage.backup import database, restore
+
+    target = database(url or settings.database_url)
+    counts = await restore(file, url or settings.database_url, force=force)
+    return (f"restored {file} into {target.shown}: {len(counts)} tables, "
+            f"{sum(counts.values())} rows, checked against the backup")
+
+
+async def migrate_data_report(source: str, target: str) -> str:
+    from storage.backup import database
+    from storage.transfer import migrate_data
+
+    counts = await migrate_data(source, target)
+    lines = [f"{table}\t{rows}" for table, rows in counts.items()]
+    return "\n".join([*lines, f"copied {sum(counts.values())} rows into "
+                              f"{database(target).shown}; every table counted on both sides"])
+
+
+def _size(size: float) -> str:
+    unit = "B"
+    for bigger in ("KB", "MB", "GB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{size:.0f} B" if unit == "B" else f"{size:.1f} {unit}"

@@ -44,6 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     outbox_retry = outbox_commands.add_parser("retry", help="send a held or given-up message again")
     outbox_retry.add_argument("id", help="the message's number from `outbox list`, or all")
 
+    backup = commands.add_parser("backup", help="a checked copy of the database, now")
+    backup.add_argument("--db", help="database URL (default: DATABASE_URL)")
+    backup.add_argument("--to", help="folder for the backup (default: BACKUP_DIR)")
+    restore = commands.add_parser("restore", help="put a backup into an empty database")
+    restore.add_argument("file", help="a file `gendan backup` wrote")
+    restore.add_argument("--db", help="database URL (default: DATABASE_URL)")
+    restore.add_argument("--force", action="store_true",
+                         help="replace everything in a database that is not empty")
+    migrate_data = commands.add_parser("migrate-data",
+                                       help="copy every row into another, empty database")
+    migrate_data.add_argument("--from", dest="source", required=True, help="database URL")
+    migrate_data.add_argument("--to", dest="target", required=True, help="database URL")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -132,10 +145,35 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"gendan catalog import: {exc}", file=sys.stderr)
                 return 2
             return 0
+        if args.command in ("backup", "restore", "migrate-data"):
+            return _backups(args, settings)
     except PolicyError as exc:
         print(f"gendan: policy: {exc}", file=sys.stderr)
         return 2
     return 2
+
+
+def _backups(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.admin import backup_report, migrate_data_report, restore_report
+    from storage.backup import BackupError
+
+    try:
+        if args.command == "backup":
+            print(asyncio.run(backup_report(settings, args.db, args.to)))
+        elif args.command == "restore":
+            print(asyncio.run(restore_report(settings, args.file, args.db, args.force)))
+        else:
+            print(asyncio.run(migrate_data_report(args.source, args.target)))
+    except BackupError as exc:
+        print(f"gendan {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"gendan {args.command}: the database could not be reached or read: {exc}",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

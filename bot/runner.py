@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
+from bot.backups import BACKUP_JOB, DailyBackup
 from bot.clock import SystemClock
 from bot.intake import Intake, Poller
 from bot.outbox import Pacer
@@ -75,6 +76,9 @@ async def serve(
                                     DigestJob(gendan.runtime), intake,
                                     DeliveryReport(gendan.runtime))
         gendan.runtime.wake_sender = lambda: wake(scheduler)
+        backups = DailyBackup.from_settings(gendan.runtime, settings)
+        scheduler.add_job(backups.run, backups.trigger, id=BACKUP_JOB, max_instances=1,
+                          coalesce=True, misfire_grace_time=3600)
         runner = None
         if settings.webhook_url and not settings.sandbox:
             runner = await _start_webhook(intake, settings)

@@ -6,7 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from storage.backup import Retention, default_directory
 from storage.db import DEFAULT_DATABASE_URL
 
 
@@ -33,10 +35,20 @@ class Settings:
     # How long work a process holds (messages it sends, the long poll) stays its own without
     # being renewed: a process that dies hands it over to another after this.
     lease: timedelta = timedelta(seconds=60)
+    # Where backups go; None: `backups/` beside a SQLite database's file (or in the working
+    # directory for PostgreSQL).
+    backup_dir: str | None = None
+    backup_keep: Retention = Retention()
 
     @property
     def sandbox(self) -> bool:
         return not self.bot_token
+
+    def backups(self, database_url: str | None = None) -> Path:
+        """The backup folder for this database (or another one named on the command line)."""
+        if self.backup_dir:
+            return Path(self.backup_dir)
+        return default_directory(database_url or self.database_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +76,7 @@ class Settings:
         if budget <= timedelta(0) or send_timeout <= 0 or lease < timedelta(seconds=1):
             raise SettingsError("OUTBOX_RETRY_HOURS and SEND_TIMEOUT must be more than 0, "
                                 "LEASE_SECONDS at least 1")
+        keep = _retention(env)
         webhook_url = env.get("WEBHOOK_URL") or None
         secret = env.get("WEBHOOK_SECRET") or None
         if webhook_url and not secret:
@@ -84,4 +97,18 @@ class Settings:
             outbox_retry_budget=budget,
             send_timeout=send_timeout,
             lease=lease,
+            backup_dir=env.get("BACKUP_DIR") or None,
+            backup_keep=keep,
         )
+
+
+def _retention(env: Mapping[str, str]) -> Retention:
+    counts = {}
+    for rule, default in (("daily", 7), ("weekly", 4), ("monthly", 12)):
+        name = f"BACKUP_KEEP_{rule.upper()}"
+        value = env.get(name, "").strip() or str(default)
+        if not value.isdigit():
+            raise SettingsError(f"{name}: write how many {rule} backups to keep, a whole "
+                                f"number such as {default} (0 keeps none of them)")
+        counts[rule] = int(value)
+    return Retention(**counts)

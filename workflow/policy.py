@@ -191,6 +191,11 @@ class DigestPolicy:
 
 
 @dataclass(frozen=True)
+class BackupPolicy:
+    time: time  # of the daily backup, in the policy's time zone
+
+
+@dataclass(frozen=True)
 class NonRegularRules:
     """The words that make an order 非常规, by reason; `parsing.classify` matches them."""
 
@@ -210,6 +215,7 @@ class Policy:
     non_regular: NonRegularRules
     duplicate_order_window: timedelta
     draft_expiry: timedelta
+    backup: BackupPolicy
 
     @property
     def tz(self) -> ZoneInfo:
@@ -557,6 +563,10 @@ def _build(data: Mapping[str, Any]) -> Policy:
     draft_expiry = orders.clock_duration("draft_expiry")
     orders.done()
 
+    backup_table = root.table("backup")
+    backup = BackupPolicy(backup_table.clock("time"))
+    backup_table.done()
+
     root.done()
     if problems:
         raise PolicyError(problems)
@@ -572,6 +582,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
         draft_expiry=draft_expiry,
+        backup=backup,
     )
 
 

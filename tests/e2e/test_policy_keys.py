@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import tomllib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.backups import DailyBackup
 from bot.simulate import Stack
+from storage.backup import Retention
 from storage.models import OrderDraftRow, TimerRow
 from tests.conftest import SHANGHAI
 from workflow import services
@@ -313,6 +317,17 @@ async def lifecycle(run: Run) -> Any:
     return {"tasks": await run.tasks(), "timers": await run.timers(), "objected": objected}
 
 
+async def daily_backups(run: Run) -> Any:
+    """Three days of the bot's own backups: the UTC times they are named by."""
+    with tempfile.TemporaryDirectory() as folder:
+        job = DailyBackup(run.stack.gendan.runtime, run.stack.gendan.settings.database_url,
+                          Path(folder), Retention())
+        for _ in range(3):
+            await run.stack.advance_to(job.next_after(run.stack.clock.now()))
+            await job.run()
+        return sorted(path.name.split("-", 1)[1] for path in Path(folder).iterdir())
+
+
 PROBES = {
     "review_due": Probe(review_due, at("2026-11-27T16:00"),
                         {"deadlines.feasibility_review.duration": "6h"}),
@@ -330,6 +345,7 @@ PROBES = {
     "inspections": Probe(inspections),
     "intake": Probe(intake),
     "lifecycle": Probe(lifecycle),
+    "backups": Probe(daily_backups),
 }
 
 
@@ -426,6 +442,7 @@ KEYS: dict[str, Key] = dict([
                                     lambda s: s["registered"], "intake")),
     ("orders.draft_expiry", Key("intake", {"orders.draft_expiry": "4h"},
                                 lambda s: s["half_draft"], "intake")),
+    ("backup.time", Key("backups", {"backup.time": "03:30"})),
     _deadline("feasibility_review", "2wd", _task(f"{FIRST} feasibility_review")),
     _deadline("quote", "2wd", _task(f"{FIRST} quote")),
     _deadline("production_order", "5h", _task(f"{FIRST} production_order")),
