@@ -210,6 +210,8 @@ class Policy:
     non_regular: NonRegularRules
     duplicate_order_window: timedelta
     draft_expiry: timedelta
+    # The working day of the month the month before's evaluation goes out on; 0 = never.
+    monthly_report_day: int
 
     @property
     def tz(self) -> ZoneInfo:
@@ -276,6 +278,9 @@ def _since_midnight(clock: time) -> timedelta:
 
 # ---------------------------------------------------------------------------------------------
 # Loading: merge, then read every key through a _Table that records problems by dotted key.
+
+
+MAX_MONTHLY_REPORT_DAY = 10  # even a month with 春节 has ten working days; later is stale
 
 
 def load_policy(
@@ -552,6 +557,10 @@ def _build(data: Mapping[str, Any]) -> Policy:
 
     non_regular = _read_non_regular(root.table("non_regular"))
 
+    report = root.table("report")
+    monthly_report_day = report.whole("monthly_working_day", 0, MAX_MONTHLY_REPORT_DAY)
+    report.done()
+
     orders = root.table("orders")
     duplicate_window = orders.clock_duration("duplicate_window", allow_zero=True)
     draft_expiry = orders.clock_duration("draft_expiry")
@@ -572,6 +581,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
         draft_expiry=draft_expiry,
+        monthly_report_day=monthly_report_day,
     )
 
 
