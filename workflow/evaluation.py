@@ -11,7 +11,7 @@ import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -286,7 +286,6 @@ class TaskLine:
     response_minutes: float | None  # on the working clock
     within_clock: bool | None  # first response by the deadline
     closed_at: datetime | None
-    due_in_period: bool
     on_time: bool | None  # None: not due in the period (or not yet due)
     late_hours: float | None
 
@@ -434,8 +433,8 @@ def evaluate(records: Records, calendar: WorkingCalendar) -> Evaluation:
             responses.setdefault(line.kind, []).append(line.response_minutes)
             within[line.kind] += bool(line.within_clock)
 
-    escalations = [_escalation_line(e, records.tasks.get(int(e.subject_id)), numbers, name)
-                   for e in in_period.get(ESCALATED, [])]
+    escalations = [_escalation_line(e, records.tasks[int(e.subject_id)], numbers, name)
+                   for e in in_period.get(ESCALATED, []) if int(e.subject_id) in records.tasks]
     tickets = [t for t in tasks if t.kind == TaskKind.AFTER_SALES.value
                and start <= t.created_at < end]
     inspections = [e.after or {} for e in in_period.get(INSPECTED, [])]
@@ -554,17 +553,15 @@ def _task_line(task: Task, order: str, acknowledged: datetime | None, start: dat
     # A planned task's date is the plan's, not a clock to answer on.
     first = min(answered) if answered and task.kind not in PLANNED_KINDS else None
     due = task.due_at
-    due_in_period = due is not None and start <= due < until
+    # Cancelled before it fell due, a task owed nothing; cancelled after, it was late.
+    owed = due is not None and start <= due < until and not (
+        task.status is TaskStatus.CANCELLED and task.closed_at and task.closed_at <= due)
     on_time = late_hours = None
-    if due_in_period and not (task.status is TaskStatus.CANCELLED and task.closed_at
-                              and task.closed_at <= due):
-        # Cancelled before it fell due, a task owed nothing; cancelled after, it was late.
-        finished = task.closed_at if task.status is TaskStatus.DONE else None
-        on_time = finished is not None and finished <= due
+    if owed and due is not None:
+        on_time = task.status is TaskStatus.DONE and task.closed_at is not None \
+            and task.closed_at <= due
         if not on_time:
-            late_hours = round(_hours((finished or task.closed_at or until) - due), 2)
-    elif due_in_period:
-        due_in_period = False
+            late_hours = round(_hours((task.closed_at or until) - due), 2)
     return TaskLine(
         task_id=task.id or 0, order=order, kind=task.kind.value, role=task.role,
         title=task.title, owner=owner, status=task.status.value, outcome=task.outcome,
@@ -572,19 +569,18 @@ def _task_line(task: Task, order: str, acknowledged: datetime | None, start: dat
         response_minutes=(round(calendar.working_between(task.created_at, first)
                                 .total_seconds() / 60, 1) if first else None),
         within_clock=(first <= due) if first and due else None,
-        closed_at=task.closed_at, due_in_period=due_in_period, on_time=on_time,
+        closed_at=task.closed_at, on_time=on_time,
         late_hours=late_hours)
 
 
-def _escalation_line(event: Event, task: Task | None, numbers: dict[int | None, str],
-                     name: Any) -> EscalationLine:
+def _escalation_line(event: Event, task: Task, numbers: dict[int | None, str],
+                     name: Callable[[int | None], str]) -> EscalationLine:
     after = event.after or {}
     return EscalationLine(
-        at=event.at, order=numbers.get(task.order_id, "?") if task else "?",
-        kind=task.kind.value if task else "-", role=task.role if task else Role.GM,
-        title=task.title if task else None, step=int(after.get("step", 0)) + 1,
+        at=event.at, order=numbers.get(task.order_id, "?"), kind=task.kind.value,
+        role=task.role, title=task.title, step=int(after.get("step", 0)) + 1,
         to=str(after.get("to", "")), people=[name(p) for p in after.get("people", [])],
-        due_at=task.due_at if task else None)
+        due_at=task.due_at)
 
 
 def _by_customer(orders: list[OrderLine], start: datetime, end: datetime
