@@ -8,8 +8,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import (
     AuditEventRow,
@@ -47,12 +48,14 @@ class SqlReports:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _each_chunk(self, values: Sequence[Any], query: Any) -> list[Any]:
-        """Rows of `query(chunk)` for every chunk of `values`, in order."""
+    async def _keyed(self, column: InstrumentedAttribute[Any], keys: Sequence[Any],
+                     *conditions: ColumnElement[bool]) -> list[Any]:
+        """The rows of `column`'s table whose `column` is one of `keys`, oldest first."""
         rows: list[Any] = []
-        for chunk in _chunks(values):
-            rows += list(await self.session.scalars(query(chunk)))
-        return rows
+        for chunk in _chunks(keys):
+            rows += await self.session.scalars(
+                select(column.class_).where(column.in_(chunk), *conditions))
+        return sorted(rows, key=lambda row: row.id)
 
     async def events(self, actions: Sequence[str], start: datetime, end: datetime
                      ) -> list[Event]:
@@ -66,13 +69,9 @@ class SqlReports:
     async def events_of(self, subject_type: str, subject_ids: Sequence[str],
                         actions: Sequence[str] | None = None) -> list[Event]:
         """The subjects' events, oldest first; every action when `actions` is None."""
-
-        def query(chunk: Sequence[str]) -> Select[Any]:
-            found = select(AuditEventRow).where(AuditEventRow.subject_type == subject_type,
-                                                AuditEventRow.subject_id.in_(chunk))
-            return found if actions is None else found.where(AuditEventRow.action.in_(actions))
-
-        rows = await self._each_chunk(subject_ids, query)
+        chosen = () if actions is None else (AuditEventRow.action.in_(actions),)
+        rows = await self._keyed(AuditEventRow.subject_id, subject_ids,
+                                 AuditEventRow.subject_type == subject_type, *chosen)
         return [_event(row) for row in sorted(rows, key=lambda row: (row.at, row.id))]
 
     async def tasks_between(self, start: datetime, end: datetime) -> list[Task]:
@@ -84,42 +83,29 @@ class SqlReports:
         return [TaskRepository._domain(row) for row in rows]
 
     async def tasks_by_id(self, task_ids: Sequence[int]) -> list[Task]:
-        rows = await self._each_chunk(task_ids, lambda chunk: select(TaskRow).where(
-            TaskRow.id.in_(chunk)))
-        return [TaskRepository._domain(row) for row in rows]
+        return [TaskRepository._domain(r) for r in await self._keyed(TaskRow.id, task_ids)]
 
     async def tasks_of_orders(self, order_ids: Sequence[int]) -> list[Task]:
-        rows = await self._each_chunk(order_ids, lambda chunk: select(TaskRow).where(
-            TaskRow.order_id.in_(chunk)).order_by(TaskRow.id))
-        return [TaskRepository._domain(row) for row in rows]
+        return [TaskRepository._domain(r) for r in await self._keyed(TaskRow.order_id, order_ids)]
 
     async def orders_by_number(self, numbers: Sequence[str]) -> list[Order]:
-        rows = await self._each_chunk(numbers, lambda chunk: select(OrderRow).where(
-            OrderRow.number.in_(chunk)))
-        return [OrderRepository._domain(row) for row in rows]
+        return [OrderRepository._domain(r) for r in await self._keyed(OrderRow.number, numbers)]
 
     async def orders_by_id(self, order_ids: Sequence[int]) -> list[Order]:
-        rows = await self._each_chunk(order_ids, lambda chunk: select(OrderRow).where(
-            OrderRow.id.in_(chunk)))
-        return [OrderRepository._domain(row) for row in rows]
+        return [OrderRepository._domain(r) for r in await self._keyed(OrderRow.id, order_ids)]
 
     async def notices_by_number(self, numbers: Sequence[str]) -> list[ChangeNotice]:
-        rows = await self._each_chunk(numbers, lambda chunk: select(ChangeNoticeRow).where(
-            ChangeNoticeRow.number.in_(chunk)))
+        rows = await self._keyed(ChangeNoticeRow.number, numbers)
         return [ChangeNoticeRepository._domain(row) for row in rows]
 
     async def notices_of_orders(self, order_ids: Sequence[int]) -> list[ChangeNotice]:
-        rows = await self._each_chunk(order_ids, lambda chunk: select(ChangeNoticeRow).where(
-            ChangeNoticeRow.order_id.in_(chunk), ChangeNoticeRow.number.is_not(None)
-        ).order_by(ChangeNoticeRow.id))
+        rows = await self._keyed(ChangeNoticeRow.order_id, order_ids,
+                                 ChangeNoticeRow.number.is_not(None))
         return [ChangeNoticeRepository._domain(row) for row in rows]
 
     async def slips_of_orders(self, order_ids: Sequence[int]) -> list[UrgeSlip]:
-        rows = await self._each_chunk(order_ids, lambda chunk: select(UrgeSlipRow).where(
-            UrgeSlipRow.order_id.in_(chunk)).order_by(UrgeSlipRow.id))
+        rows = await self._keyed(UrgeSlipRow.order_id, order_ids)
         return [UrgeSlipRepository._domain(row) for row in rows]
 
     async def names(self, person_ids: Sequence[int]) -> dict[int, str]:
-        rows = await self._each_chunk(person_ids, lambda chunk: select(PersonRow).where(
-            PersonRow.id.in_(chunk)))
-        return {row.id: row.name for row in rows}
+        return {row.id: row.name for row in await self._keyed(PersonRow.id, person_ids)}
