@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parse = commands.add_parser("parse", help="parse order messages and print what was read")
     parse_cmd.add_arguments(parse)
 
+    from bot import report_cmd
+
+    report = commands.add_parser("report", help="the evaluation of a period: figures, "
+                                                "workbook, chart")
+    report_cmd.add_arguments(report)
+
     roster = commands.add_parser("roster", help="the company roster")
     roster_commands = roster.add_subparsers(dest="roster_command", required=True)
     roster_import = roster_commands.add_parser("import", help="import people, roles, groups")
@@ -116,6 +122,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
             return parse_cmd.run(args, None if args.no_db else lexicon_loader(settings),
                                  non_regular=load_policy(settings.policy_file).non_regular)
+        if args.command == "report":
+            from bot import report_cmd
+
+            return report_cmd.run(args, settings)
         if args.command == "roster":
             from bot.admin import RosterError, import_roster
 

@@ -19,7 +19,14 @@ from bot.clock import SystemClock
 from bot.intake import Intake, Poller
 from bot.outbox import Pacer
 from bot.settings import Settings
-from bot.ticks import DeliveryReport, DigestJob, TimerPoller, start_scheduler, wake
+from bot.ticks import (
+    DeliveryReport,
+    DigestJob,
+    MonthlyEvaluation,
+    TimerPoller,
+    start_scheduler,
+    wake,
+)
 from bot.webhook import webhook_app, webhook_path
 from workflow import parsing
 from workflow.ports import Clock
@@ -74,7 +81,8 @@ async def serve(
         intake = Intake(gendan.runtime, application)
         scheduler = start_scheduler(sender, TimerPoller(gendan.runtime),
                                     DigestJob(gendan.runtime), intake,
-                                    DeliveryReport(gendan.runtime))
+                                    DeliveryReport(gendan.runtime),
+                                    MonthlyEvaluation(gendan.runtime))
         gendan.runtime.wake_sender = lambda: wake(scheduler)
         backups = DailyBackup.from_settings(gendan.runtime, settings)
         scheduler.add_job(backups.run, backups.trigger, id=BACKUP_JOB, max_instances=1,

@@ -19,7 +19,7 @@ from bot.clock import VirtualClock
 from bot.intake import Intake
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
-from bot.ticks import DeliveryReport, DigestJob, TimerPoller
+from bot.ticks import DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
 from locales import normalize_locale
 from workflow import services
 from workflow.context import Actor
@@ -352,6 +352,7 @@ class Stack:
         self.timers = TimerPoller(self.gendan.runtime)
         self.digests = DigestJob(self.gendan.runtime)
         self.delivery_report = DeliveryReport(self.gendan.runtime)
+        self.monthly = MonthlyEvaluation(self.gendan.runtime)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -398,7 +399,8 @@ class Stack:
 
     async def advance_to(self, moment: datetime) -> None:
         """Let virtual time pass, acting at each moment something falls due on the way:
-        queued messages, timers and the morning digest, in the order they fall due."""
+        queued messages, timers and the morning jobs (the digest, the delivery report, the
+        monthly evaluation), in the order they fall due."""
         while True:
             now = self.clock.now()
             candidates = [(await self.sender.next_due(), 0), (await self.timers.next_due(), 1),
@@ -414,6 +416,7 @@ class Stack:
             elif which == 2:
                 await self.digests.run()
                 await self.delivery_report.run()
+                await self.monthly.run()
                 self.clock.advance_to(at + timedelta(microseconds=1))
             elif which == 3:
                 self._faults.pop(0)[2]()

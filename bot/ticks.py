@@ -15,15 +15,20 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.intake import Intake
 from bot.outbox import OutboxSender
 from handlers.deliveries import undelivered_lines
+from handlers.reports import Pieces, evaluation_for, pieces
 from handlers.runtime import Runtime
+from locales import DEFAULT_LOCALE, translate
 from storage.repositories.timers import ClaimedTimer
+from storage.uow import SqlUnitOfWork
 from workflow import digest, escalation
-from workflow.model import Task, Text
+from workflow.evaluation import monthly_period
+from workflow.model import Answer, Task, Text
+from workflow.roles import Role
 
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB, TIMER_JOB, DIGEST_JOB = "outbox", "timers", "digest"
-INBOX_JOB, DELIVERY_REPORT_JOB = "inbox", "delivery_report"
+INBOX_JOB, DELIVERY_REPORT_JOB, MONTHLY_JOB = "inbox", "delivery_report", "monthly_evaluation"
 TIMER_LEASE = timedelta(minutes=2)
 
 
@@ -150,8 +155,69 @@ class DeliveryReport:
         return len(undelivered)
 
 
+class MonthlyEvaluation:
+    """The month before's evaluation to every general manager in private: the summary, the
+    chart and the workbook, at the digest time on the policy's working day of the month
+    (report.monthly_working_day) or the first morning after it the bot runs; a month with no
+    order and no task in it (before the bot was in use) is not sent. The audit trail remembers
+    each month sent, so a restart or a second process never sends it twice."""
+
+    SENT = "report.monthly"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.trigger = morning(runtime)
+
+    async def run(self) -> int:
+        runtime, now = self.runtime, self.runtime.clock.now()
+        policy, calendar = runtime.policy, runtime.calendar
+        assert policy is not None and calendar is not None
+        period = monthly_period(calendar, now.astimezone(runtime.tz).date(),
+                                policy.monthly_report_day)
+        if period is None:
+            return 0
+        async with SqlUnitOfWork(runtime.sessions) as uow:
+            if await uow.audit.exists(self.SENT, "report", period.label):
+                return 0
+            result = await evaluation_for(uow.reports, calendar, period, now)
+            if not (result.orders or result.tasks):
+                return 0  # nothing happened that month: the bot was not yet in use
+            managers = await uow.people.holders(Role.GM)
+            made: dict[str, Pieces] = {}
+            answers: list[Answer] = []
+            for person in managers:
+                locale = person.locale or DEFAULT_LOCALE
+                sent = made.get(locale) or made.setdefault(locale, pieces(result, locale,
+                                                                           runtime.tz))
+                answers += _report_answers(person.id, locale, sent)
+            rows = await uow.outbox.add_answers(answers, now, runtime.lease, None)
+            await uow.audit.append(at=now, actor_id=None, action=self.SENT,
+                                   subject_type="report", subject_id=period.label,
+                                   after={"to": [p.id for p in managers]})
+            await uow.commit()
+        if rows and runtime.deliver_now is not None:
+            await runtime.deliver_now(rows)
+        runtime.wake_sender()
+        return len(managers)
+
+
+def _report_answers(chat_id: int, locale: str, sent: Pieces) -> list[Answer]:
+    """The summary, the chart (when a font could draw it) and the workbook, for one reader."""
+    text = translate(locale, "report.monthly", period=sent.label) + "\n" + sent.text
+    answers = [Answer(chat_id, text, [], "report", None)]
+    if sent.picture is not None:
+        answers.append(Answer(chat_id, translate(locale, "report.picture_caption",
+                                                 period=sent.label), [], "report", None,
+                              document_name=f"report-{sent.stem}.png", document=sent.picture,
+                              as_photo=True))
+    answers.append(Answer(chat_id, translate(locale, "report.workbook_caption",
+                                             period=sent.label), [], "report", None,
+                          document_name=f"report-{sent.stem}.xlsx", document=sent.workbook))
+    return answers
+
+
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,
-                    intake: Intake, report: DeliveryReport,
+                    intake: Intake, report: DeliveryReport, monthly: MonthlyEvaluation,
                     poll_seconds: float = 1.0) -> AsyncIOScheduler:
     """Scheduled work takes ids from the database each run, never live objects."""
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -160,7 +226,8 @@ def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJo
                           coalesce=True, misfire_grace_time=None)
     scheduler.add_job(intake.forget_old, "interval", hours=1, id=INBOX_JOB, max_instances=1,
                       coalesce=True, next_run_time=datetime.now(UTC))
-    for job_id, job in ((DIGEST_JOB, digests), (DELIVERY_REPORT_JOB, report)):
+    for job_id, job in ((DIGEST_JOB, digests), (DELIVERY_REPORT_JOB, report),
+                        (MONTHLY_JOB, monthly)):
         scheduler.add_job(job.run, job.trigger, id=job_id, max_instances=1, coalesce=True,
                           misfire_grace_time=3600)
     scheduler.start()

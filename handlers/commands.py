@@ -13,6 +13,7 @@ from locales import LOCALES, normalize_locale
 from workflow import changes, requests, services
 from workflow.context import number_text
 from workflow.errors import DomainError
+from workflow.evaluation import may_read_reports
 from workflow.model import ButtonSpec, OrderDraft, Person, Text
 from workflow.parsing import (
     ParseResult,
@@ -38,10 +39,13 @@ class CommandInfo:
     name: str
     roles: tuple[Role, ...] = ()
     admin: bool = False
+    leaders: bool = False  # leaders of any department and the general manager
 
     def allowed(self, turn: Turn) -> bool:
         if self.admin:
             return turn.actor.is_admin
+        if self.leaders:
+            return may_read_reports(turn.actor)
         return not self.roles or any(turn.person.has_role(role) for role in self.roles)
 
 
@@ -57,6 +61,7 @@ COMMANDS = (
     CommandInfo("progress", roles=tuple(Role)),
     CommandInfo("done", roles=tuple(Role)),
     CommandInfo("delay", roles=(Role.PROCUREMENT,)),
+    CommandInfo("report", leaders=True),
     CommandInfo("bind", admin=True),
     CommandInfo("deliveries", admin=True),
     CommandInfo("role", admin=True),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from handlers import reports
 from handlers.turn import Turn, turn_handler
 from workflow import orders, quality, services, urging
 from workflow.context import local_time
@@ -363,33 +363,12 @@ async def cmd_contact(turn: Turn, order: Order, rest: str) -> None:
           due=local_time(task.due_at, turn.ctx.tz) if task.due_at else "-")
 
 
-@order_command("usage.export")
-async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
-    """The order's whole record as a file: tasks, change notices, urge slips, audit trail."""
+@turn_handler
+async def cmd_export(turn: Turn) -> None:
+    """An order's whole record, or the orders received in a period, as a workbook."""
     if not turn.actor.is_admin:
         turn.actor.require(*ORDER_COMMAND_ROLES["export"])
-    uow = turn.uow
-    tasks = await uow.tasks.for_order(order.id or 0)
-    events = await uow.audit.for_subject("order", order.number)
-    for task in tasks:
-        events += await uow.audit.for_subject("task", task.id or 0)
-    record = {
-        "order": {**{k: v for k, v in vars(order).items() if k != "id"},
-                  "status": order.status.value},
-        "tasks": [{**vars(t), "kind": t.kind.value, "role": t.role.value,
-                   "status": t.status.value} for t in tasks],
-        "change_notices": [{**vars(n), "status": n.status.value}
-                           for n in await uow.changes.for_order(order.id or 0)],
-        "urge_slips": [{**vars(s), "status": s.status.value}
-                       for s in await uow.urge_slips.for_order(order.id or 0)],
-        "audit": [{"at": e.at, "actor": e.actor_id, "action": e.action,
-                   "subject": f"{e.subject_type}:{e.subject_id}", "before": e.before,
-                   "after": e.after} for e in sorted(events, key=lambda e: (e.at, e.id))],
-    }
-    content = json.dumps(record, ensure_ascii=False, indent=2, default=str).encode()
-    turn.send_document(f"{order.number}.json", content,
-                       turn.t("export.caption", number=order.number, events=len(events)),
-                       order=order.number)
+    await reports.export(turn)
 
 
 @turn_handler

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.reports import SqlReports
 from storage.repositories.audit import AuditLog
 from storage.repositories.changes import ChangeNoticeRepository
 from storage.repositories.chats import ChatRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.urge_slips = UrgeSlipRepository(self.session)
         self.changes = ChangeNoticeRepository(self.session)
         self.timers = TimerRepository(self.session)
+        self.reports = SqlReports(self.session)
         return self
 
     async def __aexit__(

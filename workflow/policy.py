@@ -216,6 +216,8 @@ class Policy:
     duplicate_order_window: timedelta
     draft_expiry: timedelta
     backup: BackupPolicy
+    # The working day of the month the month before's evaluation goes out on; 0 = never.
+    monthly_report_day: int
 
     @property
     def tz(self) -> ZoneInfo:
@@ -282,6 +284,9 @@ def _since_midnight(clock: time) -> timedelta:
 
 # ---------------------------------------------------------------------------------------------
 # Loading: merge, then read every key through a _Table that records problems by dotted key.
+
+
+MAX_MONTHLY_REPORT_DAY = 10  # even a month with 春节 has ten working days; later is stale
 
 
 def load_policy(
@@ -558,6 +563,10 @@ def _build(data: Mapping[str, Any]) -> Policy:
 
     non_regular = _read_non_regular(root.table("non_regular"))
 
+    report = root.table("report")
+    monthly_report_day = report.whole("monthly_working_day", 0, MAX_MONTHLY_REPORT_DAY)
+    report.done()
+
     orders = root.table("orders")
     duplicate_window = orders.clock_duration("duplicate_window", allow_zero=True)
     draft_expiry = orders.clock_duration("draft_expiry")
@@ -583,6 +592,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
         duplicate_order_window=duplicate_window,
         draft_expiry=draft_expiry,
         backup=backup,
+        monthly_report_day=monthly_report_day,
     )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from workflow.model import (
     Answer,
@@ -22,6 +22,9 @@ from workflow.model import (
     UrgeStatus,
 )
 from workflow.roles import Role
+
+if TYPE_CHECKING:
+    from workflow.evaluation import Event
 
 
 class Clock(Protocol):
@@ -157,6 +160,24 @@ class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
 
 
+class Reports(Protocol):
+    """Reads for the evaluation: each touches only what one period needs."""
+
+    async def events(self, actions: Sequence[str], start: datetime, end: datetime
+                     ) -> list[Event]: ...
+    async def events_of(self, subject_type: str, subject_ids: Sequence[str],
+                        actions: Sequence[str] | None = None) -> list[Event]: ...
+    async def tasks_between(self, start: datetime, end: datetime) -> list[Task]: ...
+    async def tasks_by_id(self, task_ids: Sequence[int]) -> list[Task]: ...
+    async def tasks_of_orders(self, order_ids: Sequence[int]) -> list[Task]: ...
+    async def orders_by_number(self, numbers: Sequence[str]) -> list[Order]: ...
+    async def orders_by_id(self, order_ids: Sequence[int]) -> list[Order]: ...
+    async def notices_by_number(self, numbers: Sequence[str]) -> list[ChangeNotice]: ...
+    async def notices_of_orders(self, order_ids: Sequence[int]) -> list[ChangeNotice]: ...
+    async def slips_of_orders(self, order_ids: Sequence[int]) -> list[UrgeSlip]: ...
+    async def names(self, person_ids: Sequence[int]) -> dict[int, str]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: what it stages is kept by `commit` alone."""
 
@@ -171,6 +192,7 @@ class UnitOfWork(Protocol):
     urge_slips: UrgeSlips
     changes: ChangeNotices
     inbox: Inbox
+    reports: Reports
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -328,6 +328,15 @@ async def daily_backups(run: Run) -> Any:
         return sorted(path.name.split("-", 1)[1] for path in Path(folder).iterdir())
 
 
+async def monthly_evaluation(run: Run) -> Any:
+    """An order in November, and the bot running into December: when the general manager is
+    sent November's evaluation."""
+    await run.order("2026-11-27T10:00")
+    await run.until("2026-12-03T12:00")
+    return [m["at"][:16] for m in run.stack.messages
+            if m["chat"] == GM and m["kind"] == "report" and "月度评价：2026-11" in m["text"]]
+
+
 PROBES = {
     "review_due": Probe(review_due, at("2026-11-27T16:00"),
                         {"deadlines.feasibility_review.duration": "6h"}),
@@ -346,6 +355,9 @@ PROBES = {
     "intake": Probe(intake),
     "lifecycle": Probe(lifecycle),
     "backups": Probe(daily_backups),
+
+
+    "monthly": Probe(monthly_evaluation, at("2026-11-27T09:00")),
 }
 
 
@@ -438,6 +450,7 @@ KEYS: dict[str, Key] = dict([
        Key("intake", {f"non_regular.keywords.{reason}": NOT_A_REASON},
            lambda s, reason=reason: reason in s["reasons"], "intake"))
       for reason in ("custom_design", "discontinued", "high_quality", "urgent_penalty")),
+    ("report.monthly_working_day", Key("monthly", {"report.monthly_working_day": 2})),
     ("orders.duplicate_window", Key("intake", {"orders.duplicate_window": "0m"},
                                     lambda s: s["registered"], "intake")),
     ("orders.draft_expiry", Key("intake", {"orders.draft_expiry": "4h"},

@@ -93,7 +93,7 @@ def test_every_scenario_file_is_tested() -> None:
         "renegotiated_date.yaml", "level3_change_reopens_review.yaml",
         "group_becomes_supergroup.yaml", "general_manager_blocked.yaml",
         "bot_removed_from_group.yaml", "two_hour_outage.yaml",
-        "draft_cancelled.yaml", "plan_corrected.yaml"}
+        "draft_cancelled.yaml", "plan_corrected.yaml", "monthly_evaluation.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -642,3 +642,69 @@ async def test_a_plan_is_corrected_in_production(database_url: str) -> None:
         ("removed", "purchase", "铜排"), ("added", "purchase", "母线槽")]
     assert [row.after["why"] for row in trail if row.action == "task.due_changed"] == [
         "replanned", "replanned"]
+
+
+async def test_a_month_of_orders_is_evaluated_as_counted_by_hand(
+        database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+    import json
+
+    from PIL import Image
+
+    from bot.cli import main
+
+    result, _ = await run("monthly_evaluation.yaml", database_url)
+    assert_errors(result, [])
+    zhao = 301  # the general manager's private chat
+    sent = [m for m in result.messages if m["kind"] == "report"]
+    assert [(m["at"], m["chat"]) for m in sent] == [("2026-12-01T09:00:00+08:00", zhao)] * 3
+    assert sent[0]["text"].startswith("🗓 月度评价：2026-11\n📊 订单评价 2026-11")
+    assert "发货 3：按约定交期准时 2（66.7%），按原定交期准时 1（33.3%），少发 1" in sent[0]["text"]
+
+    xlsx, png = tmp_path / "nov.xlsx", tmp_path / "nov.png"
+    code = await asyncio.to_thread(main, [
+        "report", "--db", database_url, "--from", "2026-11-01", "--to", "2026-11-30", "--json",
+        "--now", "2026-12-01T09:00:00+08:00", "--xlsx", str(xlsx), "--png", str(png)])
+    assert code == 0
+    figures = json.loads(capsys.readouterr().out)
+    # Counted from the scenario's steps: four orders registered, three found feasible, one
+    # declined by the GM, three signed and paid, three shipped.
+    assert {k: figures[k] for k in ("orders_received", "orders_accepted", "orders_declined",
+                                    "orders_cancelled", "orders_effective", "orders_shipped")
+            } == {"orders_received": 4, "orders_accepted": 3, "orders_declined": 1,
+                  "orders_cancelled": 0, "orders_effective": 3, "orders_shipped": 3}
+    # Shipped 11-18 (due 11-20), 11-25 (due 11-20, moved to 11-27), 11-26 (due 11-24).
+    assert (figures["on_time"], figures["on_time_rate"]) == (2, 0.6667)
+    assert (figures["on_time_original"], figures["on_time_rate_original"]) == (1, 0.3333)
+    assert figures["short_shipments"] == 1  # 8 of 10
+    # Registered 11-02 09:06, 11-02 09:11, 11-03 09:01; shipped 11-18 10:00, 11-25 14:00,
+    # 11-26 10:00: 16 d 54 min, 23 d 4 h 49 min, 23 d 59 min.
+    assert figures["lead_times"]["received_to_shipped"] == {
+        "count": 3, "median_days": 23.04, "p90_days": 23.2}
+    # Nine tasks of the first order, ten of the second (two change answers), eight of the
+    # third (its missing parts fall due in December), three of the declined one; one late:
+    # the third order's assembly, due 11-19 17:30, finished 11-20 11:00.
+    assert (figures["tasks_due"], figures["tasks_on_time"], figures["tasks_late"]) == (30, 29, 1)
+    assert figures["lateness"] == {"count": 1, "median_hours": 17.5, "p90_hours": 17.5}
+    assert figures["by_department"]["manufacturing"] == {
+        "tasks_due": 11, "tasks_on_time": 10, "tasks_late": 1,
+        "median_first_response_minutes": 54.0}
+    assert {role: (d["tasks_due"], d["tasks_late"]) for role, d in figures["by_department"].items()
+            if d["tasks_due"]} == {"market": (10, 0), "tech": (5, 0), "manufacturing": (11, 1),
+                                   "finance": (3, 0), "gm": (1, 0)}
+    # The production orders: effective 10:30, 10:35 and 11:20, issued 11:00, 11:05, 11:30.
+    assert figures["first_response"]["production_order"] == {
+        "count": 3, "median_minutes": 30.0, "p90_minutes": 30.0, "within_clock": 3}
+    # The change notice issued at 10:01, confirmed at 10:10 and 10:20.
+    assert figures["first_response"]["change_answer"]["median_minutes"] == 14.0
+    # Overdue at 17:30 to the workshop's manager, at 10:30 next morning to the GM.
+    assert (figures["escalations"], figures["escalations_by_step"]) == (2, {"1": 1, "2": 1})
+    assert figures["change_notices"] == {"1": 0, "2": 1, "3": 0}
+    assert figures["urge_slips"] == 1
+    assert (figures["tickets"], figures["ticket_response"]["median_minutes"]) == (1, 90.0)
+    assert figures["quality"] == {"inspections": 1, "inspected": 50, "passed": 47,
+                                  "pass_rate": 0.94, "below_threshold": 1, "raised_late": 0}
+    with Image.open(png) as picture:
+        assert picture.format == "PNG" and picture.width == 1200
+    assert xlsx.stat().st_size > 5000
+

@@ -67,18 +67,22 @@ async def test_market_urges_by_hand(stack: Stack) -> None:
 
 
 async def test_urge_slips_are_exported_with_the_order(stack: Stack) -> None:
-    import json
+    import io
+
+    import openpyxl
 
     await _in_production(stack, "装配完成 12-15")
     await stack.say(MARKET, LIMING, f"/urge {NUMBER} 客户催货，装配请加班")
     await stack.say(MARKET, LIMING, f"/export {NUMBER}")
     assert stack.heard(MARKET, f"📎 订单 {NUMBER} 的完整记录")
     [document] = stack.emulator.calls_to("sendDocument")
-    content = json.loads(stack.emulator.file_bytes(
-        stack.emulator.last_message(MARKET).file_id).decode())
-    assert document.params["document"]["filename"] == f"{NUMBER}.json"
-    assert content["order"]["number"] == NUMBER
-    assert [s["number"] for s in content["urge_slips"]] == ["CS-20261124-001-1"]
-    assert {e["action"] for e in content["audit"]} >= {"order.register", "order.record_quote"}
+    book = openpyxl.load_workbook(io.BytesIO(stack.emulator.file_bytes(
+        stack.emulator.last_message(MARKET).file_id)))
+    assert document.params["document"]["filename"] == f"{NUMBER}.xlsx"
+    assert book["订单"]["A2"].value == NUMBER
+    assert [row[0] for row in book["催促单"].iter_rows(min_row=2, values_only=True)] == [
+        "CS-20261124-001-1"]
+    actions = {row[2] for row in book["日志"].iter_rows(min_row=2, values_only=True)}
+    assert actions >= {"order.register", "order.record_quote", "task.open", "urge.draft"}
     await stack.say(MANUFACTURING, WANGQIANG, f"/export {NUMBER}")
     assert stack.heard(MANUFACTURING, "需要市场部、总经理")
