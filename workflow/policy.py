@@ -378,8 +378,10 @@ class _Table:
 
     def raw(self, name: str, default: Any = _MISSING) -> Any:
         self.seen.add(name)
-        if name in self.data:
-            return self.data[name]
+        # TOML has no null: a None can only come from Python overrides, and means not given.
+        value = self.data.get(name)
+        if value is not None:
+            return value
         if default is _MISSING and not self.broken:
             self.problem(name, "missing")
         return None if default is _MISSING else default

@@ -382,3 +382,13 @@ def test_every_problem_is_reported_at_once():
         )
     keys = [problem.split(":")[0] for problem in caught.value.problems]
     assert keys == ["working_hours.start", "deadlines.quote.duration", "typo"]
+
+
+def test_none_in_overrides_leaves_the_key_out():
+    # Overrides come from Python, where None may be written for "not given": a rule must
+    # not be built from it, so a required key reads as missing and an optional one as its default.
+    problems = problems_of({"timezone": None, "escalation.max_repeats": None})
+    assert "timezone: missing" in problems
+    assert "escalation.max_repeats: missing" in problems
+    rule = load_policy(overrides={"deadlines.quote.counts_in": None}).deadline("quote")
+    assert rule.counts_in == Counting.WORKING
