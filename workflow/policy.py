@@ -467,8 +467,8 @@ class _Table:
             self.problem(name, str(error))
             return None
 
-    def items(self, name: str) -> list[Any] | None:
-        value = self.raw(name)
+    def items(self, name: str, default: Any = _MISSING) -> list[Any] | None:
+        value = self.raw(name, default)
         if value is None:
             return None
         if not isinstance(value, list):
@@ -476,8 +476,8 @@ class _Table:
             return None
         return value
 
-    def texts(self, name: str) -> tuple[str, ...] | None:
-        values = self.items(name)
+    def texts(self, name: str, default: Any = _MISSING) -> tuple[str, ...] | None:
+        values = self.items(name, default)
         if values is None:
             return None
         bad = [v for v in values if not isinstance(v, str) or not v.strip()]
@@ -766,8 +766,7 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
     chains: dict[Role, tuple[EscalationStep, ...]] = {}
     allowed = [LEADER, *(role.value for role in Role)]
     for role in Role:
-        steps = chains_table.texts(role.value) if role.value in chains_table.data else ()
-        chains_table.seen.add(role.value)
+        steps = chains_table.texts(role.value, [])
         if steps is None:
             continue
         unknown = [step for step in steps if step not in allowed]

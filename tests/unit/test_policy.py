@@ -390,5 +390,8 @@ def test_none_in_overrides_leaves_the_key_out():
     problems = problems_of({"timezone": None, "escalation.max_repeats": None})
     assert "timezone: missing" in problems
     assert "escalation.max_repeats: missing" in problems
-    rule = load_policy(overrides={"deadlines.quote.counts_in": None}).deadline("quote")
-    assert rule.counts_in == Counting.WORKING
+    policy = load_policy(
+        overrides={"deadlines.quote.counts_in": None, "escalation.chains.market": None}
+    )
+    assert policy.deadline("quote").counts_in == Counting.WORKING
+    assert policy.escalation.chain_for(Role.MARKET) == ()
