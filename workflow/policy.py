@@ -379,7 +379,8 @@ class _Table:
 
     def raw(self, name: str, default: Any = _MISSING) -> Any:
         self.seen.add(name)
-        # TOML has no null: a None can only come from Python overrides, and means not given.
+        # TOML has no null: a None comes from overrides (Python, or a scenario's YAML null),
+        # and means not given.
         value = self.data.get(name)
         if value is not None:
             return value

@@ -385,8 +385,9 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_none_in_overrides_leaves_the_key_out():
-    # Overrides come from Python, where None may be written for "not given": a rule must
-    # not be built from it, so a required key reads as missing and an optional one as its default.
+    # Overrides come from Python or a scenario's YAML, where None (null) may be written for
+    # "not given": no rule may be built from it, so a required key reads as missing and an
+    # optional one takes its default.
     problems = problems_of({"timezone": None, "escalation.max_repeats": None})
     assert "timezone: missing" in problems
     assert "escalation.max_repeats: missing" in problems
