@@ -353,7 +353,8 @@ async def _relay(ctx: Context, notice: ChangeNotice, order: Order, told: set[Rol
         concerned.add(Role.WAREHOUSE)
     text = Text("change.relayed", {**notice_params(ctx, notice, order),
                                    "role": Role.MANUFACTURING})
-    reached, unbound = [], []
+    reached: list[str] = []
+    unbound: list[str] = []
     for role in sorted(concerned - told - {Role.MARKET}):
         sent = await ctx.notify_department(role, text, kind="notice", order_number=order.number)
         (reached if sent else unbound).append(role.value)

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workflow.roles import Role
@@ -370,8 +370,9 @@ def _describe(value: Any) -> str:
 class _Table:
     """One table of the merged policy; reads typed values and records problems by dotted key.
 
-    Readers return None for a bad value so that loading goes on and reports every problem at
-    once; `_build` raises before any None could reach a Policy.
+    Readers return None for a bad value, always with its problem recorded, so that loading goes
+    on and reports every problem at once; a part of the policy is only built from values that
+    were all read, and `_build` raises on any problem before a Policy leaves it.
     """
 
     def __init__(self, data: Any, prefix: str, problems: list[str]) -> None:
@@ -389,8 +390,11 @@ class _Table:
 
     def raw(self, name: str, default: Any = _MISSING) -> Any:
         self.seen.add(name)
-        if name in self.data:
-            return self.data[name]
+        # TOML has no null: a None comes from overrides (Python, or a scenario's YAML null),
+        # and means not given.
+        value = self.data.get(name)
+        if value is not None:
+            return value
         if default is _MISSING and not self.broken:
             self.problem(name, "missing")
         return None if default is _MISSING else default
@@ -475,8 +479,8 @@ class _Table:
             self.problem(name, str(error))
             return None
 
-    def items(self, name: str) -> list[Any] | None:
-        value = self.raw(name)
+    def items(self, name: str, default: Any = _MISSING) -> list[Any] | None:
+        value = self.raw(name, default)
         if value is None:
             return None
         if not isinstance(value, list):
@@ -484,8 +488,8 @@ class _Table:
             return None
         return value
 
-    def texts(self, name: str) -> tuple[str, ...] | None:
-        values = self.items(name)
+    def texts(self, name: str, default: Any = _MISSING) -> tuple[str, ...] | None:
+        values = self.items(name, default)
         if values is None:
             return None
         bad = [v for v in values if not isinstance(v, str) or not v.strip()]
@@ -533,8 +537,15 @@ class _Table:
 
 def _build(data: Mapping[str, Any]) -> Policy:
     problems: list[str] = []
-    root = _Table(data, "", problems)
+    policy = _read_policy(_Table(data, "", problems))
+    if problems:
+        raise PolicyError(problems)
+    # A part goes unread only with a problem recorded, so without problems the policy is whole.
+    assert policy is not None
+    return policy
 
+
+def _read_policy(root: _Table) -> Policy | None:
     timezone = root.text("timezone")
     if timezone is not None:
         try:
@@ -556,11 +567,7 @@ def _build(data: Mapping[str, Any]) -> Policy:
     quality.done()
 
     escalation = _read_escalation(root.table("escalation"))
-
-    digest_table = root.table("digest")
-    digest = DigestPolicy(digest_table.clock("time"), digest_table.flag("working_days_only"))
-    digest_table.done()
-
+    digest = _read_digest(root.table("digest"))
     non_regular = _read_non_regular(root.table("non_regular"))
 
     report = root.table("report")
@@ -577,8 +584,20 @@ def _build(data: Mapping[str, Any]) -> Policy:
     backup_table.done()
 
     root.done()
-    if problems:
-        raise PolicyError(problems)
+    if (
+        timezone is None
+        or working_hours is None
+        or quiet_hours is None
+        or holidays is None
+        or deadlines is None
+        or threshold is None
+        or escalation is None
+        or digest is None
+        or non_regular is None
+        or duplicate_window is None
+        or draft_expiry is None
+    ):
+        return None
     return Policy(
         timezone=timezone,
         working_hours=working_hours,
@@ -596,7 +615,17 @@ def _build(data: Mapping[str, Any]) -> Policy:
     )
 
 
-def _read_working_hours(table: _Table) -> WorkingHours:
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+def _every_read(values: Mapping[_Key, _Value | None]) -> dict[_Key, _Value] | None:
+    """`values` when each one was read; None when any was not (its problem is recorded)."""
+    read = {key: value for key, value in values.items() if value is not None}
+    return read if len(read) == len(values) else None
+
+
+def _read_working_hours(table: _Table) -> WorkingHours | None:
     start, end = table.clock("start"), table.clock("end")
     if start and end and end <= start:
         table.problem("end", f"{end:%H:%M} is not after start {start:%H:%M}")
@@ -634,25 +663,35 @@ def _read_working_hours(table: _Table) -> WorkingHours:
     if names is not None and not names:
         table.problem("weekdays", "at least one working weekday is needed")
     table.done()
+    if start is None or end is None:
+        return None
     return WorkingHours(start, end, lunch, frozenset(weekdays))
 
 
-def _read_quiet_hours(table: _Table) -> QuietHours:
+def _read_quiet_hours(table: _Table) -> QuietHours | None:
     enabled = table.flag("enabled")
     start, end = table.clock("start"), table.clock("end")
     if enabled and start is not None and start == end:
         table.problem("end", "equals start; to turn quiet hours off write enabled = false")
     rest_days = table.flag("rest_days")
     kinds = table.table("pass_through")
-    pass_through = {kind.value: kinds.flag(kind.value) for kind in NoticeKind}
+    pass_through = _every_read({kind.value: kinds.flag(kind.value) for kind in NoticeKind})
     kinds.removed("shipping_day", "the bot sends nothing of its own on a shipping day; what "
                                   "people record that day (/shipnotice, /ship) goes out at once")
     kinds.done()
     table.done()
+    if (
+        enabled is None
+        or start is None
+        or end is None
+        or rest_days is None
+        or pass_through is None
+    ):
+        return None
     return QuietHours(enabled, start, end, rest_days, MappingProxyType(pass_through))
 
 
-def _read_holidays(table: _Table) -> Holidays:
+def _read_holidays(table: _Table) -> Holidays | None:
     extra_holidays = table.dates("extra_holidays")
     extra_workdays = table.dates("extra_workdays")
     if extra_holidays and extra_workdays:
@@ -665,20 +704,22 @@ def _read_holidays(table: _Table) -> Holidays:
         else:
             years.add(year)
     table.done()
+    if extra_holidays is None or extra_workdays is None:
+        return None
     return Holidays(extra_holidays, extra_workdays, frozenset(years))
 
 
-def _read_deadlines(table: _Table) -> Mapping[str, Deadline]:
-    deadlines = {
-        name.value: _read_deadline(table.table(name.value), name.value) for name in DeadlineName
-    }
+def _read_deadlines(table: _Table) -> Mapping[str, Deadline] | None:
+    deadlines = _every_read(
+        {name.value: _read_deadline(table.table(name.value), name.value) for name in DeadlineName}
+    )
     table.removed("change_relay", "the bot passes a change on to every department concerned "
                                   "the moment it takes effect; nothing is left to time")
     table.done()
-    return MappingProxyType(deadlines)
+    return None if deadlines is None else MappingProxyType(deadlines)
 
 
-def _read_deadline(table: _Table, name: str) -> Deadline:
+def _read_deadline(table: _Table, name: str) -> Deadline | None:
     # Working days count on the working clock only, so such a rule needs no counts_in.
     counts_in = table.text("counts_in", [c.value for c in Counting], Counting.WORKING.value)
     before = name in COUNTED_BACK
@@ -696,6 +737,8 @@ def _read_deadline(table: _Table, name: str) -> Deadline:
     elif (
         isinstance(duration, timedelta)
         and counts_in == Counting.WORKING
+        # parse_duration reads text only, so a duration that was read came from text.
+        and isinstance(raw_duration, str)
         and re.search(r"\d\s*d", raw_duration.lower())
     ):
         # "1d" on the working clock would be 24 working hours, three days: never what is meant.
@@ -715,27 +758,37 @@ def _read_deadline(table: _Table, name: str) -> Deadline:
                 f"{format_duration(opens)} and duration {format_duration(duration)} must both be "
                 "working days or both times",
             )
-        elif _span_size(opens) <= _span_size(duration):
+        elif not _longer(opens, duration):
             table.problem(
                 "opens",
                 f"{format_duration(opens)} must be further ahead than "
                 f"duration {format_duration(duration)}",
             )
     table.done()
-    return Deadline(duration, Counting(counts_in) if counts_in else None, before, opens, name)
+    if duration is None or counts_in is None:
+        return None
+    return Deadline(duration, Counting(counts_in), before, opens, name)
 
 
 def _span_size(span: Span) -> int | timedelta:
     return span.count if isinstance(span, WorkingDays) else span
 
 
-def _read_escalation(table: _Table) -> EscalationPolicy:
+def _longer(span: Span, other: Span) -> bool:
+    """Whether `span` is longer than `other`, both working days or both lengths of time."""
+    if isinstance(span, WorkingDays) and isinstance(other, WorkingDays):
+        return span.count > other.count
+    if isinstance(span, timedelta) and isinstance(other, timedelta):
+        return span > other
+    raise TypeError(f"{span} and {other} do not compare: only one counts working days")
+
+
+def _read_escalation(table: _Table) -> EscalationPolicy | None:
     chains_table = table.table("chains")
     chains: dict[Role, tuple[EscalationStep, ...]] = {}
     allowed = [LEADER, *(role.value for role in Role)]
     for role in Role:
-        steps = chains_table.texts(role.value) if role.value in chains_table.data else ()
-        chains_table.seen.add(role.value)
+        steps = chains_table.texts(role.value, [])
         if steps is None:
             continue
         unknown = [step for step in steps if step not in allowed]
@@ -755,19 +808,35 @@ def _read_escalation(table: _Table) -> EscalationPolicy:
     snooze_max = table.clock_duration("snooze_max")
     remind_before = table.clock_duration("remind_before")
     table.done()
+    if (
+        step_wait is None
+        or counts_in is None
+        or max_repeats is None
+        or snooze_max is None
+        or remind_before is None
+    ):
+        return None
     return EscalationPolicy(
         MappingProxyType(chains),
         step_wait,
-        Counting(counts_in) if counts_in else None,
+        Counting(counts_in),
         max_repeats,
         snooze_max,
         remind_before,
     )
 
 
-def _read_non_regular(table: _Table) -> NonRegularRules:
+def _read_digest(table: _Table) -> DigestPolicy | None:
+    clock, working_days_only = table.clock("time"), table.flag("working_days_only")
+    table.done()
+    if clock is None or working_days_only is None:
+        return None
+    return DigestPolicy(clock, working_days_only)
+
+
+def _read_non_regular(table: _Table) -> NonRegularRules | None:
     words = table.table("keywords")
-    keywords = {reason: words.texts(reason.value) for reason in NonRegularReason}
+    keywords = _every_read({reason: words.texts(reason.value) for reason in NonRegularReason})
     words.done()
     table.done()
-    return NonRegularRules(MappingProxyType(keywords))
+    return None if keywords is None else NonRegularRules(MappingProxyType(keywords))

@@ -382,3 +382,17 @@ def test_every_problem_is_reported_at_once():
         )
     keys = [problem.split(":")[0] for problem in caught.value.problems]
     assert keys == ["working_hours.start", "deadlines.quote.duration", "typo"]
+
+
+def test_none_in_overrides_leaves_the_key_out():
+    # Overrides come from Python or a scenario's YAML, where None (null) may be written for
+    # "not given": no rule may be built from it, so a required key reads as missing and an
+    # optional one takes its default.
+    problems = problems_of({"timezone": None, "escalation.max_repeats": None})
+    assert "timezone: missing" in problems
+    assert "escalation.max_repeats: missing" in problems
+    policy = load_policy(
+        overrides={"deadlines.quote.counts_in": None, "escalation.chains.market": None}
+    )
+    assert policy.deadline("quote").counts_in == Counting.WORKING
+    assert policy.escalation.chain_for(Role.MARKET) == ()

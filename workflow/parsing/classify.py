@@ -71,8 +71,11 @@ def non_regular_reasons(text: str, rules: NonRegularRules | None = None) -> list
     matcher = _matcher(rules)
     found: set[str] = set()
     for m in matcher.finditer(text) if matcher else ():
-        if m.lastgroup not in found and not _negated(text, m.start()):
-            found.add(m.lastgroup)
+        reason = m.lastgroup
+        # Every alternative of the matcher is one reason's named group, with no group inside.
+        assert reason is not None
+        if reason not in found and not _negated(text, m.start()):
+            found.add(reason)
     return [str(reason) for reason in keywords if reason in found]
 
 

@@ -275,7 +275,7 @@ _EN_WD_INDEX = {name: i for i, names in enumerate((
     ("sunday", "sun"))) for name in names}
 
 
-def _resolve(m: re.Match, today: date) -> tuple[date | None, str]:
+def _resolve(m: re.Match[str], today: date) -> tuple[date | None, str]:
     kind = m.lastgroup
     g = m.group
     if kind == "ymd":
@@ -335,8 +335,9 @@ def _resolve(m: re.Match, today: date) -> tuple[date | None, str]:
             return None, "unreadable"
         return _add_duration(today, amount, g("dur_u")), "date"
     if kind == "wk":
-        d = g("wk_d")
-        weekday = 6 if d in ("日", "天", "末", "7") else ("一二三四五六".find(d) if not d.isdigit() else int(d) - 1)
+        day_word = g("wk_d")
+        weekday = 6 if day_word in ("日", "天", "末", "7") else (
+            "一二三四五六".find(day_word) if not day_word.isdigit() else int(day_word) - 1)
         return _week_day(today, g("wk_r"), weekday), "date"
     if kind == "wkonly":
         return _week_day(today, g("wko_r"), 6), "date"
@@ -353,9 +354,9 @@ def _resolve(m: re.Match, today: date) -> tuple[date | None, str]:
             return None, "unreadable"
         for months in range(0, 3):
             first = add_months(today.replace(day=1), months)
-            d = _safe_date(first.year, first.month, day)
-            if d and d >= today:
-                return d, "date"
+            candidate = _safe_date(first.year, first.month, day)
+            if candidate and candidate >= today:
+                return candidate, "date"
         return None, "unreadable"
     if kind == "month":
         month = _small(g("mo_m"))
@@ -444,8 +445,7 @@ def find_dates(text: str, today: date, keyed: bool = False,
         else:
             value, status = _resolve(m, today)
         end = m.end()
-        offset = _RE_OFFSET.match(text, end) if value is not None else None
-        if offset:
+        if value is not None and (offset := _RE_OFFSET.match(text, end)):
             amount = _duration_amount(offset.group("n"))
             value = _add_duration(value, amount, offset.group("u")) if amount is not None else None
             end = offset.end()
@@ -464,7 +464,7 @@ _YEARLESS = frozenset(("md", "md2", "mp", "slash", "dot", "month", "enmd", "endm
 
 def due_date_warnings(hit: DateHit, today: date) -> list[str]:
     """What to tell about a due date read from `hit`, most serious first."""
-    out = []
+    out: list[str] = []
     if hit.value is not None and hit.value < today:
         out.append("due_date_in_past")
     if hit.value is not None and hit.yearless and hit.value.year > today.year:

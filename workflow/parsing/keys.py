@@ -74,7 +74,7 @@ _RE_LATIN = re.compile(r"[A-Za-z]{2}")
 _WORD_JOIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_/")
 
 
-def _key_matches(text: str) -> list[re.Match]:
+def _key_matches(text: str) -> list[re.Match[str]]:
     found = list(RE_KEY_CN.finditer(text))
     if _RE_LATIN.search(text):
         lower = text.lower()
@@ -113,6 +113,14 @@ RE_VALUE_END = re.compile(r"[\n;。!?，]|,(?!\d{3}(?!\d))|、")
 RE_VALUE_END_NOTES = re.compile(r"[\n;]")
 
 
+def _separator(text: str, key_end: int) -> tuple[re.Match[str], re.Match[str] | None]:
+    """What stands between a key and its value: the separator, and a "由…改为" after it."""
+    sep = RE_SEP.match(text, key_end)
+    # Every part of RE_SEP is optional: it matches, if only the empty string, anywhere.
+    assert sep is not None
+    return sep, RE_FROM_TO.match(text, sep.end())
+
+
 @dataclass
 class KeyHit:
     field: str
@@ -127,7 +135,7 @@ class KeyHit:
     key_unit: str | None = None  # "(套)", "（万）" typed after the key
 
 
-def _field_of(m: re.Match) -> str:
+def _field_of(m: re.Match[str]) -> str:
     if m.re is RE_KEY_CN:
         return _CN_LOOKUP[m.group("cn")]
     return _EN_LOOKUP[re.sub(r"\s+", " ", m.group("en").lower())]
@@ -140,8 +148,7 @@ def find_keys(text: str) -> list[KeyHit]:
         if hits and m.start() < hits[-1].value_start:
             continue
         field = _field_of(m)
-        sep = RE_SEP.match(text, m.end())
-        from_to = RE_FROM_TO.match(text, sep.end())
+        sep, from_to = _separator(text, m.end())
         change = bool(sep.group("sep") and sep.group("sep") not in ":=】]") or bool(from_to)
         is_en = m.re is RE_KEY_EN
         at_boundary = is_en or RE_BOUNDARY.match(text, m.start()) is not None or (
@@ -185,6 +192,5 @@ def value_start_for(text: str, field: str) -> int:
         m = RE_KEY_EN.match(text.lower(), lead)
     if m is None or _field_of(m) != field:
         return 0
-    sep = RE_SEP.match(text, m.end())
-    from_to = RE_FROM_TO.match(text, sep.end())
+    sep, from_to = _separator(text, m.end())
     return from_to.end() if from_to else sep.end()

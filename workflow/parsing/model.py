@@ -30,7 +30,7 @@ FIELD_NAMES = (
 Number = int | float
 
 
-def json_number(value: Any) -> Number | None:
+def json_number(value: Decimal | Number | None) -> Number | None:
     """Decimals become int when whole, else float, so JSON and comparisons stay simple."""
     if value is None:
         return None
@@ -122,9 +122,10 @@ class Lexicon:
         return cls(customers=tidy(customers), products=tidy(products))
 
     @cached_property
-    def trie(self) -> dict:
+    def trie(self) -> dict[str, Any]:
         """Character trie over lower-cased names; leaf key "" holds (kind, name)."""
-        root: dict = {}
+        # Any: a node maps characters to nodes and "" to a (kind, name) pair.
+        root: dict[str, Any] = {}
         # Products first so that a name listed as both is read as the customer.
         for kind, names in (("product", self.products), ("customer", self.customers)):
             for name in names:

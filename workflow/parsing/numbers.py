@@ -151,7 +151,7 @@ RE_QUANTITY_VALUE = re.compile(
 RE_UNIT_WORD = re.compile(rf"\s*(?:(?P<unit>{UNIT_ALT_CN})|(?P<en>{UNIT_ALT_EN})(?![A-Za-z]))", re.I)
 
 
-def unit_of(match: re.Match) -> str | None:
+def unit_of(match: re.Match[str]) -> str | None:
     if match.group("unit"):
         return match.group("unit")
     en = match.group("en")
@@ -171,7 +171,7 @@ RE_MONEY_VALUE = re.compile(
 )
 
 
-def money_value(match: re.Match) -> tuple[Decimal | None, bool]:
+def money_value(match: re.Match[str]) -> tuple[Decimal | None, bool]:
     """(yuan, foreign) for a MONEY match; 万元 multiplies."""
     value = parse_number(match.group("num"))
     if value is None:

@@ -25,7 +25,7 @@ from . import names as names_mod
 from .classify import classify, complete_set_matches, yes_no
 from .dates import DateHit, HolidayLookup, due_date_warnings, find_dates
 from .keys import CHANGE_SEPS, KEYS_CN, KEYS_EN, KeyHit, find_keys, value_start_for
-from .model import REQUIRED_FIELDS, Lexicon, OrderFields, ParseResult, json_number
+from .model import REQUIRED_FIELDS, Lexicon, Number, OrderFields, ParseResult, json_number
 from .numbers import (
     MONEY,
     RE_MONEY_VALUE,
@@ -240,7 +240,8 @@ def _scan_order_no(work: Work, found: _Found) -> None:
 RE_SCIENTIFIC = re.compile(r"\s*(?P<neg>-)?\s*(?P<num>\d+(?:\.\d+)?[eE][+-]?\d{1,6})(?![\d.])")
 
 
-def _scientific(text: str, start: int, end: int | None = None) -> tuple[Decimal, re.Match] | None:
+def _scientific(text: str, start: int,
+                end: int | None = None) -> tuple[Decimal, re.Match[str]] | None:
     m = RE_SCIENTIFIC.match(text, start, len(text) if end is None else end)
     if m is None:
         return None
@@ -276,8 +277,9 @@ def _scan_keys(work: Work, found: _Found, today: date,
         f = hit.field
         if f in ("customer", "product", "notes", "order_no"):
             s, e = trim_span(work.norm, vs, ve)
-            if s < e and f != "notes" and has_cjk(work.norm[s:e]) and re.search(r"\s", work.norm[s:e]):
-                e = s + re.search(r"\s", work.norm[s:e]).start()
+            if (s < e and f != "notes" and has_cjk(work.norm[s:e])
+                    and (space := re.search(r"\s", work.norm[s:e]))):
+                e = s + space.start()
                 used_end = e
             value = work.original[s:e] if s < e else None
             if f == "order_no":
@@ -316,10 +318,8 @@ def _scan_keys(work: Work, found: _Found, today: date,
                 work.take(hit.key_start, sci[1].end())
                 continue
             m = RE_QUANTITY_VALUE.match(text, vs, ve)
-            number = parse_number(m.group("num").replace(" ", "").lstrip("-")) if m else None
+            number = _signed_quantity(m) if m else None
             if m and number is not None:
-                if m.group("num").strip().startswith("-"):
-                    number = -number
                 if found.set("quantity", number, keyed=True):
                     found.quantity_span = (m.start(), m.end())
                 found.set("unit", unit_of(m) or _key_unit(hit), keyed=True)
@@ -336,11 +336,11 @@ def _scan_keys(work: Work, found: _Found, today: date,
             elif hit.loose:
                 continue
         elif f in ("unit_price", "amount"):
-            value, foreign, per, end = _read_money(text, vs, ve)
-            if value is not None and hit.key_unit in ("万", "万元") and "万" not in text[vs:end]:
-                value *= 10_000  # "单价（万）：23.5"
-            if value is not None:
-                found.set(f, value, keyed=True)
+            money, foreign, per, end = _read_money(text, vs, ve)
+            if money is not None and hit.key_unit in ("万", "万元") and "万" not in text[vs:end]:
+                money *= 10_000  # "单价（万）：23.5"
+            if money is not None:
+                found.set(f, money, keyed=True)
                 if foreign:
                     found.warn("currency_not_cny")
                 if per and f == "unit_price":
@@ -375,6 +375,14 @@ def _scan_keys(work: Work, found: _Found, today: date,
 
 
 RE_CORRECTION = re.compile(r"\s*不是[^是,，;；\n]{1,12}是")
+
+
+def _signed_quantity(m: re.Match[str]) -> Decimal | None:
+    """The number of a RE_QUANTITY_VALUE match, sign kept: "-5台" is refused, never read as 5."""
+    number = parse_number(m.group("num").replace(" ", "").lstrip("-"))
+    if number is not None and m.group("num").strip().startswith("-"):
+        return -number
+    return number
 
 
 def _key_unit(hit: KeyHit) -> str | None:
@@ -489,7 +497,7 @@ def _scan_model(work: Work, found: _Found) -> None:
     for m in RE_SITE.finditer(work.text):
         work.take(m.start(), m.end(), "site")
     text = work.text
-    picked: list[re.Match] = []
+    picked: list[re.Match[str]] = []
     for m in RE_MODEL.finditer(text):
         token = m.group()
         if RE_NOT_MODEL.match(token):
@@ -502,18 +510,18 @@ def _scan_model(work: Work, found: _Found) -> None:
             break
         picked.append(m)
     if not picked:
-        m = RE_LETTERS_SIZED.search(text)
-        if m and RE_SPEC_TAIL.match(text, m.end()):
-            picked.append(m)
+        sized = RE_LETTERS_SIZED.search(text)
+        if sized and RE_SPEC_TAIL.match(text, sized.end()):
+            picked.append(sized)
     if picked:
         end = model_end(text, picked[-1].end())
         found.set("model", work.norm[picked[0].start():end])  # full-width digits folded
         work.take(picked[0].start(), end, "model")
         return
-    m = RE_MODEL_LETTERS.search(text) or RE_SERIES.search(text)
-    if m:
-        found.set("model", m.group())
-        work.take(m.start(), m.end(), "model")
+    named = RE_MODEL_LETTERS.search(text) or RE_SERIES.search(text)
+    if named:
+        found.set("model", named.group())
+        work.take(named.start(), named.end(), "model")
 
 
 def model_end(text: str, end: int) -> int:
@@ -688,7 +696,7 @@ def _pick_due(found: _Found) -> None:
     dated = [h for h in found.due_candidates if h.kind == "date"]
     cued = [h for h in dated if h.cued]
     # With several deadlines ("本月底前交一半，下月底交齐") the order is due at the last.
-    chosen = max(cued, key=lambda h: h.value) if cued else (dated[0] if dated else None)
+    chosen = max(cued, key=_date_of) if cued else (dated[0] if dated else None)
     if chosen is not None:
         found.fields["due_date"] = chosen.value
         found.due_hit = chosen
@@ -696,6 +704,12 @@ def _pick_due(found: _Found) -> None:
         found.warn("date_shift_relative")
     else:
         found.warn("date_unreadable")
+
+
+def _date_of(hit: DateHit) -> date:
+    # find_dates gives every hit of kind "date" its date; only those are compared.
+    assert hit.value is not None
+    return hit.value
 
 
 # --- entry points -------------------------------------------------------------------------
@@ -713,7 +727,7 @@ def _table_to_form(text: str) -> str | None:
     known = {s for syns in KEYS_CN.values() for s in syns} | {s for syns in KEYS_EN.values() for s in syns}
     if len(header) < 3 or sum(1 for c in header if c.lower() in known) < 3:
         return None
-    out = []
+    out: list[str] = []
     for row in lines[1:]:
         if set(row) <= set("|｜-: \t"):
             continue  # a Markdown rule under the header
@@ -857,7 +871,7 @@ def _assemble(intent: str, found: _Found, today: date) -> ParseResult:
             warnings.append(problem)
     if fields.due_date is not None and found.due_hit is not None:
         warnings.extend(due_date_warnings(found.due_hit, today))
-    if None not in (fields.quantity, fields.unit_price, fields.amount) and fields.amount:
+    if fields.quantity is not None and fields.unit_price is not None and fields.amount:
         expected = fields.quantity * fields.unit_price
         if abs(expected - fields.amount) > max(1.0, abs(fields.amount) * 0.01):
             warnings.append("amount_mismatch")
@@ -883,7 +897,7 @@ def number_problem(name: str, value: Decimal | float | int) -> str | None:
     return NOT_POSITIVE[name] if number <= 0 else None
 
 
-def _checked_number(name: str, value: Decimal) -> tuple[Any, str | None]:
+def _checked_number(name: str, value: Decimal) -> tuple[Number | None, str | None]:
     problem = number_problem(name, value)
     if problem == TOO_LARGE[name]:
         return None, problem
@@ -906,7 +920,7 @@ def _clean(name: str | None) -> str | None:
 def _target(found: _Found) -> dict[str, str]:
     if found.order_no:
         return {"order_no": found.order_no}
-    target: dict[str, str] = {}
+    target: dict[str, str | None] = {}
     if found.customer is not None:
         target["customer"] = _clean(found.customer.text)
     if found.product is not None:
@@ -943,11 +957,9 @@ def parse_field_value(field_name: str, text: str, now: datetime,
         return _checked_number(field_name, sci[0])
     if field_name == "quantity":
         m = RE_QUANTITY_VALUE.search(body)
-        number = parse_number(m.group("num").replace(" ", "").lstrip("-")) if m else None
+        number = _signed_quantity(m) if m else None
         if number is None:
             return None, "quantity_unreadable"
-        if m.group("num").strip().startswith("-"):
-            number = -number
         return _checked_number("quantity", number)
     if field_name == "unit":
         m = RE_UNIT_WORD.search(body) or RE_QUANTITY_VALUE.search(body)
@@ -955,15 +967,15 @@ def parse_field_value(field_name: str, text: str, now: datetime,
         return (unit, None) if unit else (None, "unit_unreadable")
     if field_name in ("unit_price", "amount"):
         m = RE_MONEY_VALUE.search(body)
-        value, foreign = money_value(m) if m else (None, False)
-        if value is None:
+        money, foreign = money_value(m) if m else (None, False)
+        if m is None or money is None:
             return None, "price_unreadable"
         if m.group("neg"):
-            value = -value  # "-5万" is refused with its sign, never read as 50000
-        value, problem = _checked_number(field_name, value)
+            money = -money  # "-5万" is refused with its sign, never read as 50000
+        checked, problem = _checked_number(field_name, money)
         if problem is None and foreign:
-            return value, "currency_not_cny"
-        return value, problem
+            return checked, "currency_not_cny"
+        return checked, problem
     if field_name == "due_date":
         today = _today(now)
         for hit in find_dates(body, today, keyed=True, holidays=holidays):
@@ -975,11 +987,11 @@ def parse_field_value(field_name: str, text: str, now: datetime,
             return None, "date_shift_relative" if hit.kind == "shift" else "date_unreadable"
         return None, "date_unreadable"
     if field_name == "complete_set":
-        value = yes_no(body)
-        if value is None:
+        complete = yes_no(body)
+        if complete is None:
             matches = [v for _, _, v in complete_set_matches(body) if v is not None]
-            value = matches[0] if matches else None
-        return (value, None) if value is not None else (None, "value_unreadable")
+            complete = matches[0] if matches else None
+        return (complete, None) if complete is not None else (None, "value_unreadable")
     # order_class
     cls, _ = classify(body, non_regular)
     if cls is None:

@@ -12,12 +12,19 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 DICT_PATH = Path(__file__).with_name("domain_dict.txt")
 
+
+class _Tokenizer(Protocol):
+    """What the parser uses of a jieba.Tokenizer: jieba ships no type hints."""
+
+    def lcut(self, sentence: str, HMM: bool = True) -> list[str]: ...
+
+
 _lock = threading.Lock()
-_tokenizer: Any = None
+_tokenizer: _Tokenizer | None = None
 
 
 def _load_tags() -> dict[str, str]:
@@ -40,6 +47,8 @@ def _import_jieba() -> Any:
     # open(); importing pkg_resources costs ~12 MB resident, so hide it for this import.
     hide = "pkg_resources" not in sys.modules
     if hide:
+        # None in sys.modules is how Python blocks an import; typeshed types the values as
+        # modules only, hence the ignore.
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]
     try:
         import jieba
@@ -52,12 +61,16 @@ def _import_jieba() -> Any:
 
 def warm_up() -> None:
     """Import jieba and build the domain dictionary now (call once at bot start-up)."""
+    _loaded_tokenizer()
+
+
+def _loaded_tokenizer() -> _Tokenizer:
     global _tokenizer
     if _tokenizer is not None:
-        return
+        return _tokenizer
     with _lock:
         if _tokenizer is not None:
-            return
+            return _tokenizer
         jieba = _import_jieba()
         tokenizer = jieba.Tokenizer(dictionary=str(DICT_PATH))
         # Build the prefix dictionary directly: Tokenizer.initialize() would also write a
@@ -66,6 +79,7 @@ def warm_up() -> None:
             tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(f)
         tokenizer.initialized = True
         _tokenizer = tokenizer
+        return _tokenizer
 
 
 def is_warm() -> bool:
@@ -74,9 +88,7 @@ def is_warm() -> bool:
 
 def cut(text: str, hmm: bool = True) -> list[str]:
     """Words of `text` (a run of Chinese characters and letters)."""
-    if _tokenizer is None:
-        warm_up()
-    return _tokenizer.lcut(text, HMM=hmm)
+    return _loaded_tokenizer().lcut(text, HMM=hmm)
 
 
 def tag(word: str) -> str | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import NamedTuple
 
 from .model import REQUIRED_FIELDS, OrderFields, ParseResult
@@ -38,7 +39,7 @@ def _value(fields: OrderFields, name: str) -> str:
         return _number(value) + (fields.unit or "")
     if name in ("unit_price", "amount"):
         return _number(value)
-    if name == "due_date":
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 
