@@ -87,9 +87,10 @@ def parse_period(text: str, today: date) -> Period | None:
         period = Period(first, last)
     elif len(parts) == 1 and (month := _MONTH.fullmatch(word)) and (
             month[1] or "月" in word):
-        period = _month(month, today)
-        if period is None:
+        in_month = _month(month, today)
+        if in_month is None:
             return None
+        period = in_month
     elif len(parts) == 1 and (day := _day(word, today)) is not None:
         period = Period(day, day)
     else:
@@ -201,7 +202,7 @@ async def collect(reports: Reports, period: Period, tz: ZoneInfo, now: datetime)
         {e.subject_id for e in events if e.action == CHANGE_ISSUED}))}
     people = ({o.created_by for o in orders.values()}
               | {t.closed_by or t.assignee_id or 0 for t in tasks.values()}
-              | {p for e in events if e.action == ESCALATED for p in e.after.get("people", [])}
+              | {p for e in events if e.action == ESCALATED for p in (e.after or {}).get("people", [])}
               ) - {0}
     names = await reports.names(sorted(people))
     return Records(period, now, events, orders, history, tasks, acknowledged, notices, names)
@@ -506,7 +507,7 @@ def due_date_at(order: Order, history: list[Event], moment: datetime) -> tuple[d
         if event.at > moment:
             break
         if event.action in (DUE_DATE_SET, CHANGED) and (event.after or {}).get("due_date"):
-            agreed = date.fromisoformat(str(event.after["due_date"])[:10])
+            agreed = date.fromisoformat(str((event.after or {})["due_date"])[:10])
     return original, agreed
 
 

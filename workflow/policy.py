@@ -580,7 +580,7 @@ def _read_policy(root: _Table) -> Policy | None:
     orders.done()
 
     backup_table = root.table("backup")
-    backup = BackupPolicy(backup_table.clock("time"))
+    backup_time = backup_table.clock("time")
     backup_table.done()
 
     root.done()
@@ -596,6 +596,8 @@ def _read_policy(root: _Table) -> Policy | None:
         or non_regular is None
         or duplicate_window is None
         or draft_expiry is None
+        or monthly_report_day is None
+        or backup_time is None
     ):
         return None
     return Policy(
@@ -610,7 +612,7 @@ def _read_policy(root: _Table) -> Policy | None:
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
         draft_expiry=draft_expiry,
-        backup=backup,
+        backup=BackupPolicy(backup_time),
         monthly_report_day=monthly_report_day,
     )
 
