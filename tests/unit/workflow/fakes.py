@@ -665,7 +665,8 @@ class World:
         return [e for e in self.tables.audit if e.action == action]
 
     def tasks(self, order: Order | None = None, *, open_only: bool = False) -> list[Task]:
-        return [t for t in sorted(self.tables.tasks.values(), key=_id)
+        """Tasks as stored now (copies: what a test holds stays what it was)."""
+        return [copy.copy(t) for t in sorted(self.tables.tasks.values(), key=_id)
                 if (order is None or t.order_id == order.id)
                 and (not open_only or t.status in OPEN_TASK_STATUSES)]
 
