@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.unit.workflow.journey import GROUPS, Company, in_production, registered
+from tests.unit.workflow.journey import GROUPS, Company, in_production, registered, shipped
 from workflow import changes, orders
 from workflow.errors import DomainError, Forbidden, NotFound
 from workflow.model import ChangeStatus, OrderStatus, TaskKind, TaskStatus
@@ -206,3 +206,34 @@ async def test_the_filer_may_drop_a_draft(c: Company) -> None:
     with pytest.raises(DomainError) as again:
         await changes.issue(c.world.ctx, c.rep, notice.id, 1)
     assert again.value.text.key == "change.already"
+
+
+async def test_a_changed_price_comes_back_with_a_supplemental_contract(c: Company) -> None:
+    order = await in_production(c)
+    notice, _ = await _issued(c, order, {"unit_price": 3.8}, "主要元件改型", level=3)
+    for role, task in _answers(c, order).items():
+        await changes.answer(c.world.ctx, c.tech if role is Role.TECH else c.maker, task.id,
+                             None, shown=3)
+    reviewers = {Role.TECH: c.tech, Role.MANUFACTURING: c.maker, Role.PROCUREMENT: c.buyer,
+                 Role.QUALITY: c.inspector}
+    for task in [t for t in c.world.tasks(order, open_only=True)
+                 if t.kind is TaskKind.FEASIBILITY_REVIEW]:
+        await orders.answer_review(c.world.ctx, reviewers[task.role], task.id, True)
+    stored = c.world.order(order)
+    assert stored.status is OrderStatus.PRODUCTION  # back where the change found it
+    assert stored.facts["reviewed_from"] is None
+    [contract] = [t for t in c.world.tasks(order, open_only=True)
+                  if t.kind is TaskKind.SUPPLEMENTAL_CONTRACT]
+    assert (contract.role, contract.title) == (Role.MARKET, notice.number)
+    assert c.world.told("review.passed_change") == {MARKET}
+
+
+async def test_a_shipped_order_is_not_reviewed_again(c: Company) -> None:
+    order = await shipped(c)
+    await _issued(c, order, {"model": "GGD3"}, "改结构")
+    for role, task in _answers(c, order).items():
+        await changes.answer(c.world.ctx, c.tech if role is Role.TECH else c.maker, task.id,
+                             None, shown=3)
+    assert c.world.order(order).status is OrderStatus.SHIPPED
+    [skipped] = c.world.events("review.not_reopened")
+    assert skipped.after["status"] == "shipped"

@@ -97,3 +97,10 @@ async def test_only_market_issues_the_production_order(c: Company) -> None:
     with pytest.raises(Forbidden):
         await orders.issue_production_order(c.world.ctx, c.maker_lead, order)
     assert c.world.order(order).status is OrderStatus.EFFECTIVE
+
+
+async def test_quality_requirements_bring_quality_to_the_meeting(c: Company) -> None:
+    order = await effective(c, order_class="non_regular", notes="绝缘要求高于国标")
+    await orders.issue_production_order(c.world.ctx, c.rep, order)
+    assert c.world.order(order).facts["planning_meeting"][-1] == "quality"
+    assert GROUPS[Role.QUALITY] in c.world.told("planning.meeting")

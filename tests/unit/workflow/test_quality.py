@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from tests.unit.workflow.journey import GROUPS, Company, in_production
-from workflow import quality
+from tests.unit.workflow.fakes import SHANGHAI, World
+from tests.unit.workflow.journey import GROUPS, Company, company, in_production
+from workflow import escalation, quality
 from workflow.errors import DomainError, Forbidden
 from workflow.model import TaskKind, TaskStatus
+from workflow.policy import load_policy
 from workflow.roles import Role
 
 
@@ -93,3 +95,20 @@ async def test_refusals_of_an_inspection(c: Company) -> None:
                               found_at=c.world.now + timedelta(hours=1))
     assert future.value.text.key == "inspect.found_in_future"
     assert "inspections" not in c.world.order(order).facts
+
+
+async def test_alerts_held_by_quiet_hours_go_out_when_they_end() -> None:
+    held = load_policy(overrides={"quiet_hours.pass_through.quality_alert": False})
+    c = company(World(policy=held))
+    order = await in_production(c)
+    night = datetime(2026, 11, 24, 22, 0, tzinfo=SHANGHAI)
+    c.world.at(night)
+    await quality.inspect(c.world.ctx, c.inspector, c.world.order(order), "自制", 9, 10, "x")
+    assert c.world.told("inspect.rework") == {GROUPS[Role.MANUFACTURING]}  # the group now
+    assert c.world.notes(kind="escalation") == []
+    [timer] = c.world.timers(kind=quality.ALERT)
+    assert timer.due_at > night
+    c.world.at(timer.due_at)
+    await escalation.fire(c.world.ctx, timer.kind, timer.subject, timer.dedupe_key,
+                          timer.due_at)
+    assert {n.chat_id for n in c.world.notes(kind="escalation")} == {c.maker_lead.person.id}
