@@ -148,3 +148,11 @@ def test_a_written_plan_is_read_as_of_now(c: Company) -> None:
         (TaskKind.ASSEMBLY_FINISH, Role.MANUFACTURING, None)]
     # A date without a time falls due when that working day ends.
     assert lines[0].due_at.astimezone(c.world.ctx.tz).strftime("%m-%d %H:%M") == "12-05 17:30"
+
+
+def test_a_moment_without_a_time_is_the_close_of_that_working_day(c: Company) -> None:
+    tz = c.world.ctx.tz
+    assert orders.plan_moment("12-05", None, c.world.ctx).astimezone(tz).strftime(
+        "%m-%d %H:%M") == "12-05 17:30"
+    assert orders.plan_moment(None, "16:00", c.world.ctx).astimezone(tz).strftime(
+        "%m-%d %H:%M") == "11-24 16:00"

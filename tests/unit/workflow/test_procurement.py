@@ -96,3 +96,22 @@ async def test_a_full_arrival_settles_the_follow_ups_quietly(c: Company) -> None
     [confirmation] = [t for t in c.world.tasks(order)
                       if t.kind is TaskKind.DISPATCH_CONFIRMATION]
     assert (confirmation.status, confirmation.outcome) == (TaskStatus.DONE, "arrived")
+
+
+async def test_without_a_day_named_the_planned_arrival_day_stands(c: Company) -> None:
+    order = await in_production(c)
+    [purchase] = _open(c, order, TaskKind.PURCHASE)
+    [contact] = _open(c, order, TaskKind.SUPPLIER_CONTACT)
+    await orders.finish(c.world.ctx, c.buyer, contact.id)
+    [confirmation] = _open(c, order, TaskKind.DISPATCH_CONFIRMATION)
+    tz = c.world.ctx.tz
+    assert confirmation.due_at.astimezone(tz).date() == purchase.due_at.astimezone(tz).date()
+
+
+async def test_goods_already_in_need_no_dispatch_confirmation(c: Company) -> None:
+    order = await in_production(c)
+    [purchase] = _open(c, order, TaskKind.PURCHASE)
+    [contact] = _open(c, order, TaskKind.SUPPLIER_CONTACT)
+    await orders.finish(c.world.ctx, c.buyer, purchase.id)
+    await orders.finish(c.world.ctx, c.buyer, contact.id, Report(day=date(2026, 12, 3)))
+    assert _open(c, order, TaskKind.DISPATCH_CONFIRMATION) == []

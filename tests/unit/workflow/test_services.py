@@ -147,3 +147,11 @@ def test_draft_problems_and_notes() -> None:
     assert services.missing_fields({"customer": "甲", "product": ""}) == [
         "product", "quantity", "due_date"]
     assert services.is_cancel_word("算了。") and not services.is_cancel_word("算了吧订单")
+
+
+async def test_languages_are_set_and_audited(c: Company) -> None:
+    await services.set_chat_locale(c.world.ctx, c.admin, MARKET, "en")
+    await services.set_person_locale(c.world.ctx, c.rep, "en")
+    assert c.world.tables.chats[MARKET].locale == "en"
+    assert c.world.tables.people[c.rep.person.id].locale == "en"
+    assert c.world.actions("locale.") == ["locale.chat", "locale.person"]
