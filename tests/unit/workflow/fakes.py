@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from workflow.calendar import WorkingCalendar
 from workflow.context import Actor, Context
+from workflow.evaluation import Event
 from workflow.model import (
     OPEN_TASK_STATUSES,
     UNDER_WAY_STATUSES,
@@ -524,16 +526,60 @@ class FakeInbox(_Repo):
 
 
 class FakeReports(_Repo):
-    """Enough of the Reports port for what the ring needs; the evaluation has its own tests."""
+    """The evaluation's reads, each oldest first as SqlReports gives them."""
 
-    async def orders_by_id(self, order_ids: Any) -> list[Order]:
-        return [copy.deepcopy(self.t.orders[i]) for i in order_ids if i in self.t.orders]
+    def _events(self, chosen: Any) -> list[Event]:
+        return [Event(e.at, e.action, e.subject_type, e.subject_id, e.actor_id, e.before,
+                      e.after) for e in sorted(self.t.audit, key=lambda e: (e.at, e.id))
+                if chosen(e)]
 
-    async def tasks_of_orders(self, order_ids: Any) -> list[Task]:
-        return [copy.copy(t) for t in sorted(self.t.tasks.values(), key=_id)
-                if t.order_id in order_ids]
+    async def events(self, actions: Sequence[str], start: datetime, end: datetime
+                     ) -> list[Event]:
+        return self._events(lambda e: start <= e.at < end and e.action in actions)
 
-    async def names(self, person_ids: Any) -> dict[int, str]:
+    async def events_of(self, subject_type: str, subject_ids: Sequence[str],
+                        actions: Sequence[str] | None = None) -> list[Event]:
+        return self._events(lambda e: e.subject_type == subject_type
+                            and e.subject_id in subject_ids
+                            and (actions is None or e.action in actions))
+
+    def _tasks(self, chosen: Any) -> list[Task]:
+        return [copy.copy(t) for t in sorted(self.t.tasks.values(), key=_id) if chosen(t)]
+
+    async def tasks_between(self, start: datetime, end: datetime) -> list[Task]:
+        return self._tasks(lambda t: (t.due_at is not None and start <= t.due_at < end)
+                           or start <= t.created_at < end)
+
+    async def tasks_by_id(self, task_ids: Sequence[int]) -> list[Task]:
+        return self._tasks(lambda t: t.id in task_ids)
+
+    async def tasks_of_orders(self, order_ids: Sequence[int]) -> list[Task]:
+        return self._tasks(lambda t: t.order_id in order_ids)
+
+    def _orders(self, chosen: Any) -> list[Order]:
+        return [copy.deepcopy(o) for o in sorted(self.t.orders.values(), key=_id) if chosen(o)]
+
+    async def orders_by_number(self, numbers: Sequence[str]) -> list[Order]:
+        return self._orders(lambda o: o.number in numbers)
+
+    async def orders_by_id(self, order_ids: Sequence[int]) -> list[Order]:
+        return self._orders(lambda o: o.id in order_ids)
+
+    def _notices(self, chosen: Any) -> list[ChangeNotice]:
+        return [copy.deepcopy(n) for n in sorted(self.t.notices.values(), key=_id)
+                if chosen(n)]
+
+    async def notices_by_number(self, numbers: Sequence[str]) -> list[ChangeNotice]:
+        return self._notices(lambda n: n.number in numbers)
+
+    async def notices_of_orders(self, order_ids: Sequence[int]) -> list[ChangeNotice]:
+        return self._notices(lambda n: n.order_id in order_ids and n.number is not None)
+
+    async def slips_of_orders(self, order_ids: Sequence[int]) -> list[UrgeSlip]:
+        return [copy.deepcopy(s) for s in sorted(self.t.slips.values(), key=_id)
+                if s.order_id in order_ids]
+
+    async def names(self, person_ids: Sequence[int]) -> dict[int, str]:
         return {i: self.t.people[i].name for i in person_ids if i in self.t.people}
 
 

@@ -274,3 +274,38 @@ async def test_the_outbox_counts_what_it_queued(new_uow: Factory) -> None:
         assert (await uow.outbox.counts())["pending"] == 1
         assert await uow.outbox.move_chat(-1001, -1009) == 1
         assert await uow.outbox.dead_letters() == []
+
+
+async def test_the_reports_read_what_one_period_needs(new_uow: Factory) -> None:
+    async with new_uow() as uow:
+        order = await _order(uow)
+        other = await _order(uow, "SO-20261124-002")
+        before = _task(order, due_at=NOW - timedelta(days=9))
+        before.created_at = NOW - timedelta(days=10)
+        await uow.tasks.add(before)
+        due_in = await uow.tasks.add(_task(order, due_at=NOW + timedelta(hours=1)))
+        opened_in = await uow.tasks.add(_task(other, due_at=NOW + timedelta(days=30)))
+        for at, action in ((NOW + timedelta(hours=2), "order.ship"), (NOW, "order.register"),
+                           (NOW - timedelta(days=1), "order.register")):
+            await uow.audit.append(at=at, actor_id=11, action=action, subject_type="order",
+                                   subject_id=order.number)
+        await uow.changes.add(ChangeNotice(None, None, order.id, ChangeStatus.DRAFT,
+                                           {"quantity": 1}, 1, 11, NOW, -1001))
+        reports = uow.reports
+        period = (NOW - timedelta(hours=1), NOW + timedelta(days=1))
+        assert [e.action for e in await reports.events(["order.register", "order.ship"],
+                                                       *period)] == ["order.register",
+                                                                     "order.ship"]
+        assert [e.at for e in await reports.events_of("order", [order.number])] == [
+            NOW - timedelta(days=1), NOW, NOW + timedelta(hours=2)]
+        assert [t.id for t in await reports.tasks_between(*period)] == [due_in.id,
+                                                                          opened_in.id]
+        assert [t.id for t in await reports.tasks_of_orders([order.id])] == [before.id,
+                                                                             due_in.id]
+        assert [t.id for t in await reports.tasks_by_id([due_in.id, before.id])] == [
+            before.id, due_in.id]
+        assert [o.id for o in await reports.orders_by_number([other.number])] == [other.id]
+        assert [o.id for o in await reports.orders_by_id([order.id, other.id])] == [
+            order.id, other.id]
+        assert await reports.notices_of_orders([order.id]) == []  # a draft has no number
+        assert await reports.names([11, 99]) == {11: "李明"}
