@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 
 from storage.uow import SqlUnitOfWork
-from tests.unit.workflow.fakes import NOW, FakeStore
+from tests.unit.workflow.fakes import (
+    CALENDAR,
+    NOW,
+    POLICY,
+    SHANGHAI,
+    FakeStore,
+    PolicyDeadlines,
+)
+from tests.unit.workflow.journey import DUE, FIELDS, plan
+from workflow import orders, services
+from workflow.context import Actor, Context
 from workflow.model import (
     ChangeNotice,
     ChangeStatus,
@@ -25,6 +35,7 @@ from workflow.model import (
     UrgeSlip,
     UrgeStatus,
 )
+from workflow.parsing.task_reports import Report
 from workflow.roles import Role
 
 Factory = Callable[[], Any]
@@ -309,3 +320,58 @@ async def test_the_reports_read_what_one_period_needs(new_uow: Factory) -> None:
             order.id, other.id]
         assert await reports.notices_of_orders([order.id]) == []  # a draft has no number
         assert await reports.names([11, 99]) == {11: "李明"}
+
+
+async def _walk_an_order(uow: Any) -> dict[str, Any]:
+    """An order from draft to shipped by the workflow's own functions, reading back through
+    the ports only: what either unit of work gives must be the same."""
+    staff = {11: (Role.MARKET, False), 21: (Role.TECH, False), 31: (Role.MANUFACTURING, True),
+             41: (Role.PROCUREMENT, False), 61: (Role.WAREHOUSE, False), 71: (Role.FINANCE, False)}
+    actors = {}
+    for person_id, (role, leader) in staff.items():
+        await uow.people.upsert(person_id, f"p{person_id}", None)
+        await uow.people.grant(person_id, role, leader)
+        await uow.chats.upsert(-person_id, None)
+        await uow.chats.bind(-person_id, role)
+        actors[role] = Actor(await uow.people.get(person_id))
+    ctx = Context(uow, NOW, PolicyDeadlines(), SHANGHAI, POLICY.duplicate_order_window, POLICY,
+                  CALENDAR, frozenset({1}))
+    draft = await services.open_draft(ctx, actors[Role.MARKET], -11, dict(FIELDS))
+    order = (await services.confirm_draft(ctx, actors[Role.MARKET], draft.id)).order
+    for task in await uow.tasks.for_order(order.id):
+        await orders.answer_review(ctx, actors[task.role], task.id, True)
+    order = await uow.orders.get(order.id)
+    await orders.record_quote(ctx, actors[Role.MARKET], order, 420000)
+    await orders.record_contract_fact(ctx, actors[Role.MARKET], order, "signed")
+    await orders.record_contract_fact(ctx, actors[Role.FINANCE], order, "paid")
+    await orders.issue_production_order(ctx, actors[Role.MARKET], order)
+    await orders.submit_plan(ctx, actors[Role.MANUFACTURING], order, plan(NOW))
+    for kind in (TaskKind.SUPPLIER_CONTACT, TaskKind.PURCHASE, TaskKind.ASSEMBLY_FINISH):
+        for task in await uow.tasks.for_order(order.id):
+            if task.kind is kind and task.status is TaskStatus.OPEN:
+                await orders.finish(ctx, actors[task.role], task.id, Report(quantity=40))
+    order = await uow.orders.get(order.id)
+    await orders.record_warehoused(ctx, actors[Role.WAREHOUSE], order)
+    await orders.confirm_payment(ctx, actors[Role.FINANCE], order)
+    await orders.issue_shipping_notice(ctx, actors[Role.MARKET], order, DUE)
+    await orders.ship(ctx, actors[Role.WAREHOUSE], order, None)
+    await uow.commit()
+    stored = await uow.orders.get(order.id)
+    return {
+        "status": stored.status,
+        "facts": sorted(stored.facts),
+        "tasks": [(t.kind, t.role, t.status, t.outcome, t.parent_id is not None, t.due_at)
+                  for t in await uow.tasks.for_order(order.id)],
+        "order_trail": [e.action for e in await uow.audit.for_subject("order", order.number)],
+        "events": ctx.events,
+        "outbox": (await uow.outbox.counts())["pending"],
+    }
+
+
+async def test_a_whole_order_comes_out_the_same(sessions: Any) -> None:
+    async with FakeStore().uow() as fake:
+        in_memory = await _walk_an_order(fake)
+    async with SqlUnitOfWork(sessions) as sql:
+        in_sql = await _walk_an_order(sql)
+    assert in_memory["status"] is OrderStatus.SHIPPED
+    assert in_memory == in_sql
