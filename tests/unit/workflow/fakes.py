@@ -292,9 +292,9 @@ class FakeOrders(_Repo):
                 and (not product or product in o.product)]
 
     async def apply_changes(self, order_id: int, values: dict[str, Any]) -> None:
-        order = self.t.orders[order_id]
-        for name, value in values.items():
-            setattr(order, name, value)
+        if (order := self.t.orders.get(order_id)) is not None:
+            for name, value in values.items():
+                setattr(order, name, value)
 
     async def by_number(self, number: str) -> Order | None:
         return next((copy.deepcopy(o) for o in self.t.orders.values() if o.number == number),
@@ -351,7 +351,8 @@ class FakeTasks(_Repo):
     async def open_for_roles(self, roles: list[Role]) -> list[Task]:
         found = [t for t in self.t.tasks.values()
                  if t.role in roles and t.status in OPEN_TASK_STATUSES]
-        # ORDER BY due_at, id: no due time sorts last, as NULLS LAST does on both databases.
+        # ORDER BY due_at, id: PostgreSQL sorts a task without a due time last (SQLite first);
+        # the fake follows PostgreSQL, where several processes run.
         return [copy.copy(t) for t in sorted(found, key=lambda t: (
             t.due_at is None, t.due_at or datetime.min.replace(tzinfo=SHANGHAI), t.id))]
 
