@@ -14,13 +14,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from workflow import escalation
+# `tasks` as a module: it imports escalation, which imports this one, so its names do not
+# exist yet when this module is first imported through it.
+from workflow import escalation, tasks
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError
 from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
 from workflow.records import Inspection, inspections_of
 from workflow.roles import Role
-from workflow.tasks import open_task
 
 SOURCES = {
     "自制": "internal", "内部": "internal", "本厂": "internal", "internal": "internal",
@@ -41,9 +42,9 @@ async def note_finding(ctx: Context, actor: Actor, order: Order, what: str) -> T
     actor.require(Role.QUALITY)
     if not what:
         raise DomainError(Text("usage.found"))
-    task = await open_task(ctx, actor, order, TaskKind.QUALITY_RESPONSE, Role.QUALITY,
-                           ctx.deadlines.due("quality_response", ctx.now),
-                           assignee_id=actor.person.id, title=what, announce=None)
+    task = await tasks.open_task(ctx, actor, order, TaskKind.QUALITY_RESPONSE, Role.QUALITY,
+                                 ctx.deadlines.due("quality_response", ctx.now),
+                                 assignee_id=actor.person.id, title=what, announce=None)
     await ctx.audit(actor, "quality.finding", "task", task.id or 0, None,
                     {"order": order.number, "what": what, "due_at": task.due_at.isoformat()
                      if task.due_at else None})
@@ -94,9 +95,10 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
         await ctx.notify_department(Role.PROCUREMENT, text, kind="notice",
                                     order_number=order.number)
     else:  # oem and design: the quality leader coordinates within 30 minutes
-        await open_task(ctx, actor, order, TaskKind.QUALITY_COORDINATION, Role.QUALITY,
-                        ctx.deadlines.due("quality_coordination", ctx.now),
-                        title=f"{source} {passed}/{total} {defects}".strip(), announce=text)
+        await tasks.open_task(ctx, actor, order, TaskKind.QUALITY_COORDINATION, Role.QUALITY,
+                              ctx.deadlines.due("quality_coordination", ctx.now),
+                              title=f"{source} {passed}/{total} {defects}".strip(),
+                              announce=text)
     index = len(inspections) - 1
     if (later := escalation.quiet_until(ctx, ALERT)) is None:
         await send_alerts(ctx, order.id or 0, index)
