@@ -31,9 +31,8 @@ async def test_a_finding_noted_starts_the_twenty_minutes(c: Company) -> None:
 async def test_a_clean_inspection_is_recorded_and_tells_nobody(c: Company) -> None:
     order = await in_production(c)
     record = await quality.inspect(c.world.ctx, c.inspector, order, "自制", 10, 10, "")
-    assert (record["source"], record["rate"], record["below_threshold"]) == ("internal", 1.0,
-                                                                             False)
-    assert c.world.order(order).facts["inspections"] == [record]
+    assert (record.source, record.rate, record.below_threshold) == ("internal", 1.0, False)
+    assert c.world.order(order).facts["inspections"] == [record.as_fact()]
     assert c.world.notes(kind="escalation") == c.world.notes("inspect.rework") == []
 
 
@@ -76,7 +75,7 @@ async def test_the_inspection_answers_a_noted_finding_and_says_if_it_was_late(
     c.world.later(minutes=45)
     record = await quality.inspect(c.world.ctx, c.inspector, c.world.order(order), "自制", 9,
                                    10, "划伤")
-    assert record["raised_late"] is True
+    assert record.raised_late is True
     stored = c.world.tables.tasks[noted.id]
     assert (stored.status, stored.outcome) == (TaskStatus.DONE, "recorded")
     assert c.world.told("inspect.raised_late") == {c.quality_lead.person.id}
