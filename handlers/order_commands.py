@@ -29,12 +29,15 @@ OrderStep = Callable[[Turn, Order, str], Awaitable[None]]
 _STEPS: dict[str, tuple[OrderStep, str, bool]] = {}
 
 
-def order_command(usage_key: str, *, words: bool = True,
-                  bare: Callable[[Turn], Awaitable[None]] | None = None
+# Answers the command otherwise than on one order (its text, the order replied about), if
+# it can: True when it did.
+Instead = Callable[[Turn, str, "str | None"], Awaitable[bool]]
+
+
+def order_command(usage_key: str, *, words: bool = True, instead: Instead | None = None
                   ) -> Callable[[OrderStep], Any]:
     """A command that names an order first, in any of the short forms `references` reads;
-    `words` says it reads more after the order; `bare` answers the command given with
-    nothing and replying to nothing."""
+    `words` says it reads more after the order; `instead` is tried first."""
 
     def wrap(step: OrderStep) -> Any:
         name = step.__name__.removeprefix("cmd_")
@@ -44,8 +47,7 @@ def order_command(usage_key: str, *, words: bool = True,
             text = _args(turn)
             services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
             replied = await replied_order(turn)
-            if bare is not None and not text and replied is None:
-                await bare(turn)
+            if instead is not None and await instead(turn, text, replied):
                 return
             await run_on_reference(turn, name, text, replied)
 
@@ -323,7 +325,15 @@ async def cmd_orders(turn: Turn) -> None:
     await list_orders(turn)
 
 
-@order_command("usage.status", words=False, bare=list_orders)
+async def _list_when_bare(turn: Turn, text: str, replied: str | None) -> bool:
+    """/status with nothing, replying to nothing, lists the orders to pick from."""
+    if text or replied is not None:
+        return False
+    await list_orders(turn)
+    return True
+
+
+@order_command("usage.status", words=False, instead=_list_when_bare)
 async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
     """Show an order: its state, facts and tasks — to people with a role, in private or in a
     department's group; asked in any other group, the answer goes to the asker in private."""
@@ -458,12 +468,22 @@ async def cmd_contact(turn: Turn, order: Order, rest: str) -> None:
           due=local_time(task.due_at, turn.ctx.tz) if task.due_at else "-")
 
 
-@turn_handler
-async def cmd_export(turn: Turn) -> None:
-    """An order's whole record, or the orders received in a period, as a workbook."""
+def _may_export(turn: Turn) -> None:
     if not turn.actor.is_admin:
         turn.actor.require(*ORDER_COMMAND_ROLES["export"])
-    await reports.export(turn)
+
+
+async def _export_period(turn: Turn, text: str, replied: str | None) -> bool:
+    """/export 本月 (or any period): the orders received in it."""
+    _may_export(turn)
+    return not orders.ORDER_NUMBER.search(text) and await reports.export_period(turn, text)
+
+
+@order_command("usage.export", words=False, instead=_export_period)
+async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
+    """An order's whole record, or the orders received in a period, as a workbook."""
+    _may_export(turn)
+    await reports.export_order(turn, order)
 
 
 @turn_handler

@@ -170,3 +170,13 @@ async def test_status_with_nothing_lists_like_orders(stack: Stack) -> None:
     assert [label.split()[0] for label in listing.labels] == [SECOND, FIRST]
     await stack.press(LIMING, LIMING, listing.labels[0])
     assert _last(stack, LIMING)["order"] == SECOND
+
+
+async def test_export_takes_a_short_reference_and_still_a_period(stack: Stack) -> None:
+    await _registered(stack, ORDER, OTHER)
+    await stack.say(MARKET, LIMING, "/export 001")
+    sent = stack.emulator.last_message(MARKET)
+    assert sent is not None and (sent.kind, sent.file_name) == ("document", f"{FIRST}.xlsx")
+    await stack.say(MARKET, LIMING, "/export 本月")
+    sent = stack.emulator.last_message(MARKET)
+    assert sent is not None and sent.file_name == "orders-2026-11.xlsx"
