@@ -79,10 +79,15 @@ async def open_orders(ctx: Context, scope: Scope, limit: int = LIST_LIMIT) -> li
                                          limit=limit)
 
 
+def is_suffix(word: str) -> bool:
+    """Whether a word reads as an order's last digits."""
+    return _SUFFIX.match(word.strip(_SEPARATORS)) is not None
+
+
 async def named(ctx: Context, word: str) -> list[Order]:
     """The open orders one word names: by last digits, or by customer or product."""
     word = word.strip(_SEPARATORS)
-    if _SUFFIX.match(word):
+    if is_suffix(word):
         return await ctx.uow.orders.open_named(suffix=word, limit=PICK_LIMIT + 1)
     if len(word) < MIN_NAME:
         return []
@@ -114,7 +119,7 @@ async def resolve(ctx: Context, actor: Actor, text: str, *, replied: str | None 
         candidates = await named(ctx, first)
         if candidates:
             return _found(candidates, after.strip(_SEPARATORS), first)
-        if _SUFFIX.match(first) or not takes_words:
+        if is_suffix(first) or not takes_words:
             raise NoOrder(first)
     scope = person_scope(actor.person, actor.is_admin)
     mine = await open_orders(ctx, scope, PICK_LIMIT + 1) if scope and scope.person_id else []

@@ -180,3 +180,16 @@ async def test_export_takes_a_short_reference_and_still_a_period(stack: Stack) -
     await stack.say(MARKET, LIMING, "/export 本月")
     sent = stack.emulator.last_message(MARKET)
     assert sent is not None and sent.file_name == "orders-2026-11.xlsx"
+
+
+async def _change_orders(stack: Stack) -> list[str | None]:
+    return [n["order"] for n in (await stack.state())["change_notices"]]
+
+
+async def test_a_change_names_its_order_by_last_digits_or_by_a_reply(stack: Stack) -> None:
+    await _reviewed(stack)
+    await stack.say(MARKET, LIMING, "/change 002 数量:40台")
+    assert await _change_orders(stack) == [SECOND]
+    about_first = stack.emulator.newest_message(MARKET, FIRST).message_id
+    await stack.say(MARKET, LIMING, "/change 数量:15台", reply_to_message_id=about_first)
+    assert await _change_orders(stack) == [SECOND, FIRST]
