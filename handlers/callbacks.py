@@ -239,6 +239,6 @@ async def _on_order(turn: Turn, order_id: int, choice: str, arg: str | None) -> 
     if choice == "status":
         await order_commands.answer_status(turn, order)
     elif choice == "go" and arg and arg.startswith("m") and arg[1:].isdigit():
-        await order_commands.run_picked(turn, order, int(arg[1:]))
+        await order_commands.run_picked(turn, order, int(arg[1:]), _pressed_text(turn))
     else:
         raise DomainError(Text("error.stale_button"))

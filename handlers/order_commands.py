@@ -31,7 +31,7 @@ _STEPS: dict[str, tuple[OrderStep, str, bool]] = {}
 
 # Answers the command otherwise than on one order (its text, the order replied about), if
 # it can: True when it did.
-Instead = Callable[[Turn, str, "str | None"], Awaitable[bool]]
+Instead = Callable[[Turn, str, str | None], Awaitable[bool]]
 
 
 def order_command(usage_key: str, *, words: bool = True, instead: Instead | None = None
@@ -101,12 +101,11 @@ def _order_label(order: Order) -> Text:
                                      "product": order.product})
 
 
-async def run_picked(turn: Turn, order: Order, asked: int) -> None:
-    """A button under "which order?" runs the command that asked, on the order pressed."""
+async def run_picked(turn: Turn, order: Order, asked: int, shown: str) -> None:
+    """A button under "which order?" (the message `shown`) runs the command that asked, on
+    the order pressed; the question loses its buttons."""
     name, rest = await references.take_pick(turn.ctx, turn.actor,
                                             _question(turn.chat.id, asked), order)
-    message = turn.update.callback_query.message
-    shown = (getattr(message, "text", None) or "") if message else ""
     turn.edit_pressed(shown + "\n\n" + turn.t("reference.picked_mark", number=order.number),
                       order=order.number)
     await _STEPS[name][0](turn, order, rest)
