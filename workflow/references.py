@@ -114,7 +114,8 @@ async def resolve(ctx: Context, actor: Actor, text: str, *, replied: str | None 
         about = await ctx.uow.orders.by_number(replied)
         if about is not None:
             return Found([about], text, "")
-    first, _, after = text.replace("\u3000", " ").partition(" ")
+    # The words after the reference keep their lines: a plan is one task a line.
+    first, after = (text.split(maxsplit=1) + ["", ""])[:2]
     if first:
         candidates = await named(ctx, first)
         if candidates:

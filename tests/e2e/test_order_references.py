@@ -193,3 +193,14 @@ async def test_a_change_names_its_order_by_last_digits_or_by_a_reply(stack: Stac
     about_first = stack.emulator.newest_message(MARKET, FIRST).message_id
     await stack.say(MARKET, LIMING, "/change 数量:15台", reply_to_message_id=about_first)
     assert await _change_orders(stack) == [SECOND, FIRST]
+
+
+async def test_an_order_walks_to_its_plan_by_last_digits(stack: Stack) -> None:
+    await _reviewed(stack)
+    for command in ("/quote 001 42万", "/signed 001", "/paid 001", "/prodorder 001"):
+        await stack.say(MARKET, LIMING, command)
+    await stack.say(MANUFACTURING, WANGQIANG, "/plan 001\n装配开始 12-08\n包装 12-17")
+    planned = [t["kind"] for t in (await stack.state())["tasks"]
+               if t["order"] == FIRST and t["kind"] in ("assembly_start", "packaging")]
+    assert sorted(planned) == ["assembly_start", "packaging"]
+    assert await _statuses(stack) == {FIRST: "production", SECOND: "quote"}
