@@ -10,14 +10,8 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CatalogEntryRow, OrderCounterRow, OrderRow, TaskRow
-from workflow.model import (
-    OPEN_ORDER_STATUSES,
-    OPEN_TASK_STATUSES,
-    UNDER_WAY_STATUSES,
-    Order,
-    OrderStatus,
-)
+from storage.models import UNDER_WAY, CatalogEntryRow, OrderCounterRow, OrderRow, TaskRow
+from workflow.model import OPEN_ORDER_STATUSES, OPEN_TASK_STATUSES, Order, OrderStatus
 from workflow.roles import Role
 
 _OPEN = [s.value for s in OPEN_ORDER_STATUSES]
@@ -117,7 +111,7 @@ class OrderRepository:
     async def active(self) -> list[Order]:
         """Orders still under way (not shipped, closed, cancelled or declined)."""
         rows = await self.session.scalars(
-            select(OrderRow).where(OrderRow.status.in_([s.value for s in UNDER_WAY_STATUSES]))
+            select(OrderRow).where(UNDER_WAY)
             .order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 

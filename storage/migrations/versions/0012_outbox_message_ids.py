@@ -1,7 +1,7 @@
 """outbox: a reply to one of the bot's messages finds the order it was about by index
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-03 00:30:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
