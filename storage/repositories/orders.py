@@ -123,8 +123,8 @@ class OrderRepository:
         if suffix:
             named.append(OrderRow.number.endswith(suffix, autoescape=True))
         if name:
-            named += [OrderRow.customer.contains(name, autoescape=True),
-                      OrderRow.product.contains(name, autoescape=True)]
+            named += [OrderRow.customer.icontains(name, autoescape=True),
+                      OrderRow.product.icontains(name, autoescape=True)]
         if not named:
             return []
         rows = await self.session.scalars(
