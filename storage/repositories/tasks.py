@@ -64,7 +64,7 @@ class TaskRepository:
         """Close an open task; False when somebody else closed it first."""
         result = await self.session.execute(
             update(TaskRow)
-            .where(TaskRow.id == task.id, TaskRow.status.in_(["open", "acknowledged"]))
+            .where(TaskRow.id == task.id, OPEN_TASKS)
             .values(
                 status=task.status.value,
                 outcome=task.outcome,
