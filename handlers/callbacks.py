@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers import order_commands
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
 from workflow import changes, escalation, orders, requests, services, urging
@@ -26,7 +27,7 @@ async def on_button(turn: Turn) -> None:
     what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
                "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
-               "ob": _on_objection, "cx": _on_cancel_request}.get(what)
+               "ob": _on_objection, "cx": _on_cancel_request, "or": _on_order}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     try:
@@ -228,3 +229,16 @@ async def _on_cancel_request(turn: Turn, order_id: int, choice: str, _arg: str |
     key = "cancel_request.mark_cancelled" if choice == "yes" else "cancel_request.mark_kept"
     turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
                       kind="task", order=order.number)
+
+
+async def _on_order(turn: Turn, order_id: int, choice: str, arg: str | None) -> None:
+    """A listed order's status card, or the order picked for a command that named several."""
+    order = await turn.uow.orders.get(order_id)
+    if order is None:
+        raise DomainError(Text("error.order_not_found"))
+    if choice == "status":
+        await order_commands.answer_status(turn, order)
+    elif choice == "go" and arg and arg.startswith("m") and arg[1:].isdigit():
+        await order_commands.run_picked(turn, order, int(arg[1:]), _pressed_text(turn))
+    else:
+        raise DomainError(Text("error.stale_button"))

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import task_reports
-from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status
+from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status, replied_order
 from handlers.turn import Turn, turn_handler
 from locales import LOCALES, normalize_locale
-from workflow import changes, intake, requests, services
+from workflow import changes, intake, references, requests, services
 from workflow.context import number_text
 from workflow.errors import DomainError
 from workflow.evaluation import may_read_reports
@@ -481,7 +481,8 @@ def _change_filer(turn: Turn) -> Role:
 async def _file_change(turn: Turn, result: Any, text: str, by: Role) -> None:
     fields = {k: v for k, v in result.to_json()["fields"].items() if v not in (None, "")}
     fields.pop("order_class", None)
-    notice = await changes.file(turn.ctx, turn.actor, turn.chat.id, result.target or {},
+    notice = await changes.file(turn.ctx, turn.actor, turn.chat.id,
+                                await _change_target(turn, result.target or {}, text),
                                 fields, text, by=by)
     if notice.order_id is None:
         orders_found = await changes.candidates(turn.ctx, notice)
@@ -491,6 +492,22 @@ async def _file_change(turn: Turn, result: Any, text: str, by: Role) -> None:
     order = await turn.uow.orders.get(notice.order_id)
     turn.reply(changes.draft_card(turn.ctx, notice, order), order=order.number,
                buttons=changes.level_buttons(notice))
+
+
+async def _change_target(turn: Turn, target: dict[str, Any], text: str) -> dict[str, Any]:
+    """The order a change names; when its words name none, the bot's message it replies to,
+    or last digits right after /change that name one open order (`/change 001 数量:15台`)."""
+    if any(target.get(key) for key in ("order_no", "customer", "product")):
+        return target
+    replied = await replied_order(turn)
+    if replied is not None:
+        return {**target, "order_no": replied}
+    words = text.split(maxsplit=2)
+    if len(words) > 1 and words[0].startswith("/") and references.is_suffix(words[1]):
+        found = await references.named(turn.ctx, words[1])
+        if len(found) == 1:
+            return {**target, "order_no": found[0].number}
+    return target
 
 
 # The parser reads a keyed value strictly: "数量:12台" is a quantity, "数量:我10点到" is not.

@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers import reports
+from handlers.render import render
 from handlers.turn import Turn, turn_handler
-from workflow import orders, quality, services, urging
+from workflow import orders, quality, references, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
-from workflow.model import Order, OrderStatus, Task, Text
+from workflow.model import ButtonSpec, Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
 from workflow.text import clean_text
@@ -23,35 +24,91 @@ def _args(turn: Turn) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-def _after_number(text: str) -> str:
-    """What follows the order number: the amount, date, reason or plan."""
-    match = orders.ORDER_NUMBER.search(text)
-    return (text[match.end():] if match else text).strip(" \t:：,，")
-
-
 OrderStep = Callable[[Turn, Order, str], Awaitable[None]]
+# Each order command's step and usage by name, so a button can run the command it asked for.
+_STEPS: dict[str, tuple[OrderStep, str, bool]] = {}
 
 
-def order_command(usage_key: str) -> Callable[[OrderStep], Any]:
-    """A command that names an order first; a missing or unknown number gets the usage."""
+# Answers the command otherwise than on one order (its text, the order replied about), if
+# it can: True when it did.
+Instead = Callable[[Turn, str, str | None], Awaitable[bool]]
+
+
+def order_command(usage_key: str, *, words: bool = True, instead: Instead | None = None
+                  ) -> Callable[[OrderStep], Any]:
+    """A command that names an order first, in any of the short forms `references` reads;
+    `words` says it reads more after the order; `instead` is tried first."""
 
     def wrap(step: OrderStep) -> Any:
+        name = step.__name__.removeprefix("cmd_")
+        _STEPS[name] = (step, usage_key, words)
+
         async def handler(turn: Turn) -> None:
             text = _args(turn)
             services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
-            try:
-                order = await orders.order_by_number(turn.ctx, text)
-            except DomainError as refusal:
-                turn.reply(refusal.text, kind="error")
-                turn.reply(Text(usage_key), kind="error")
+            replied = await replied_order(turn)
+            if instead is not None and await instead(turn, text, replied):
                 return
-            await step(turn, order, _after_number(text))
+            await run_on_reference(turn, name, text, replied)
 
         handler.__name__ = step.__name__
         handler.__doc__ = step.__doc__
         return turn_handler(handler)
 
     return wrap
+
+
+async def replied_order(turn: Turn) -> str | None:
+    """The order the bot's message this one replies to was about."""
+    message = turn.update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is None or replied.from_user is None or replied.from_user.id != turn.bot.id:
+        return None
+    return await turn.uow.outbox.order_of_message(turn.chat.id, replied.message_id)
+
+
+async def run_on_reference(turn: Turn, name: str, text: str, replied: str | None) -> None:
+    """Run the command on the order its text means, or ask which when it may mean several."""
+    step, usage_key, words = _STEPS[name]
+    try:
+        found = await references.resolve(turn.ctx, turn.actor, text, replied=replied,
+                                         takes_words=words)
+    except DomainError as refusal:
+        # What was wrong and how to write it, in one message.
+        turn.reply(render(refusal.text, turn.locale) + "\n" + turn.t(usage_key), kind="error")
+        return
+    if len(found.orders) == 1:
+        await step(turn, found.orders[0], found.rest)
+        return
+    asked = turn.update.effective_message.message_id
+    await references.ask_which(turn.ctx, turn.actor, _question(turn.chat.id, asked), name,
+                               found)
+    lines = [turn.t("reference.which" if found.reference else "reference.which_mine",
+                    reference=found.reference, count=len(found.orders))]
+    if found.more:
+        lines.append(turn.t("reference.more", limit=references.PICK_LIMIT))
+    turn.reply("\n".join(lines), buttons=tuple(
+        (ButtonSpec(_order_label(order), f"v1:or:{order.id}:go:m{asked}"),)
+        for order in found.orders))
+
+
+def _question(chat_id: int, message_id: int) -> str:
+    return f"{chat_id}:{message_id}"
+
+
+def _order_label(order: Order) -> Text:
+    return Text("reference.button", {"number": order.number, "customer": order.customer,
+                                     "product": order.product})
+
+
+async def run_picked(turn: Turn, order: Order, asked: int, shown: str) -> None:
+    """A button under "which order?" (the message `shown`) runs the command that asked, on
+    the order pressed; the question loses its buttons."""
+    name, rest = await references.take_pick(turn.ctx, turn.actor,
+                                            _question(turn.chat.id, asked), order)
+    turn.edit_pressed(shown + "\n\n" + turn.t("reference.picked_mark", number=order.number),
+                      order=order.number)
+    await _STEPS[name][0](turn, order, rest)
 
 
 def _done(turn: Turn, order: Order, key: str, **params: Any) -> None:
@@ -81,14 +138,14 @@ def _refuse_value(turn: Turn, warning: str | None, usage_key: str) -> None:
     turn.reply(Text(usage_key), kind="error")
 
 
-@order_command("usage.signed")
+@order_command("usage.signed", words=False)
 async def cmd_signed(turn: Turn, order: Order, rest: str) -> None:
     """Record that the customer signed the contract."""
     effective = await orders.record_contract_fact(turn.ctx, turn.actor, order, "signed")
     _done(turn, order, "done.effective" if effective else "done.signed")
 
 
-@order_command("usage.paid")
+@order_command("usage.paid", words=False)
 async def cmd_paid(turn: Turn, order: Order, rest: str) -> None:
     """Record the customer's payment: before production it makes the contract effective;
     before shipping, finance confirms it has arrived."""
@@ -100,7 +157,7 @@ async def cmd_paid(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.effective" if effective else "done.paid")
 
 
-@order_command("usage.prodorder")
+@order_command("usage.prodorder", words=False)
 async def cmd_prodorder(turn: Turn, order: Order, rest: str) -> None:
     """Issue the production order (生产指令) to the manufacturing center."""
     task = await orders.issue_production_order(turn.ctx, turn.actor, order)
@@ -141,14 +198,14 @@ async def cmd_newdate(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.newdate", date=due.isoformat())
 
 
-@order_command("usage.refused")
+@order_command("usage.refused", words=False)
 async def cmd_refused(turn: Turn, order: Order, rest: str) -> None:
     """The customer cannot accept a later date: the general manager decides."""
     await orders.customer_refuses(turn.ctx, turn.actor, order)
     _done(turn, order, "done.refused")
 
 
-@order_command("usage.warehoused")
+@order_command("usage.warehoused", words=False)
 async def cmd_warehoused(turn: Turn, order: Order, rest: str) -> None:
     """Finished goods are packed and in the warehouse (完成入库)."""
     await orders.record_warehoused(turn.ctx, turn.actor, order)
@@ -211,7 +268,7 @@ async def cmd_hold(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.hold")
 
 
-@order_command("usage.resume")
+@order_command("usage.resume", words=False)
 async def cmd_resume(turn: Turn, order: Order, rest: str) -> None:
     """Take an order off hold."""
     await orders.resume(turn.ctx, turn.actor, order)
@@ -228,7 +285,54 @@ async def cmd_cancel(turn: Turn, order: Order, rest: str) -> None:
     _done(turn, order, "done.cancel", count=count)
 
 
-@order_command("usage.status")
+async def list_orders(turn: Turn) -> None:
+    """Open orders, newest first, with their state and next deadline and a button each for
+    the status card: a department's when asked in its group, else the person's own."""
+    department = None if turn.is_private else turn.chat.department
+    if department is not None and (turn.person.has_role(department) or turn.actor.is_admin):
+        scope = references.department_scope(department)
+    else:
+        scope = references.person_scope(turn.person, turn.actor.is_admin)
+    if scope is None:
+        raise DomainError(Text("status.no_role"))
+    found = await references.open_orders(turn.ctx, scope, references.LIST_LIMIT + 1)
+    shown = found[:references.LIST_LIMIT]
+    private = not turn.is_private and turn.chat.department is None
+    if not shown:
+        (turn.reply_privately if private else turn.reply)(Text("orders.none"))
+        return
+    due = references.next_deadlines(
+        await turn.uow.reports.tasks_of_orders([o.id or 0 for o in shown]))
+    lines = [turn.t("orders.title", count=len(shown))]
+    lines += [turn.t("orders.line", number=o.number, customer=o.customer, product=o.product,
+                     status=o.status.value,
+                     due=local_time(due[o.id or 0], turn.ctx.tz) if o.id in due
+                     else turn.t("orders.no_deadline"))
+              for o in shown]
+    if len(found) > len(shown):
+        lines.append(turn.t("orders.more", limit=references.LIST_LIMIT))
+    buttons = tuple((ButtonSpec(_order_label(o), f"v1:or:{o.id}:status"),) for o in shown)
+    if private:
+        turn.reply_privately("\n".join(lines), buttons=buttons)
+    else:
+        turn.reply("\n".join(lines), buttons=buttons)
+
+
+@turn_handler
+async def cmd_orders(turn: Turn) -> None:
+    """List the open orders of this person, or of this department in its group."""
+    await list_orders(turn)
+
+
+async def _list_when_bare(turn: Turn, text: str, replied: str | None) -> bool:
+    """/status with nothing, replying to nothing, lists the orders to pick from."""
+    if text or replied is not None:
+        return False
+    await list_orders(turn)
+    return True
+
+
+@order_command("usage.status", words=False, instead=_list_when_bare)
 async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
     """Show an order: its state, facts and tasks — to people with a role, in private or in a
     department's group; asked in any other group, the answer goes to the asker in private."""
@@ -363,12 +467,22 @@ async def cmd_contact(turn: Turn, order: Order, rest: str) -> None:
           due=local_time(task.due_at, turn.ctx.tz) if task.due_at else "-")
 
 
-@turn_handler
-async def cmd_export(turn: Turn) -> None:
-    """An order's whole record, or the orders received in a period, as a workbook."""
+def _may_export(turn: Turn) -> None:
     if not turn.actor.is_admin:
         turn.actor.require(*ORDER_COMMAND_ROLES["export"])
-    await reports.export(turn)
+
+
+async def _export_period(turn: Turn, text: str, replied: str | None) -> bool:
+    """/export 本月 (or any period): the orders received in it."""
+    _may_export(turn)
+    return not orders.ORDER_NUMBER.search(text) and await reports.export_period(turn, text)
+
+
+@order_command("usage.export", words=False, instead=_export_period)
+async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
+    """An order's whole record, or the orders received in a period, as a workbook."""
+    _may_export(turn)
+    await reports.export_order(turn, order)
 
 
 @turn_handler
@@ -398,7 +512,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
-    "contact": cmd_contact, "found": cmd_found,
+    "contact": cmd_contact, "found": cmd_found, "orders": cmd_orders,
 }
 
 # Who sees each command in /help.
@@ -412,5 +526,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
     "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
     "export": (Role.MARKET, Role.GM), "tasks": (), "contact": tuple(Role),
-    "found": (Role.QUALITY,),
+    "found": (Role.QUALITY,), "orders": (),
 }

@@ -15,7 +15,7 @@ from handlers.report_files import (
     spread_text,
 )
 from handlers.turn import Turn, turn_handler
-from workflow import evaluation, orders, services
+from workflow import evaluation, services
 from workflow.calendar import WorkingCalendar
 from workflow.evaluation import Evaluation, Period
 from workflow.model import Order, Text
@@ -129,33 +129,32 @@ def _rest(turn: Turn) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def export(turn: Turn) -> None:
-    """/export SO-…: the order's whole record; /export 本月 (or any period): the orders
-    received in it. Either way a workbook a person can read and filter."""
-    text = _rest(turn)
-    services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
-    reports = turn.uow.reports
-    if orders.ORDER_NUMBER.search(text):
-        order = await orders.order_by_number(turn.ctx, text)
-        records = await _export_records(reports, [order], with_audit=True)
-        turn.send_document(f"{order.number}.xlsx", export_workbook(records, turn.locale,
-                                                                   turn.ctx.tz),
-                           turn.t("export.caption", number=order.number,
-                                  events=len(records.audit or [])), order=order.number)
-        return
+async def export_order(turn: Turn, order: Order) -> None:
+    """/export SO-…: the order's whole record, as a workbook a person can read and filter."""
+    records = await _export_records(turn.uow.reports, [order], with_audit=True)
+    turn.send_document(f"{order.number}.xlsx", export_workbook(records, turn.locale,
+                                                               turn.ctx.tz),
+                       turn.t("export.caption", number=order.number,
+                              events=len(records.audit or [])), order=order.number)
+
+
+async def export_period(turn: Turn, text: str) -> bool:
+    """/export 本月 (or any period): the orders received in it, as a workbook; False when the
+    text names no period."""
     period = evaluation.parse_period(text, _today(turn).date()) if text else None
     if period is None:
-        turn.reply(Text("usage.export"), kind="error")
-        return
+        return False
+    reports = turn.uow.reports
     received = await evaluation.orders_received(reports, period, turn.ctx.tz)
     if not received:
         turn.reply(Text("export.none", {"period": period.label}))
-        return
+        return True
     records = await _export_records(reports, received, with_audit=False)
     turn.send_document(f"orders-{period.label.replace('..', '_')}.xlsx",
                        export_workbook(records, turn.locale, turn.ctx.tz),
                        turn.t("export.period_caption", period=period.label,
                               count=len(received)))
+    return True
 
 
 async def _export_records(reports: Reports, chosen: list[Order], *, with_audit: bool

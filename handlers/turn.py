@@ -61,10 +61,11 @@ class Turn:
         body = render(text, self.locale) if isinstance(text, Text) else text
         self.answers.append(Answer(self.chat.id, body, self._keys(buttons), kind, order))
 
-    def reply_privately(self, text: Text | str, *, order: str | None = None) -> None:
+    def reply_privately(self, text: Text | str, *, order: str | None = None,
+                        buttons: tuple[tuple[ButtonSpec, ...], ...] = ()) -> None:
         """Answer the person in their private chat (what others in this chat may not see)."""
         body = render(text, self.locale) if isinstance(text, Text) else text
-        self.answers.append(Answer(self.person.id, body, [], "reply", order))
+        self.answers.append(Answer(self.person.id, body, self._keys(buttons), "reply", order))
 
     def send_document(self, filename: str, content: bytes, caption: str, *,
                       order: str | None = None, as_photo: bool = False) -> None:

@@ -308,8 +308,11 @@ class OutboxRow(Base):
     # A department's message sent to its people in private because it has no group.
     for_role: Mapped[str | None] = mapped_column(String(32))
 
+    # The message ids find which order a reply to one of the bot's messages is about.
     __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),
-                      Index("ix_outbox_chat_id_status", "chat_id", "status"))
+                      Index("ix_outbox_chat_id_status", "chat_id", "status"),
+                      Index("ix_outbox_chat_id_message_id", "chat_id", "message_id"),
+                      Index("ix_outbox_chat_id_edit_message_id", "chat_id", "edit_message_id"))
 
 
 class UrgeSlipRow(Base):

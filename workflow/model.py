@@ -32,6 +32,8 @@ class OrderStatus(StrEnum):
 ENDED_STATUSES = frozenset({OrderStatus.DECLINED, OrderStatus.CLOSED, OrderStatus.CANCELLED})
 UNDER_WAY_STATUSES = tuple(s for s in OrderStatus
                            if s is not OrderStatus.SHIPPED and s not in ENDED_STATUSES)
+# Shipped orders still await their closing and after-sales, so a short reference finds them.
+OPEN_ORDER_STATUSES = tuple(s for s in OrderStatus if s not in ENDED_STATUSES)
 
 
 class TaskStatus(StrEnum):

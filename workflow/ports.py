@@ -87,6 +87,16 @@ class Orders(Protocol):
         self, customer: str, product: str, quantity: float, since: datetime
     ) -> list[Order]: ...
     async def active(self) -> list[Order]: ...
+    async def open_named(self, *, suffix: str | None = None, name: str | None = None,
+                         limit: int) -> list[Order]:
+        """Open orders, newest first, whose number ends with `suffix` or whose customer or
+        product contains `name`."""
+        ...
+    async def open_for(self, *, person_id: int | None, roles: Sequence[Role], limit: int
+                       ) -> list[Order]:
+        """Open orders, newest first, that `person_id` registered or has an open task on, or
+        that have an open task of one of `roles`; all open orders when given neither."""
+        ...
 
 
 class Tasks(Protocol):
@@ -129,6 +139,10 @@ class Outbox(Protocol):
     async def dead_letters(self, since: datetime | None = None, limit: int = 50
                            ) -> list[Undelivered]: ...
     async def counts(self) -> dict[str, int]: ...
+    async def order_of_message(self, chat_id: int, message_id: int) -> str | None:
+        """The order number of the bot's message `message_id` in the chat (as sent or as
+        last edited), if it was about one."""
+        ...
     async def retry(self, row_id: int | None, now: datetime) -> int: ...
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import UNDER_WAY, CatalogEntryRow, OrderCounterRow, OrderRow
-from workflow.model import Order, OrderStatus
+from storage.models import UNDER_WAY, CatalogEntryRow, OrderCounterRow, OrderRow, TaskRow
+from workflow.model import OPEN_ORDER_STATUSES, OPEN_TASK_STATUSES, Order, OrderStatus
+from workflow.roles import Role
+
+_OPEN = [s.value for s in OPEN_ORDER_STATUSES]
+_OPEN_TASK = [s.value for s in OPEN_TASK_STATUSES]
 
 
 class OrderRepository:
@@ -108,6 +113,42 @@ class OrderRepository:
         rows = await self.session.scalars(
             select(OrderRow).where(UNDER_WAY)
             .order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
+    async def open_named(self, *, suffix: str | None = None, name: str | None = None,
+                         limit: int) -> list[Order]:
+        """Open orders, newest first, whose number ends with `suffix` or whose customer or
+        product contains `name`."""
+        named = []
+        if suffix:
+            named.append(OrderRow.number.endswith(suffix, autoescape=True))
+        if name:
+            named += [OrderRow.customer.icontains(name, autoescape=True),
+                      OrderRow.product.icontains(name, autoescape=True)]
+        if not named:
+            return []
+        rows = await self.session.scalars(
+            select(OrderRow).where(OrderRow.status.in_(_OPEN), or_(*named))
+            .order_by(OrderRow.id.desc()).limit(limit))
+        return [self._domain(row) for row in rows]
+
+    async def open_for(self, *, person_id: int | None, roles: Sequence[Role], limit: int
+                       ) -> list[Order]:
+        """Open orders, newest first, that `person_id` registered or has an open task on, or
+        that have an open task of one of `roles`; all open orders when given neither."""
+        def open_task(*where: Any) -> Any:
+            return exists().where(TaskRow.order_id == OrderRow.id,
+                                  TaskRow.status.in_(_OPEN_TASK), *where)
+
+        theirs = []
+        if person_id is not None:
+            theirs += [OrderRow.created_by == person_id, open_task(TaskRow.assignee_id == person_id)]
+        if roles:
+            theirs.append(open_task(TaskRow.role.in_([r.value for r in roles])))
+        query = select(OrderRow).where(OrderRow.status.in_(_OPEN))
+        if theirs:
+            query = query.where(or_(*theirs))
+        rows = await self.session.scalars(query.order_by(OrderRow.id.desc()).limit(limit))
         return [self._domain(row) for row in rows]
 
     async def all(self) -> list[Order]:

@@ -232,6 +232,17 @@ class OutboxRepository:
         self.queued += result.rowcount
         return result.rowcount
 
+    async def order_of_message(self, chat_id: int, message_id: int) -> str | None:
+        """The order number of the bot's message `message_id` in the chat (as sent or as
+        last edited), if it was about one."""
+        about = (OutboxRow.chat_id == chat_id) & OutboxRow.order_number.is_not(None)
+        # The newest row wins: a draft's card names its order only once confirmed (an edit).
+        return await self.session.scalar(
+            select(OutboxRow.order_number)
+            .where(about, or_(OutboxRow.message_id == message_id,
+                              OutboxRow.edit_message_id == message_id))
+            .order_by(OutboxRow.id.desc()).limit(1))
+
     async def counts(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(OutboxRow.status, func.count()).group_by(OutboxRow.status))

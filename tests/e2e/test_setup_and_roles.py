@@ -35,15 +35,15 @@ async def test_help_lists_only_what_the_person_may_do(stack: Stack) -> None:
     await set_up_company(stack)
     await stack.say(MARKET, LIMING, "/help")
     rep_help = stack.texts(MARKET)[-1]
-    assert "/order" in rep_help and "/bind" not in rep_help and "/role " not in rep_help
+    assert "/order " in rep_help and "/bind" not in rep_help and "/role " not in rep_help
 
     await stack.say(MARKET, ADMIN, "/help")
     admin_help = stack.texts(MARKET)[-1]
-    assert "/bind" in admin_help and "/role" in admin_help and "/order" not in admin_help
+    assert "/bind" in admin_help and "/role" in admin_help and "/order " not in admin_help
 
     await stack.say(STRANGER, STRANGER, "/help")
     stranger_help = stack.texts(STRANGER)[-1]
-    assert "/whoami" in stranger_help and "/order" not in stranger_help
+    assert "/whoami" in stranger_help and "/order " not in stranger_help
 
 
 async def test_setup_commands_refuse_non_admins(stack: Stack) -> None:
