@@ -9,7 +9,7 @@ from typing import Any
 from handlers import task_reports
 from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status
 from handlers.turn import Turn, turn_handler
-from locales import LOCALES, normalize_locale
+from locales import normalize_locale
 from workflow import changes, requests, services
 from workflow.context import number_text
 from workflow.errors import DomainError
@@ -24,7 +24,7 @@ from workflow.parsing import (
 )
 from workflow.parsing.template import DEFAULT_KEYS as ORDER_KEYS
 from workflow.policy import NonRegularRules
-from workflow.roles import ROLE_ALIASES, Role, parse_role
+from workflow.roles import Role, parse_role
 
 # An answer carrying one of these is asked again; other warnings are shown on the card.
 REFUSED_ANSWERS = ("due_date_in_past", "quantity_not_positive", "quantity_too_large",
@@ -155,7 +155,7 @@ async def cmd_lang(turn: Turn) -> None:
     """Set the language of this group (administrators) or of oneself (private chat)."""
     locale = normalize_locale(_command_args(turn))
     if locale is None:
-        turn.reply(Text("lang.usage", {"choices": ", ".join(LOCALES)}), kind="error")
+        turn.reply(Text("lang.usage"), kind="error")
         return
     if turn.is_private:
         await services.set_person_locale(turn.ctx, turn.actor, locale)
@@ -185,8 +185,12 @@ async def cmd_bind(turn: Turn) -> None:
     turn.reply(Text("bind.done", {"role": role.value}))
 
 
-_ROLE_ARGS = re.compile(r"^(?P<who>@?\S+)\s+(?P<role>\S+)(?:\s+(?P<leader>\S+))?$")
 _LEADER_WORDS = {"leader", "lead", "负责人", "领导", "经理", "主管"}
+# The department may be several words ("Manufacturing Center"); a last word that marks the
+# leader is not part of it.
+_LEADER = "|".join(map(re.escape, sorted(_LEADER_WORDS)))
+_ROLE_ARGS = re.compile(rf"^(?P<who>@?\S+)\s+(?P<role>.+?)(?:\s+(?P<leader>{_LEADER}))?$",
+                        re.IGNORECASE)
 
 
 async def _target_person(turn: Turn, who: str) -> Person:
@@ -212,9 +216,7 @@ async def cmd_role(turn: Turn) -> None:
     turn.actor.require_admin()
     match = _ROLE_ARGS.match(_command_args(turn))
     role = parse_role(match["role"]) if match else None
-    if match is None or role is None or (
-        match["leader"] and match["leader"].lower() not in _LEADER_WORDS
-    ):
+    if match is None or role is None:
         turn.reply(Text("role.usage", {"choices": _role_choices()}), kind="error")
         return
     target = await _target_person(turn, match["who"])
@@ -239,8 +241,8 @@ async def cmd_unrole(turn: Turn) -> None:
                     {"who": target.name, "role": role.value}))
 
 
-def _role_choices() -> str:
-    return ", ".join(f"{role.value} {ROLE_ALIASES[role][0]}" for role in Role)
+def _role_choices() -> list[str]:
+    return [role.value for role in Role]
 
 
 @turn_handler

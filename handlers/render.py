@@ -12,9 +12,10 @@ from workflow.model import ButtonSpec, Text
 
 # Parameters whose values are codes that have their own catalog entries.
 _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
-                 "task": "taskkind", "action": "action", "source": "source"}
+                 "task": "taskkind", "action": "action", "source": "source",
+                 "locale": "language"}
 _CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning", "read": "field",
-                "missing": "field"}
+                "missing": "field", "choices": "role"}
 _NAME_LISTS = ("people",)  # plain names, joined in the reader's language
 
 
@@ -33,6 +34,13 @@ def _change_line(locale: str, line: str) -> str:
                      new=new)
 
 
+def _department_line(locale: str, line: str) -> str:
+    """The company digest's line "role|due today|overdue" in the reader's language."""
+    role, today, overdue = (line.split("|") + ["", "", ""])[:3]
+    return translate(locale, "digest.company_line", role=translate(locale, f"role.{role}"),
+                     today=today, overdue=overdue)
+
+
 def _undelivered_line(locale: str, line: list[Any]) -> str:
     """A dead letter [id, chat, status, error] in the reader's language."""
     row_id, chat, status, error = line
@@ -45,6 +53,8 @@ def _localize_param(locale: str, name: str, value: Any) -> Any:
         return "\n".join(_undelivered_line(locale, line) for line in value) or "-"
     if name == "changes" and isinstance(value, list | tuple):
         return "\n".join(_change_line(locale, line) for line in value) or "-"
+    if name == "departments" and isinstance(value, list | tuple):
+        return "\n".join(_department_line(locale, line) for line in value) or "-"
     if name in ("late", "today", "overdue") and isinstance(value, list | tuple):
         return "\n".join(_late_line(locale, line) for line in value) or "-"
     if name in _CODED_PARAMS and isinstance(value, str):
