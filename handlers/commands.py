@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers import task_reports
 from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status
+from handlers.render import quantity_text
 from handlers.turn import Turn, turn_handler
 from locales import normalize_locale
 from workflow import changes, requests, services
@@ -378,10 +379,12 @@ def _card_text(turn: Turn, draft: OrderDraft, warnings: list[str], *, ready: boo
 
 def _field_value(turn: Turn, name: str, fields: dict[str, Any]) -> str:
     value = fields.get(name)
+    if name == "amount" and value in (None, "") and _known(fields, "unit_price", "quantity"):
+        value = float(fields["unit_price"]) * float(fields["quantity"])
     if value in (None, ""):
         return turn.t("order.card.empty") if name in services.REQUIRED_FIELDS else "-"
     if name == "quantity":
-        return f"{number_text(value)} {fields.get('unit') or ''}".strip()
+        return quantity_text(turn.locale, number_text(value), fields.get("unit"))
     if name in ("unit_price", "amount"):
         return turn.t("money.yuan", amount=f"{value:,.2f}".rstrip("0").rstrip("."))
     if name == "complete_set":
@@ -389,6 +392,10 @@ def _field_value(turn: Turn, name: str, fields: dict[str, Any]) -> str:
     if name == "order_class":
         return turn.t(f"order_class.{value}")
     return str(value)
+
+
+def _known(fields: dict[str, Any], *names: str) -> bool:
+    return all(fields.get(name) not in (None, "") for name in names)
 
 
 @turn_handler

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from locales import translate
+from locales import catalog, plural, translate
 from workflow.model import ButtonSpec, Text
 
 # Parameters whose values are codes that have their own catalog entries.
@@ -17,6 +17,22 @@ _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field"
 _CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning", "read": "field",
                 "missing": "field", "choices": "role"}
 _NAME_LISTS = ("people",)  # plain names, joined in the reader's language
+# Amounts of the order's goods: a text that gives the order's unit shows each with it.
+_QUANTITIES = ("quantity", "shipped", "missing")
+
+
+def quantity_text(locale: str, quantity: Any, unit: str | None) -> str:
+    """A quantity with its unit as the reader writes it: 12台, 12 units, 1 unit, 8 pcs."""
+    if not unit:
+        return str(quantity)
+    key = f"unit.{unit}"
+    try:
+        n = float(str(quantity).replace(",", ""))
+    except ValueError:
+        n = None
+    # A unit the catalog does not know is shown as it was written.
+    name = (n is not None and plural(locale, key, n)) or catalog(locale).get(key) or unit
+    return translate(locale, "quantity.with_unit", quantity=quantity, unit=name)
 
 
 def _late_line(locale: str, line: str) -> str:
@@ -70,6 +86,10 @@ def _localize_param(locale: str, name: str, value: Any) -> Any:
 
 def render(text: Text, locale: str) -> str:
     params = {k: _localize_param(locale, k, v) for k, v in text.params.items()}
+    if "unit" in text.params:
+        for name in _QUANTITIES:
+            if name in params and isinstance(params[name], str | int | float):
+                params[name] = quantity_text(locale, params[name], text.params["unit"])
     return translate(locale, text.key, **params)
 
 

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from handlers.commands import FIELD_ORDER
-from handlers.render import render
-from locales import LOCALES, catalog
+from handlers.render import quantity_text, render
+from locales import LOCALES, catalog, plural, translate
 from workflow.lifecycle import Action
 from workflow.model import OrderStatus, TaskKind, Text
 from workflow.orders import INFEASIBLE_REASONS
 from workflow.parsing import WARNING_KEYS
+from workflow.parsing.numbers import UNITS_CN
 from workflow.roles import Role
 
 # Parameters the renderer translates from codes get real codes, so that a key left in the text
@@ -107,3 +108,32 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert SETTINGS.search("在 ADMIN_IDS 里") and SETTINGS.search("语言：zh_CN")
     assert LEFT_OVER.search("订单 {number}") and not LEFT_OVER.search("{")
     assert SPACE_BEFORE_BRACKET.search("开关柜 （GGD）")
+
+
+def test_english_counts_take_their_plural_form() -> None:
+    assert translate("en", "done.plan", number="SO-1", count=1).endswith("1 task.")
+    assert translate("en", "done.plan", number="SO-1", count=8).endswith("8 tasks.")
+    assert translate("en", "error.snooze_spent", times=1).startswith(
+        "The reminder was already put off 1 time;")
+    assert translate("zh_CN", "done.plan", number="SO-1", count=1).endswith("共 1 项任务。")
+
+
+def test_quantities_are_shown_with_their_unit() -> None:
+    assert quantity_text("en", "1", "台") == "1 unit"
+    assert quantity_text("en", "8", "个") == "8 pcs"
+    assert quantity_text("en", "2.5", "吨") == "2.5 t"
+    assert quantity_text("zh_CN", "12", "台") == "12台"
+    assert quantity_text("en", "3", "樽") == "3 樽"  # a unit no catalog knows, as written
+    shipped = Text("order.shipped_notice", {"number": "SO-1", "shipped": "8", "missing": "1",
+                                            "unit": "个"})
+    assert render(shipped, "en") == "🚚 Order SO-1 shipped 8 pcs; 1 pc missing."
+
+
+def test_every_measure_word_has_its_english_forms() -> None:
+    assert {w for w in UNITS_CN if plural("en", f"unit.{w}", 2) is None} == set()
+
+
+def test_an_empty_part_leaves_no_stray_space() -> None:
+    line = translate("zh_CN", "status.task_line", task="包装", title="", role="制造中心",
+                     status="已完成", due="12-16")
+    assert "包装（制造中心）" in line
