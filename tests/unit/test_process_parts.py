@@ -194,3 +194,13 @@ def test_console_shows_a_pop_up_to_who_pressed() -> None:
     state.handle("@王强 #制造中心")
     answer = CallbackAnswer(state.groups["制造中心"], state.users["王强"], "⛔ 需要技术中心的人员", True)
     assert format_answer(state, answer) == "#制造中心 💬 pop-up to @王强: ⛔ 需要技术中心的人员"
+
+
+def test_console_names_keep_their_ids_from_run_to_run() -> None:
+    first, second = ConsoleState(_FakeEmulator(), 1, 1), ConsoleState(_FakeEmulator(), 1, 1)  # type: ignore[arg-type]
+    first.handle("@王强 #制造中心 /start")
+    second.handle("@李明 #市场部 /start")  # another order of names after a restart
+    second.handle("@王强 #制造中心 /start")
+    assert first.users["王强"] == second.users["王强"] > 0
+    assert first.groups["制造中心"] == second.groups["制造中心"] < 0
+    assert second.users["李明"] != second.users["王强"]
