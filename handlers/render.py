@@ -43,9 +43,13 @@ def _late_line(locale: str, line: str) -> str:
                      role=translate(locale, f"role.{role}"), due=due)
 
 
-def _change_line(locale: str, line: str) -> str:
-    """A change notice's line "field|old|new" in the reader's language."""
+def _change_line(locale: str, line: str, unit: str | None) -> str:
+    """A change notice's line "field|old|new" in the reader's language; a quantity with the
+    order's unit."""
     name, old, new = (line.split("|") + ["", "", ""])[:3]
+    if name == "quantity":
+        old, new = (quantity_text(locale, value, unit) if value else value
+                    for value in (old, new))
     return translate(locale, "change.line", field=translate(locale, f"field.{name}"), old=old,
                      new=new)
 
@@ -64,11 +68,11 @@ def _undelivered_line(locale: str, line: list[Any]) -> str:
                      status=translate(locale, f"delivery.status.{status}"), error=error)
 
 
-def _localize_param(locale: str, name: str, value: Any) -> Any:
+def _localize_param(locale: str, name: str, value: Any, unit: str | None = None) -> Any:
     if name == "undelivered" and isinstance(value, list | tuple):
         return "\n".join(_undelivered_line(locale, line) for line in value) or "-"
     if name == "changes" and isinstance(value, list | tuple):
-        return "\n".join(_change_line(locale, line) for line in value) or "-"
+        return "\n".join(_change_line(locale, line, unit) for line in value) or "-"
     if name == "departments" and isinstance(value, list | tuple):
         return "\n".join(_department_line(locale, line) for line in value) or "-"
     if name in ("late", "today", "overdue") and isinstance(value, list | tuple):
@@ -85,11 +89,12 @@ def _localize_param(locale: str, name: str, value: Any) -> Any:
 
 
 def render(text: Text, locale: str) -> str:
-    params = {k: _localize_param(locale, k, v) for k, v in text.params.items()}
-    if "unit" in text.params:
+    unit = text.params.get("unit")
+    params = {k: _localize_param(locale, k, v, unit) for k, v in text.params.items()}
+    if unit is not None:
         for name in _QUANTITIES:
             if name in params and isinstance(params[name], str | int | float):
-                params[name] = quantity_text(locale, params[name], text.params["unit"])
+                params[name] = quantity_text(locale, params[name], unit)
     return translate(locale, text.key, **params)
 
 

@@ -79,7 +79,7 @@ async def test_several_matching_orders_are_asked_about(stack: Stack) -> None:
     assert [row[0] for row in which["buttons"]] == [
         "SO-20261124-001 GGD低压开关柜 12台", "SO-20261124-002 GGD低压开关柜 20台", "取消"]
     await stack.press(MARKET, LIMING, "SO-20261124-002 GGD低压开关柜 20台")
-    assert "数量：20 → 30" in stack.texts(MARKET)[-1]
+    assert "数量：20台 → 30台" in stack.texts(MARKET)[-1]
 
 
 async def test_change_refusals(stack: Stack) -> None:

@@ -137,3 +137,10 @@ def test_an_empty_part_leaves_no_stray_space() -> None:
     line = translate("zh_CN", "status.task_line", task="包装", title="", role="制造中心",
                      status="已完成", due="12-16")
     assert "包装（制造中心）" in line
+
+
+def test_a_changed_quantity_is_shown_with_the_orders_unit() -> None:
+    applied = Text("change.applied_3", {"change": "CN-1", "number": "SO-1", "unit": "台",
+                                        "changes": ["quantity|12|15", "model|A|B"]})
+    assert "· Quantity: 12 units → 15 units\n· Model: A → B" in render(applied, "en")
+    assert "· 数量：12台 → 15台" in render(applied, "zh_CN")
