@@ -100,10 +100,6 @@ class Lines:
     def __init__(self) -> None:
         self._held: list[str] = []
 
-    @property
-    def continuing(self) -> bool:
-        return bool(self._held)
-
     def feed(self, raw: str) -> str | None:
         text = raw.rstrip("\r\n")
         if text.endswith("\\"):
@@ -311,23 +307,31 @@ def format_answer(state: ConsoleState, answer: CallbackAnswer) -> str:
 HISTORY = Path.home() / ".gendan_history"
 
 
-def _read_lines_with_history(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None],
-                             prompt: list[str]) -> None:
+def _read_lines_with_history(loop: asyncio.AbstractEventLoop,
+                             queue: asyncio.Queue[str | None]) -> None:
     """Read the terminal with readline: editing, a history kept between runs, and a paste
     of several lines taken whole (bracketed paste). Runs in its own thread: input() blocks."""
     import readline
 
-    with contextlib.suppress(OSError):
+    try:
         readline.read_history_file(HISTORY)
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(HISTORY)  # appending needs the file to be there
+    except OSError:
+        pass
     readline.parse_and_bind("set enable-bracketed-paste on")
+    prompt = "» "
     while True:
         try:
-            line = input(prompt[0])
+            line = input(prompt)
         except (EOFError, KeyboardInterrupt):
             loop.call_soon_threadsafe(queue.put_nowait, None)
             return
         with contextlib.suppress(OSError):
             readline.append_history_file(1, HISTORY)
+        # Asked for before the console has read this line: the line itself tells.
+        prompt = "… " if line.endswith("\\") else "» "
         loop.call_soon_threadsafe(queue.put_nowait, line + "\n")
 
 
@@ -358,11 +362,10 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     queue: asyncio.Queue[str | None] = asyncio.Queue()
-    prompt = ["» "]
     reading: asyncio.Task[None] | None = None
     if sys.stdin.isatty():
         # A daemon thread: a pending input() must not hold the process open at exit.
-        threading.Thread(target=_read_lines_with_history, args=(loop, queue, prompt),
+        threading.Thread(target=_read_lines_with_history, args=(loop, queue),
                          daemon=True).start()
     else:
         reading = asyncio.create_task(_lines_from_pipe(queue))
@@ -381,7 +384,6 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
                 await stop.wait()
                 return
             line = lines.feed(raw)
-            prompt[0] = "… " if lines.continuing else "» "
             if line is None:
                 continue
             if line.strip() in (":quit", ":q", "exit"):

@@ -139,10 +139,10 @@ def test_console_reply_piece_may_have_spaces_and_prefers_the_task() -> None:
 
 def test_console_lines_ending_in_a_backslash_go_on() -> None:
     lines = Lines()
-    assert lines.feed("/plan SO-1 \\\n") is None and lines.continuing
+    assert lines.feed("/plan SO-1 \\\n") is None
     assert lines.feed("采购 物资管理部 12-05 断路器 50个\\\n") is None
     assert lines.feed("包装 12-17\n") == "/plan SO-1\n采购 物资管理部 12-05 断路器 50个\n包装 12-17"
-    assert not lines.continuing
+    assert lines.feed("/tasks\n") == "/tasks"  # nothing held over
     emulator = _FakeEmulator()
     state = ConsoleState(emulator, 1, 1)  # type: ignore[arg-type]
     state.handle("@王强 #制造中心 /plan SO-1\n装配开始 12-08")  # a paste, taken whole
