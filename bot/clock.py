@@ -33,3 +33,22 @@ class VirtualClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class ShiftedClock:
+    """The system's time, moved forward by hand: the sandbox's `:wait` lets hours pass at once,
+    and time runs on from there."""
+
+    def __init__(self) -> None:
+        self._shift = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+    def timestamp(self) -> float:
+        return self.now().timestamp()
+
+    def advance_to(self, moment: datetime) -> None:
+        now = self.now()
+        if moment > now:
+            self._shift += moment - now

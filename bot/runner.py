@@ -7,6 +7,8 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from telegram import Update
@@ -15,25 +17,39 @@ from telegram.ext import Application
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.backups import BACKUP_JOB, DailyBackup
-from bot.clock import SystemClock
+from bot.clock import ShiftedClock, SystemClock
 from bot.intake import Intake, Poller
-from bot.outbox import Pacer
+from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings
 from bot.ticks import (
     DeliveryReport,
     DigestJob,
     MonthlyEvaluation,
+    TimePassing,
     TimerPoller,
     start_scheduler,
     wake,
 )
 from bot.webhook import webhook_app, webhook_path
+from handlers.runtime import Runtime
 from workflow import parsing
 from workflow.ports import Clock
 from workflow.services import warn_admins_of_unknown_years
 
+if TYPE_CHECKING:
+    from bot.sandbox.emulator import BotApiEmulator
+
 log = logging.getLogger(__name__)
 SANDBOX_ADMIN_ID = 1
+
+
+@dataclass(frozen=True)
+class Running:
+    """What a foreground task (the sandbox's console) may use of the running bot."""
+
+    application: Application
+    runtime: Runtime
+    sender: OutboxSender
 
 
 async def run(settings: Settings) -> None:
@@ -43,18 +59,33 @@ async def run(settings: Settings) -> None:
 
         settings = Settings(**{**vars(settings),
                                "admin_ids": settings.admin_ids | {SANDBOX_ADMIN_ID}})
-        emulator = BotApiEmulator()
+        # One clock for the bot and the emulator's message dates, which `:wait` moves forward.
+        clock = ShiftedClock()
+        emulator = BotApiEmulator(clock=clock.timestamp)
         await emulator.start(port=settings.sandbox_port)
         log.info("sandbox: Bot API emulator on %s", emulator.base_url)
+
+        async def console(running: Running) -> None:
+            await resume_update_ids(emulator, running.runtime)
+            time = TimePassing(clock, running.runtime, running.sender)
+            await run_console(emulator, SANDBOX_ADMIN_ID, time=time, tz=running.runtime.tz)
+
         try:
             await serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=_stop_on_signals(),
-                        foreground=lambda app: run_console(emulator, SANDBOX_ADMIN_ID))
+                        clock=clock, foreground=console)
         finally:
             await emulator.stop()
         return
     assert settings.bot_token
     base_url = f"{settings.bot_api_url.rstrip('/')}/bot" if settings.bot_api_url else None
     await serve(settings, settings.bot_token, base_url, stop=_stop_on_signals())
+
+
+async def resume_update_ids(emulator: BotApiEmulator, runtime: Runtime) -> None:
+    """A sandbox started again on the same database: the emulator's update ids go on from the
+    inbox's, as Telegram's do, so that nothing typed after a restart looks already handled."""
+    async with runtime.unit_of_work() as uow:
+        emulator.continue_update_ids(await uow.inbox.highest_update_id())
 
 
 async def serve(
@@ -64,7 +95,7 @@ async def serve(
     *,
     stop: asyncio.Event,
     clock: Clock | None = None,
-    foreground: Callable[[Application], Awaitable[None]] | None = None,
+    foreground: Callable[[Running], Awaitable[None]] | None = None,
     pacer: Pacer | None = None,
 ) -> None:
     """The bot as it runs: polling (or the webhook), the outbox, timers and digests, until
@@ -96,10 +127,13 @@ async def serve(
         log.info("gendan is running")
         try:
             if foreground is not None:
-                console = asyncio.create_task(foreground(application))
+                console = asyncio.create_task(foreground(
+                    Running(application, gendan.runtime, sender)))
                 await asyncio.wait({console, asyncio.create_task(stop.wait())},
                                    return_when=asyncio.FIRST_COMPLETED)
                 console.cancel()
+                if console.done() and not console.cancelled() and console.exception():
+                    log.error("the console stopped", exc_info=console.exception())
             else:
                 await stop.wait()
         finally:

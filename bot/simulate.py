@@ -19,7 +19,7 @@ from bot.clock import VirtualClock
 from bot.intake import Intake
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
-from bot.ticks import DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
+from bot.ticks import TimePassing
 from locales import normalize_locale
 from workflow import services
 from workflow.context import Actor
@@ -349,10 +349,7 @@ class Stack:
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
         self.intake = Intake(self.gendan.runtime, self.application)
-        self.timers = TimerPoller(self.gendan.runtime)
-        self.digests = DigestJob(self.gendan.runtime)
-        self.delivery_report = DeliveryReport(self.gendan.runtime)
-        self.monthly = MonthlyEvaluation(self.gendan.runtime)
+        self.time = TimePassing(self.clock, self.gendan.runtime, self.sender)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -398,32 +395,14 @@ class Stack:
         await self.sender.drain()
 
     async def advance_to(self, moment: datetime) -> None:
-        """Let virtual time pass, acting at each moment something falls due on the way:
-        queued messages, timers and the morning jobs (the digest, the delivery report, the
-        monthly evaluation), in the order they fall due."""
-        while True:
-            now = self.clock.now()
-            candidates = [(await self.sender.next_due(), 0), (await self.timers.next_due(), 1),
-                          (self.digests.next_after(now), 2),
-                          (self._faults[0][0] if self._faults else None, 3)]
-            due = [(at, order) for at, order in candidates if at is not None and at <= moment]
-            if not due:
-                break
-            at, which = min(due)
-            self.clock.advance_to(at)
-            if which == 1:
-                await self.timers.poll()
-            elif which == 2:
-                await self.digests.run()
-                await self.delivery_report.run()
-                await self.monthly.run()
-                self.clock.advance_to(at + timedelta(microseconds=1))
-            elif which == 3:
-                self._faults.pop(0)[2]()
-                await self.pump()
-                continue
-            await self.sender.drain()
-        self.clock.advance_to(moment)
+        """Let virtual time pass (see `TimePassing`); Telegram's faults strike at their
+        moments on the way, after what falls due at the same moment."""
+        while self._faults and self._faults[0][0] <= moment:
+            at, _, strike = self._faults.pop(0)
+            await self.time.advance_to(at)
+            strike()
+            await self.pump()
+        await self.time.advance_to(moment)
 
     def inject(self, faults: list[Fault]) -> None:
         """Telegram fails as each fault says, at its moment of virtual time."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -238,3 +239,45 @@ def wake(scheduler: AsyncIOScheduler) -> None:
     job = scheduler.get_job(OUTBOX_JOB)
     if job is not None:
         job.modify(next_run_time=datetime.now(UTC))
+
+
+class MovableClock(Protocol):
+    def now(self) -> datetime: ...
+
+    def advance_to(self, moment: datetime) -> None: ...
+
+
+class TimePassing:
+    """Lets a movable clock pass to a moment, acting at each moment something falls due on the
+    way: queued messages, timers and the morning jobs (the digest, the delivery report, the
+    monthly evaluation), in the order they fall due. `gendan simulate` and the sandbox's
+    `:wait` both move time this way."""
+
+    def __init__(self, clock: MovableClock, runtime: Runtime, sender: OutboxSender) -> None:
+        self.clock = clock
+        self.sender = sender
+        self.timers = TimerPoller(runtime)
+        self.digests = DigestJob(runtime)
+        self.delivery_report = DeliveryReport(runtime)
+        self.monthly = MonthlyEvaluation(runtime)
+
+    async def advance_to(self, moment: datetime) -> None:
+        while True:
+            now = self.clock.now()
+            candidates = [(await self.sender.next_due(), 0), (await self.timers.next_due(), 1),
+                          (self.digests.next_after(now), 2)]
+            due = [(at, order) for at, order in candidates if at is not None and at <= moment]
+            if not due:
+                break
+            at, which = min(due)
+            self.clock.advance_to(at)
+            if which == 1:
+                await self.timers.poll()
+            elif which == 2:
+                await self.digests.run()
+                await self.delivery_report.run()
+                await self.monthly.run()
+                # Past the morning's moment, so that the same digest is not due again.
+                self.clock.advance_to(at + timedelta(microseconds=1))
+            await self.sender.drain()
+        self.clock.advance_to(moment)

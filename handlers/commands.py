@@ -8,8 +8,9 @@ from typing import Any
 
 from handlers import task_reports
 from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status, replied_order
+from handlers.render import quantity_text
 from handlers.turn import Turn, turn_handler
-from locales import LOCALES, normalize_locale
+from locales import normalize_locale
 from workflow import changes, intake, references, requests, services
 from workflow.context import number_text
 from workflow.errors import DomainError
@@ -24,7 +25,7 @@ from workflow.parsing import (
 )
 from workflow.parsing.template import DEFAULT_KEYS as ORDER_KEYS
 from workflow.policy import NonRegularRules
-from workflow.roles import ROLE_ALIASES, Role, parse_role
+from workflow.roles import Role, parse_role
 
 FIELD_ORDER = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date",
                "complete_set", "order_class", "notes")
@@ -151,7 +152,7 @@ async def cmd_lang(turn: Turn) -> None:
     """Set the language of this group (administrators) or of oneself (private chat)."""
     locale = normalize_locale(_command_args(turn))
     if locale is None:
-        turn.reply(Text("lang.usage", {"choices": ", ".join(LOCALES)}), kind="error")
+        turn.reply(Text("lang.usage"), kind="error")
         return
     if turn.is_private:
         await services.set_person_locale(turn.ctx, turn.actor, locale)
@@ -181,8 +182,12 @@ async def cmd_bind(turn: Turn) -> None:
     turn.reply(Text("bind.done", {"role": role.value}))
 
 
-_ROLE_ARGS = re.compile(r"^(?P<who>@?\S+)\s+(?P<role>\S+)(?:\s+(?P<leader>\S+))?$")
 _LEADER_WORDS = {"leader", "lead", "负责人", "领导", "经理", "主管"}
+# The department may be several words ("Manufacturing Center"); a last word that marks the
+# leader is not part of it.
+_LEADER = "|".join(map(re.escape, sorted(_LEADER_WORDS)))
+_ROLE_ARGS = re.compile(rf"^(?P<who>@?\S+)\s+(?P<role>.+?)(?:\s+(?P<leader>{_LEADER}))?$",
+                        re.IGNORECASE)
 
 
 async def _target_person(turn: Turn, who: str) -> Person:
@@ -208,9 +213,7 @@ async def cmd_role(turn: Turn) -> None:
     turn.actor.require_admin()
     match = _ROLE_ARGS.match(_command_args(turn))
     role = parse_role(match["role"]) if match else None
-    if match is None or role is None or (
-        match["leader"] and match["leader"].lower() not in _LEADER_WORDS
-    ):
+    if match is None or role is None:
         turn.reply(Text("role.usage", {"choices": _role_choices()}), kind="error")
         return
     target = await _target_person(turn, match["who"])
@@ -235,8 +238,8 @@ async def cmd_unrole(turn: Turn) -> None:
                     {"who": target.name, "role": role.value}))
 
 
-def _role_choices() -> str:
-    return ", ".join(f"{role.value} {ROLE_ALIASES[role][0]}" for role in Role)
+def _role_choices() -> list[str]:
+    return [role.value for role in Role]
 
 
 @turn_handler
@@ -340,10 +343,12 @@ def _card_text(turn: Turn, draft: OrderDraft, card: intake.DraftCard) -> str:
 
 def _field_value(turn: Turn, name: str, fields: dict[str, Any]) -> str:
     value = fields.get(name)
+    if name == "amount" and value in (None, "") and _known(fields, "unit_price", "quantity"):
+        value = float(fields["unit_price"]) * float(fields["quantity"])
     if value in (None, ""):
         return turn.t("order.card.empty") if name in services.REQUIRED_FIELDS else "-"
     if name == "quantity":
-        return f"{number_text(value)} {fields.get('unit') or ''}".strip()
+        return quantity_text(turn.locale, number_text(value), fields.get("unit"))
     if name in ("unit_price", "amount"):
         return turn.t("money.yuan", amount=f"{value:,.2f}".rstrip("0").rstrip("."))
     if name == "complete_set":
@@ -351,6 +356,10 @@ def _field_value(turn: Turn, name: str, fields: dict[str, Any]) -> str:
     if name == "order_class":
         return turn.t(f"order_class.{value}")
     return str(value)
+
+
+def _known(fields: dict[str, Any], *names: str) -> bool:
+    return all(fields.get(name) not in (None, "") for name in names)
 
 
 @turn_handler

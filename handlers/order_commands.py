@@ -245,7 +245,7 @@ async def cmd_ship(turn: Turn, order: Order, rest: str) -> None:
     missing = await orders.ship(turn.ctx, turn.actor, order,
                                 None if quantity is None else float(quantity))
     _done(turn, order, "done.ship_short" if missing > 0 else "done.ship",
-          missing=f"{missing:g}")
+          missing=f"{missing:g}", unit=order.unit or "")
 
 
 @order_command("usage.close")

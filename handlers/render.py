@@ -7,15 +7,32 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from locales import translate
+from locales import catalog, plural, translate
 from workflow.model import ButtonSpec, Text
 
 # Parameters whose values are codes that have their own catalog entries.
 _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
-                 "task": "taskkind", "action": "action", "source": "source"}
+                 "task": "taskkind", "action": "action", "source": "source",
+                 "locale": "language"}
 _CODED_LISTS = {"roles": "role", "fields": "field", "warnings": "warning", "read": "field",
-                "missing": "field"}
+                "missing": "field", "choices": "role"}
 _NAME_LISTS = ("people",)  # plain names, joined in the reader's language
+# Amounts of the order's goods: a text that gives the order's unit shows each with it.
+_QUANTITIES = ("quantity", "shipped", "missing")
+
+
+def quantity_text(locale: str, quantity: Any, unit: str | None) -> str:
+    """A quantity with its unit as the reader writes it: 12台, 12 units, 1 unit, 8 pcs."""
+    if not unit:
+        return str(quantity)
+    key = f"unit.{unit}"
+    try:
+        n = float(str(quantity).replace(",", ""))
+    except ValueError:
+        n = None
+    # A unit the catalog does not know is shown as it was written.
+    name = (n is not None and plural(locale, key, n)) or catalog(locale).get(key) or unit
+    return translate(locale, "quantity.with_unit", quantity=quantity, unit=name)
 
 
 def _late_line(locale: str, line: str) -> str:
@@ -26,11 +43,22 @@ def _late_line(locale: str, line: str) -> str:
                      role=translate(locale, f"role.{role}"), due=due)
 
 
-def _change_line(locale: str, line: str) -> str:
-    """A change notice's line "field|old|new" in the reader's language."""
+def _change_line(locale: str, line: str, unit: str | None) -> str:
+    """A change notice's line "field|old|new" in the reader's language; a quantity with the
+    order's unit."""
     name, old, new = (line.split("|") + ["", "", ""])[:3]
+    if name == "quantity":
+        old, new = (quantity_text(locale, value, unit) if value else value
+                    for value in (old, new))
     return translate(locale, "change.line", field=translate(locale, f"field.{name}"), old=old,
                      new=new)
+
+
+def _department_line(locale: str, line: str) -> str:
+    """The company digest's line "role|due today|overdue" in the reader's language."""
+    role, today, overdue = (line.split("|") + ["", "", ""])[:3]
+    return translate(locale, "digest.company_line", role=translate(locale, f"role.{role}"),
+                     today=today, overdue=overdue)
 
 
 def _undelivered_line(locale: str, line: list[Any]) -> str:
@@ -40,11 +68,13 @@ def _undelivered_line(locale: str, line: list[Any]) -> str:
                      status=translate(locale, f"delivery.status.{status}"), error=error)
 
 
-def _localize_param(locale: str, name: str, value: Any) -> Any:
+def _localize_param(locale: str, name: str, value: Any, unit: str | None = None) -> Any:
     if name == "undelivered" and isinstance(value, list | tuple):
         return "\n".join(_undelivered_line(locale, line) for line in value) or "-"
     if name == "changes" and isinstance(value, list | tuple):
-        return "\n".join(_change_line(locale, line) for line in value) or "-"
+        return "\n".join(_change_line(locale, line, unit) for line in value) or "-"
+    if name == "departments" and isinstance(value, list | tuple):
+        return "\n".join(_department_line(locale, line) for line in value) or "-"
     if name in ("late", "today", "overdue") and isinstance(value, list | tuple):
         return "\n".join(_late_line(locale, line) for line in value) or "-"
     if name in _CODED_PARAMS and isinstance(value, str):
@@ -59,7 +89,12 @@ def _localize_param(locale: str, name: str, value: Any) -> Any:
 
 
 def render(text: Text, locale: str) -> str:
-    params = {k: _localize_param(locale, k, v) for k, v in text.params.items()}
+    unit = text.params.get("unit")
+    params = {k: _localize_param(locale, k, v, unit) for k, v in text.params.items()}
+    if unit is not None:
+        for name in _QUANTITIES:
+            if name in params and isinstance(params[name], str | int | float):
+                params[name] = quantity_text(locale, params[name], unit)
     return translate(locale, text.key, **params)
 
 

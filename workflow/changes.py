@@ -397,7 +397,8 @@ def reason_buttons(notice: ChangeNotice, level: int) -> tuple[tuple[ButtonSpec, 
 def order_buttons(notice: ChangeNotice, found: list[Order]) -> tuple[tuple[ButtonSpec, ...], ...]:
     return tuple(
         (ButtonSpec(Text("change.pick_label", {"number": o.number, "product": o.product,
-                                               "quantity": _shown(o.quantity)}),
+                                               "quantity": _shown(o.quantity),
+                                               "unit": o.unit or ""}),
                     f"v1:cn:{notice.id}:pick:o{o.id}"),)
         for o in found
     ) + ((ButtonSpec(Text("button.cancel"), f"v1:cn:{notice.id}:no"),),)

@@ -53,13 +53,13 @@ async def send_digests(ctx: Context) -> int:
         }
         sent += await ctx.notify_department(role, Text("digest.department", params),
                                             kind="digest", order_number=None)
-        company.append(f"{role.value}: {len(today_due)} / {len(overdue)}")
+        company.append(f"{role.value}|{len(today_due)}|{len(overdue)}")
     risk_lines = "\n".join(f"· {o.number} {o.customer} {o.product} {o.due_date.isoformat()}"
                            for o in at_risk) or "-"
     if company or at_risk:
         for person in await ctx.uow.people.holders(Role.GM):
             await ctx.notify(Notification(person.id, Text("digest.company", {
-                "departments": "\n".join(company) or "-", "at_risk": risk_lines}),
+                "departments": company, "at_risk": risk_lines}),
                 "digest", None))
             sent += 1
     return sent

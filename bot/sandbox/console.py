@@ -7,9 +7,14 @@ import contextlib
 import re
 import signal
 import sys
+import threading
+import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
 
-from bot.sandbox.emulator import BotApiEmulator, OutgoingEvent
+from bot.sandbox.emulator import BotApiEmulator, BotMessage, CallbackAnswer, OutgoingEvent
 
 HELP = """\
 Type a message as the current person in the current chat. Prefixes switch them (and stay):
@@ -18,6 +23,12 @@ Type a message as the current person in the current chat. Prefixes switch them (
   [确认]  press the button with that label on the newest message that has one
   >采购到货 完成 47个   reply to the newest bot message containing 采购到货 (how a task is
           reported on); `📷` first in the text sends it as a photo with that caption
+  >"采购到货 断路器" 完成   the piece may have spaces: quoted, or the longest that matches
+          (a task's message, with its buttons, before the bot's acknowledgements)
+  :wait 2h   :wait 30m   :wait 12-20 09:00   :wait 09:00   let time pass: reminders,
+          escalations, digests and notices fall due on the way, each at its moment
+  A line ending in \\ goes on in the next line (a plan of several lines); a paste is taken
+  whole. Up and down arrows bring back earlier lines.
   :who    people and groups      :help  this text      :quit  leave
 Faults, answered as Telegram answers them (the current person is who does it):
   :migrate #group   the group becomes a supergroup with a new id (the name follows it)
@@ -32,6 +43,71 @@ _FAULT = re.compile(
     r":(?P<command>migrate|block|unblock|kick|readd|outage|slow)(?:\s+(?P<argument>\S+))?"
 )
 _SECONDS = re.compile(r"(?P<seconds>\d+(?:\.\d+)?)s?")
+_WAIT = re.compile(r":wait(?:\s+(?P<argument>.*))?", re.S)
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?\s*[dhms]\s*)+")
+_DURATION_PART = re.compile(r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>[dhms])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+_MOMENT = re.compile(r"(?:(?:(?P<year>\d{4})-)?(?P<month>\d{1,2})-(?P<day>\d{1,2})\s+)?"
+                     r"(?P<hour>\d{1,2}):(?P<minute>\d{2})")
+WAIT_USAGE = ":wait 2h (or 30m, 1d, 1h30m), :wait 12-20 09:00, or :wait 09:00 (the next 09:00)"
+
+
+class Waiting(Protocol):
+    """Lets time pass to a moment (`bot.ticks.TimePassing`)."""
+
+    clock: Any
+
+    async def advance_to(self, moment: datetime) -> None: ...
+
+
+def wait_target(argument: str, now: datetime, tz: tzinfo) -> datetime:
+    """The moment `:wait` moves to: a span from now, or a (date and) time of day on the
+    bot's clock. A date that has passed is refused rather than taken as next year's."""
+    argument = argument.strip()
+    if _DURATION.fullmatch(argument):
+        seconds = sum(float(m["amount"]) * _UNIT_SECONDS[m["unit"]]
+                      for m in _DURATION_PART.finditer(argument))
+        return now + timedelta(seconds=seconds)
+    moment = _MOMENT.fullmatch(argument)
+    if moment is None:
+        raise ValueError(WAIT_USAGE)
+    local = now.astimezone(tz)
+    try:
+        target = local.replace(year=int(moment["year"] or local.year),
+                               month=int(moment["month"] or local.month),
+                               day=int(moment["day"] or local.day), hour=int(moment["hour"]),
+                               minute=int(moment["minute"]), second=0, microsecond=0)
+    except ValueError as exc:
+        raise ValueError(f"no such moment {argument!r}; {WAIT_USAGE}") from exc
+    if moment["month"] is None and target <= local:
+        target += timedelta(days=1)  # a time of day alone: its next coming
+    if target <= local:
+        raise ValueError(f"{argument} has passed (it is {local:%Y-%m-%d %H:%M} now); "
+                         f"{WAIT_USAGE}")
+    return target
+
+
+def _stable_id(name: str, base: int) -> int:
+    """An id for a console name that is the same in every run: a sandbox started again on its
+    database finds each person and group (their roles, the group's department) where it left
+    them, whatever order the names come in."""
+    return base + zlib.crc32(name.encode("utf-8")) % 900_000_000
+
+
+class Lines:
+    """Typed lines into messages: a line ending in \\ goes on in the next one."""
+
+    def __init__(self) -> None:
+        self._held: list[str] = []
+
+    def feed(self, raw: str) -> str | None:
+        text = raw.rstrip("\r\n")
+        if text.endswith("\\"):
+            self._held.append(text[:-1].rstrip())
+            return None
+        whole = "\n".join([*self._held, text])
+        self._held = []
+        return whole
 
 
 @dataclass
@@ -41,10 +117,12 @@ class ConsoleState:
     chat_id: int
     users: dict[str, int] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
+    time: Waiting | None = None
+    tz: tzinfo = UTC
 
     def user(self, name: str) -> int:
         if name not in self.users:
-            user_id = 100000 + len(self.users) + 1
+            user_id = _stable_id(name, 100_001)
             self.users[name] = user_id
             self.emulator.add_user(user_id, name, username=name if name.isascii() else None)
         return self.users[name]
@@ -52,7 +130,7 @@ class ConsoleState:
     def group(self, title: str) -> int:
         if title not in self.groups:
             # A basic group, as Telegram creates one, so that :migrate can upgrade it.
-            chat_id = -200100 - len(self.groups)
+            chat_id = -_stable_id(title, 200_100)
             self.groups[title] = chat_id
             self.emulator.add_group(chat_id, title)
         return self.groups[title]
@@ -71,6 +149,8 @@ class ConsoleState:
         line = line.strip()
         if not line:
             return None
+        if _WAIT.fullmatch(line):
+            return "time moves only in the running sandbox"
         if line in (":help", ":h", "?"):
             return HELP
         if line == ":who":
@@ -103,13 +183,11 @@ class ConsoleState:
                 return str(exc)
             return None
         reply_to = None
-        reply = re.fullmatch(r">(\S+)\s+(.+)", line)
-        if reply:
+        if line.startswith(">"):
             try:
-                reply_to = self.emulator.newest_message(self.chat_id, reply[1]).message_id
-            except LookupError:
-                return f"no bot message containing {reply[1]!r} here"
-            line = reply[2]
+                reply_to, line = self._reply(line[1:])
+            except LookupError as exc:
+                return str(exc)
         if line.startswith("📷"):
             update_id = self.emulator.send_photo(self.chat_id, self.user_id,
                                                  line.removeprefix("📷").strip(),
@@ -120,6 +198,46 @@ class ConsoleState:
         if update_id is None:
             return f"(the bot is not in {self.chat_name(self.chat_id)}; it doesn't see this)"
         return None
+
+    async def run_line(self, line: str) -> str | None:
+        """Apply one message typed at the console, `:wait` included."""
+        wait = _WAIT.fullmatch(line.strip())
+        if wait is None:
+            return self.handle(line)
+        if self.time is None:
+            return "time moves only in the running sandbox"
+        try:
+            target = wait_target(wait["argument"] or "", self.time.clock.now(), self.tz)
+        except ValueError as exc:
+            return str(exc)
+        await self.time.advance_to(target)
+        return f"⏩ {target.astimezone(self.tz):%Y-%m-%d %H:%M %a} ({self.tz})"
+
+    def _reply(self, body: str) -> tuple[int, str]:
+        """The message a `>piece text` replies to, and the text. The piece may be quoted;
+        unquoted, the longest run of words that some bot message here contains."""
+        quoted = re.match(r'\s*"(?P<piece>[^"]+)"\s+(?P<text>.+)', body, re.S)
+        if quoted:
+            return self._replied(quoted["piece"]).message_id, quoted["text"]
+        words = list(re.finditer(r"\S+", body))
+        first_line = body.find("\n") if "\n" in body else len(body)
+        for n in range(len(words) - 1, 0, -1):
+            if words[n - 1].end() > first_line:
+                continue
+            with contextlib.suppress(LookupError):
+                piece = body[words[0].start():words[n - 1].end()]
+                return self._replied(piece).message_id, body[words[n].start():]
+        piece = words[0][0] if words else ""
+        raise LookupError(f"no bot message containing {piece!r} here")
+
+    def _replied(self, piece: str) -> BotMessage:
+        """The newest bot message here containing `piece`: one with buttons (a task's
+        message) before one without (the bot's acknowledgement that quotes the task)."""
+        found = [m for m in self.emulator.messages(self.chat_id) if piece in m.text]
+        if not found:
+            raise LookupError(f"no bot message containing {piece!r} here")
+        with_buttons = [m for m in found if m.buttons]
+        return (with_buttons or found)[-1]
 
     def _fault(self, command: str, argument: str) -> str:
         """Inject one of the emulator's faults; returns the line that confirms it."""
@@ -178,11 +296,64 @@ def format_event(state: ConsoleState, event: OutgoingEvent) -> str:
     return "\n".join(lines)
 
 
-async def run_console(emulator: BotApiEmulator, admin_id: int) -> None:
-    state = ConsoleState(emulator, admin_id, admin_id)
+def format_answer(state: ConsoleState, answer: CallbackAnswer) -> str:
+    """A button's pop-up, shown only to who pressed it, as the console prints it."""
+    who = next((f"@{name}" for name, uid in state.users.items() if uid == answer.user_id),
+               str(answer.user_id))
+    kind = "pop-up" if answer.alert else "toast"
+    return f"{state.chat_name(answer.chat_id)} 💬 {kind} to {who}: {answer.text}"
+
+
+HISTORY = Path.home() / ".gendan_history"
+
+
+def _read_lines_with_history(loop: asyncio.AbstractEventLoop,
+                             queue: asyncio.Queue[str | None]) -> None:
+    """Read the terminal with readline: editing, a history kept between runs, and a paste
+    of several lines taken whole (bracketed paste). Runs in its own thread: input() blocks."""
+    import readline
+
+    try:
+        readline.read_history_file(HISTORY)
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(HISTORY)  # appending needs the file to be there
+    except OSError:
+        pass
+    readline.parse_and_bind("set enable-bracketed-paste on")
+    prompt = "» "
+    while True:
+        try:
+            line = input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+            return
+        with contextlib.suppress(OSError):
+            readline.append_history_file(1, HISTORY)
+        # Asked for before the console has read this line: the line itself tells.
+        prompt = "… " if line.endswith("\\") else "» "
+        loop.call_soon_threadsafe(queue.put_nowait, line + "\n")
+
+
+async def _lines_from_pipe(queue: asyncio.Queue[str | None]) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except (ValueError, OSError):
+        return  # no usable stdin: the bot serves whoever drives the emulator until stopped
+    while raw := await reader.readline():
+        await queue.put(raw.decode("utf-8", "replace"))
+    await queue.put(None)
+
+
+async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting | None = None,
+                      tz: tzinfo = UTC) -> None:
+    state = ConsoleState(emulator, admin_id, admin_id, time=time, tz=tz)
     state.users["admin"] = admin_id
     emulator.add_user(admin_id, "admin", username="admin")
     emulator.subscribe(lambda event: print(format_event(state, event), flush=True))
+    emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
     print(HELP, flush=True)
     loop = asyncio.get_running_loop()
@@ -190,27 +361,36 @@ async def run_console(emulator: BotApiEmulator, admin_id: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    reader = asyncio.StreamReader()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    reading: asyncio.Task[None] | None = None
+    if sys.stdin.isatty():
+        # A daemon thread: a pending input() must not hold the process open at exit.
+        threading.Thread(target=_read_lines_with_history, args=(loop, queue),
+                         daemon=True).start()
+    else:
+        reading = asyncio.create_task(_lines_from_pipe(queue))
+    lines = Lines()
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except (ValueError, OSError):
-        await stop.wait()  # no usable stdin: keep serving until stopped
-        return
-    while not stop.is_set():
-        read = asyncio.ensure_future(reader.readline())
-        stopped = asyncio.ensure_future(stop.wait())
-        done, _ = await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        if stopped in done:
-            read.cancel()
-            return
-        stopped.cancel()
-        raw = read.result()
-        if not raw:  # end of input: keep the bot up for whoever drives the emulator
-            await stop.wait()
-            return
-        line = raw.decode("utf-8", "replace")
-        if line.strip() in (":quit", ":q", "exit"):
-            return
-        output = state.handle(line)
-        if output:
-            print(output, flush=True)
+        while not stop.is_set():
+            read = asyncio.ensure_future(queue.get())
+            stopped = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait({read, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if stopped in done:
+                read.cancel()
+                return
+            stopped.cancel()
+            raw = read.result()
+            if raw is None:  # end of input: keep the bot up for whoever drives the emulator
+                await stop.wait()
+                return
+            line = lines.feed(raw)
+            if line is None:
+                continue
+            if line.strip() in (":quit", ":q", "exit"):
+                return
+            output = await state.run_line(line)
+            if output:
+                print(output, flush=True)
+    finally:
+        if reading is not None:
+            reading.cancel()

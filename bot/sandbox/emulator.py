@@ -88,6 +88,7 @@ __all__ = [
     "BotApiEmulator",
     "BotMessage",
     "Button",
+    "CallbackAnswer",
     "FloodLimits",
     "OutgoingEvent",
 ]
@@ -174,6 +175,16 @@ class OutgoingEvent:
     buttons: list[list[Button]]
     edit: bool
     at: float
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """The bot's answer to a button press, shown only to the person who pressed it."""
+
+    chat_id: int
+    user_id: int
+    text: str
+    alert: bool
 
 
 @dataclass(frozen=True)
@@ -567,6 +578,8 @@ class BotApiEmulator:
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._open_callbacks: set[str] = set()
         self._listeners: list[Callable[[OutgoingEvent], None]] = []
+        self._answer_listeners: list[Callable[[CallbackAnswer], None]] = []
+        self._callback_origin: dict[str, tuple[int, int]] = {}  # query id -> chat, user
         self._accepted: list[BotMessage] = []
 
         # Chats the bot is shut out of: private chats of people who blocked it (positive ids)
@@ -788,6 +801,7 @@ class BotApiEmulator:
             raise LookupError(f"button {label!r} has no callback_data; pressing it sends nothing")
         query_id = str(next(self._callback_ids))
         self._open_callbacks.add(query_id)
+        self._callback_origin[query_id] = (chat_id, user_id)
         return self._enqueue(
             {
                 "callback_query": {
@@ -984,6 +998,16 @@ class BotApiEmulator:
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    def subscribe_answers(self, listener: Callable[[CallbackAnswer], None]) -> None:
+        """Hear what the bot shows the person who pressed a button (a toast, or an alert)."""
+        self._answer_listeners.append(listener)
+
+    def continue_update_ids(self, after: int) -> None:
+        """Give update ids above `after` from now on, as Telegram's keep growing across the
+        bot's restarts: a sandbox started again on the same database goes on from the ids
+        its inbox already holds."""
+        self._last_update_id = max(self._last_update_id, after)
 
     def subscribe(self, listener: Callable[[OutgoingEvent], None]) -> None:
         self._listeners.append(listener)
@@ -1644,6 +1668,15 @@ class BotApiEmulator:
             raise _bad_request("MESSAGE_TOO_LONG")
         self._open_callbacks.discard(query_id)
         self.answered_callbacks.append(dict(params))
+        chat_id, user_id = self._callback_origin.pop(query_id, (0, 0))
+        if params.get("text"):
+            answer = CallbackAnswer(chat_id, user_id, str(params["text"]),
+                                    bool(params.get("show_alert")))
+            for listener in self._answer_listeners:
+                try:
+                    listener(answer)
+                except Exception:
+                    logger.exception("CallbackAnswer listener %r failed", listener)
         return True
 
     async def _set_webhook(self, params: dict) -> bool:

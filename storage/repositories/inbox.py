@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +69,11 @@ class InboxRepository:
             select(_inbox.c.payload).where(_inbox.c.status == NEW)
             .order_by(_inbox.c.received_at, _inbox.c.update_id).limit(limit))
         return list(rows)
+
+    async def highest_update_id(self) -> int:
+        """The newest update id kept (0 for none), so that an emulator that starts again goes
+        on from it instead of giving ids the inbox already holds."""
+        return int(await self.session.scalar(select(func.max(_inbox.c.update_id))) or 0)
 
     async def prune(self, before: datetime) -> int:
         """Forget handled updates older than the window in which Telegram may redeliver."""

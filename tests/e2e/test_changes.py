@@ -77,9 +77,9 @@ async def test_several_matching_orders_are_asked_about(stack: Stack) -> None:
     which = stack.messages[-1]
     assert "有 2 张订单符合" in which["text"]
     assert [row[0] for row in which["buttons"]] == [
-        "SO-20261124-001 GGD低压开关柜 12", "SO-20261124-002 GGD低压开关柜 20", "取消"]
-    await stack.press(MARKET, LIMING, "SO-20261124-002 GGD低压开关柜 20")
-    assert "数量：20 → 30" in stack.texts(MARKET)[-1]
+        "SO-20261124-001 GGD低压开关柜 12台", "SO-20261124-002 GGD低压开关柜 20台", "取消"]
+    await stack.press(MARKET, LIMING, "SO-20261124-002 GGD低压开关柜 20台")
+    assert "数量：20台 → 30台" in stack.texts(MARKET)[-1]
 
 
 async def test_change_refusals(stack: Stack) -> None:
@@ -152,7 +152,7 @@ async def test_change_notices_are_refused_by_role_and_by_group(stack: Stack) -> 
     await _reviewed(stack)
     await stack.say(MANUFACTURING, ADMIN, "/lang en")
     await stack.say(MANUFACTURING, WANGQIANG, f"/change {NUMBER} 型号:GGD2-20")
-    assert stack.heard(MANUFACTURING, "Only Market, Tech Center may do this")
+    assert stack.heard(MANUFACTURING, "Only Marketing Department, Technical Center may do this")
     await stack.say(TECH, LIMING, f"/change {NUMBER} 型号:GGD2-20")
     assert stack.heard(TECH, "这是技术中心的群。更改通知单请在你所在部门（市场部或技术中心）的群里提出")
     assert (await stack.state())["change_notices"] == []

@@ -111,7 +111,10 @@ async def test_morning_digest_on_working_days_only(stack: Stack) -> None:
     [digest] = sent(stack, MANUFACTURING, "☀️ 制造中心今日待办")
     assert digest["kind"] == "digest" and digest["at"].startswith("2026-11-25T09:00")
     assert "SO-20261124-001" in digest["text"]
-    assert sent(stack, ZHAOZONG, "☀️ 全公司今日概况")
+    [company] = sent(stack, ZHAOZONG, "☀️ 全公司今日概况")
+    # Departments by their names: the review tasks of the two reviewing departments.
+    assert "技术中心：今天到期 1，已超期 0" in company["text"]
+    assert "制造中心：" in company["text"] and "manufacturing" not in company["text"]
     await stack.advance_to(at("2026-11-29", "12:00"))  # Sat and Sun bring no digest
     days = {m["at"][:10] for m in stack.messages if m["kind"] == "digest"}
     assert days == {"2026-11-25", "2026-11-26", "2026-11-27"}

@@ -459,7 +459,7 @@ async def test_stale_reminders_are_summarized_even_if_the_first_try_dies(
         populate(second.emulator)
         monkeypatch.setattr(escalation, "summarize_stale", dies)
         with pytest.raises(RuntimeError):
-            await second.timers.poll()
+            await second.time.timers.poll()
         monkeypatch.undo()
         await second.advance(timedelta(minutes=3))  # the leases run out; the summary comes
         for chat in (TECH, MANUFACTURING):

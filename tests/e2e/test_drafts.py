@@ -81,7 +81,7 @@ async def test_a_waiting_question_does_not_swallow_other_messages(stack: Stack) 
     drafts = await _drafts(stack)
     assert [(d["customer"], d["quantity"]) for d in drafts] == [
         ("华东电力", 12), ("江苏恒通", 30), ("浙江正泰", 2)]
-    assert "30 台" in stack.texts(MARKET)[-1]
+    assert "30台" in stack.texts(MARKET)[-1]
 
 
 async def test_a_reply_to_a_task_is_a_report_even_while_a_draft_waits(stack: Stack) -> None:
@@ -113,10 +113,10 @@ async def test_buttons_act_on_their_own_draft_and_card(stack: Stack) -> None:
     await stack.press(MARKET, LIMING, "修改", on="江苏恒通")
     await stack.say(MARKET, LIMING, "数量:15台")
     # 确认 on the card shown before the correction would register what it did not show.
-    await stack.press(MARKET, LIMING, "确认", on="12 台")
+    await stack.press(MARKET, LIMING, "确认", on="12台")
     assert stack.heard(MARKET, "在最新的那张卡片上确认")
     assert (await stack.state())["orders"] == []
-    await stack.press(MARKET, LIMING, "确认", on="15 台")
+    await stack.press(MARKET, LIMING, "确认", on="15台")
     [order] = (await stack.state())["orders"]
     assert (order["customer"], order["quantity"]) == ("江苏恒通", 15)
 

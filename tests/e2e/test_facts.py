@@ -35,7 +35,7 @@ async def _audit(stack: Stack, action: str) -> list:
 async def test_shipping_more_than_was_ordered_is_refused(stack: Stack) -> None:
     await ready_to_ship(stack)
     await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER} 20台")
-    assert stack.heard(WAREHOUSE, "发货数量 20 超过了订单 SO-20261124-001 的数量 12 台")
+    assert stack.heard(WAREHOUSE, "发货数量 20台 超过了订单 SO-20261124-001 的数量 12台")
     assert stack.heard(WAREHOUSE, f"/ship {NUMBER} 12台")
     await stack.say(WAREHOUSE, SUN, f"/ship {NUMBER} 0")
     assert stack.heard(WAREHOUSE, "数量必须大于 0") and stack.heard(WAREHOUSE, "用法：/ship")

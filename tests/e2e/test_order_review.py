@@ -104,7 +104,7 @@ async def test_edit_then_cancel_registers_nothing(stack: Stack) -> None:
     await stack.say(MARKET, LIMING, ORDER)
     await stack.press(MARKET, LIMING, "修改")
     await stack.say(MARKET, LIMING, "数量:15台")
-    assert "15 台" in stack.texts(MARKET)[-1]
+    assert "15台" in stack.texts(MARKET)[-1]
     await stack.press(MARKET, LIMING, "取消")
     assert "已取消" in stack.texts(MARKET)[-1]
     assert (await stack.state())["orders"] == []
@@ -166,7 +166,7 @@ async def test_a_lone_field_in_the_group_is_not_an_order(stack: Stack) -> None:
     assert len(stack.messages) == before  # group talk about a date opens no draft
     await stack.say(MARKET, LIMING, "江苏恒通机械要30台Y160M-4电机，月底前交货，单价2800")
     assert stack.messages[-1]["buttons"] == [["确认", "修改", "取消"]]
-    assert "江苏恒通机械" in stack.texts(MARKET)[-1] and "30 台" in stack.texts(MARKET)[-1]
+    assert "江苏恒通机械" in stack.texts(MARKET)[-1] and "30台" in stack.texts(MARKET)[-1]
 
 
 async def test_a_date_in_the_past_is_asked_again(stack: Stack) -> None:
@@ -189,3 +189,14 @@ async def test_the_company_policy_words_make_an_order_non_regular(database_url: 
         assert "非常规原因：需重新设计" in stack.messages[-1]["text"]
         await stack.press(MARKET, LIMING, "确认")
         assert (await stack.state())["orders"][0]["order_class"] == "non_regular"
+
+
+async def test_the_card_shows_the_total_and_the_quantity_with_its_unit(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)  # a unit price and a quantity, no total
+    assert "总价：420,000 元" in stack.texts(MARKET)[-1]
+    assert "数量：12台" in stack.texts(MARKET)[-1]
+    await stack.say(LIMING, LIMING, "/lang en")
+    await stack.say(LIMING, LIMING, ORDER.replace("12台", "1台"))
+    card = stack.texts(LIMING)[-1]
+    assert "Quantity: 1 unit\n" in card and "Amount: ¥35,000" in card

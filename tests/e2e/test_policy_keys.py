@@ -478,7 +478,7 @@ KEYS: dict[str, Key] = dict([
     _deadline("shipping_notice", "2wd", _task(f"{SECOND} shipping_notice")),
     _deadline("decision", "2wd", _task(f"{THIRD} decision")),
     _deadline("payment_check", "2wd", _task(f"{SECOND} payment_check")),
-    _deadline("missing_parts", "6wd", _task(f"{SECOND} missing_parts 20 台")),
+    _deadline("missing_parts", "6wd", _task(f"{SECOND} missing_parts 20台")),
     _deadline("after_sales_response", "2wd", _task(f"{SECOND} after_sales [维修] 电机异响")),
     _deadline("contact_slip", "2wd", _task(f"{FIRST} contact_slip LX-20261124-001-1 图纸问题")),
     _counted_in_calendar("production_order", _task(f"{FIRST} production_order")),

@@ -134,7 +134,7 @@ async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
     assert said(result, MARKET, "货款已到位（钱芳 确认）", kind="notice")
     assert said(result, WAREHOUSE, "发货日期：2026-12-22", kind="notice")
     assert said(result, WAREHOUSE, f"订单 {NUMBER} 已全部发货")
-    assert said(result, MARKET, "已发货 12 台，缺 0", kind="notice")
+    assert said(result, MARKET, "已发货 12台，缺 0台", kind="notice")
     assert said(result, MARKET, f"订单 {NUMBER} 已归档关闭")
     assert said(result, MARKET, "状态：已关闭")
     # After-sales on the closed order: with no after-sales group, market owns the ticket.
@@ -209,9 +209,9 @@ async def test_short_shipment_needs_consent_and_leaves_a_follow_up(database_url:
     assert (on_track["chat"], on_track["at"]) == (MARKET, "2026-12-10T08:30:00+08:00")
     assert result.state["urge_slips"] == []
     assert said(result, MARKET, f"已记录客户对订单 {NUMBER} 缺件发货的同意")
-    assert said(result, WAREHOUSE, "已发货，缺 2，已开缺件补发任务给制造中心")
+    assert said(result, WAREHOUSE, "已发货，缺 2台，已开缺件补发任务给制造中心")
     assert said(result, MANUFACTURING, "📌 缺件补发", kind="task")
-    assert said(result, MARKET, "已发货 18 台，缺 2", kind="notice")
+    assert said(result, MARKET, "已发货 18台，缺 2台", kind="notice")
     assert said(result, MANUFACTURING, "👌 已收到 — 王强")
     assert said(result, MARKET, f"订单 {NUMBER} 已归档关闭")
 
@@ -603,7 +603,7 @@ async def test_a_half_filled_draft_never_traps_the_rep(database_url: str) -> Non
     assert (notice["order"], notice["status"], notice["changes"]) == (
         NUMBER, "cancelled", {"quantity": 14})
     assert said(result, MARKET, "订单草稿（江苏恒通机械，Y160M-4电机）已取消")
-    wrong = [m for m in result.messages if "数量：-2 台" in m["text"] and not m["edit"]]
+    wrong = [m for m in result.messages if "数量：-2台" in m["text"] and not m["edit"]]
     assert [m["buttons"] for m in wrong] == [[["修改", "取消"]]]
     [expired] = [m for m in result.messages if "已作废" in m["text"]]
     assert expired["at"] == "2026-11-24T16:00:00+08:00" and "安徽华信置业" in expired["text"]

@@ -14,6 +14,7 @@ from tests.e2e.conftest import (
     WANGQIANG,
     set_up_company,
 )
+from workflow.roles import Role
 
 
 async def test_admin_binds_groups_and_grants_roles(stack: Stack) -> None:
@@ -57,13 +58,16 @@ async def test_setup_commands_refuse_non_admins(stack: Stack) -> None:
 
 async def test_bad_arguments_say_what_to_type(stack: Stack) -> None:
     await stack.say(MARKET, ADMIN, "/bind")
-    assert "/bind market" in stack.texts(MARKET)[-1]
+    assert "/bind 市场部" in stack.texts(MARKET)[-1]
     await stack.say(MARKET, ADMIN, "/bind 财务科技")
-    assert "/bind market" in stack.texts(MARKET)[-1]
+    assert "/bind 市场部" in stack.texts(MARKET)[-1]
     await stack.say(MARKET, ADMIN, "/role @nobody market")
     assert "找不到 @nobody" in stack.texts(MARKET)[-1]
     await stack.say(MARKET, ADMIN, "/role @liming")
-    assert "用法：/role @用户 角色" in stack.texts(MARKET)[-1]
+    assert "用法：/role @用户 部门 [负责人]" in stack.texts(MARKET)[-1]
+    assert "market" not in stack.texts(MARKET)[-1]  # the departments by their names
+    await stack.say(MARKET, ADMIN, "/role @liming 市场部 老大")
+    assert stack.messages[-1]["kind"] == "error"  # not a word for leader, nor a department
     await stack.say(ADMIN, ADMIN, "/bind market")
     assert "只能在群里用" in stack.texts(ADMIN)[-1]
 
@@ -87,7 +91,7 @@ async def test_language_per_chat_and_per_person(stack: Stack) -> None:
     await stack.say(MARKET, ADMIN, "/lang en")
     assert stack.texts(MARKET)[-1] == "OK, English from now on."
     await stack.say(MARKET, ADMIN, "/bind market")
-    assert stack.texts(MARKET)[-1] == "✅ This group is now the Market group."
+    assert stack.texts(MARKET)[-1] == "✅ This group is now the Marketing Department group."
     # The person's own language is separate from the group's.
     await stack.say(LIMING, LIMING, "/whoami")
     assert "角色" in stack.texts(LIMING)[-1]
@@ -95,7 +99,26 @@ async def test_language_per_chat_and_per_person(stack: Stack) -> None:
     await stack.say(LIMING, LIMING, "/whoami")
     assert "Roles:" in stack.texts(LIMING)[-1]
     await stack.say(LIMING, LIMING, "/lang klingon")
-    assert "/lang zh" in stack.texts(LIMING)[-1]
+    assert "/lang 中文 or /lang English" in stack.texts(LIMING)[-1]
+
+
+async def test_roles_are_given_by_chinese_and_english_department_names(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MANUFACTURING, ADMIN, "/role @zhangwei 制造中心 负责人")
+    await stack.say(MANUFACTURING, ADMIN, "/role @liming Manufacturing Center")
+    async with stack.gendan.runtime.unit_of_work() as uow:
+        zhangwei = await uow.people.by_username("zhangwei")
+        liming = await uow.people.by_username("liming")
+    assert zhangwei is not None and zhangwei.roles[Role.MANUFACTURING] is True
+    assert liming is not None and liming.roles[Role.MANUFACTURING] is False
+
+
+async def test_whoami_names_the_language_not_its_code(stack: Stack) -> None:
+    await stack.say(LIMING, LIMING, "/whoami")
+    assert "语言：中文" in stack.texts(LIMING)[-1]
+    await stack.say(LIMING, LIMING, "/lang English")
+    await stack.say(LIMING, LIMING, "/whoami")
+    assert "Language: English" in stack.texts(LIMING)[-1]
 
 
 async def test_unknown_command_is_answered(stack: Stack) -> None:

@@ -30,6 +30,7 @@ FAMILIES = {
     "example.": list(REQUIRED_FIELDS),
     "reason.": list(INFEASIBLE_REASONS),
     "source.": sorted(set(SOURCES.values())),
+    "language.": list(LOCALES),
 }
 
 

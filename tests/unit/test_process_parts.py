@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from bot.clock import ShiftedClock, VirtualClock
 from bot.outbox import Pacer
-from bot.sandbox.console import ConsoleState
+from bot.sandbox.console import ConsoleState, Lines, format_answer, wait_target
+from bot.sandbox.emulator import CallbackAnswer
 from bot.settings import Settings, SettingsError
 from handlers.render import split_text
 from locales import normalize_locale
+from tests.conftest import SHANGHAI
 from workflow.roles import Role, parse_role
 
 
@@ -86,12 +90,13 @@ class _FakeEmulator:
                    reply_to_message_id: int | None = None) -> None:
         self.sent.append((chat, user, f"photo: {caption}", reply_to_message_id))
 
-    def newest_message(self, chat: int, containing: str) -> SimpleNamespace:
-        for message in (SimpleNamespace(message_id=9, text="📌 装配开始：订单 SO-1"),
-                        SimpleNamespace(message_id=7, text="📌 采购到货：订单 SO-1")):
-            if containing in message.text:
-                return message
-        raise LookupError(containing)
+    def messages(self, chat: int) -> list[SimpleNamespace]:
+        """The bot's messages here, oldest first: two tasks, then an acknowledgement that
+        quotes the first."""
+        return [SimpleNamespace(message_id=7, text="📌 采购到货 断路器：订单 SO-1", buttons=[["收到"]]),
+                SimpleNamespace(message_id=9, text="📌 装配开始：订单 SO-1", buttons=[["收到"]]),
+                SimpleNamespace(message_id=11, text="👌 已收到 采购到货 断路器 — 王强",
+                                buttons=[])]
 
     def press(self, chat: int, user: int, label: str) -> None:
         self.pressed.append((chat, user, label))
@@ -118,3 +123,84 @@ def test_console_replies_to_a_bot_message_by_a_piece_of_its_text() -> None:
     state.handle(">装配开始 📷 进度 60%")
     assert emulator.sent[-1] == (1, 1, "photo: 进度 60%", 9)
     assert state.handle(">包装 完成") == "no bot message containing '包装' here"
+
+
+def test_console_reply_piece_may_have_spaces_and_prefers_the_task() -> None:
+    emulator = _FakeEmulator()
+    state = ConsoleState(emulator, 1, 1)  # type: ignore[arg-type]
+    state.handle(">采购到货 断路器 完成 47个")  # the longest piece that matches
+    assert emulator.sent[-1] == (1, 1, "完成 47个", 7)  # the task, not the newer acknowledgement
+    state.handle('>"SO-1 断路器" 进度 60%')  # no message has it: quoted, it must match whole
+    assert emulator.sent[-1] == (1, 1, "完成 47个", 7)
+    state.handle('>"订单 SO-1" 完成')
+    assert emulator.sent[-1] == (1, 1, "完成", 9)
+    assert state.handle(">包装 完成") == "no bot message containing '包装' here"
+
+
+def test_console_lines_ending_in_a_backslash_go_on() -> None:
+    lines = Lines()
+    assert lines.feed("/plan SO-1 \\\n") is None
+    assert lines.feed("采购 物资管理部 12-05 断路器 50个\\\n") is None
+    assert lines.feed("包装 12-17\n") == "/plan SO-1\n采购 物资管理部 12-05 断路器 50个\n包装 12-17"
+    assert lines.feed("/tasks\n") == "/tasks"  # nothing held over
+    emulator = _FakeEmulator()
+    state = ConsoleState(emulator, 1, 1)  # type: ignore[arg-type]
+    state.handle("@王强 #制造中心 /plan SO-1\n装配开始 12-08")  # a paste, taken whole
+    assert emulator.sent[-1][2] == "/plan SO-1\n装配开始 12-08"
+
+
+def test_wait_reads_spans_and_moments() -> None:
+    now = datetime(2026, 12, 3, 8, 0, tzinfo=SHANGHAI)
+    assert wait_target("2h", now, SHANGHAI) == now + timedelta(hours=2)
+    assert wait_target("1h30m", now, SHANGHAI) == now + timedelta(minutes=90)
+    assert wait_target("12-20 09:00", now, SHANGHAI) == datetime(2026, 12, 20, 9, 0,
+                                                                 tzinfo=SHANGHAI)
+    assert wait_target("09:00", now, SHANGHAI) == datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI)
+    assert wait_target("07:00", now, SHANGHAI) == datetime(2026, 12, 4, 7, 0, tzinfo=SHANGHAI)
+    with pytest.raises(ValueError, match="has passed"):
+        wait_target("11-20 09:00", now, SHANGHAI)
+    with pytest.raises(ValueError, match=":wait 2h"):
+        wait_target("tomorrow", now, SHANGHAI)
+    with pytest.raises(ValueError, match="no such moment"):
+        wait_target("02-30 09:00", now, SHANGHAI)
+
+
+async def test_console_wait_moves_time_and_says_to_when() -> None:
+    class Travel:
+        clock = VirtualClock(datetime(2026, 12, 3, 8, 0, tzinfo=SHANGHAI))
+
+        async def advance_to(self, moment: datetime) -> None:
+            self.clock.advance_to(moment)
+
+    state = ConsoleState(_FakeEmulator(), 1, 1, time=Travel(), tz=SHANGHAI)  # type: ignore[arg-type]
+    assert await state.run_line(":wait 12-20 09:00") == "⏩ 2026-12-20 09:00 Sun (Asia/Shanghai)"
+    assert Travel.clock.now() == datetime(2026, 12, 20, 9, 0, tzinfo=SHANGHAI)
+    assert "has passed" in (await state.run_line(":wait 12-19 09:00") or "")
+    assert ConsoleState(_FakeEmulator(), 1, 1).handle(":wait 2h") == (  # type: ignore[arg-type]
+        "time moves only in the running sandbox")
+
+
+def test_shifted_clock_runs_on_from_where_it_was_moved() -> None:
+    clock = ShiftedClock()
+    later = clock.now() + timedelta(days=3)
+    clock.advance_to(later)
+    assert later <= clock.now() < later + timedelta(seconds=5)
+    clock.advance_to(later - timedelta(days=1))  # never backwards
+    assert clock.now() >= later
+
+
+def test_console_shows_a_pop_up_to_who_pressed() -> None:
+    state = ConsoleState(_FakeEmulator(), 1, 1)  # type: ignore[arg-type]
+    state.handle("@王强 #制造中心")
+    answer = CallbackAnswer(state.groups["制造中心"], state.users["王强"], "⛔ 需要技术中心的人员", True)
+    assert format_answer(state, answer) == "#制造中心 💬 pop-up to @王强: ⛔ 需要技术中心的人员"
+
+
+def test_console_names_keep_their_ids_from_run_to_run() -> None:
+    first, second = ConsoleState(_FakeEmulator(), 1, 1), ConsoleState(_FakeEmulator(), 1, 1)  # type: ignore[arg-type]
+    first.handle("@王强 #制造中心 /start")
+    second.handle("@李明 #市场部 /start")  # another order of names after a restart
+    second.handle("@王强 #制造中心 /start")
+    assert first.users["王强"] == second.users["王强"] > 0
+    assert first.groups["制造中心"] == second.groups["制造中心"] < 0
+    assert second.users["李明"] != second.users["王强"]

@@ -74,7 +74,7 @@ async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None)
     if missing > 0:
         await open_task(ctx, actor, order, TaskKind.MISSING_PARTS, Role.MANUFACTURING,
                          ctx.deadlines.due("missing_parts", ctx.now),
-                         title=f"{missing:g} {order.unit or ''}".strip())
+                         title=f"{missing:g}{order.unit or ''}")
     await tell_market(ctx, order, "order.shipped_notice", shipped=f"{shipped:g}",
                        missing=f"{max(missing, 0):g}")
     return missing

@@ -1,0 +1,91 @@
+"""The sandbox console against the real Application: time moved by `:wait`, a restart on the
+same database, typed replies and plans, and the pop-ups a button press answers with."""
+
+from __future__ import annotations
+
+from bot.runner import resume_update_ids
+from bot.sandbox.console import ConsoleState, Lines, format_answer
+from bot.simulate import Stack
+from tests.conftest import SHANGHAI, START
+from tests.e2e.conftest import (
+    ADMIN,
+    LIMING,
+    MANUFACTURING,
+    MARKET,
+    TECH,
+    WANGQIANG,
+    ZHANGWEI,
+    ZHAOZONG,
+    populate,
+    set_up_company,
+)
+from tests.e2e.test_clocks import sent
+from tests.e2e.test_order_review import ORDER
+
+
+def _console(stack: Stack, person: int, chat: int) -> ConsoleState:
+    """A console speaking as `person` in `chat`, with the test company's names."""
+    state = ConsoleState(stack.emulator, person, chat, time=stack.time, tz=SHANGHAI)
+    state.users.update({"liming": LIMING, "wangqiang": WANGQIANG, "zhangwei": ZHANGWEI})
+    state.groups.update({"市场部": MARKET, "技术中心": TECH, "制造中心": MANUFACTURING})
+    return state
+
+
+async def test_wait_lets_reminders_escalations_and_the_digest_fall_due(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")  # Tue 09:01: the reviews are due Wed 09:01
+    console = _console(stack, ADMIN, ADMIN)
+    assert (await console.run_line(":wait 2h") or "").startswith("⏩ 2026-11-24 11:01 Tue")
+    assert not sent(stack, MANUFACTURING, "⏰ 提醒")
+    assert await console.run_line(":wait 11-25 09:30") == "⏩ 2026-11-25 09:30 Wed (Asia/Shanghai)"
+    [reminder] = sent(stack, MANUFACTURING, "⏰ 提醒")
+    assert reminder["at"].startswith("2026-11-24T17:01")  # at its own moment on the way
+    assert [m["kind"] for m in sent(stack, WANGQIANG, "第1次上报")] == ["escalation"]
+    assert [m["at"][:16] for m in sent(stack, ZHAOZONG, "☀️ 全公司今日概况")] == ["2026-11-25T09:00"]
+    assert "has passed" in (await console.run_line(":wait 11-24 12:00") or "")
+
+
+async def test_an_order_typed_over_several_lines_is_one_message(stack: Stack) -> None:
+    await set_up_company(stack)
+    console = _console(stack, LIMING, MARKET)
+    lines, message = Lines(), None
+    for raw in ("/order 客户:华东电力 产品:GGD低压开关柜 \\\n",
+                "型号:GGD2-15 数量:12台 单价:3.5万 \\\n", "交期:12月20日 成套\n"):
+        message = lines.feed(raw)
+    assert message is not None and message.count("\n") == 2
+    assert await console.run_line(message) is None
+    await stack.pump()
+    [card] = [m for m in stack.messages if m["chat"] == MARKET and "请核对订单" in m["text"]]
+    assert "华东电力" in card["text"] and "GGD2-15" in card["text"] and "12台" in card["text"]
+    assert card["buttons"] == [["确认", "修改", "取消"]]  # every field read from the three lines
+
+
+async def test_a_refused_press_pops_up_for_the_one_who_pressed(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    console = _console(stack, WANGQIANG, TECH)
+    shown: list[str] = []
+    stack.emulator.subscribe_answers(lambda answer: shown.append(format_answer(console, answer)))
+    assert console.handle("[可行]") is None  # a manufacturing leader is not tech
+    await stack.pump()
+    assert len(shown) == 1 and shown[0].startswith("#技术中心 💬 pop-up to @wangqiang: ⛔")
+
+
+async def test_a_sandbox_started_again_goes_on_with_its_update_ids(database_url: str) -> None:
+    async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN})) as first:
+        populate(first.emulator)
+        await set_up_company(first)
+        highest = max(call.params.get("offset", 0) or 0
+                      for call in first.emulator.calls_to("getUpdates"))
+    async with Stack(START.replace(hour=10), database_url=database_url,
+                     admin_ids=frozenset({ADMIN})) as second:
+        populate(second.emulator)
+        await resume_update_ids(second.emulator, second.gendan.runtime)
+        update_id = second.emulator.send_text(LIMING, LIMING, "/whoami")
+        assert update_id is not None and update_id >= highest
+        await second.pump()
+        assert "市场部" in second.texts(LIMING)[-1]  # handled, not dropped as seen before
+        async with second.gendan.runtime.unit_of_work() as uow:
+            assert await uow.inbox.highest_update_id() == update_id
