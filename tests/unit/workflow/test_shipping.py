@@ -81,7 +81,7 @@ async def test_a_short_shipment_needs_consent_and_opens_the_missing_parts(c: Com
     await orders.record_consent(c.world.ctx, c.rep, order, "客户同意先发10台")
     assert await orders.ship(c.world.ctx, c.keeper, c.world.order(order), 10) == 2
     [missing] = [t for t in c.world.tasks(order) if t.kind is TaskKind.MISSING_PARTS]
-    assert (missing.role, missing.title) == (Role.MANUFACTURING, "2 台")
+    assert (missing.role, missing.title) == (Role.MANUFACTURING, "2台")
 
 
 async def test_shipping_more_or_nothing_is_refused(c: Company) -> None:
