@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from workflow import escalation
+# tasks imports escalation, which fires services' timers: the module, not its names.
+from workflow import escalation, tasks
 from workflow.context import Actor, Context, local_time, order_params
-from workflow.errors import Conflict, DomainError, NotFound
+from workflow.errors import AdminOnly, Conflict, DomainError, NotFound
 from workflow.model import (
     DraftStatus,
     Notification,
@@ -23,8 +24,8 @@ from workflow.model import (
     Text,
 )
 from workflow.roles import Role
-from workflow.tasks import open_task
 from workflow.text import MAX_NAME_CHARS, clean_name, clean_text
+from workflow.timer_kinds import TimerKind
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
 REVIEWING_ROLES = (Role.TECH, Role.MANUFACTURING)
@@ -44,8 +45,27 @@ async def bind_chat(ctx: Context, actor: Actor, chat_id: int, department: Role |
         await escalation.hand_over(ctx, department, chat_id)
 
 
+def may_keep_roles(actor: Actor) -> bool:
+    """Administrators, and the leaders of a department for its own people."""
+    return actor.is_admin or any(actor.person.leads(role) for role in Role)
+
+
+def _require_role_keeper(actor: Actor, target: Person, role: Role, leader: bool) -> None:
+    """A department's leader gives and takes its own department's role; another department,
+    the leader mark, and a leader's own role are an administrator's."""
+    if actor.is_admin:
+        return
+    led = [r for r in Role if actor.person.leads(r)]
+    if not led:
+        raise AdminOnly()
+    if role not in led:
+        raise DomainError(Text("error.role_other_department", {"roles": led}))
+    if leader or target.leads(role):
+        raise DomainError(Text("error.role_leader_mark"))
+
+
 async def grant_role(ctx: Context, actor: Actor, target: Person, role: Role, leader: bool) -> None:
-    actor.require_admin()
+    _require_role_keeper(actor, target, role, leader)
     before = {"role": role.value, "leader": target.roles[role]} if role in target.roles else None
     await ctx.uow.people.grant(target.id, role, leader)
     await ctx.audit(
@@ -54,7 +74,7 @@ async def grant_role(ctx: Context, actor: Actor, target: Person, role: Role, lea
 
 
 async def revoke_role(ctx: Context, actor: Actor, target: Person, role: Role) -> bool:
-    actor.require_admin()
+    _require_role_keeper(actor, target, role, leader=False)
     removed = await ctx.uow.people.revoke(target.id, role)
     if removed:
         await ctx.audit(actor, "role.revoke", "person", target.id, {"role": role.value}, None)
@@ -81,7 +101,7 @@ MAX_ORDER_CHARS = 1000
 MAX_COMMAND_CHARS = 2000
 # More than this many units is a typo (an extra zero, a phone number), not an order.
 MAX_QUANTITY = 1_000_000
-DRAFT_EXPIRY = "draft_expiry"
+DRAFT_EXPIRY = TimerKind.DRAFT_EXPIRY
 NAME_FIELDS = ("customer", "product", "model")
 
 
@@ -319,7 +339,7 @@ async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[T
     due_at = ctx.deadlines.due("feasibility_review", ctx.now)
     reviews, unbound = [], []
     for role in REVIEWING_ROLES:
-        task = await open_task(ctx, actor, order, TaskKind.FEASIBILITY_REVIEW, role, due_at,
+        task = await tasks.open_task(ctx, actor, order, TaskKind.FEASIBILITY_REVIEW, role, due_at,
                                announce=None)
         reviews.append(task)
         sent = await ctx.notify_department(
