@@ -11,6 +11,7 @@ from handlers.turn import Turn, turn_handler
 from workflow import orders, quality, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
+from workflow.lifecycle import LEADER_ACTIONS
 from workflow.model import Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
@@ -42,8 +43,7 @@ def order_command(usage_key: str) -> Callable[[OrderStep], Any]:
             try:
                 order = await orders.order_by_number(turn.ctx, text)
             except DomainError as refusal:
-                turn.reply(refusal.text, kind="error")
-                turn.reply(Text(usage_key), kind="error")
+                turn.refuse(refusal.text, Text(usage_key))
                 return
             await step(turn, order, _after_number(text))
 
@@ -76,9 +76,7 @@ async def cmd_quote(turn: Turn, order: Order, rest: str) -> None:
 
 def _refuse_value(turn: Turn, warning: str | None, usage_key: str) -> None:
     """What was wrong with the value, then how to write the command."""
-    if warning:
-        turn.reply(Text(f"warning.{warning}"), kind="error")
-    turn.reply(Text(usage_key), kind="error")
+    turn.refuse(*([Text(f"warning.{warning}")] if warning else []), Text(usage_key))
 
 
 @order_command("usage.signed")
@@ -400,6 +398,9 @@ ORDER_COMMANDS: dict[str, Any] = {
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
     "contact": cmd_contact, "found": cmd_found,
 }
+
+# Commands the lifecycle leaves to the leaders of their roles (`leader_only`).
+LEADER_COMMANDS = frozenset(action.value for action in LEADER_ACTIONS)
 
 # Who sees each command in /help.
 ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {

@@ -13,8 +13,10 @@ from tests.conftest import START
 from tests.e2e.conftest import (
     ADMIN,
     LIMING,
+    MANUFACTURING,
     MARKET,
     WANGQIANG,
+    ZHANGWEI,
     ZHAOZONG,
     populate,
     set_up_company,
@@ -107,3 +109,89 @@ async def test_a_policy_edit_spares_an_escalation_under_way(stack: Stack) -> Non
     chains = {t.escalation_chain and tuple(t.escalation_chain) for t in await tasks(stack)
               if t.kind == "feasibility_review"}
     assert chains == {("leader", "gm", "gm", "gm", "gm")}
+
+
+def new_messages(stack: Stack, since: int) -> list[dict]:
+    return [m for m in stack.messages[since:] if not m["edit"]]
+
+
+async def roles_of(stack: Stack, person: int) -> dict[str, bool]:
+    async with stack.gendan.runtime.unit_of_work() as uow:
+        found = await uow.people.get(person)
+    assert found is not None
+    return {role.value: leader for role, leader in found.roles.items()}
+
+
+async def test_help_lists_leader_commands_to_leaders_only(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(LIMING, LIMING, "/help")  # a market member
+    member = stack.texts(LIMING)[-1]
+    assert "/order" in member and "/hold" not in member and "/cancel" not in member
+    assert "/role " not in member and "/unrole" not in member
+    await stack.say(ZHAOZONG, ZHAOZONG, "/help")  # the general manager decides holds
+    gm = stack.texts(ZHAOZONG)[-1]
+    assert "/hold" in gm and "/resume" in gm and "/role " not in gm
+    await stack.say(WANGQIANG, WANGQIANG, "/help")  # manufacturing's leader keeps its roster
+    leader = stack.texts(WANGQIANG)[-1]
+    assert "/role " in leader and "/unrole" in leader and "/hold" not in leader
+
+
+async def test_an_error_is_one_message(stack: Stack) -> None:
+    await set_up_company(stack)
+    before = len(stack.messages)
+    await stack.say(MARKET, LIMING, "/quote SO-20261124-009 42万")
+    [answer] = new_messages(stack, before)
+    assert answer["kind"] == "error" and "SO-20261124-009" in answer["text"]
+    assert "/quote" in answer["text"]  # and what to type instead, in the same message
+    before = len(stack.messages)
+    await stack.say(MARKET, LIMING, "/quote")
+    assert len(new_messages(stack, before)) == 1
+
+
+async def test_a_near_miss_command_gets_did_you_mean(stack: Stack) -> None:
+    await set_up_company(stack)
+    before = len(stack.messages)
+    await stack.say(MARKET, LIMING, "/ordr 客户:华东电力")
+    [answer] = new_messages(stack, before)
+    assert answer["kind"] == "error" and "您是不是想输入 /order" in answer["text"]
+    await stack.say(MARKET, LIMING, "/stauts SO-20261124-001")
+    assert "/status" in stack.texts(MARKET)[-1]
+    await stack.say(MARKET, LIMING, "/frobnicate")
+    assert "您是不是想" not in stack.texts(MARKET)[-1]
+
+
+async def test_leaders_keep_their_own_departments_roles(stack: Stack) -> None:
+    await set_up_company(stack)
+    await stack.say(MANUFACTURING, WANGQIANG, "/role @zhangwei manufacturing")
+    assert (await roles_of(stack, ZHANGWEI)) == {"tech": False, "manufacturing": False}
+    # Another department, the leader mark, and a member: each refused, nothing changes.
+    await stack.say(MANUFACTURING, WANGQIANG, "/role @zhangwei market")
+    assert stack.messages[-1]["kind"] == "error" and "本部门" in stack.texts(MANUFACTURING)[-1]
+    await stack.say(MANUFACTURING, WANGQIANG, "/role @zhangwei manufacturing leader")
+    assert stack.messages[-1]["kind"] == "error" and "负责人标记" in stack.texts(MANUFACTURING)[-1]
+    await stack.say(MARKET, LIMING, "/role @zhangwei market")
+    assert stack.messages[-1]["kind"] == "error" and "管理员" in stack.texts(MARKET)[-1]
+    assert (await roles_of(stack, ZHANGWEI)) == {"tech": False, "manufacturing": False}
+    await stack.say(MANUFACTURING, WANGQIANG, "/unrole @zhangwei manufacturing")
+    assert (await roles_of(stack, ZHANGWEI)) == {"tech": False}
+    await stack.say(MANUFACTURING, WANGQIANG, "/unrole @zhangwei tech")
+    assert "本部门" in stack.texts(MANUFACTURING)[-1]
+    # A leader's own role is an administrator's to take.
+    await stack.say(MANUFACTURING, WANGQIANG, "/unrole @wangqiang manufacturing")
+    assert (await roles_of(stack, WANGQIANG)) == {"manufacturing": True}
+
+
+async def test_a_long_department_digest_points_to_tasks(database_url: str) -> None:
+    async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN}),
+                     policy={"digest.max_lines": 1}) as stack:
+        populate(stack.emulator)
+        await set_up_company(stack)
+        await stack.say(MARKET, LIMING, ORDER)
+        await stack.press(MARKET, LIMING, "确认")
+        await stack.say(MARKET, LIMING, "/contact SO-20261124-001 制造中心 图纸问题 截止 11-25 16:00")
+        await stack.advance_to(at("2026-11-25", "09:30"))
+        [digest] = [m for m in stack.messages if m["chat"] == MANUFACTURING
+                    and m["kind"] == "digest"]
+        # Two tasks due today, one listed: the other is counted and left to /tasks.
+        assert "今天到期 2 项" in digest["text"] and "/tasks" in digest["text"]
+        assert ("交货期评审" in digest["text"]) != ("图纸问题" in digest["text"])
