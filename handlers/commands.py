@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from handlers import task_reports
-from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status, replied_order
+from handlers.order_commands import (
+    LEADER_COMMANDS,
+    ORDER_COMMAND_ROLES,
+    answer_status,
+    replied_order,
+)
 from handlers.render import quantity_text
 from handlers.turn import Turn, turn_handler
 from locales import normalize_locale
@@ -37,14 +43,23 @@ class CommandInfo:
     roles: tuple[Role, ...] = ()
     admin: bool = False
     leaders: bool = False  # leaders of any department and the general manager
+    # Only the leaders of `roles` (a general manager needs no mark), as the lifecycle says.
+    leaders_of_roles: bool = False
+    admins_too: bool = False
 
     def allowed(self, turn: Turn) -> bool:
-        if self.admin:
+        if self.admin or (self.admins_too and turn.actor.is_admin):
             return turn.actor.is_admin
         if self.leaders:
             return may_read_reports(turn.actor)
+        if self.leaders_of_roles:
+            return any(turn.person.leads(role) or (role is Role.GM and turn.person.has_role(role))
+                       for role in self.roles)
         return not self.roles or any(turn.person.has_role(role) for role in self.roles)
 
+
+# The departments whose leaders keep their own roster (the general manager leads no one).
+KEPT_BY_LEADERS = tuple(role for role in Role if role is not Role.GM)
 
 COMMANDS = (
     CommandInfo("help"),
@@ -53,7 +68,8 @@ COMMANDS = (
     CommandInfo("roles"),
     CommandInfo("order", roles=(Role.MARKET,)),
     CommandInfo("change", roles=(Role.MARKET, Role.TECH)),
-    *(CommandInfo(name, roles=roles) for name, roles in ORDER_COMMAND_ROLES.items()),
+    *(CommandInfo(name, roles=roles, leaders_of_roles=name in LEADER_COMMANDS)
+      for name, roles in ORDER_COMMAND_ROLES.items()),
     # Replies to a task's message; every role owns tasks.
     CommandInfo("progress", roles=tuple(Role)),
     CommandInfo("done", roles=tuple(Role)),
@@ -61,8 +77,9 @@ COMMANDS = (
     CommandInfo("report", leaders=True),
     CommandInfo("bind", admin=True),
     CommandInfo("deliveries", admin=True),
-    CommandInfo("role", admin=True),
-    CommandInfo("unrole", admin=True),
+    # Administrators, and each department's leaders for their own department.
+    CommandInfo("role", roles=KEPT_BY_LEADERS, leaders_of_roles=True, admins_too=True),
+    CommandInfo("unrole", roles=KEPT_BY_LEADERS, leaders_of_roles=True, admins_too=True),
 )
 
 
@@ -210,7 +227,8 @@ async def _target_person(turn: Turn, who: str) -> Person:
 @turn_handler
 async def cmd_role(turn: Turn) -> None:
     """Give a person a role: /role @user manufacturing leader."""
-    turn.actor.require_admin()
+    if not services.may_keep_roles(turn.actor):
+        turn.actor.require_admin()
     match = _ROLE_ARGS.match(_command_args(turn))
     role = parse_role(match["role"]) if match else None
     if match is None or role is None:
@@ -226,7 +244,8 @@ async def cmd_role(turn: Turn) -> None:
 @turn_handler
 async def cmd_unrole(turn: Turn) -> None:
     """Take a role away: /unrole @user manufacturing."""
-    turn.actor.require_admin()
+    if not services.may_keep_roles(turn.actor):
+        turn.actor.require_admin()
     match = _ROLE_ARGS.match(_command_args(turn))
     role = parse_role(match["role"]) if match else None
     if match is None or role is None:
@@ -246,7 +265,17 @@ def _role_choices() -> list[str]:
 async def on_unknown_command(turn: Turn) -> None:
     """Answer a command we don't have with the way to find the right one."""
     text = turn.update.effective_message.text or ""
-    turn.reply(Text("error.unknown_command", {"command": text.split()[0][:32]}), kind="error")
+    command = text.split()[0][:32]
+    name = command.lstrip("/").split("@", 1)[0].lower()
+    # What this person may use first: "/ordr" from a rep means /order, not /report.
+    mine = ["start", *(c.name for c in COMMANDS if c.allowed(turn))]
+    close = (difflib.get_close_matches(name, mine, n=1, cutoff=0.6)
+             or difflib.get_close_matches(name, [c.name for c in COMMANDS], n=1, cutoff=0.6))
+    if close:
+        turn.reply(Text("error.unknown_command_did_you_mean",
+                        {"command": command, "suggestion": f"/{close[0]}"}), kind="error")
+    else:
+        turn.reply(Text("error.unknown_command", {"command": command}), kind="error")
 
 
 # ---- orders ---------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers import reports
-from handlers.render import render
 from handlers.turn import Turn, turn_handler
 from workflow import orders, quality, references, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
+from workflow.lifecycle import LEADER_ACTIONS
 from workflow.model import ButtonSpec, Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
@@ -74,8 +74,7 @@ async def run_on_reference(turn: Turn, name: str, text: str, replied: str | None
         found = await references.resolve(turn.ctx, turn.actor, text, replied=replied,
                                          takes_words=words)
     except DomainError as refusal:
-        # What was wrong and how to write it, in one message.
-        turn.reply(render(refusal.text, turn.locale) + "\n" + turn.t(usage_key), kind="error")
+        turn.refuse(refusal.text, Text(usage_key))
         return
     if len(found.orders) == 1:
         await step(turn, found.orders[0], found.rest)
@@ -133,9 +132,7 @@ async def cmd_quote(turn: Turn, order: Order, rest: str) -> None:
 
 def _refuse_value(turn: Turn, warning: str | None, usage_key: str) -> None:
     """What was wrong with the value, then how to write the command."""
-    if warning:
-        turn.reply(Text(f"warning.{warning}"), kind="error")
-    turn.reply(Text(usage_key), kind="error")
+    turn.refuse(*([Text(f"warning.{warning}")] if warning else []), Text(usage_key))
 
 
 @order_command("usage.signed", words=False)
@@ -514,6 +511,9 @@ ORDER_COMMANDS: dict[str, Any] = {
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
     "contact": cmd_contact, "found": cmd_found, "orders": cmd_orders,
 }
+
+# Commands the lifecycle leaves to the leaders of their roles (`leader_only`).
+LEADER_COMMANDS = frozenset(action.value for action in LEADER_ACTIONS)
 
 # Who sees each command in /help.
 ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {

@@ -16,7 +16,7 @@ from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
 from workflow import delivery
 from workflow.context import Actor, Context
-from workflow.errors import DomainError
+from workflow.errors import AdminOnly, DomainError, Forbidden
 from workflow.model import Answer, ButtonSpec, Chat, Person, Text
 from workflow.ports import UnitOfWork
 from workflow.text import clean_name
@@ -37,6 +37,8 @@ class Turn:
     chat: Chat
     locale: str
     answers: list[Answer] = field(default_factory=list)
+    # A pop-up for the person who pressed a button, and no one else (answerCallbackQuery).
+    alert: str | None = None
 
     @property
     def person(self) -> Person:
@@ -60,6 +62,11 @@ class Turn:
         """Answer in this chat; it is queued with the turn's work and sent once committed."""
         body = render(text, self.locale) if isinstance(text, Text) else text
         self.answers.append(Answer(self.chat.id, body, self._keys(buttons), kind, order))
+
+    def refuse(self, *texts: Text) -> None:
+        """What was wrong and what to type instead, as one message: a refusal followed by a
+        usage message reads as two mistakes."""
+        self.reply("\n".join(render(text, self.locale) for text in texts), kind="error")
 
     def reply_privately(self, text: Text | str, *, order: str | None = None,
                         buttons: tuple[tuple[ButtonSpec, ...], ...] = ()) -> None:
@@ -154,7 +161,12 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             except DomainError as refusal:
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
-                turn.reply(refusal.text, kind="error")
+                if update.callback_query is not None and isinstance(refusal,
+                                                                    Forbidden | AdminOnly):
+                    # Somebody else's button: their mistake is not the group's business.
+                    turn.alert = render(refusal.text, turn.locale)
+                else:
+                    turn.reply(refusal.text, kind="error")
             except Exception:
                 log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
                 await _keep_only_the_update_mark(uow, update.update_id, now)
@@ -193,7 +205,8 @@ async def _answer_callback(update: Update, turn: Turn) -> None:
     if query is None:
         return
     errors = [a.text for a in turn.answers if a.kind == "error"]
+    alert = turn.alert or (errors[0] if errors else None)
     try:
-        await query.answer(errors[0][:200] if errors else None, show_alert=bool(errors))
+        await query.answer(alert[:200] if alert else None, show_alert=alert is not None)
     except Exception:
         log.warning("could not answer callback query %s", query.id, exc_info=True)

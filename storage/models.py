@@ -229,6 +229,10 @@ class TaskRow(Base):
     photo: Mapped[str | None] = mapped_column(String(256))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # The chain as it stood when the task's escalation started, and the step it has reached:
+    # a policy edit mid-escalation leaves an escalation under way as it began.
+    escalation_chain: Mapped[list[str] | None] = mapped_column(JSON)
+    escalation_step: Mapped[int | None] = mapped_column(Integer)
 
 
 # Predicates of the timers' partial indexes. A query must state them literally to use them:
@@ -327,6 +331,25 @@ class UrgeSlipRow(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EscalationPingRow(Base):
+    """One escalation message a person got (or had folded into the digest) about one order at
+    one step of its chain on one day: what keeps a person to one ping per order and step."""
+
+    __tablename__ = "escalation_pings"
+    __table_args__ = (Index("ix_escalation_pings_person_id_day", "person_id", "day"),
+                      Index("ix_escalation_pings_listed_at_folded", "listed_at", "folded"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    task_ids: Mapped[list[int]] = mapped_column(JSON)
+    folded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CatalogEntryRow(Base):

@@ -10,6 +10,7 @@ from storage.repositories.audit import AuditLog
 from storage.repositories.changes import ChangeNoticeRepository
 from storage.repositories.chats import ChatRepository
 from storage.repositories.drafts import DraftRepository
+from storage.repositories.escalation_pings import EscalationPingRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.leases import LeaseRepository
 from storage.repositories.orders import OrderRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.leases = LeaseRepository(self.session)
         self.urge_slips = UrgeSlipRepository(self.session)
         self.changes = ChangeNoticeRepository(self.session)
+        self.pings = EscalationPingRepository(self.session)
         self.timers = TimerRepository(self.session)
         self.reports = SqlReports(self.session)
         return self

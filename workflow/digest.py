@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from workflow import escalation
 from workflow.context import Context, local_time
-from workflow.model import Notification, Order, Task, Text
+from workflow.model import (
+    ENDED_STATUSES,
+    OPEN_TASK_STATUSES,
+    EscalationPing,
+    Notification,
+    Order,
+    Task,
+    Text,
+)
 from workflow.roles import Role
+from workflow.timer_kinds import TimerKind
 
-HELD = "digest"  # a digest that waits out quiet hours on its own day
+HELD = TimerKind.DIGEST  # a digest that waits out quiet hours on its own day
 
 
-def _line(ctx: Context, task: Task, orders: dict[int, Order]) -> str:
+def task_line(ctx: Context, task: Task, orders: dict[int, Order]) -> str:
     """"what-key|role|title|due", shown like an urge slip's lines; the title leads with the
     order number."""
     order = orders.get(task.order_id)
@@ -44,14 +53,21 @@ async def send_digests(ctx: Context) -> int:
                      and t.due_at.astimezone(ctx.tz).date() == today]
         if not (overdue or today_due):
             continue
+        # Past the cap the overdue come first; the rest are counted and left to /tasks.
+        cap = ctx.policy.digest.max_lines if ctx.policy is not None else len(mine)
+        shown_overdue = overdue[:cap]
+        shown_today = today_due[:cap - len(shown_overdue)]
+        more = len(overdue) + len(today_due) - len(shown_overdue) - len(shown_today)
         params = {
             "role": role,
-            "today": [_line(ctx, t, orders) for t in today_due],
-            "overdue": [_line(ctx, t, orders) for t in overdue],
+            "today": [task_line(ctx, t, orders) for t in shown_today],
+            "overdue": [task_line(ctx, t, orders) for t in shown_overdue],
             "today_count": len(today_due),
             "overdue_count": len(overdue),
+            "more": more,
         }
-        sent += await ctx.notify_department(role, Text("digest.department", params),
+        key = "digest.department_capped" if more else "digest.department"
+        sent += await ctx.notify_department(role, Text(key, params),
                                             kind="digest", order_number=None)
         company.append(f"{role.value}|{len(today_due)}|{len(overdue)}")
     risk_lines = "\n".join(f"· {o.number} {o.customer} {o.product} {o.due_date.isoformat()}"
@@ -62,4 +78,33 @@ async def send_digests(ctx: Context) -> int:
                 "departments": company, "at_risk": risk_lines}),
                 "digest", None))
             sent += 1
+    return sent + await _folded_escalations(ctx)
+
+
+async def _folded_escalations(ctx: Context) -> int:
+    """The escalations held back since the last digest (a person's daily cap, or a repeat the
+    same day), one message per person: the tasks still open, each listed once."""
+    folded = await ctx.uow.pings.folded_unlisted()
+    by_person: dict[int, list[EscalationPing]] = {}
+    for ping in folded:
+        by_person.setdefault(ping.person_id, []).append(ping)
+    sent = 0
+    for person_id, pings in by_person.items():
+        tasks: dict[int, Task] = {}
+        orders: dict[int, Order] = {}
+        for task_id in dict.fromkeys(t for p in pings for t in p.task_ids):
+            task = await ctx.uow.tasks.get(task_id)
+            if task is None or task.status not in OPEN_TASK_STATUSES:
+                continue
+            order = orders.get(task.order_id) or await ctx.uow.orders.get(task.order_id)
+            if order is None or order.status in ENDED_STATUSES:
+                continue
+            tasks[task_id], orders[task.order_id] = task, order
+        if tasks:
+            await ctx.notify(Notification(person_id, Text("digest.escalations", {
+                "count": len(tasks),
+                "overdue": [task_line(ctx, t, orders) for t in tasks.values()]}),
+                "digest", None))
+            sent += 1
+        await ctx.uow.pings.mark_listed([p.id or 0 for p in pings], ctx.now)
     return sent

@@ -6,6 +6,7 @@ acknowledged, finished or cancelled in the meantime ends its reminders and escal
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from workflow.errors import DomainError
 from workflow.model import (
     ENDED_STATUSES,
     ButtonSpec,
+    EscalationPing,
     Notification,
     Order,
     OrderStatus,
@@ -24,8 +26,9 @@ from workflow.model import (
     TaskStatus,
     Text,
 )
-from workflow.policy import LEADER, Counting
+from workflow.policy import LEADER, Counting, Policy
 from workflow.roles import Role
+from workflow.timer_kinds import TimerKind
 
 # Tasks a command finishes (/prodorder, /plan, /paid, /ship, /inspect): a tap can only
 # acknowledge them.
@@ -35,14 +38,12 @@ COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYME
 
 # Notices the bot gives on its own before a planned task: timer kind -> who hears it.
 ADVANCE_NOTICES = {
-    "packaging_notice": (Role.WAREHOUSE, Role.QUALITY, Role.MARKET, Role.MANUFACTURING),
-    "oem_reminder": (Role.OEM, Role.MANUFACTURING),
+    TimerKind.PACKAGING_NOTICE: (Role.WAREHOUSE, Role.QUALITY, Role.MARKET, Role.MANUFACTURING),
+    TimerKind.OEM_REMINDER: (Role.OEM, Role.MANUFACTURING),
 }
 
-REMIND = "remind"
-ESCALATE = "escalate"
-STALE_AFTER = timedelta(minutes=30)  # a reminder this late is news of the past: summarize it
-HOLD_RECHECK = timedelta(hours=1)  # a held order's clocks wait, and look again this often
+REMIND = TimerKind.REMIND
+ESCALATE = TimerKind.ESCALATE
 
 
 def subject(task_id: int) -> str:
@@ -158,57 +159,115 @@ def quiet_until(ctx: Context, kind: str) -> datetime | None:
     return allowed if allowed > ctx.now else None
 
 
+@dataclass(frozen=True)
+class Due:
+    """A timer that fell due, as the dispatch table's handlers take it."""
+
+    kind: TimerKind
+    subject: str
+    dedupe_key: str
+    due_at: datetime
+
+    @property
+    def subject_id(self) -> int:
+        return int(self.subject.split(":", 1)[1])
+
+
+Handler = Callable[[Context, Due], Awaitable[Outcome]]
+TaskHandler = Callable[[Context, Due, Task, Order], Awaitable[Outcome]]
+
+
+async def _on_draft_expiry(ctx: Context, due: Due) -> Outcome:
+    if (later := quiet_until(ctx, "notice")) is not None:
+        return Outcome(retry_at=later)  # the note would come at night: the draft waits
+    await services.expire_draft(ctx, due.subject_id)
+    return Outcome()
+
+
+async def _on_follow_up(ctx: Context, due: Due) -> Outcome:
+    """The follow-up drafts the 催促单 market decides on."""
+    if (later := quiet_until(ctx, "urge_slip")) is not None:
+        return Outcome(retry_at=later)
+    await urging.on_follow_up(ctx, due.subject_id)
+    return Outcome()
+
+
+async def _on_quality_alert(ctx: Context, due: Due) -> Outcome:
+    if (later := quiet_until(ctx, quality.ALERT)) is not None:
+        return Outcome(retry_at=later)
+    _, order_id, index = due.subject.split(":")
+    await quality.send_alerts(ctx, int(order_id), int(index))
+    return Outcome()
+
+
+async def _on_held_digest(ctx: Context, _due: Due) -> Outcome:
+    await digest.send_digests(ctx)
+    return Outcome()
+
+
+def _on_live_task(handler: TaskHandler, *, acknowledged_too: bool = False) -> Handler:
+    """A task's timer acts only while the task is still owed; a held order's waits."""
+
+    async def fire_for_task(ctx: Context, due: Due) -> Outcome:
+        try:
+            live = await _live_task(ctx, due.subject_id, acknowledged_too=acknowledged_too)
+        except _Held:
+            assert ctx.policy is not None
+            return Outcome(retry_at=ctx.now + ctx.policy.escalation.hold_recheck)
+        if live is None:
+            return Outcome()
+        return await handler(ctx, due, *live)
+
+    return fire_for_task
+
+
+async def _on_advance_notice(ctx: Context, due: Due, task: Task, order: Order) -> Outcome:
+    if (later := quiet_until(ctx, "reminder")) is not None:
+        return Outcome(retry_at=later)
+    params = _task_params(ctx, task, order)
+    if due.kind is TimerKind.OEM_REMINDER and task.due_at is not None:
+        # “提前1-2天提醒”: the window opened now; the preparation is due when it closes.
+        params["ready_by"] = local_time(ctx.deadlines.due("oem_reminder", task.due_at), ctx.tz)
+    for role in ADVANCE_NOTICES[due.kind]:
+        await ctx.notify_department(role, Text(f"notice.{due.kind.value}", params),
+                                    kind="notice", order_number=order.number)
+    await ctx.audit(None, f"notice.{due.kind.value}", "task", task.id or 0, None, None)
+    return Outcome()
+
+
+async def _on_remind(ctx: Context, due: Due, task: Task, order: Order) -> Outcome:
+    assert ctx.policy is not None
+    if ctx.now - due.due_at > ctx.policy.escalation.stale_after:
+        return Outcome(stale_reminder=task)
+    if (later := quiet_until(ctx, "reminder")) is not None:
+        return Outcome(retry_at=later)
+    await _remind(ctx, task, order)
+    return Outcome()
+
+
+async def _on_escalate(ctx: Context, due: Due, task: Task, order: Order) -> Outcome:
+    return await _escalate(ctx, task, order, due.dedupe_key)
+
+
+DISPATCH: dict[TimerKind, Handler] = {
+    TimerKind.REMIND: _on_live_task(_on_remind),
+    TimerKind.ESCALATE: _on_live_task(_on_escalate),
+    TimerKind.PACKAGING_NOTICE: _on_live_task(_on_advance_notice, acknowledged_too=True),
+    TimerKind.OEM_REMINDER: _on_live_task(_on_advance_notice, acknowledged_too=True),
+    TimerKind.DRAFT_EXPIRY: _on_draft_expiry,
+    TimerKind.FOLLOW_UP: _on_follow_up,
+    TimerKind.QUALITY_ALERT: _on_quality_alert,
+    TimerKind.DIGEST: _on_held_digest,
+}
+
+
 async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
                due_at: datetime) -> Outcome:
-    if kind == services.DRAFT_EXPIRY:
-        if (later := quiet_until(ctx, "notice")) is not None:
-            return Outcome(retry_at=later)  # the note would come at night: the draft waits
-        await services.expire_draft(ctx, int(subject_text.split(":", 1)[1]))
-        return Outcome()
-    if kind == urging.FOLLOW_UP:
-        # The follow-up drafts the 催促单 market decides on.
-        if (later := quiet_until(ctx, "urge_slip")) is not None:
-            return Outcome(retry_at=later)
-        await urging.on_follow_up(ctx, int(subject_text.split(":", 1)[1]))
-        return Outcome()
-    if kind == quality.ALERT:
-        if (later := quiet_until(ctx, quality.ALERT)) is not None:
-            return Outcome(retry_at=later)
-        _, order_id, index = subject_text.split(":")
-        await quality.send_alerts(ctx, int(order_id), int(index))
-        return Outcome()
-    if kind == digest.HELD:
-        await digest.send_digests(ctx)
-        return Outcome()
-    task_id = int(subject_text.split(":", 1)[1])
     try:
-        live = await _live_task(ctx, task_id, acknowledged_too=kind in ADVANCE_NOTICES)
-    except _Held:
-        return Outcome(retry_at=ctx.now + HOLD_RECHECK)
-    if live is None:
-        return Outcome()
-    task, order = live
-    if kind in ADVANCE_NOTICES:
-        if (later := quiet_until(ctx, "reminder")) is not None:
-            return Outcome(retry_at=later)
-        params = _task_params(ctx, task, order)
-        if kind == "oem_reminder" and task.due_at is not None:
-            # “提前1-2天提醒”: the window opened now; the preparation is due when it closes.
-            params["ready_by"] = local_time(ctx.deadlines.due("oem_reminder", task.due_at),
-                                            ctx.tz)
-        for role in ADVANCE_NOTICES[kind]:
-            await ctx.notify_department(role, Text(f"notice.{kind}", params),
-                                        kind="notice", order_number=order.number)
-        await ctx.audit(None, f"notice.{kind}", "task", task.id or 0, None, None)
-        return Outcome()
-    if kind == REMIND:
-        if ctx.now - due_at > STALE_AFTER:
-            return Outcome(stale_reminder=task)
-        if (later := quiet_until(ctx, "reminder")) is not None:
-            return Outcome(retry_at=later)
-        await _remind(ctx, task, order)
-        return Outcome()
-    return await _escalate(ctx, task, order, dedupe_key)
+        timer_kind = TimerKind(kind)
+    except ValueError:
+        return Outcome()  # a kind no version of the bot schedules any more: spent
+    return await DISPATCH[timer_kind](ctx, Due(timer_kind, subject_text, dedupe_key, due_at))
 
 
 def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
@@ -289,16 +348,31 @@ async def _targets(ctx: Context, task: Task, step: Role | str) -> list[Person]:
     return leaders if step == LEADER or leaders else holders
 
 
+def chain_of(policy: Policy, role: Role) -> tuple[str, ...]:
+    """Every step an escalation of the department's tasks takes, its last entry repeated
+    `max_repeats` times: what is copied onto a task when its escalation starts."""
+    chain = tuple(str(step) for step in policy.escalation.chain_for(role))
+    return (*chain, *chain[-1:] * policy.escalation.max_repeats)
+
+
+def _chain_for(policy: Policy, task: Task, step: int) -> tuple[str, ...]:
+    """The chain an escalation began with; a new one (step 0, or a task re-timed since)
+    takes the policy's chain as it stands now."""
+    if step == 0 or task.escalation_chain is None:
+        return chain_of(policy, task.role)
+    return task.escalation_chain
+
+
 async def _escalate(ctx: Context, task: Task, order: Order, dedupe_key: str) -> Outcome:
     step = step_of(dedupe_key)
     policy = ctx.policy
     assert policy is not None and ctx.calendar is not None
-    chain = policy.escalation.chain_for(task.role)
-    last = len(chain) + policy.escalation.max_repeats - 1
-    entry = chain[min(step, len(chain) - 1)] if chain else None
+    chain = _chain_for(policy, task, step)
+    entry = chain[step] if step < len(chain) else None
     window_kind = "gm_escalation" if entry == Role.GM else "escalation"
     if (later := quiet_until(ctx, window_kind)) is not None:
         return Outcome(retry_at=later)
+    await ctx.uow.tasks.escalation_reached(task.id or 0, chain, step)
     params = _task_params(ctx, task, order)
     buttons = task_buttons(task, level=await _level_shown(ctx, task))
     if step == 0:
@@ -307,20 +381,76 @@ async def _escalate(ctx: Context, task: Task, order: Order, dedupe_key: str) -> 
                                     buttons=buttons)
     if entry is not None:
         people = await _targets(ctx, task, entry)
+        told: list[int] = []
+        folded: list[int] = []
         for person in people:
-            await ctx.notify(Notification(
-                person.id,
-                Text("escalation.to_leader", {**params, "level": step + 1}),
-                "escalation", order.number, buttons))
+            heard = await _ping(ctx, person, task, order, chain, step, buttons)
+            if heard is not None:
+                (told if heard else folded).append(person.id)
         await ctx.audit(None, "task.escalated", "task", task.id or 0, None,
-                        {"step": step, "to": str(entry), "people": [p.id for p in people]})
-    if step < last:
+                        {"step": step, "to": entry, "people": [p.id for p in people],
+                         "told": told, "folded": folded})
+    if step + 1 < len(chain):
         wait = policy.escalation.step_wait
         next_at = (ctx.calendar.add_working(ctx.now, wait)
                    if policy.escalation.counts_in is Counting.WORKING else ctx.now + wait)
         await ctx.uow.timers.schedule(ESCALATE, subject(task.id or 0), next_at,
                                       next_step_key(dedupe_key, step))
     return Outcome()
+
+
+async def _ping(ctx: Context, person: Person, task: Task, order: Order,
+                chain: tuple[str, ...], step: int,
+                buttons: tuple[tuple[ButtonSpec, ...], ...]) -> bool | None:
+    """One message per person, order and step of the chain a day, listing every task of the
+    order that reaches them at this step together; past the daily cap, or again the same day
+    (a repeat), it waits for their digest. True when sent, False when folded, None when an
+    earlier message today already listed this task at this step."""
+    assert ctx.policy is not None
+    position = chain.index(chain[step])  # a repeat is the same step of the chain
+    day = ctx.now.astimezone(ctx.tz).date()
+    today = await ctx.uow.pings.on_day(person.id, day)
+    earlier = [p for p in today if p.order_id == order.id and p.step == position]
+    if any(task.id in p.task_ids for p in earlier if not p.folded) and step == position:
+        return None
+    sent_today = sum(1 for p in today if not p.folded)
+    if earlier or sent_today >= ctx.policy.escalation.daily_cap:
+        await ctx.uow.pings.add(EscalationPing(None, person.id, order.id or 0, position, day,
+                                               [task.id or 0], True, ctx.now))
+        return False
+    tasks = [task, *await _escalating_with(ctx, task, chain, step, person)]
+    await ctx.uow.pings.add(EscalationPing(None, person.id, order.id or 0, position, day,
+                                           [t.id or 0 for t in tasks], False, ctx.now))
+    level = {"level": step + 1}
+    if len(tasks) == 1:
+        text = Text("escalation.to_leader", {**_task_params(ctx, task, order), **level})
+    else:
+        orders = {order.id or 0: order}
+        text = Text("escalation.to_leader_grouped", {
+            **order_params(order, ctx.tz), **level, "count": len(tasks),
+            "overdue": [digest.task_line(ctx, t, orders) for t in tasks]})
+        buttons = ()  # a tap would not say which task it answers
+    await ctx.notify(Notification(person.id, text, "escalation", order.number, buttons))
+    return True
+
+
+async def _escalating_with(ctx: Context, task: Task, chain: tuple[str, ...], step: int,
+                           person: Person) -> list[Task]:
+    """The order's other tasks that reach `person` at this same step now: due at the same
+    moment, with the same chain and as far along it (they escalate in step)."""
+    assert ctx.policy is not None
+    found = []
+    for other in await ctx.uow.tasks.for_order(task.order_id):
+        if other.id == task.id or other.status is not TaskStatus.OPEN or \
+                other.due_at != task.due_at:
+            continue
+        pending = 0 if other.escalation_step is None else other.escalation_step + 1
+        other_chain = _chain_for(ctx.policy, other, pending)
+        if pending != step or other_chain[step:step + 1] != chain[step:step + 1]:
+            continue
+        if person.id in {p.id for p in await _targets(ctx, other, chain[step])}:
+            found.append(other)
+    return found
 
 
 async def summarize_stale(ctx: Context, tasks: list[Task]) -> None:

@@ -90,6 +90,9 @@ TRANSITIONS: tuple[Transition, ...] = (
       for state in (*ACTIVE_BEFORE_SHIPPING, S.ON_HOLD)),
 )
 
+# Actions only the leaders of their roles may take, in whatever state.
+LEADER_ACTIONS = frozenset(t.action for t in TRANSITIONS if t.leader_only)
+
 _BY_KEY: Mapping[tuple[S, Action], Transition] = {(t.state, t.action): t for t in TRANSITIONS}
 
 TERMINAL = ENDED_STATUSES

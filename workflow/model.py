@@ -162,6 +162,9 @@ class Task:
     quantity: float | None = None  # what a finish counted, e.g. the accepted arrivals
     photo: str | None = None  # Telegram file id of the photo a finish or report came with
     parent_id: int | None = None  # the planned task this one came with (a purchase's contact)
+    # Copied from the policy when the escalation starts, so a policy edit spares one under way.
+    escalation_chain: tuple[str, ...] | None = None
+    escalation_step: int | None = None  # the last step of the chain reached
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,22 @@ class Answer:
     document_name: str | None = None
     document: bytes | None = None
     as_photo: bool = False
+
+
+@dataclass
+class EscalationPing:
+    """An escalation a person got about one order at one step on one day, listing its tasks;
+    `folded` when it went into their next digest instead (the daily cap was reached)."""
+
+    id: int | None
+    person_id: int
+    order_id: int
+    step: int
+    day: date
+    task_ids: list[int]
+    folded: bool
+    at: datetime
+    listed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

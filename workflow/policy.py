@@ -179,6 +179,9 @@ class EscalationPolicy:
     max_repeats: int
     snooze_max: timedelta
     remind_before: timedelta
+    daily_cap: int  # escalation messages a person gets a day; the rest wait for the digest
+    stale_after: timedelta  # a reminder this late is news of the past: it is summarized
+    hold_recheck: timedelta  # a held order's clocks wait, and look again this often
 
     def chain_for(self, role: Role) -> tuple[EscalationStep, ...]:
         return self.chains.get(role, ())
@@ -188,6 +191,7 @@ class EscalationPolicy:
 class DigestPolicy:
     time: time
     working_days_only: bool
+    max_lines: int  # a department's digest lists this many tasks, then points to /tasks
 
 
 @dataclass(frozen=True)
@@ -809,6 +813,9 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
     max_repeats = table.whole("max_repeats", 0, 100)
     snooze_max = table.clock_duration("snooze_max")
     remind_before = table.clock_duration("remind_before")
+    daily_cap = table.whole("daily_cap", 1, 1000)
+    stale_after = table.clock_duration("stale_after")
+    hold_recheck = table.clock_duration("hold_recheck")
     table.done()
     if (
         step_wait is None
@@ -816,6 +823,9 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
         or max_repeats is None
         or snooze_max is None
         or remind_before is None
+        or daily_cap is None
+        or stale_after is None
+        or hold_recheck is None
     ):
         return None
     return EscalationPolicy(
@@ -825,15 +835,19 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
         max_repeats,
         snooze_max,
         remind_before,
+        daily_cap,
+        stale_after,
+        hold_recheck,
     )
 
 
 def _read_digest(table: _Table) -> DigestPolicy | None:
     clock, working_days_only = table.clock("time"), table.flag("working_days_only")
+    max_lines = table.whole("max_lines", 1, 200)
     table.done()
-    if clock is None or working_days_only is None:
+    if clock is None or working_days_only is None or max_lines is None:
         return None
-    return DigestPolicy(clock, working_days_only)
+    return DigestPolicy(clock, working_days_only, max_lines)
 
 
 def _read_non_regular(table: _Table) -> NonRegularRules | None:

@@ -11,6 +11,7 @@ from workflow.model import (
     AuditEvent,
     ChangeNotice,
     Chat,
+    EscalationPing,
     Notification,
     Order,
     OrderDraft,
@@ -108,6 +109,8 @@ class Tasks(Protocol):
     async def set_due(self, task_id: int, due_at: datetime) -> None: ...
     async def open_for_roles(self, roles: list[Role]) -> list[Task]: ...
     async def record_progress(self, task: Task) -> None: ...
+    async def escalation_reached(self, task_id: int, chain: tuple[str, ...], step: int
+                                 ) -> None: ...
 
 
 class Audit(Protocol):
@@ -170,6 +173,13 @@ class ChangeNotices(Protocol):
     async def for_order(self, order_id: int) -> list[ChangeNotice]: ...
 
 
+class EscalationPings(Protocol):
+    async def on_day(self, person_id: int, day: date) -> list[EscalationPing]: ...
+    async def add(self, ping: EscalationPing) -> EscalationPing: ...
+    async def folded_unlisted(self) -> list[EscalationPing]: ...
+    async def mark_listed(self, ping_ids: Sequence[int], at: datetime) -> None: ...
+
+
 class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
 
@@ -205,6 +215,7 @@ class UnitOfWork(Protocol):
     timers: Timers
     urge_slips: UrgeSlips
     changes: ChangeNotices
+    pings: EscalationPings
     inbox: Inbox
     reports: Reports
 

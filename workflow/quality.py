@@ -22,6 +22,7 @@ from workflow.errors import DomainError
 from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
 from workflow.records import Inspection, inspections_of
 from workflow.roles import Role
+from workflow.timer_kinds import TimerKind
 
 SOURCES = {
     "自制": "internal", "内部": "internal", "本厂": "internal", "internal": "internal",
@@ -32,7 +33,7 @@ SOURCES = {
 SERIOUS_DEFECTS = ("规格型号不符", "型号不符", "缺件", "外观不良", "数量不符", "数量与送货单不符")
 
 
-ALERT = "quality_alert"
+ALERT = TimerKind.QUALITY_ALERT
 
 
 async def note_finding(ctx: Context, actor: Actor, order: Order, what: str) -> Task:

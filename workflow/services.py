@@ -12,7 +12,7 @@ from typing import Any
 # exist yet when this module is first imported through it.
 from workflow import escalation, tasks
 from workflow.context import Actor, Context, local_time, order_params
-from workflow.errors import Conflict, DomainError, NotFound
+from workflow.errors import AdminOnly, Conflict, DomainError, NotFound
 from workflow.model import (
     DraftStatus,
     Notification,
@@ -26,6 +26,7 @@ from workflow.model import (
 )
 from workflow.roles import Role
 from workflow.text import MAX_NAME_CHARS, clean_name, clean_text
+from workflow.timer_kinds import TimerKind
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
 REVIEWING_ROLES = (Role.TECH, Role.MANUFACTURING)
@@ -45,8 +46,27 @@ async def bind_chat(ctx: Context, actor: Actor, chat_id: int, department: Role |
         await escalation.hand_over(ctx, department, chat_id)
 
 
+def may_keep_roles(actor: Actor) -> bool:
+    """Administrators, and the leaders of a department for its own people."""
+    return actor.is_admin or any(actor.person.leads(role) for role in Role)
+
+
+def _require_role_keeper(actor: Actor, target: Person, role: Role, leader: bool) -> None:
+    """A department's leader gives and takes its own department's role; another department,
+    the leader mark, and a leader's own role are an administrator's."""
+    if actor.is_admin:
+        return
+    led = [r for r in Role if actor.person.leads(r)]
+    if not led:
+        raise AdminOnly()
+    if role not in led:
+        raise DomainError(Text("error.role_other_department", {"roles": led}))
+    if leader or target.leads(role):
+        raise DomainError(Text("error.role_leader_mark"))
+
+
 async def grant_role(ctx: Context, actor: Actor, target: Person, role: Role, leader: bool) -> None:
-    actor.require_admin()
+    _require_role_keeper(actor, target, role, leader)
     before = {"role": role.value, "leader": target.roles[role]} if role in target.roles else None
     await ctx.uow.people.grant(target.id, role, leader)
     await ctx.audit(
@@ -55,7 +75,7 @@ async def grant_role(ctx: Context, actor: Actor, target: Person, role: Role, lea
 
 
 async def revoke_role(ctx: Context, actor: Actor, target: Person, role: Role) -> bool:
-    actor.require_admin()
+    _require_role_keeper(actor, target, role, leader=False)
     removed = await ctx.uow.people.revoke(target.id, role)
     if removed:
         await ctx.audit(actor, "role.revoke", "person", target.id, {"role": role.value}, None)
@@ -82,7 +102,7 @@ MAX_ORDER_CHARS = 1000
 MAX_COMMAND_CHARS = 2000
 # More than this many units is a typo (an extra zero, a phone number), not an order.
 MAX_QUANTITY = 1_000_000
-DRAFT_EXPIRY = "draft_expiry"
+DRAFT_EXPIRY = TimerKind.DRAFT_EXPIRY
 NAME_FIELDS = ("customer", "product", "model")
 
 

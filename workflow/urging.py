@@ -20,8 +20,9 @@ from workflow.model import (
     UrgeStatus,
 )
 from workflow.roles import Role
+from workflow.timer_kinds import TimerKind
 
-FOLLOW_UP = "follow_up"
+FOLLOW_UP = TimerKind.FOLLOW_UP
 FOLLOWED_STATES = (OrderStatus.EFFECTIVE, OrderStatus.PLANNING, OrderStatus.PRODUCTION,
                    OrderStatus.WAREHOUSED)
 

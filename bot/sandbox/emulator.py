@@ -576,7 +576,8 @@ class BotApiEmulator:
         self._last_message_id: dict[int, int] = {}
         self._files: dict[str, _Upload] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
-        self._open_callbacks: set[str] = set()
+        # Query id -> who pressed: an answer (and its alert) is shown to that person alone.
+        self._open_callbacks: dict[str, int] = {}
         self._listeners: list[Callable[[OutgoingEvent], None]] = []
         self._answer_listeners: list[Callable[[CallbackAnswer], None]] = []
         self._callback_origin: dict[str, tuple[int, int]] = {}  # query id -> chat, user
@@ -800,7 +801,7 @@ class BotApiEmulator:
         if button.callback_data is None:
             raise LookupError(f"button {label!r} has no callback_data; pressing it sends nothing")
         query_id = str(next(self._callback_ids))
-        self._open_callbacks.add(query_id)
+        self._open_callbacks[query_id] = user_id
         self._callback_origin[query_id] = (chat_id, user_id)
         return self._enqueue(
             {
@@ -1666,8 +1667,8 @@ class BotApiEmulator:
             )
         if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER_LENGTH:
             raise _bad_request("MESSAGE_TOO_LONG")
-        self._open_callbacks.discard(query_id)
-        self.answered_callbacks.append(dict(params))
+        presser = self._open_callbacks.pop(query_id)
+        self.answered_callbacks.append({**params, "user_id": presser})
         chat_id, user_id = self._callback_origin.pop(query_id, (0, 0))
         if params.get("text"):
             answer = CallbackAnswer(chat_id, user_id, str(params["text"]),

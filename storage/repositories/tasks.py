@@ -37,6 +37,9 @@ class TaskRepository:
             quantity=row.quantity,
             photo=row.photo,
             parent_id=row.parent_id,
+            escalation_chain=(tuple(row.escalation_chain)
+                              if row.escalation_chain is not None else None),
+            escalation_step=row.escalation_step,
         )
 
     async def add(self, task: Task) -> Task:
@@ -81,6 +84,11 @@ class TaskRepository:
         await self.session.execute(
             update(TaskRow).where(TaskRow.id == task.id).values(
                 progress=task.progress, progress_note=task.progress_note, photo=task.photo))
+
+    async def escalation_reached(self, task_id: int, chain: tuple[str, ...], step: int
+                                 ) -> None:
+        await self.session.execute(update(TaskRow).where(TaskRow.id == task_id).values(
+            escalation_chain=list(chain), escalation_step=step))
 
     async def set_due(self, task_id: int, due_at: datetime) -> None:
         await self.session.execute(update(TaskRow).where(TaskRow.id == task_id)

@@ -58,7 +58,10 @@ async def test_ignored_review_reminds_then_escalates_to_leader_then_gm(stack: St
     assert to_gm["at"].startswith("2026-11-25T11:01")
     assert not sent(stack, TECH, "🚨")  # tech answered in time: nothing escalates for it
     await stack.advance_to(at("2026-11-27", "18:00"))
-    assert len(sent(stack, ZHAOZONG, "上报")) == 4  # then repeated a bounded number of times
+    # Repeated a bounded number of times: the repeats the same day wait for the next digest,
+    # the last one, the next morning, is a message of its own.
+    assert [m["at"][:10] for m in sent(stack, ZHAOZONG, "上报") if m["kind"] == "escalation"] == [
+        "2026-11-25", "2026-11-26"]
 
 
 async def test_answering_just_before_the_deadline_stops_escalation(stack: Stack) -> None:
@@ -133,11 +136,12 @@ async def test_escalations_wait_out_quiet_hours_but_gm_ones_pass(database_url: s
         to_leader = sent(stack, WANGQIANG, "第1次上报")
         to_gm = sent(stack, ZHAOZONG, "第2次上报")
         assert to_leader[0]["at"].startswith("2026-11-25T09:0")
-        # 6 h later is 15:0x, in working hours anyway; the third step at 21:0x is quiet for
-        # routine messages but an escalation to the general manager goes through.
+        # 6 h later is 15:0x, in working hours anyway; the fourth step at 03:0x (the third,
+        # at 21:0x the same day, waits for the digest) is quiet for routine messages but an
+        # escalation to the general manager goes through.
         assert to_gm[0]["at"].startswith("2026-11-25T15:0")
-        third = sent(stack, ZHAOZONG, "第3次上报")
-        assert third[0]["at"].startswith("2026-11-25T21:0")
+        fourth = sent(stack, ZHAOZONG, "第4次上报")
+        assert fourth[0]["at"].startswith("2026-11-26T03:0")
 
 
 async def _company_on(stack: Stack) -> None:

@@ -150,7 +150,9 @@ async def test_infeasible_then_declined_by_the_general_manager(stack: Stack) -> 
     await stack.say(MARKET, LIMING, f"/refused {NUMBER}")
     assert stack.heard(GM, "呈请总经理决定")
     await stack.press(GM, LIMING, "不接此单")
-    assert stack.heard(GM, "需要总经理")
+    # Only to him, as a pop-up: the group hears nothing of it.
+    assert "需要总经理" in stack.emulator.answered_callbacks[-1]["text"]
+    assert not stack.heard(GM, "需要总经理")
     await stack.press(GM, ZHAOZONG, "不接此单")
     assert stack.heard(MARKET, "核准不接")
     assert await _status(stack) == "declined"
@@ -214,7 +216,8 @@ async def test_an_objection_to_a_due_time_is_settled_by_the_planner_or_the_gm(
     assert stack.heard(MANUFACTURING, "周采购 提出改到 2026-12-10")
     await stack.press(MANUFACTURING, WANGQIANG, "呈总经理")
     await stack.press(GM, WANGQIANG, "同意调整")
-    assert stack.heard(GM, "需要总经理")  # once sent up, only the GM decides
+    # Once sent up, only the GM decides; the planner is told so in a pop-up.
+    assert "需要总经理" in stack.emulator.answered_callbacks[-1]["text"]
     await stack.press(GM, ZHAOZONG, "同意调整")
     assert stack.heard(PROCUREMENT, "截止改为 2026-12-10")
     purchase = [t for t in (await stack.state())["tasks"] if t["kind"] == "purchase"][0]

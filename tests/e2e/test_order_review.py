@@ -70,9 +70,15 @@ async def test_a_person_without_the_role_is_told_which_role_may(stack: Stack) ->
     assert "需要市场部的人员" in stack.texts(MARKET)[-1]
     await stack.say(MARKET, LIMING, ORDER)
     await stack.press(MARKET, LIMING, "确认")
+    before = len(stack.messages)
     await stack.press(TECH, WANGQIANG, "可行")  # a manufacturing leader is not tech
-    assert "需要技术中心的人员" in stack.texts(TECH)[-1]
-    assert stack.emulator.answered_callbacks[-1].get("show_alert") in (True, "true")
+    # A pop-up for him alone; nothing in the group, and the review is still open.
+    assert stack.messages[before:] == []
+    answer = stack.emulator.answered_callbacks[-1]
+    assert answer["user_id"] == WANGQIANG and answer.get("show_alert") in (True, "true")
+    assert "需要技术中心的人员" in answer["text"]
+    assert [t["status"] for t in (await stack.state())["tasks"]
+            if t["role"] == "tech"] == ["open"]
 
 
 async def test_unbound_group_and_wrong_department(stack: Stack) -> None:

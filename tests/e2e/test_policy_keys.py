@@ -195,7 +195,36 @@ async def escalation_steps(run: Run) -> Any:
     await run.until("2026-11-27T18:00")
     return {"reminded": run.sent(TECH, "⏰", "图纸问题"),
             "to_leader": run.sent(TECH_LEAD, "上报", "图纸问题"),
-            "to_gm": run.sent(GM, "上报", "图纸问题")}
+            "to_gm": run.sent(GM, "上报", "图纸问题"),
+            "tech_digest": [m["text"] for m in run.stack.messages
+                            if m["chat"] == TECH and m["kind"] == "digest"]}
+
+
+async def escalation_cap(run: Run) -> Any:
+    """Two orders whose reviews nobody does: the tech leader hears of both the same morning."""
+    await run.order("2026-11-24T09:00")
+    await run.order("2026-11-24T09:05", ORDER.replace("12台", "30台"))
+    await run.until("2026-11-25T10:00")
+    return run.sent(TECH_LEAD, "第1次上报")
+
+
+async def stale_reminder(run: Run) -> Any:
+    """A slip due at 16:00 whose reminder (15:00) comes 40 minutes late, as after downtime."""
+    await run.order("2026-11-24T09:00")
+    await run.stack.say(MARKET, REP, f"/contact {FIRST} tech 图纸问题 截止 11-24 16:00")
+    run.stack.clock.advance_to(at("2026-11-24T15:40"))  # the bot was down: nothing fired
+    await run.until("2026-11-24T15:45")
+    return {"summary": run.sent(TECH, "⏰", "停机"), "reminded": run.sent(TECH, "⏰", "图纸问题")}
+
+
+async def held_order(run: Run) -> Any:
+    """A slip due at 16:00 on an order held from 10:00 to 16:10: when its clocks look again."""
+    await run.order("2026-11-24T09:00")
+    await run.stack.say(MARKET, REP, f"/contact {FIRST} tech 图纸问题 截止 11-24 16:00")
+    await run.say("2026-11-24T10:00", MARKET, MARKET_LEAD, f"/hold {FIRST} 客户暂缓")
+    await run.say("2026-11-24T16:10", MARKET, MARKET_LEAD, f"/resume {FIRST}")
+    await run.until("2026-11-24T17:20")
+    return run.sent(TECH, "🚨 已超期", "图纸问题")
 
 
 async def gm_at_night(run: Run) -> Any:
@@ -343,6 +372,9 @@ PROBES = {
     "years": Probe(years_unknown),
     "quiet": Probe(quiet_night, base={"quiet_hours.end": "10:00"}),
     "escalation": Probe(escalation_steps),
+    "escalation_cap": Probe(escalation_cap),
+    "stale": Probe(stale_reminder),
+    "held": Probe(held_order),
     "gm_at_night": Probe(gm_at_night, base={"escalation.counts_in": "calendar",
                                             "escalation.step_wait": "6h"}),
     "chains": Probe(chains),
@@ -431,7 +463,13 @@ KEYS: dict[str, Key] = dict([
      Key("inspections", {"quality.pass_rate_threshold": 0.97}, lambda s: s["day"])),
     ("escalation.step_wait", Key("escalation", {"escalation.step_wait": "3h"})),
     ("escalation.counts_in", Key("escalation", {"escalation.counts_in": "calendar"})),
-    ("escalation.max_repeats", Key("escalation", {"escalation.max_repeats": 1})),
+    # The repeats of one day wait for the digest: more of them reach the next day.
+    ("escalation.max_repeats", Key("escalation", {"escalation.max_repeats": 6})),
+    ("escalation.daily_cap", Key("escalation_cap", {"escalation.daily_cap": 1})),
+    ("escalation.stale_after", Key("stale", {"escalation.stale_after": "1h"})),
+    ("escalation.hold_recheck", Key("held", {"escalation.hold_recheck": "15m"})),
+    ("digest.max_lines", Key("escalation", {"digest.max_lines": 1},
+                             lambda s: s["tech_digest"])),
     ("escalation.snooze_max", Key("escalation", {"escalation.snooze_max": "2h"},
                                   lambda s: s["reminded"])),
     ("escalation.remind_before", Key("escalation", {"escalation.remind_before": "2h"},

@@ -93,7 +93,8 @@ def test_every_scenario_file_is_tested() -> None:
         "renegotiated_date.yaml", "level3_change_reopens_review.yaml",
         "group_becomes_supergroup.yaml", "general_manager_blocked.yaml",
         "bot_removed_from_group.yaml", "two_hour_outage.yaml",
-        "draft_cancelled.yaml", "plan_corrected.yaml", "monthly_evaluation.yaml"}
+        "draft_cancelled.yaml", "plan_corrected.yaml", "monthly_evaluation.yaml",
+        "grouped_escalation.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -565,6 +566,19 @@ async def test_a_blocked_general_manager_gets_what_was_kept_once_he_unblocks(
     assert len(to_gm) == 1 and to_gm[0]["at"] >= "2026-11-25T14:00"
     assert not between(result, 301, "2026-11-24", "2026-11-25T14:00")
     assert result.state["unreachable"] == []
+
+
+async def test_tasks_escalating_together_reach_the_gm_as_one_message(database_url: str) -> None:
+    result, trail = await run("grouped_escalation.yaml", database_url)
+    to_gm = [m for m in result.messages if m["chat"] == 301 and m["kind"] == "escalation"]
+    assert [m["at"][:10] for m in to_gm] == ["2026-11-25", "2026-11-26"]
+    assert to_gm[0]["text"].count("交货期评审") == 2  # both reviews, one message
+    assert said(result, 202, "第1次上报") and said(result, 201, "第1次上报")
+    [held] = [m for m in result.messages if m["chat"] == 301 and m["kind"] == "digest"
+              and "上报" in m["text"]]
+    assert held["at"].startswith("2026-11-26T09:00") and held["text"].count("交货期评审") == 2
+    escalated = [row for row in trail if row.action == "task.escalated"]
+    assert len(escalated) == 2 * 5  # every step of both chains is on the record
 
 
 async def test_a_removed_bot_hands_its_group_to_the_leader_until_it_is_back(

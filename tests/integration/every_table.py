@@ -68,7 +68,13 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": 30, "order_id": 12, "kind": "procurement", "role": "procurement", "title": "断路器",
          "status": "open", "due_at": T2, "assignee_id": None, "outcome": None, "note": None,
          "created_at": T1, "closed_by": None, "closed_at": None, "progress": 60,
-         "progress_note": "柜体完成", "quantity": 47.0, "photo": "AgADBAAD" + "x" * 100},
+         "progress_note": "柜体完成", "quantity": 47.0, "photo": "AgADBAAD" + "x" * 100,
+         "escalation_chain": ["leader", "gm"], "escalation_step": 1},
+    ],
+    "escalation_pings": [
+        {"id": 5, "person_id": 9_007_199_254_740_993, "order_id": 12, "step": 1,
+         "day": date(2026, 11, 25), "task_ids": [30], "folded": True, "at": T1,
+         "listed_at": None},
     ],
     "timers": [
         {"id": 100, "kind": "reminder", "subject": "task:30", "due_at": T1,

@@ -114,6 +114,9 @@ def test_default_policy_other_settings():
     assert policy.escalation.max_repeats == 3
     assert policy.escalation.snooze_max == timedelta(hours=4)
     assert (policy.digest.time, policy.digest.working_days_only) == (time(9), True)
+    assert (policy.escalation.daily_cap, policy.digest.max_lines) == (5, 15)
+    assert policy.escalation.stale_after == timedelta(minutes=30)
+    assert policy.escalation.hold_recheck == timedelta(hours=1)
     assert set(policy.non_regular.keywords) == set(NonRegularReason)
     assert "非标" in policy.non_regular.keywords[NonRegularReason.CUSTOM_DESIGN]
     assert policy.duplicate_order_window == timedelta(minutes=10)

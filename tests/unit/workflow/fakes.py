@@ -28,6 +28,7 @@ from workflow.model import (
     ChangeNotice,
     Chat,
     DraftStatus,
+    EscalationPing,
     Notification,
     Order,
     OrderDraft,
@@ -96,6 +97,7 @@ class Tables:
     slips: dict[int, UrgeSlip] = field(default_factory=dict)
     notices: dict[int, ChangeNotice] = field(default_factory=dict)
     inbox: dict[int, str] = field(default_factory=dict)  # update id -> "new" | "done"
+    pings: dict[int, EscalationPing] = field(default_factory=dict)
     last_id: int = 0
 
     def next_id(self) -> int:
@@ -337,6 +339,11 @@ class FakeTasks(_Repo):
         return [copy.copy(t) for t in sorted(self.t.tasks.values(), key=_id)
                 if t.order_id == order_id]
 
+    async def escalation_reached(self, task_id: int, chain: tuple[str, ...], step: int
+                                 ) -> None:
+        if (stored := self.t.tasks.get(task_id)) is not None:
+            stored.escalation_chain, stored.escalation_step = tuple(chain), step
+
     async def acknowledge(self, task_id: int, person_id: int) -> bool:
         stored = self.t.tasks.get(task_id)
         if stored is None or stored.status is not TaskStatus.OPEN:
@@ -514,6 +521,27 @@ class FakeChangeNotices(_Repo):
                 if n.order_id == order_id]
 
 
+class FakeEscalationPings(_Repo):
+    async def on_day(self, person_id: int, day: date) -> list[EscalationPing]:
+        return [copy.deepcopy(p) for p in sorted(self.t.pings.values(), key=_id)
+                if p.person_id == person_id and p.day == day]
+
+    async def add(self, ping: EscalationPing) -> EscalationPing:
+        ping.id = self.t.next_id()
+        self.t.pings[ping.id] = replace(ping, task_ids=list(ping.task_ids))
+        return ping
+
+    async def folded_unlisted(self) -> list[EscalationPing]:
+        return [copy.deepcopy(p) for p in sorted(self.t.pings.values(),
+                                                 key=lambda p: (p.person_id, p.id or 0))
+                if p.folded and p.listed_at is None]
+
+    async def mark_listed(self, ping_ids: Sequence[int], at: datetime) -> None:
+        for ping_id in ping_ids:
+            if (stored := self.t.pings.get(ping_id)) is not None:
+                stored.listed_at = at
+
+
 class FakeInbox(_Repo):
     def store(self, update_id: int) -> None:
         """What the intake does before a handler runs (InboxRepository.store)."""
@@ -600,6 +628,7 @@ class FakeUnitOfWork:
         self.timers = FakeTimers(self)
         self.urge_slips = FakeUrgeSlips(self)
         self.changes = FakeChangeNotices(self)
+        self.pings = FakeEscalationPings(self)
         self.inbox = FakeInbox(self)
         self.reports = FakeReports(self)
 
