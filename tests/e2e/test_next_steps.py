@@ -48,6 +48,11 @@ async def test_market_quotes_signs_and_orders_production_with_buttons(stack: Sta
     assert labels(stack, MARKET, "交货期评审通过") == ["记录报价"]
     await stack.press(MARKET, LIMING, "记录报价", on="交货期评审通过")
     assert await _status(stack) == "quote"  # a question, nothing recorded yet
+    [question] = [call for call in stack.emulator.calls_to("sendMessage")
+                  if "报价金额" in str(call.params.get("text"))]
+    # The reply box opens for the rep who tapped, named in the question.
+    assert "force_reply" in str(question.params.get("reply_markup"))
+    assert str(question.params["text"]).startswith("@liming")
     await answer(stack, MARKET, LIMING, "报价金额", "42万")
     assert (await facts(stack))["quote_amount"] == 420000
     assert await _status(stack) == "contract"
