@@ -28,7 +28,7 @@ async def on_button(turn: Turn) -> None:
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
                "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
                "ob": _on_objection, "cx": _on_cancel_request,
-               "nx": next_steps.on_step}.get(what)
+               "nx": _on_step}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     try:
@@ -41,6 +41,16 @@ async def on_button(turn: Turn) -> None:
 def _pressed_text(turn: Turn) -> str:
     message = turn.update.callback_query.message
     return (getattr(message, "text", None) or "") if message else ""
+
+
+async def _on_step(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
+    """A next step of the order; a card of steps alone gives its buttons to the answer, which
+    carries the steps that hold now (the card's would only say they no longer apply)."""
+    taken = await next_steps.on_step(turn, order_id, choice)
+    markup = getattr(turn.update.callback_query.message, "reply_markup", None) if taken else None
+    if markup is not None and all((b.callback_data or "").startswith("v1:nx:")
+                                  for row in markup.inline_keyboard for b in row):
+        turn.edit_pressed(_pressed_text(turn), markup_only=True)
 
 
 async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None) -> None:

@@ -41,15 +41,16 @@ def _mention(turn: Turn) -> str:
     return f"@{turn.person.username}" if turn.person.username else turn.person.name
 
 
-async def on_step(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
-    """A next step's button: taken at once, or its question asked."""
+async def on_step(turn: Turn, order_id: int, choice: str) -> bool:
+    """A next step's button: taken at once (True), or its question asked."""
     step, order = _step(choice), await _order(turn, order_id)
     await orders.require_step(turn.ctx, turn.actor, order, step)
     if step in ASKS:
         turn.ask(Text(f"ask.{step.value}", {"number": order.number, "who": _mention(turn)}),
                  code(order.id or 0, step), order=order.number)
-        return
+        return False
     await take(turn, order, step, "")
+    return True
 
 
 async def take(turn: Turn, order: Order, step: Step, value: str) -> None:

@@ -59,6 +59,8 @@ async def test_market_quotes_signs_and_orders_production_with_buttons(stack: Sta
     assert labels(stack, MARKET, "420,000") == ["已签字", "已付款"]
     await stack.press(MARKET, LIMING, "已签字", on="420,000")
     assert labels(stack, MARKET, "客户签字") == ["已付款"]
+    # The tapped card gives its buttons to the answer.
+    assert stack.emulator.newest_message(MARKET, "420,000").buttons == []
     await stack.press(MARKET, LIMING, "已付款", on="客户签字")
     assert await _status(stack) == "effective"
     assert "下达生产指令" in labels(stack, MARKET, "📌 下达生产指令")
