@@ -148,6 +148,9 @@ async def test_from_the_plan_to_closing_with_buttons(stack: Stack) -> None:
     await stack.press(MANUFACTURING, WANGQIANG, "已入库", on="已完成")
     assert await _status(stack) == "warehoused"
     assert labels(stack, FINANCE, "📌 核对货款到位")[-2:] == ["已到账", "未到账"]
+    await stack.press(FINANCE, LIMING, "已到账", on="📌 核对货款到位")
+    assert stack.heard(FINANCE, "财务部")  # only finance says the payment is in
+    assert "payment_confirmed" not in await facts(stack)
     await stack.press(FINANCE, QIAN, "未到账", on="📌 核对货款到位")
     assert "order.payment_missing" in await audit_actions(stack)
     assert stack.heard(MARKET, "货款尚未到账")
