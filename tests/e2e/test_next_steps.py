@@ -110,7 +110,6 @@ async def test_a_person_without_the_role_cannot_take_the_step(stack: Stack) -> N
     before = await audit_actions(stack)
     await stack.press(MARKET, WANGQIANG, "记录报价", on="交货期评审通过")
     assert stack.heard(MARKET, "市场部")  # whose step it is
-    assert not stack.emulator.newest_message(MARKET).text.endswith("42万")
     assert await audit_actions(stack) == before
     assert await _status(stack) == "quote"
     # Nor by replying to the question somebody else was asked.
@@ -126,8 +125,7 @@ async def test_status_card_shows_the_readers_next_steps(stack: Stack) -> None:
     await stack.say(MARKET, LIMING, f"/status {NUMBER}")
     assert labels(stack, MARKET, "状态") == ["记录报价"]
     await stack.say(MANUFACTURING, WANGQIANG, f"/status {NUMBER}")
-    message = stack.emulator.newest_message(MANUFACTURING, "状态")
-    assert message.buttons == [] or not any(message.buttons)
+    assert stack.emulator.newest_message(MANUFACTURING, "状态").buttons == []  # not its step
 
 
 async def _in_planning(stack: Stack) -> None:
