@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -410,7 +410,8 @@ class OutboxSender:
         return await self._mark_sent(row, message.message_id if isinstance(message, Message)
                                      else row.edit_message_id)
 
-    async def _render(self, row: OutboxRow) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def _render(self, row: OutboxRow
+                      ) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
         rerouted = (row.mention_id is not None or row.for_role is not None
                     or (row.rerouted_from is not None and row.rerouted_from < 0))
         finished = not row.text_key and all("text" in b for line in row.buttons or []

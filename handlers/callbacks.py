@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import order_commands
+from handlers import next_steps, order_commands
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
 from workflow import changes, escalation, orders, requests, services, urging
@@ -27,7 +27,8 @@ async def on_button(turn: Turn) -> None:
     what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
                "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
-               "ob": _on_objection, "cx": _on_cancel_request, "or": _on_order}.get(what)
+               "ob": _on_objection, "cx": _on_cancel_request, "or": _on_order,
+               "nx": _on_step}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     try:
@@ -40,6 +41,16 @@ async def on_button(turn: Turn) -> None:
 def _pressed_text(turn: Turn) -> str:
     message = turn.update.callback_query.message
     return (getattr(message, "text", None) or "") if message else ""
+
+
+async def _on_step(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
+    """A next step of the order; a card of steps alone gives its buttons to the answer, which
+    carries the steps that hold now (the card's would only say they no longer apply)."""
+    taken = await next_steps.on_step(turn, order_id, choice)
+    markup = getattr(turn.update.callback_query.message, "reply_markup", None) if taken else None
+    if markup is not None and all((b.callback_data or "").startswith("v1:nx:")
+                                  for row in markup.inline_keyboard for b in row):
+        turn.edit_pressed(_pressed_text(turn), markup_only=True)
 
 
 async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None) -> None:
@@ -83,7 +94,13 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
 
 
 async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) -> None:
-    if choice == "ok" or (choice == "no" and reason):
+    if choice == "no" and reason == "other":
+        # The card goes back to 可行 / 不可行 so that a question left unanswered blocks nothing.
+        task, order = await orders.review_to_answer(turn.ctx, turn.actor, task_id)
+        next_steps.ask_review_reason(turn, task_id, order.number)
+        turn.edit_pressed(_pressed_text(turn), kind="task", markup_only=True,
+                          buttons=escalation.task_buttons(task))
+    elif choice == "ok" or (choice == "no" and reason):
         _task, order = await orders.answer_review(turn.ctx, turn.actor, task_id, choice == "ok",
                                                   reason)
         mark = Text("review.mark_feasible" if choice == "ok" else "review.mark_infeasible",
@@ -131,9 +148,11 @@ async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> N
             buttons=escalation.task_buttons(task, snooze=True))
     elif choice == "done":
         task, order = await orders.finish(turn.ctx, turn.actor, task_id)
+        # The last task done may open the next step (已入库): it comes on the same card.
         turn.edit_pressed(
             _pressed_text(turn) + "\n\n" + turn.t("task.mark_done", who=turn.person.name),
-            kind="task", order=order.number)
+            kind="task", order=order.number,
+            buttons=await orders.step_buttons(turn.ctx, order, turn.person.roles))
     elif choice == "late":
         task, order = await orders.not_dispatched(turn.ctx, turn.actor, task_id)
         turn.edit_pressed(

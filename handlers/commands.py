@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import task_reports
+from handlers import next_steps, task_reports
 from handlers.order_commands import (
     LEADER_COMMANDS,
     ORDER_COMMAND_ROLES,
@@ -401,6 +401,12 @@ async def on_text(turn: Turn) -> None:
     task_id = task_reports.replied_task(message)
     if task_id is not None:
         await task_reports.report(turn, task_id, text)
+        return
+    replied = message.reply_to_message
+    question = (await turn.uow.outbox.question_at(turn.chat.id, replied.message_id)
+                if replied is not None else None)
+    if question is not None:
+        await next_steps.answer(turn, question, text)
         return
     if services.is_cancel_word(text) and await _cancel_pending_draft(turn):
         return

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, Message
 
 from handlers.render import split_text
 from handlers.runtime import Runtime
 
 
-def _labels(markup: InlineKeyboardMarkup | None) -> list[list[str]]:
-    if markup is None:
+def _labels(markup: InlineKeyboardMarkup | ForceReply | None) -> list[list[str]]:
+    if not isinstance(markup, InlineKeyboardMarkup):
         return []
     return [[button.text for button in row] for row in markup.inline_keyboard]
 
@@ -22,7 +22,7 @@ async def send_part(
     *,
     kind: str,
     order: str | None = None,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | ForceReply | None = None,
 ) -> Message:
     """One message of at most 4,096 characters (the outbox splits longer texts)."""
     message = await bot.send_message(chat_id, text, reply_markup=markup)
@@ -89,7 +89,7 @@ def _record(
     runtime: Runtime,
     message: Message,
     text: str,
-    markup: InlineKeyboardMarkup | None,
+    markup: InlineKeyboardMarkup | ForceReply | None,
     kind: str,
     order: str | None,
     *,

@@ -53,7 +53,10 @@ def order_command(usage_key: str, *, words: bool = True, instead: Instead | None
 
         handler.__name__ = step.__name__
         handler.__doc__ = step.__doc__
-        return turn_handler(handler)
+        wrapped = turn_handler(handler)
+        # A button's step runs the command's own body on an order it already knows.
+        wrapped.step = step  # type: ignore[attr-defined]
+        return wrapped
 
     return wrap
 
@@ -74,7 +77,7 @@ async def run_on_reference(turn: Turn, name: str, text: str, replied: str | None
         found = await references.resolve(turn.ctx, turn.actor, text, replied=replied,
                                          takes_words=words)
     except DomainError as refusal:
-        turn.refuse(refusal.text, Text(usage_key))
+        turn.refuse(refusal.text, _usage(turn, usage_key))
         return
     if len(found.orders) == 1:
         await step(turn, found.orders[0], found.rest)
@@ -110,9 +113,16 @@ async def run_picked(turn: Turn, order: Order, asked: int, shown: str) -> None:
     await _STEPS[name][0](turn, order, rest)
 
 
-def _done(turn: Turn, order: Order, key: str, **params: Any) -> None:
+async def _done(turn: Turn, order: Order, key: str, **params: Any) -> None:
+    """Say what was recorded, with the buttons for what this person may do next."""
     turn.reply(Text(key, {"number": order.number, "status": order.status.value, **params}),
-               order=order.number)
+               order=order.number,
+               buttons=await orders.step_buttons(turn.ctx, order, turn.person.roles))
+
+
+def _usage(turn: Turn, key: str) -> Text:
+    """How to write the command; to someone replying to a button's question, what to reply."""
+    return Text(key.replace("usage.", "reply_usage.", 1) if turn.answering else key)
 
 
 @order_command("usage.quote")
@@ -124,22 +134,22 @@ async def cmd_quote(turn: Turn, order: Order, rest: str) -> None:
         return
     replaced = await orders.record_quote(turn.ctx, turn.actor, order, float(amount))
     if replaced is None:
-        _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
+        await _done(turn, order, "done.quote", amount=f"{float(amount):,.0f}")
     else:
-        _done(turn, order, "done.quote_corrected", amount=f"{float(amount):,.0f}",
+        await _done(turn, order, "done.quote_corrected", amount=f"{float(amount):,.0f}",
               before=f"{float(replaced):,.0f}")
 
 
 def _refuse_value(turn: Turn, warning: str | None, usage_key: str) -> None:
     """What was wrong with the value, then how to write the command."""
-    turn.refuse(*([Text(f"warning.{warning}")] if warning else []), Text(usage_key))
+    turn.refuse(*([Text(f"warning.{warning}")] if warning else []), _usage(turn, usage_key))
 
 
 @order_command("usage.signed", words=False)
 async def cmd_signed(turn: Turn, order: Order, rest: str) -> None:
     """Record that the customer signed the contract."""
     effective = await orders.record_contract_fact(turn.ctx, turn.actor, order, "signed")
-    _done(turn, order, "done.effective" if effective else "done.signed")
+    await _done(turn, order, "done.effective" if effective else "done.signed")
 
 
 @order_command("usage.paid", words=False)
@@ -148,17 +158,17 @@ async def cmd_paid(turn: Turn, order: Order, rest: str) -> None:
     before shipping, finance confirms it has arrived."""
     if order.status is not OrderStatus.CONTRACT:
         await orders.confirm_payment(turn.ctx, turn.actor, order)
-        _done(turn, order, "done.payment_confirmed")
+        await _done(turn, order, "done.payment_confirmed")
         return
     effective = await orders.record_contract_fact(turn.ctx, turn.actor, order, "paid")
-    _done(turn, order, "done.effective" if effective else "done.paid")
+    await _done(turn, order, "done.effective" if effective else "done.paid")
 
 
 @order_command("usage.prodorder", words=False)
 async def cmd_prodorder(turn: Turn, order: Order, rest: str) -> None:
     """Issue the production order (生产指令) to the manufacturing center."""
     task = await orders.issue_production_order(turn.ctx, turn.actor, order)
-    _done(turn, order, "done.prodorder",
+    await _done(turn, order, "done.prodorder",
           due=task.due_at.astimezone(turn.ctx.tz).strftime("%Y-%m-%d %H:%M") if task.due_at
           else "-")
 
@@ -173,15 +183,16 @@ async def cmd_plan(turn: Turn, order: Order, rest: str) -> None:
                  for p in problems]
         turn.reply(turn.t("plan.refused", lines="\n".join(lines) or "-"), kind="error")
         in_production = order.status is OrderStatus.PRODUCTION
-        turn.reply(Text("usage.plan_revise" if in_production else "usage.plan"), kind="error")
+        turn.reply(_usage(turn, "usage.plan_revise" if in_production else "usage.plan"),
+                   kind="error")
         return
     if order.status is OrderStatus.PRODUCTION:
         revision = await orders.revise_plan(turn.ctx, turn.actor, order, plan)
-        _done(turn, order, "done.plan_revised", added=revision.added, removed=revision.removed,
+        await _done(turn, order, "done.plan_revised", added=revision.added, removed=revision.removed,
               moved=revision.moved)
         return
     tasks = await orders.submit_plan(turn.ctx, turn.actor, order, plan)
-    _done(turn, order, "done.plan", count=len(tasks))
+    await _done(turn, order, "done.plan", count=len(tasks))
 
 
 @order_command("usage.newdate")
@@ -192,21 +203,21 @@ async def cmd_newdate(turn: Turn, order: Order, rest: str) -> None:
         turn.reply(Text("usage.newdate"), kind="error")
         return
     await orders.propose_date(turn.ctx, turn.actor, order, due)
-    _done(turn, order, "done.newdate", date=due.isoformat())
+    await _done(turn, order, "done.newdate", date=due.isoformat())
 
 
 @order_command("usage.refused", words=False)
 async def cmd_refused(turn: Turn, order: Order, rest: str) -> None:
     """The customer cannot accept a later date: the general manager decides."""
     await orders.customer_refuses(turn.ctx, turn.actor, order)
-    _done(turn, order, "done.refused")
+    await _done(turn, order, "done.refused")
 
 
 @order_command("usage.warehoused", words=False)
 async def cmd_warehoused(turn: Turn, order: Order, rest: str) -> None:
     """Finished goods are packed and in the warehouse (完成入库)."""
     await orders.record_warehoused(turn.ctx, turn.actor, order)
-    _done(turn, order, "done.warehoused")
+    await _done(turn, order, "done.warehoused")
 
 
 @order_command("usage.shipnotice")
@@ -214,10 +225,10 @@ async def cmd_shipnotice(turn: Turn, order: Order, rest: str) -> None:
     """Issue the shipping notice to the warehouse and logistics: /shipnotice SO-… 12月18日."""
     day, warning = parse_field_value("due_date", rest, turn.ctx.now)
     if warning or day is None:
-        turn.reply(Text("usage.shipnotice"), kind="error")
+        turn.reply(_usage(turn, "usage.shipnotice"), kind="error")
         return
     await orders.issue_shipping_notice(turn.ctx, turn.actor, order, day)
-    _done(turn, order, "done.shipnotice", date=day.isoformat())
+    await _done(turn, order, "done.shipnotice", date=day.isoformat())
 
 
 @order_command("usage.consent")
@@ -227,7 +238,7 @@ async def cmd_consent(turn: Turn, order: Order, rest: str) -> None:
         turn.reply(Text("usage.consent"), kind="error")
         return
     await orders.record_consent(turn.ctx, turn.actor, order, rest)
-    _done(turn, order, "done.consent")
+    await _done(turn, order, "done.consent")
 
 
 @order_command("usage.ship")
@@ -241,18 +252,18 @@ async def cmd_ship(turn: Turn, order: Order, rest: str) -> None:
             return
     missing = await orders.ship(turn.ctx, turn.actor, order,
                                 None if quantity is None else float(quantity))
-    _done(turn, order, "done.ship_short" if missing > 0 else "done.ship",
-          missing=f"{missing:g}", unit=order.unit or "")
+    await _done(turn, order, "done.ship_short" if missing > 0 else "done.ship",
+                missing=f"{missing:g}", unit=order.unit or "")
 
 
 @order_command("usage.close")
 async def cmd_close(turn: Turn, order: Order, rest: str) -> None:
     """File the record and the customer's feedback: /close SO-… 客户满意."""
     if not rest:
-        turn.reply(Text("usage.close"), kind="error")
+        turn.reply(_usage(turn, "usage.close"), kind="error")
         return
     await orders.close(turn.ctx, turn.actor, order, rest)
-    _done(turn, order, "done.close")
+    await _done(turn, order, "done.close")
 
 
 @order_command("usage.hold")
@@ -262,14 +273,14 @@ async def cmd_hold(turn: Turn, order: Order, rest: str) -> None:
         turn.reply(Text("usage.hold"), kind="error")
         return
     await orders.hold(turn.ctx, turn.actor, order, rest)
-    _done(turn, order, "done.hold")
+    await _done(turn, order, "done.hold")
 
 
 @order_command("usage.resume", words=False)
 async def cmd_resume(turn: Turn, order: Order, rest: str) -> None:
     """Take an order off hold."""
     await orders.resume(turn.ctx, turn.actor, order)
-    _done(turn, order, "done.resume")
+    await _done(turn, order, "done.resume")
 
 
 @order_command("usage.cancel")
@@ -279,7 +290,7 @@ async def cmd_cancel(turn: Turn, order: Order, rest: str) -> None:
         turn.reply(Text("usage.cancel"), kind="error")
         return
     count = await orders.cancel(turn.ctx, turn.actor, order, rest)
-    _done(turn, order, "done.cancel", count=count)
+    await _done(turn, order, "done.cancel", count=count)
 
 
 async def list_orders(turn: Turn) -> None:
@@ -346,10 +357,11 @@ async def answer_status(turn: Turn, order: Order) -> None:
                     product=order.product, status=order.status.value,
                     due_date=order.due_date.isoformat())]
     lines += [_task_line(turn, "status.task_line", task) for task in tasks]
+    buttons = await orders.step_buttons(turn.ctx, order, turn.person.roles)
     if turn.is_private or turn.chat.department is not None:
-        turn.reply("\n".join(lines), order=order.number)
+        turn.reply("\n".join(lines), order=order.number, buttons=buttons)
     else:
-        turn.reply_privately("\n".join(lines), order=order.number)
+        turn.reply_privately("\n".join(lines), order=order.number, buttons=buttons)
 
 
 def _task_line(turn: Turn, key: str, task: Task, **params: Any) -> str:
@@ -366,7 +378,7 @@ async def cmd_urge(turn: Turn, order: Order, rest: str) -> None:
         return
     slip = await urging.urge_by_hand(turn.ctx, turn.actor, order, rest)
     if slip.late:
-        _done(turn, order, "done.urge", slip=slip.number)
+        await _done(turn, order, "done.urge", slip=slip.number)
         return
     turn.reply(Text("urge.nothing_late", {"number": order.number, "slip": slip.number,
                                           "role": Role.MANUFACTURING}),
@@ -383,7 +395,7 @@ async def cmd_object(turn: Turn, order: Order, rest: str) -> None:
         turn.reply(Text("usage.object"), kind="error")
         return
     _task, to_gm = await orders.object_to(turn.ctx, turn.actor, order, parts[0], day, parts[2])
-    _done(turn, order, "done.object_to_gm" if to_gm else "done.object", date=day.isoformat(),
+    await _done(turn, order, "done.object_to_gm" if to_gm else "done.object", date=day.isoformat(),
           role=Role.MANUFACTURING)
 
 
@@ -416,14 +428,14 @@ async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
     defects = " ".join(part for part in (match["item"], match["defects"]) if part).strip()
     record = await quality.inspect(turn.ctx, turn.actor, order, match["source"],
                                    int(match["passed"]), int(match["total"]), defects, found_at)
-    _done(turn, order, "done.inspect", rate=f"{record.rate:.1%}")
+    await _done(turn, order, "done.inspect", rate=f"{record.rate:.1%}")
 
 
 @order_command("usage.found")
 async def cmd_found(turn: Turn, order: Order, rest: str) -> None:
     """Note a finding the moment it is found: /found SO-… 断路器外观划伤; its 20 minutes run."""
     task = await quality.note_finding(turn.ctx, turn.actor, order, clean_text(rest))
-    _done(turn, order, "done.found", what=task.title,
+    await _done(turn, order, "done.found", what=task.title,
           at=turn.ctx.now.astimezone(turn.ctx.tz).strftime("%H:%M"),
           due=task.due_at.astimezone(turn.ctx.tz).strftime("%H:%M") if task.due_at else "-")
 
@@ -433,7 +445,7 @@ async def cmd_ticket(turn: Turn, order: Order, rest: str) -> None:
     """Open an after-sales ticket: /ticket SO-… 维修 2号柜断路器跳闸."""
     word, _, detail = rest.partition(" ")
     task = await orders.open_ticket(turn.ctx, turn.actor, order, word, detail.strip())
-    _done(turn, order, "done.ticket", role=task.role.value,
+    await _done(turn, order, "done.ticket", role=task.role.value,
           due=task.due_at.astimezone(turn.ctx.tz).strftime("%Y-%m-%d %H:%M")
           if task.due_at else "-")
 
@@ -460,7 +472,7 @@ async def cmd_contact(turn: Turn, order: Order, rest: str) -> None:
         return
     number, task = await orders.issue_contact_slip(turn.ctx, turn.actor, order, to,
                                                    problem.strip(), due_at, turn.chat.id)
-    _done(turn, order, "done.contact", slip=number, role=to.value,
+    await _done(turn, order, "done.contact", slip=number, role=to.value,
           due=local_time(task.due_at, turn.ctx.tz) if task.due_at else "-")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from locales import catalog, plural, translate
 from workflow.model import ButtonSpec, Text
@@ -108,9 +108,13 @@ def keyboard(rows: Iterable[Sequence[ButtonSpec]], locale: str) -> InlineKeyboar
 
 def outbox_message(
     text_key: str, params: dict[str, Any], rows: list[list[dict[str, Any]]], locale: str
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and keyboard of an outbox row: a catalog key to render, or finished text."""
+) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
+    """The text and keyboard of an outbox row: a catalog key to render, or finished text.
+    A question opens the reply box of the person it names (Telegram allows no buttons
+    beside it)."""
     text = params["text"] if not text_key else render(Text(text_key, params), locale)
+    if params.get("ask"):
+        return text, ForceReply(selective=True)
     markup = [
         [InlineKeyboardButton(b["text"] if "text" in b else
                               render(Text(b["key"], b.get("params") or {}), locale),

@@ -57,7 +57,8 @@ async def report(turn: Turn, task_id: int, text: str, verb: str | None = None) -
         ("day", said.day.isoformat() if said.day else None),
         ("note", said.note), ("photo", said.photo)) if value)
     turn.reply(Text(key, {"number": order.number, "task": task.kind.value,
-                          "title": task.title or "", "details": details}), order=order.number)
+                          "title": task.title or "", "details": details}), order=order.number,
+               buttons=await orders.step_buttons(turn.ctx, order, turn.person.roles))
     settled = verb == "done" or (verb == "delay" and task.kind in (
         TaskKind.DELAY_REPORT, TaskKind.DISPATCH_CONFIRMATION))
     replied = message.reply_to_message

@@ -21,6 +21,8 @@ from workflow.model import Answer, ButtonSpec, Chat, Person, Text
 from workflow.ports import UnitOfWork
 from workflow.text import clean_name
 
+ASK = "ask"  # the kind of an answer that is a question (the outbox forces the reply)
+
 log = logging.getLogger(__name__)
 
 
@@ -39,6 +41,8 @@ class Turn:
     answers: list[Answer] = field(default_factory=list)
     # A pop-up for the person who pressed a button, and no one else (answerCallbackQuery).
     alert: str | None = None
+    # The update is a reply to a question a button asked: refusals say what to reply instead.
+    answering: bool = False
 
     @property
     def person(self) -> Person:
@@ -73,6 +77,12 @@ class Turn:
         """Answer the person in their private chat (what others in this chat may not see)."""
         body = render(text, self.locale) if isinstance(text, Text) else text
         self.answers.append(Answer(self.person.id, body, self._keys(buttons), "reply", order))
+
+    def ask(self, text: Text, code: str, *, order: str | None = None) -> None:
+        """A question the person answers by replying to it; `code` (the button that asked)
+        says what the reply is for when it comes."""
+        self.answers.append(Answer(self.chat.id, render(text, self.locale), [], ASK, order,
+                                   ask=code))
 
     def send_document(self, filename: str, content: bytes, caption: str, *,
                       order: str | None = None, as_photo: bool = False) -> None:

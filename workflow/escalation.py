@@ -26,12 +26,14 @@ from workflow.model import (
     TaskStatus,
     Text,
 )
+from workflow.next_steps import OF_TASK
+from workflow.next_steps import buttons as step_buttons
 from workflow.policy import LEADER, Counting, Policy
 from workflow.roles import Role
 from workflow.timer_kinds import TimerKind
 
-# Tasks a command finishes (/prodorder, /plan, /paid, /ship, /inspect): a tap can only
-# acknowledge them.
+# Tasks a command finishes (/prodorder, /plan, /paid, /ship, /inspect): a tap acknowledges
+# them, or takes the step that finishes them (`next_steps.OF_TASK`).
 COMMAND_FINISHED = (TaskKind.PRODUCTION_ORDER, TaskKind.PLANNING, TaskKind.PAYMENT_CHECK,
                     TaskKind.QUOTE, TaskKind.SHIPPING_NOTICE, TaskKind.DELAY_REPORT,
                     TaskKind.QUALITY_RESPONSE)
@@ -300,7 +302,8 @@ def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
     ack = ((ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack"),)
            if task.status is TaskStatus.OPEN else ())
     if task.kind in COMMAND_FINISHED:
-        return (ack,) if ack else ()
+        steps = step_buttons(task.order_id, list(OF_TASK.get(task.kind, ())))
+        return ((*ack, *(steps[0] if steps else ())),) if ack or steps else ()
     if task.kind is TaskKind.DISPATCH_CONFIRMATION:
         return ((*ack, ButtonSpec(Text("button.dispatched"), f"v1:tk:{task.id}:done"),
                  ButtonSpec(Text("button.not_dispatched"), f"v1:tk:{task.id}:late")),)

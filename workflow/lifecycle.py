@@ -142,8 +142,10 @@ def check(
     *,
     roles: Mapping[Role, bool] | None,
     facts: GuardFacts,
+    settled: frozenset[str] = frozenset(),
 ) -> Transition | Refusal:
-    """The transition to take, or why not. `roles=None` is the bot itself acting."""
+    """The transition to take, or why not. `roles=None` is the bot itself acting; `settled`
+    guards are taken as holding (what a person is about to be asked for)."""
     transition = find(state, action)
     if transition is None:
         return Refusal("no_transition")
@@ -158,7 +160,7 @@ def check(
         if transition.leader_only and not any(roles[r] or r is Role.GM for r in allowed):
             return Refusal("leader", tuple(r for r in transition.roles if r != SYSTEM))
     for guard in transition.guards:
-        if not GUARDS[guard](facts):
+        if guard not in settled and not GUARDS[guard](facts):
             return Refusal(guard)
     return transition
 

@@ -220,6 +220,8 @@ class Answer:
     document_name: str | None = None
     document: bytes | None = None
     as_photo: bool = False
+    # A question answered by replying to it: the code of the button that asked it.
+    ask: str | None = None
 
 
 @dataclass

@@ -71,7 +71,8 @@ class OutboxRepository:
             values: dict[str, Any] = {
                 "chat_id": answer.chat_id, "kind": answer.kind,
                 "order_number": answer.order_number, "text_key": RENDERED,
-                "params": {"text": answer.text}, "buttons": answer.buttons,
+                "params": {"text": answer.text, **({"ask": answer.ask} if answer.ask else {})},
+                "buttons": answer.buttons,
                 "status": LEASED, "attempts": 1, "not_before": now, "lease_until": now + lease,
                 "created_at": now, "edit_message_id": answer.edit_message_id,
                 "markup_only": answer.markup_only, "document_name": answer.document_name,
@@ -161,6 +162,15 @@ class OutboxRepository:
             update(OutboxRow).where(OutboxRow.chat_id == old, OutboxRow.status.in_(OWED))
             .values(chat_id=new), execution_options={"synchronize_session": False})
         return result.rowcount
+
+    async def question_at(self, chat_id: int, message_id: int) -> str | None:
+        """The button code of the question the bot asked with this message, if it asked one."""
+        params = await self.session.scalar(
+            select(OutboxRow.params).where(OutboxRow.chat_id == chat_id,
+                                           OutboxRow.status == SENT,
+                                           OutboxRow.message_id == message_id)
+            .order_by(OutboxRow.id.desc()).limit(1))
+        return (params or {}).get("ask")
 
     async def owed_to(self, chat_id: int) -> list[OutboxRow]:
         rows = await self.session.scalars(

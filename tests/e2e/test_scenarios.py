@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.simulate import SimulationResult, simulate
+from bot.simulate import SimulationResult, load_scenario, simulate
 from storage.db import create_engine, session_factory
 from storage.models import AuditEventRow
 from workflow.lifecycle import RETURNS_AFTER_REVIEW, TRANSITIONS, Action, Transition
@@ -94,7 +94,7 @@ def test_every_scenario_file_is_tested() -> None:
         "group_becomes_supergroup.yaml", "general_manager_blocked.yaml",
         "bot_removed_from_group.yaml", "two_hour_outage.yaml",
         "draft_cancelled.yaml", "plan_corrected.yaml", "monthly_evaluation.yaml",
-        "grouped_escalation.yaml"}
+        "grouped_escalation.yaml", "buttons_only.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -155,6 +155,28 @@ async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
     assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
                          "issue_production_order", "submit_plan", "record_warehoused",
                          "issue_shipping_notice", "ship", "close"], "closed")
+
+
+async def test_an_order_is_carried_to_its_closing_by_buttons_alone(database_url: str) -> None:
+    result, trail = await run("buttons_only.yaml", database_url)
+    assert_errors(result, [])
+    scenario = load_scenario(SCENARIOS / "buttons_only.yaml")
+    typed = [step.text for step in scenario.steps if step.text is not None]
+    assert not any(text.startswith("/") for text in typed)
+    # Besides the order itself, only the values the buttons asked for, each a reply.
+    assert [step.reply_to for step in scenario.steps if step.text is not None][1:] == [
+        "的报价金额", "的生产计划", "的发货日期", "的客户反馈"]
+    asked = [m for m in result.messages if m["kind"] == "ask"]
+    assert [m["chat"] for m in asked] == [MARKET, MANUFACTURING, MARKET, MARKET]
+    assert the_order(result)["status"] == "closed"
+    assert all(t["status"] == "done" for t in tasks(result))
+    assert_moves(trail, ["review_passed", "record_quote", "contract_effective",
+                         "issue_production_order", "submit_plan", "record_warehoused",
+                         "issue_shipping_notice", "ship", "close"], "closed")
+    facts = [row.after for row in trail if row.action == "order.facts"]
+    assert {"quote_amount": 420000.0, "quote_basis": "price_list"} in facts
+    assert {"ship_on": "2026-12-22"} in facts
+    assert {"feedback": "客户验收合格，对交期满意"} in facts
 
 
 async def test_infeasible_twice_then_declined_by_the_general_manager(database_url: str) -> None:

@@ -3,6 +3,8 @@ table, one module per part of the way. Callers use `orders.<step>`."""
 
 from __future__ import annotations
 
+# escalation before tasks: the two import each other, and only this order completes both.
+from workflow import escalation  # noqa: F401
 from workflow.orders.after_sales import (
     TICKET_KINDS,
     open_ticket,
@@ -78,6 +80,13 @@ from workflow.orders.shipping import (
     record_warehoused,
     ship,
 )
+from workflow.orders.steps import (
+    next_steps,
+    payment_missing,
+    require_step,
+    step_buttons,
+    tell_market_next,
+)
 from workflow.parsing.plans import ORDER_NUMBER, PLAN_WORDS, PlanLine, PlanProblem
 from workflow.parsing.task_reports import Report, read_report
 from workflow.tasks import task_for
@@ -115,10 +124,12 @@ __all__ = [
     "issue_production_order",
     "issue_shipping_notice",
     "move",
+    "next_steps",
     "not_dispatched",
     "object_to",
     "open_ticket",
     "order_by_number",
+    "payment_missing",
     "plan_moment",
     "propose_date",
     "read_plan_of",
@@ -131,6 +142,7 @@ __all__ = [
     "reopen_review",
     "report_delay",
     "report_progress",
+    "require_step",
     "resume",
     "review_to_answer",
     "revise_plan",
@@ -138,10 +150,12 @@ __all__ = [
     "settle_objection",
     "ship",
     "standing",
+    "step_buttons",
     "submit_plan",
     "task_for",
     "task_words",
     "tell_market",
+    "tell_market_next",
     "tell_procurement_leaders_and_manufacturing",
     "today",
 ]

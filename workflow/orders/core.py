@@ -128,9 +128,11 @@ async def save_facts(ctx: Context, actor: Actor | None, order: Order, **changes:
     await ctx.audit(actor, "order.facts", "order", order.number, before, changes)
 
 
-async def tell_market(ctx: Context, order: Order, key: str, **params: Any) -> None:
+async def tell_market(ctx: Context, order: Order, key: str, *,
+                      buttons: tuple[tuple[ButtonSpec, ...], ...] = (), **params: Any) -> None:
     await ctx.notify(Notification(order.chat_id, Text(key, {**order_params(order, ctx.tz),
-                                                            **params}), "notice", order.number))
+                                                            **params}), "notice", order.number,
+                                  buttons))
 
 
 async def broadcast(ctx: Context, order: Order, key: str, **params: Any) -> None:

@@ -28,6 +28,7 @@ from workflow.orders.core import (
     standing,
     tell_market,
 )
+from workflow.orders.steps import tell_market_next
 from workflow.roles import Role
 from workflow.services import REVIEWING_ROLES
 from workflow.tasks import (
@@ -66,17 +67,23 @@ async def review_to_answer(ctx: Context, actor: Actor, task_id: int) -> tuple[Ta
 
 
 async def answer_review(
-    ctx: Context, actor: Actor, task_id: int, feasible: bool, reason: str | None = None
+    ctx: Context, actor: Actor, task_id: int, feasible: bool, reason: str | None = None,
+    detail: str | None = None,
 ) -> tuple[Task, Order]:
+    """`detail` is what 其他原因 stands for, in the reviewer's words: market must know what to
+    negotiate about."""
     task, order = await review_to_answer(ctx, actor, task_id)
     if not feasible and reason not in INFEASIBLE_REASONS:
         raise DomainError(Text("error.reason_required"))
+    if reason == "other" and not detail:
+        raise DomainError(Text("error.reason_detail_required"))
     outcome = "feasible" if feasible else "infeasible"
-    if not await close_task(ctx, actor, task, TaskStatus.DONE, outcome, reason):
+    if not await close_task(ctx, actor, task, TaskStatus.DONE, outcome, detail or reason):
         raise DomainError(Text("error.task_closed", {"status": "done"}))
     if not feasible:
-        await tell_market(ctx, order, "review.infeasible", role=task.role,
-                           who=actor.person.name, reason=reason)
+        await tell_market(ctx, order, "review.infeasible_detail" if detail
+                          else "review.infeasible", role=task.role, who=actor.person.name,
+                          reason=reason, detail=detail or "")
     await after_review(ctx, order, feasible)
     return task, order
 
@@ -92,7 +99,7 @@ async def after_review(ctx: Context, order: Order, feasible: bool) -> OrderStatu
     if order.facts.get("reviewed_from"):
         return await _back_from_change_review(ctx, order)
     status = await move(ctx, None, order, Action.REVIEW_PASSED)
-    await tell_market(ctx, order, "review.passed")
+    await tell_market_next(ctx, order, "review.passed")
     await open_task(ctx, None, order, TaskKind.QUOTE, Role.MARKET,
                      ctx.deadlines.due("quote", ctx.now), announce=None)
     return status

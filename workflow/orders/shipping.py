@@ -15,9 +15,9 @@ from workflow.model import (
 from workflow.orders.core import (
     move,
     save_facts,
-    tell_market,
     today,
 )
+from workflow.orders.steps import step_buttons, tell_market_next
 from workflow.roles import Role
 from workflow.tasks import (
     close_kinds,
@@ -33,14 +33,14 @@ async def record_warehoused(ctx: Context, actor: Actor, order: Order) -> None:
     notice_due = max(ctx.deadlines.due("shipping_notice", order.due_date), ctx.now)
     await open_task(ctx, actor, order, TaskKind.SHIPPING_NOTICE, Role.MARKET, notice_due,
                      announce=None)
-    await tell_market(ctx, order, "order.warehoused_notice")
+    await tell_market_next(ctx, order, "order.warehoused_notice")
 
 
 async def confirm_payment(ctx: Context, actor: Actor, order: Order) -> None:
     actor.require(Role.FINANCE)
     await save_facts(ctx, actor, order, payment_confirmed=ctx.now.isoformat())
     await close_kinds(ctx, actor, order, (TaskKind.PAYMENT_CHECK,))
-    await tell_market(ctx, order, "order.payment_confirmed_notice", who=actor.person.name)
+    await tell_market_next(ctx, order, "order.payment_confirmed_notice", who=actor.person.name)
 
 
 async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_on: date) -> None:
@@ -53,7 +53,8 @@ async def issue_shipping_notice(ctx: Context, actor: Actor, order: Order, ship_o
         await ctx.notify_department(
             role, Text("shipping.notice", {**order_params(order, ctx.tz),
                                            "ship_on": ship_on.isoformat()}),
-            kind="notice", order_number=order.number)
+            kind="notice", order_number=order.number,
+            buttons=await step_buttons(ctx, order, {role: False}))
 
 
 async def record_consent(ctx: Context, actor: Actor, order: Order, note: str) -> None:
@@ -75,7 +76,7 @@ async def ship(ctx: Context, actor: Actor, order: Order, quantity: float | None)
         await open_task(ctx, actor, order, TaskKind.MISSING_PARTS, Role.MANUFACTURING,
                          ctx.deadlines.due("missing_parts", ctx.now),
                          title=f"{missing:g}{order.unit or ''}")
-    await tell_market(ctx, order, "order.shipped_notice", shipped=f"{shipped:g}",
+    await tell_market_next(ctx, order, "order.shipped_notice", shipped=f"{shipped:g}",
                        missing=f"{max(missing, 0):g}")
     return missing
 

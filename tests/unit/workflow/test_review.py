@@ -88,7 +88,7 @@ async def test_a_proposed_date_opens_a_new_round_and_outdates_the_old(c: Company
 async def test_a_date_in_the_past_is_refused_by_its_guard(c: Company) -> None:
     order = await registered(c)
     await orders.answer_review(c.world.ctx, c.tech, _reviews(c, order)[Role.TECH].id, False,
-                               "other")
+                               "capacity")
     with pytest.raises(DomainError) as past:
         await orders.propose_date(c.world.ctx, c.rep, c.world.order(order), date(2026, 11, 1))
     assert past.value.text.key == "guard.date_in_future"
