@@ -19,7 +19,7 @@ from bot.clock import VirtualClock
 from bot.intake import Intake
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
-from bot.ticks import DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
+from bot.ticks import ArchiveJob, DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
 from locales import normalize_locale
 from workflow import services
 from workflow.context import Actor
@@ -353,6 +353,7 @@ class Stack:
         self.digests = DigestJob(self.gendan.runtime)
         self.delivery_report = DeliveryReport(self.gendan.runtime)
         self.monthly = MonthlyEvaluation(self.gendan.runtime)
+        self.archiving = ArchiveJob(self.gendan.runtime)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -399,8 +400,8 @@ class Stack:
 
     async def advance_to(self, moment: datetime) -> None:
         """Let virtual time pass, acting at each moment something falls due on the way:
-        queued messages, timers and the morning jobs (the digest, the delivery report, the
-        monthly evaluation), in the order they fall due."""
+        queued messages, timers and the morning jobs (the archive, the digest, the delivery
+        report, the monthly evaluation), in the order they fall due."""
         while True:
             now = self.clock.now()
             candidates = [(await self.sender.next_due(), 0), (await self.timers.next_due(), 1),
@@ -414,6 +415,7 @@ class Stack:
             if which == 1:
                 await self.timers.poll()
             elif which == 2:
+                await self.archiving.run()
                 await self.digests.run()
                 await self.delivery_report.run()
                 await self.monthly.run()
@@ -545,7 +547,8 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
             {"number": o.number, "status": o.status.value, "customer": o.customer,
              "product": o.product, "model": o.model, "quantity": o.quantity, "unit": o.unit,
              "due_date": o.due_date.isoformat(), "order_class": o.order_class,
-             "complete_set": o.complete_set}
+             "complete_set": o.complete_set,
+             "archived_at": o.archived_at.isoformat() if o.archived_at else None}
             for o in orders
         ],
         "tasks": [

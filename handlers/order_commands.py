@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers import reports
 from handlers.turn import Turn, turn_handler
-from workflow import orders, quality, services, urging
+from workflow import archive, orders, quality, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
 from workflow.model import Order, OrderStatus, Task, Text
@@ -238,17 +238,66 @@ async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
 async def answer_status(turn: Turn, order: Order) -> None:
     """The order's state and tasks for a person with a role; asked in a group of no department,
     the answer goes to the asker in private."""
+    _require_reader(turn)
+    _answer_reader(turn, "\n".join(await _order_lines(turn, order)), order.number)
+
+
+def _require_reader(turn: Turn) -> None:
     if not turn.person.roles and not turn.actor.is_admin:
         raise DomainError(Text("status.no_role"))
+
+
+def _answer_reader(turn: Turn, text: str, number: str | None) -> None:
+    """In private or a department's group, there; in any other group, to the asker alone."""
+    if turn.is_private or turn.chat.department is not None:
+        turn.reply(text, order=number)
+    else:
+        turn.reply_privately(text, order=number)
+
+
+async def _order_lines(turn: Turn, order: Order) -> list[str]:
     tasks = await turn.uow.tasks.for_order(order.id or 0)
     lines = [turn.t("status.title", number=order.number, customer=order.customer,
                     product=order.product, status=order.status.value,
                     due_date=order.due_date.isoformat())]
-    lines += [_task_line(turn, "status.task_line", task) for task in tasks]
-    if turn.is_private or turn.chat.department is not None:
-        turn.reply("\n".join(lines), order=order.number)
-    else:
-        turn.reply_privately("\n".join(lines), order=order.number)
+    return lines + [_task_line(turn, "status.task_line", task) for task in tasks]
+
+
+@turn_handler
+async def cmd_find(turn: Turn) -> None:
+    """Find orders, archived ones too: /find 华东电力, /find SO-2026…, /find 开关柜 2026-11."""
+    _require_reader(turn)
+    text = _args(turn)
+    try:
+        found = await archive.find(turn.ctx, text)
+    except DomainError as refusal:
+        turn.reply(refusal.text, kind="error")
+        turn.reply(Text("usage.find"), kind="error")
+        return
+    if not found.orders:
+        turn.reply(Text("find.none", {"text": text}), kind="error")
+        turn.reply(Text("usage.find"), kind="error")
+        return
+    if found.total == 1:
+        order = found.orders[0]
+        lines = await _order_lines(turn, order)
+        lines.append(_kept_line(turn, order))
+        lines.append(turn.t("find.record", number=order.number))
+        _answer_reader(turn, "\n".join(lines), order.number)
+        return
+    lines = [turn.t("find.title", count=found.total, shown=len(found.orders))]
+    lines += [turn.t("find.line", number=o.number, customer=o.customer, product=o.product,
+                     status=o.status.value, received=local_time(o.created_at, turn.ctx.tz)[:10],
+                     kept=_kept_line(turn, o)) for o in found.orders]
+    if found.total > len(found.orders):
+        lines.append(turn.t("find.more", hidden=found.total - len(found.orders)))
+    _answer_reader(turn, "\n".join(lines), None)
+
+
+def _kept_line(turn: Turn, order: Order) -> str:
+    if order.archived_at is None:
+        return turn.t("find.live")
+    return turn.t("find.archived", at=local_time(order.archived_at, turn.ctx.tz)[:10])
 
 
 def _task_line(turn: Turn, key: str, task: Task, **params: Any) -> str:
@@ -398,7 +447,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
-    "contact": cmd_contact, "found": cmd_found,
+    "contact": cmd_contact, "found": cmd_found, "find": cmd_find,
 }
 
 # Who sees each command in /help.
@@ -412,5 +461,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
     "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
     "export": (Role.MARKET, Role.GM), "tasks": (), "contact": tuple(Role),
-    "found": (Role.QUALITY,),
+    "found": (Role.QUALITY,), "find": (),
 }

@@ -136,7 +136,7 @@ async def export(turn: Turn) -> None:
     services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
     reports = turn.uow.reports
     if orders.ORDER_NUMBER.search(text):
-        order = await orders.order_by_number(turn.ctx, text)
+        order = await orders.order_by_number(turn.ctx, text, archived_ok=True)
         records = await _export_records(reports, [order], with_audit=True)
         turn.send_document(f"{order.number}.xlsx", export_workbook(records, turn.locale,
                                                                    turn.ctx.tz),

@@ -165,6 +165,10 @@ class OrderCounterRow(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+# An order not archived: the working lists and the digest read only these (see OrderRow).
+LIVE_ORDER = "archived_at IS NULL"
+
+
 class OrderRow(Base):
     __tablename__ = "orders"
 
@@ -185,7 +189,17 @@ class OrderRow(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for /find by period.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Set once an ended order has left the working lists; read-only from then on.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Years of archived orders must not slow the daily archiving or the lists of live orders:
+    # the live ones by status are a partial index as small as the work under way.
+    __table_args__ = (
+        Index("ix_orders_live_status", "status",
+              postgresql_where=text(LIVE_ORDER), sqlite_where=text(LIVE_ORDER)),
+    )
 
 
 class TaskRow(Base):

@@ -138,6 +138,17 @@ class Order:
     order_class: str = "regular"
     notes: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # what market, finance, … recorded
+    archived_at: datetime | None = None  # out of the working lists, read-only, found by /find
+
+
+@dataclass(frozen=True)
+class OrderSearch:
+    """What /find looks for: words each found in an order's number, customer, product or
+    model, and the instants of a period the order was received in."""
+
+    words: tuple[str, ...]
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 @dataclass

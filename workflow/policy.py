@@ -215,6 +215,8 @@ class Policy:
     non_regular: NonRegularRules
     duplicate_order_window: timedelta
     draft_expiry: timedelta
+    # How long an ended order (closed, declined, cancelled) stays in the working lists.
+    archive_after: timedelta
     backup: BackupPolicy
     # The working day of the month the month before's evaluation goes out on; 0 = never.
     monthly_report_day: int
@@ -577,6 +579,7 @@ def _read_policy(root: _Table) -> Policy | None:
     orders = root.table("orders")
     duplicate_window = orders.clock_duration("duplicate_window", allow_zero=True)
     draft_expiry = orders.clock_duration("draft_expiry")
+    archive_after = orders.clock_duration("archive_after")
     orders.done()
 
     backup_table = root.table("backup")
@@ -596,6 +599,7 @@ def _read_policy(root: _Table) -> Policy | None:
         or non_regular is None
         or duplicate_window is None
         or draft_expiry is None
+        or archive_after is None
         or monthly_report_day is None
         or backup_time is None
     ):
@@ -612,6 +616,7 @@ def _read_policy(root: _Table) -> Policy | None:
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
         draft_expiry=draft_expiry,
+        archive_after=archive_after,
         backup=BackupPolicy(backup_time),
         monthly_report_day=monthly_report_day,
     )

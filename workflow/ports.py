@@ -14,6 +14,7 @@ from workflow.model import (
     Notification,
     Order,
     OrderDraft,
+    OrderSearch,
     OrderStatus,
     Person,
     Task,
@@ -87,6 +88,9 @@ class Orders(Protocol):
         self, customer: str, product: str, quantity: float, since: datetime
     ) -> list[Order]: ...
     async def active(self) -> list[Order]: ...
+    async def ended_live(self) -> list[Order]: ...
+    async def archive(self, order_id: int, at: datetime) -> bool: ...
+    async def search(self, search: OrderSearch, limit: int) -> tuple[list[Order], int]: ...
 
 
 class Tasks(Protocol):

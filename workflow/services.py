@@ -357,4 +357,5 @@ def _order_snapshot(order: Order) -> dict[str, Any]:
     snapshot["status"] = order.status.value
     snapshot["due_date"] = order.due_date.isoformat()
     snapshot["created_at"] = order.created_at.isoformat()
+    snapshot.pop("archived_at", None)
     return snapshot

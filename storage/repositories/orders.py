@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CatalogEntryRow, OrderCounterRow, OrderRow
-from workflow.model import UNDER_WAY_STATUSES, Order, OrderStatus
+from storage.models import LIVE_ORDER, CatalogEntryRow, OrderCounterRow, OrderRow
+from workflow.model import ENDED_STATUSES, UNDER_WAY_STATUSES, Order, OrderSearch, OrderStatus
+
+
+def _live() -> ColumnElement[bool]:
+    """storage.models.LIVE_ORDER word for word, so that SQLite uses the partial index."""
+    return text(LIVE_ORDER)
 
 
 class OrderRepository:
@@ -38,6 +43,7 @@ class OrderRepository:
             order_class=row.order_class,
             notes=row.notes,
             facts=dict(row.facts or {}),
+            archived_at=row.archived_at,
         )
 
     async def next_sequence(self, day: date) -> int:
@@ -106,7 +112,8 @@ class OrderRepository:
     async def active(self) -> list[Order]:
         """Orders still under way (not shipped, closed, cancelled or declined)."""
         rows = await self.session.scalars(
-            select(OrderRow).where(OrderRow.status.in_([s.value for s in UNDER_WAY_STATUSES]))
+            select(OrderRow).where(_live(),
+                                   OrderRow.status.in_([s.value for s in UNDER_WAY_STATUSES]))
             .order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 
@@ -117,13 +124,47 @@ class OrderRepository:
     async def matching(self, customer: str | None, product: str | None,
                        statuses: list[OrderStatus]) -> list[Order]:
         """Orders whose customer and product contain what a change notice names."""
-        query = select(OrderRow).where(OrderRow.status.in_([s.value for s in statuses]))
+        query = select(OrderRow).where(_live(), OrderRow.status.in_([s.value for s in statuses]))
         if customer:
             query = query.where(OrderRow.customer.contains(customer))
         if product:
             query = query.where(OrderRow.product.contains(product))
         rows = await self.session.scalars(query.order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
+
+    async def ended_live(self) -> list[Order]:
+        """Closed, declined and cancelled orders not yet archived: the archive's candidates."""
+        rows = await self.session.scalars(
+            select(OrderRow).where(_live(),
+                                   OrderRow.status.in_([s.value for s in ENDED_STATUSES]))
+            .order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
+    async def archive(self, order_id: int, at: datetime) -> bool:
+        """False when the order was archived already (by another process)."""
+        result = await self.session.execute(
+            update(OrderRow).where(OrderRow.id == order_id, OrderRow.archived_at.is_(None))
+            .values(archived_at=at))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def search(self, search: OrderSearch, limit: int) -> tuple[list[Order], int]:
+        """Orders, archived or not, each of whose words is in the number, the customer, the
+        product or the model, received in the period if one is given; the newest `limit` of
+        them and how many there are."""
+        conditions: list[ColumnElement[bool]] = []
+        for word in search.words:
+            conditions.append(or_(OrderRow.number.contains(word, autoescape=True),
+                                  OrderRow.customer.contains(word, autoescape=True),
+                                  OrderRow.product.contains(word, autoescape=True),
+                                  OrderRow.model.contains(word, autoescape=True)))
+        if search.start is not None and search.end is not None:
+            conditions += [OrderRow.created_at >= search.start, OrderRow.created_at < search.end]
+        where = and_(*conditions)
+        total = await self.session.scalar(select(func.count()).select_from(OrderRow).where(where))
+        rows = await self.session.scalars(
+            select(OrderRow).where(where).order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
+            .limit(limit))
+        return [self._domain(row) for row in rows], int(total or 0)
 
     async def apply_changes(self, order_id: int, values: dict[str, Any]) -> None:
         await self.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(**values))

@@ -337,6 +337,14 @@ async def monthly_evaluation(run: Run) -> Any:
             if m["chat"] == GM and m["kind"] == "report" and "月度评价：2026-11" in m["text"]]
 
 
+async def archiving(run: Run) -> Any:
+    """An order cancelled on its first day, and two weeks after: when it was archived."""
+    await run.order("2026-11-24T09:00")
+    await run.say("2026-11-24T09:30", MARKET, MARKET_LEAD, f"/cancel {FIRST} 客户撤单")
+    await run.until("2026-12-08T12:00")
+    return [o["archived_at"] for o in (await run.stack.state())["orders"]]
+
+
 PROBES = {
     "review_due": Probe(review_due, at("2026-11-27T16:00"),
                         {"deadlines.feasibility_review.duration": "6h"}),
@@ -355,6 +363,7 @@ PROBES = {
     "intake": Probe(intake),
     "lifecycle": Probe(lifecycle),
     "backups": Probe(daily_backups),
+    "archive": Probe(archiving),
 
 
     "monthly": Probe(monthly_evaluation, at("2026-11-27T09:00")),
@@ -456,6 +465,7 @@ KEYS: dict[str, Key] = dict([
     ("orders.draft_expiry", Key("intake", {"orders.draft_expiry": "4h"},
                                 lambda s: s["half_draft"], "intake")),
     ("backup.time", Key("backups", {"backup.time": "03:30"})),
+    ("orders.archive_after", Key("archive", {"orders.archive_after": "10d"})),
     _deadline("feasibility_review", "2wd", _task(f"{FIRST} feasibility_review")),
     _deadline("quote", "2wd", _task(f"{FIRST} quote")),
     _deadline("production_order", "5h", _task(f"{FIRST} production_order")),
