@@ -167,6 +167,8 @@ class OrderCounterRow(Base):
 
 # An order not archived: the working lists and the digest read only these (see OrderRow).
 LIVE_ORDER = "archived_at IS NULL"
+# workflow.model.OPEN_TASK_STATUSES, as the open tasks' partial index states it (see TaskRow).
+OPEN_TASK = "status IN ('open', 'acknowledged')"
 
 
 class OrderRow(Base):
@@ -225,6 +227,13 @@ class TaskRow(Base):
     photo: Mapped[str | None] = mapped_column(String(256))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+
+    # The digest and /tasks list open tasks by due time; done ones pile up with the years, and
+    # an index of every task by due time would walk them all.
+    __table_args__ = (
+        Index("ix_tasks_open_due", "due_at", "id",
+              postgresql_where=text(OPEN_TASK), sqlite_where=text(OPEN_TASK)),
+    )
 
 
 # Predicates of the timers' partial indexes. A query must state them literally to use them:

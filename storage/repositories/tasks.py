@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import TaskRow
-from workflow.model import OPEN_TASK_STATUSES, Task, TaskKind, TaskStatus
+from storage.models import OPEN_TASK, TaskRow
+from workflow.model import Task, TaskKind, TaskStatus
 from workflow.roles import Role
 
 
@@ -97,8 +97,7 @@ class TaskRepository:
     async def open_for_roles(self, roles: list[Role]) -> list[Task]:
         rows = await self.session.scalars(
             select(TaskRow)
-            .where(TaskRow.role.in_([r.value for r in roles]),
-                   TaskRow.status.in_([s.value for s in OPEN_TASK_STATUSES]))
+            .where(text(OPEN_TASK), TaskRow.role.in_([r.value for r in roles]))
             .order_by(TaskRow.due_at, TaskRow.id)
         )
         return [self._domain(row) for row in rows]

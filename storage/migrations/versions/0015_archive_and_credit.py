@@ -1,5 +1,5 @@
 """archive: ended orders leave the working lists (archived_at, a partial index of live orders
-by status, received time indexed for /find)
+by status, received time indexed for /find, open tasks by due time)
 
 Revision ID: 0015
 Revises: 0011
@@ -17,6 +17,7 @@ branch_labels = None
 depends_on = None
 
 LIVE_ORDER = "archived_at IS NULL"
+OPEN_TASK = "status IN ('open', 'acknowledged')"
 
 
 def upgrade() -> None:
@@ -26,9 +27,15 @@ def upgrade() -> None:
         batch_op.create_index("ix_orders_live_status", ["status"], unique=False,
                               postgresql_where=sa.text(LIVE_ORDER),
                               sqlite_where=sa.text(LIVE_ORDER))
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index("ix_tasks_open_due", ["due_at", "id"], unique=False,
+                              postgresql_where=sa.text(OPEN_TASK),
+                              sqlite_where=sa.text(OPEN_TASK))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_open_due")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_live_status")
         batch_op.drop_index(batch_op.f("ix_orders_created_at"))
