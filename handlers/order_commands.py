@@ -238,16 +238,16 @@ async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
 async def answer_status(turn: Turn, order: Order) -> None:
     """The order's state and tasks for a person with a role; asked in a group of no department,
     the answer goes to the asker in private."""
-    _require_reader(turn)
-    _answer_reader(turn, "\n".join(await _order_lines(turn, order)), order.number)
+    require_reader(turn)
+    answer_reader(turn, "\n".join(await _order_lines(turn, order)), order.number)
 
 
-def _require_reader(turn: Turn) -> None:
+def require_reader(turn: Turn) -> None:
     if not turn.person.roles and not turn.actor.is_admin:
         raise DomainError(Text("status.no_role"))
 
 
-def _answer_reader(turn: Turn, text: str, number: str | None) -> None:
+def answer_reader(turn: Turn, text: str, number: str | None) -> None:
     """In private or a department's group, there; in any other group, to the asker alone."""
     if turn.is_private or turn.chat.department is not None:
         turn.reply(text, order=number)
@@ -266,7 +266,7 @@ async def _order_lines(turn: Turn, order: Order) -> list[str]:
 @turn_handler
 async def cmd_find(turn: Turn) -> None:
     """Find orders, archived ones too: /find 华东电力, /find SO-2026…, /find 开关柜 2026-11."""
-    _require_reader(turn)
+    require_reader(turn)
     text = _args(turn)
     try:
         found = await archive.find(turn.ctx, text)
@@ -283,7 +283,7 @@ async def cmd_find(turn: Turn) -> None:
         lines = await _order_lines(turn, order)
         lines.append(_kept_line(turn, order))
         lines.append(turn.t("find.record", number=order.number))
-        _answer_reader(turn, "\n".join(lines), order.number)
+        answer_reader(turn, "\n".join(lines), order.number)
         return
     lines = [turn.t("find.title", count=found.total, shown=len(found.orders))]
     lines += [turn.t("find.line", number=o.number, customer=o.customer, product=o.product,
@@ -291,7 +291,7 @@ async def cmd_find(turn: Turn) -> None:
                      kept=_kept_line(turn, o)) for o in found.orders]
     if found.total > len(found.orders):
         lines.append(turn.t("find.more", hidden=found.total - len(found.orders)))
-    _answer_reader(turn, "\n".join(lines), None)
+    answer_reader(turn, "\n".join(lines), None)
 
 
 def _kept_line(turn: Turn, order: Order) -> str:

@@ -356,3 +356,17 @@ class ChangeNoticeRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerCreditRow(Base):
+    """信用评估: what finance keeps of a customer, by the name orders are taken under."""
+
+    __tablename__ = "customer_credit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer: Mapped[str] = mapped_column(String(256), unique=True)
+    credit_limit: Mapped[float | None] = mapped_column(Float)
+    terms: Mapped[str | None] = mapped_column(String(256))
+    risk: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from storage.reports import SqlReports
 from storage.repositories.audit import AuditLog
 from storage.repositories.changes import ChangeNoticeRepository
 from storage.repositories.chats import ChatRepository
+from storage.repositories.credits import CreditRepository
 from storage.repositories.drafts import DraftRepository
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.leases import LeaseRepository
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
         self.changes = ChangeNoticeRepository(self.session)
         self.timers = TimerRepository(self.session)
         self.reports = SqlReports(self.session)
+        self.credits = CreditRepository(self.session)
         return self
 
     async def __aexit__(

@@ -79,6 +79,7 @@ class DeadlineName(StrEnum):
     MISSING_PARTS = "missing_parts"
     AFTER_SALES_RESPONSE = "after_sales_response"
     CONTACT_SLIP = "contact_slip"
+    CREDIT_REVIEW = "credit_review"
 
 
 # Rules counted back from a planned date (arrival, assembly start, packaging, delivery)

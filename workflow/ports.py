@@ -11,6 +11,7 @@ from workflow.model import (
     AuditEvent,
     ChangeNotice,
     Chat,
+    CustomerCredit,
     Notification,
     Order,
     OrderDraft,
@@ -91,6 +92,7 @@ class Orders(Protocol):
     async def ended_live(self) -> list[Order]: ...
     async def archive(self, order_id: int, at: datetime) -> bool: ...
     async def search(self, search: OrderSearch, limit: int) -> tuple[list[Order], int]: ...
+    async def live_of_customer(self, customer: str) -> list[Order]: ...
 
 
 class Tasks(Protocol):
@@ -160,6 +162,11 @@ class ChangeNotices(Protocol):
     async def for_order(self, order_id: int) -> list[ChangeNotice]: ...
 
 
+class Credits(Protocol):
+    async def get(self, customer: str) -> CustomerCredit | None: ...
+    async def save(self, credit: CustomerCredit) -> None: ...
+
+
 class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
 
@@ -197,6 +204,7 @@ class UnitOfWork(Protocol):
     changes: ChangeNotices
     inbox: Inbox
     reports: Reports
+    credits: Credits
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -312,6 +312,9 @@ async def confirm_draft(
     await ctx.audit(actor, "order.register", "order", order.number, None, _order_snapshot(order))
 
     reviews, unbound = await open_reviews(ctx, actor, order)
+    # Imported here: credit builds on the order steps, which build on this module.
+    from workflow import credit
+    await credit.check_order(ctx, order)
     return Registered(order, reviews, unbound)
 
 

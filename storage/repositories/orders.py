@@ -166,6 +166,12 @@ class OrderRepository:
             .limit(limit))
         return [self._domain(row) for row in rows], int(total or 0)
 
+    async def live_of_customer(self, customer: str) -> list[Order]:
+        """The customer's orders not archived, whatever their status."""
+        rows = await self.session.scalars(
+            select(OrderRow).where(OrderRow.customer == customer, _live()).order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
     async def apply_changes(self, order_id: int, values: dict[str, Any]) -> None:
         await self.session.execute(update(OrderRow).where(OrderRow.id == order_id).values(**values))
 

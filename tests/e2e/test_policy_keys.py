@@ -279,6 +279,8 @@ async def intake(run: Run) -> Any:
 async def lifecycle(run: Run) -> Any:
     """Three orders through every clock of the policy, timed so that working and calendar
     time differ (over lunch); what it sees are the tasks' due times and the notice timers."""
+    # The first order goes over its customer's credit limit: finance reviews it.
+    await run.say("2026-11-24T09:01", GROUPS[Role.FINANCE], CASHIER, "/credit 华东电力 10万")
     await run.order("2026-11-24T09:05")
     await run.order("2026-11-24T09:07", "/order 客户:江苏恒通 产品:电机 数量:30台 交期:12月22日")
     await run.order("2026-11-24T09:09", "/order 客户:浙江正泰 产品:箱变 数量:2台 交期:12月28日")
@@ -468,6 +470,7 @@ KEYS: dict[str, Key] = dict([
     ("orders.archive_after", Key("archive", {"orders.archive_after": "10d"})),
     _deadline("feasibility_review", "2wd", _task(f"{FIRST} feasibility_review")),
     _deadline("quote", "2wd", _task(f"{FIRST} quote")),
+    _deadline("credit_review", "2wd", _task(f"{FIRST} credit_review")),
     _deadline("production_order", "5h", _task(f"{FIRST} production_order")),
     _deadline("change_answer", "45m", _task(f"{SECOND} change_answer CN-20261124-002-1")),
     _deadline("tech_change_answer", "45m", _task(f"{FIRST} change_answer CN-20261124-001-1")),
