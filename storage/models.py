@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TextClause,
     TypeDecorator,
     UniqueConstraint,
     false,
@@ -26,6 +27,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from workflow.model import OPEN_TASK_STATUSES, UNDER_WAY_STATUSES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -165,14 +168,27 @@ class OrderCounterRow(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
-# An order not archived: the working lists and the digest read only these (see OrderRow).
-LIVE_ORDER = "archived_at IS NULL"
-# workflow.model.OPEN_TASK_STATUSES, as the open tasks' partial index states it (see TaskRow).
-OPEN_TASK = "status IN ('open', 'acknowledged')"
+def _status_in(statuses: tuple[Any, ...]) -> TextClause:
+    """A status filter written out in full, so that a partial index built on it and a query
+    using it say the very same thing: SQLite only uses such an index on an identical term."""
+    return text("status IN (" + ", ".join(f"'{s.value}'" for s in statuses) + ")")
+
+
+# Live work is a sliver of years of history: the working queries read it through these.
+UNDER_WAY = _status_in(UNDER_WAY_STATUSES)
+OPEN_TASKS = _status_in(OPEN_TASK_STATUSES)
+# Not archived: what the archive has not yet taken out of the working lists (see OrderRow).
+LIVE_ORDER = text("archived_at IS NULL")
 
 
 class OrderRow(Base):
     __tablename__ = "orders"
+    # Years of archived orders must not slow the daily archiving or the lists of live orders:
+    # the ended ones not yet archived are found through a partial index as small as they are.
+    __table_args__ = (Index("ix_orders_under_way", "id", sqlite_where=UNDER_WAY,
+                            postgresql_where=UNDER_WAY),
+                      Index("ix_orders_live_status", "status", sqlite_where=LIVE_ORDER,
+                            postgresql_where=LIVE_ORDER))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -196,16 +212,11 @@ class OrderRow(Base):
     # Set once an ended order has left the working lists; read-only from then on.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Years of archived orders must not slow the daily archiving or the lists of live orders:
-    # the live ones by status are a partial index as small as the work under way.
-    __table_args__ = (
-        Index("ix_orders_live_status", "status",
-              postgresql_where=text(LIVE_ORDER), sqlite_where=text(LIVE_ORDER)),
-    )
-
 
 class TaskRow(Base):
     __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_open_due", "due_at", "id", sqlite_where=OPEN_TASKS,
+                            postgresql_where=OPEN_TASKS),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -227,13 +238,6 @@ class TaskRow(Base):
     photo: Mapped[str | None] = mapped_column(String(256))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-
-    # The digest and /tasks list open tasks by due time; done ones pile up with the years, and
-    # an index of every task by due time would walk them all.
-    __table_args__ = (
-        Index("ix_tasks_open_due", "due_at", "id",
-              postgresql_where=text(OPEN_TASK), sqlite_where=text(OPEN_TASK)),
-    )
 
 
 # Predicates of the timers' partial indexes. A query must state them literally to use them:

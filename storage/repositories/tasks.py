@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OPEN_TASK, TaskRow
+from storage.models import OPEN_TASKS, TaskRow
 from workflow.model import Task, TaskKind, TaskStatus
 from workflow.roles import Role
 
@@ -64,7 +64,7 @@ class TaskRepository:
         """Close an open task; False when somebody else closed it first."""
         result = await self.session.execute(
             update(TaskRow)
-            .where(TaskRow.id == task.id, TaskRow.status.in_(["open", "acknowledged"]))
+            .where(TaskRow.id == task.id, OPEN_TASKS)
             .values(
                 status=task.status.value,
                 outcome=task.outcome,
@@ -97,7 +97,7 @@ class TaskRepository:
     async def open_for_roles(self, roles: list[Role]) -> list[Task]:
         rows = await self.session.scalars(
             select(TaskRow)
-            .where(text(OPEN_TASK), TaskRow.role.in_([r.value for r in roles]))
+            .where(TaskRow.role.in_([r.value for r in roles]), OPEN_TASKS)
             .order_by(TaskRow.due_at, TaskRow.id)
         )
         return [self._domain(row) for row in rows]

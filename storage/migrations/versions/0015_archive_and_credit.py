@@ -1,8 +1,8 @@
 """archive: ended orders leave the working lists (archived_at, a partial index of live orders
-by status, received time indexed for /find, open tasks by due time); customers' credit
+by status, received time indexed for /find); customers' credit
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-03 00:30:00
 """
 
@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
 LIVE_ORDER = "archived_at IS NULL"
-OPEN_TASK = "status IN ('open', 'acknowledged')"
 
 
 def upgrade() -> None:
@@ -39,15 +38,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_orders_live_status", ["status"], unique=False,
                               postgresql_where=sa.text(LIVE_ORDER),
                               sqlite_where=sa.text(LIVE_ORDER))
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.create_index("ix_tasks_open_due", ["due_at", "id"], unique=False,
-                              postgresql_where=sa.text(OPEN_TASK),
-                              sqlite_where=sa.text(OPEN_TASK))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.drop_index("ix_tasks_open_due")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_live_status")
         batch_op.drop_index(batch_op.f("ix_orders_created_at"))
