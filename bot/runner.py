@@ -22,6 +22,7 @@ from bot.intake import Intake, Poller
 from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings
 from bot.ticks import (
+    ArchiveJob,
     DeliveryReport,
     DigestJob,
     MonthlyEvaluation,
@@ -113,7 +114,8 @@ async def serve(
         scheduler = start_scheduler(sender, TimerPoller(gendan.runtime),
                                     DigestJob(gendan.runtime), intake,
                                     DeliveryReport(gendan.runtime),
-                                    MonthlyEvaluation(gendan.runtime))
+                                    MonthlyEvaluation(gendan.runtime),
+                                    ArchiveJob(gendan.runtime))
         gendan.runtime.wake_sender = lambda: wake(scheduler)
         backups = DailyBackup.from_settings(gendan.runtime, settings)
         scheduler.add_job(backups.run, backups.trigger, id=BACKUP_JOB, max_instances=1,

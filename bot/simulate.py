@@ -524,7 +524,8 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
             {"number": o.number, "status": o.status.value, "customer": o.customer,
              "product": o.product, "model": o.model, "quantity": o.quantity, "unit": o.unit,
              "due_date": o.due_date.isoformat(), "order_class": o.order_class,
-             "complete_set": o.complete_set}
+             "complete_set": o.complete_set,
+             "archived_at": o.archived_at.isoformat() if o.archived_at else None}
             for o in orders
         ],
         "tasks": [

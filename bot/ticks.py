@@ -20,7 +20,7 @@ from handlers.reports import Pieces, evaluation_for, pieces
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE, translate
 from storage.repositories.timers import ClaimedTimer
-from workflow import digest, escalation
+from workflow import archive, digest, escalation
 from workflow.evaluation import monthly_period
 from workflow.model import Answer, Task, Text
 from workflow.roles import Role
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_JOB, TIMER_JOB, DIGEST_JOB = "outbox", "timers", "digest"
 INBOX_JOB, DELIVERY_REPORT_JOB, MONTHLY_JOB = "inbox", "delivery_report", "monthly_evaluation"
+ARCHIVE_JOB = "archive"
 TIMER_LEASE = timedelta(minutes=2)
 
 
@@ -131,6 +132,24 @@ class DigestJob:
         self.runtime.wake_sender()
 
 
+class ArchiveJob:
+    """Every morning, before the digest so that it no longer lists them, the ended orders
+    whose time in the working lists is over are archived (orders.archive_after)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.trigger = morning(runtime)
+
+    async def run(self) -> int:
+        now = self.runtime.clock.now()
+        async with self.runtime.unit_of_work() as uow:
+            archived = await archive.archive_ended(self.runtime.context(uow, now))
+            await uow.commit()
+        if archived:
+            log.info("archived %d ended orders", len(archived))
+        return len(archived)
+
+
 class DeliveryReport:
     """Once a day, administrators hear what could not be delivered in the last day."""
 
@@ -218,7 +237,7 @@ def _report_answers(chat_id: int, locale: str, sent: Pieces) -> list[Answer]:
 
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,
                     intake: Intake, report: DeliveryReport, monthly: MonthlyEvaluation,
-                    poll_seconds: float = 1.0) -> AsyncIOScheduler:
+                    archiving: ArchiveJob, poll_seconds: float = 1.0) -> AsyncIOScheduler:
     """Scheduled work takes ids from the database each run, never live objects."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     for job_id, func in ((OUTBOX_JOB, sender.drain), (TIMER_JOB, timers.poll)):
@@ -226,8 +245,8 @@ def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJo
                           coalesce=True, misfire_grace_time=None)
     scheduler.add_job(intake.forget_old, "interval", hours=1, id=INBOX_JOB, max_instances=1,
                       coalesce=True, next_run_time=datetime.now(UTC))
-    for job_id, job in ((DIGEST_JOB, digests), (DELIVERY_REPORT_JOB, report),
-                        (MONTHLY_JOB, monthly)):
+    for job_id, job in ((ARCHIVE_JOB, archiving), (DIGEST_JOB, digests),
+                        (DELIVERY_REPORT_JOB, report), (MONTHLY_JOB, monthly)):
         scheduler.add_job(job.run, job.trigger, id=job_id, max_instances=1, coalesce=True,
                           misfire_grace_time=3600)
     scheduler.start()
@@ -249,14 +268,15 @@ class MovableClock(Protocol):
 
 class TimePassing:
     """Lets a movable clock pass to a moment, acting at each moment something falls due on the
-    way: queued messages, timers and the morning jobs (the digest, the delivery report, the
-    monthly evaluation), in the order they fall due. `gendan simulate` and the sandbox's
+    way: queued messages, timers and the morning jobs (the archive, the digest, the delivery
+    report, the monthly evaluation), in the order they fall due. `gendan simulate` and the sandbox's
     `:wait` both move time this way."""
 
     def __init__(self, clock: MovableClock, runtime: Runtime, sender: OutboxSender) -> None:
         self.clock = clock
         self.sender = sender
         self.timers = TimerPoller(runtime)
+        self.archiving = ArchiveJob(runtime)
         self.digests = DigestJob(runtime)
         self.delivery_report = DeliveryReport(runtime)
         self.monthly = MonthlyEvaluation(runtime)
@@ -274,6 +294,7 @@ class TimePassing:
             if which == 1:
                 await self.timers.poll()
             elif which == 2:
+                await self.archiving.run()
                 await self.digests.run()
                 await self.delivery_report.run()
                 await self.monthly.run()

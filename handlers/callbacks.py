@@ -7,7 +7,7 @@ import re
 from handlers import next_steps, order_commands
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
-from workflow import changes, escalation, orders, requests, services, urging
+from workflow import changes, credit, escalation, orders, requests, services, urging
 from workflow.errors import DomainError
 from workflow.model import ButtonSpec, Text
 
@@ -28,7 +28,7 @@ async def on_button(turn: Turn) -> None:
     handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
                "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
                "ob": _on_objection, "cx": _on_cancel_request, "or": _on_order,
-               "nx": _on_step}.get(what)
+               "nx": _on_step, "cr": _on_credit_review, "cd": _on_credit_decision}.get(what)
     if handler is None:
         raise DomainError(Text("error.stale_button"))
     try:
@@ -261,3 +261,22 @@ async def _on_order(turn: Turn, order_id: int, choice: str, arg: str | None) -> 
         await order_commands.run_picked(turn, order, int(arg[1:]), _pressed_text(turn))
     else:
         raise DomainError(Text("error.stale_button"))
+async def _on_credit_review(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
+    """Finance approves an order over the customer's limit, or refers it to the GM."""
+    if choice not in ("ok", "gm"):
+        raise DomainError(Text("error.stale_button"))
+    order = await credit.review(turn.ctx, turn.actor, task_id, approve=choice == "ok")
+    key = "credit.mark_approved" if choice == "ok" else "credit.mark_referred"
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+                      kind="task", order=order.number)
+
+
+async def _on_credit_decision(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
+    """The general manager takes on a credit-risk order or declines it."""
+    if choice not in ("accept", "decline"):
+        raise DomainError(Text("error.stale_button"))
+    order = await credit.decide(turn.ctx, turn.actor, task_id, accept=choice == "accept",
+                                reason=turn.t("credit.declined_reason"))
+    key = "credit.mark_accepted" if choice == "accept" else "credit.mark_declined"
+    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+                      kind="task", order=order.number)

@@ -75,6 +75,7 @@ COMMANDS = (
     CommandInfo("done", roles=tuple(Role)),
     CommandInfo("delay", roles=(Role.PROCUREMENT,)),
     CommandInfo("report", leaders=True),
+    CommandInfo("credit", roles=(Role.FINANCE, Role.MARKET, Role.GM)),
     CommandInfo("bind", admin=True),
     CommandInfo("deliveries", admin=True),
     # Administrators, and each department's leaders for their own department.

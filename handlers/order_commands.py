@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers import reports
 from handlers.turn import Turn, turn_handler
-from workflow import orders, quality, references, services, urging
+from workflow import archive, orders, quality, references, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
 from workflow.lifecycle import LEADER_ACTIONS
@@ -26,7 +26,7 @@ def _args(turn: Turn) -> str:
 
 OrderStep = Callable[[Turn, Order, str], Awaitable[None]]
 # Each order command's step and usage by name, so a button can run the command it asked for.
-_STEPS: dict[str, tuple[OrderStep, str, bool]] = {}
+_STEPS: dict[str, tuple[OrderStep, str, bool, bool]] = {}
 
 
 # Answers the command otherwise than on one order (its text, the order replied about), if
@@ -34,14 +34,15 @@ _STEPS: dict[str, tuple[OrderStep, str, bool]] = {}
 Instead = Callable[[Turn, str, str | None], Awaitable[bool]]
 
 
-def order_command(usage_key: str, *, words: bool = True, instead: Instead | None = None
-                  ) -> Callable[[OrderStep], Any]:
+def order_command(usage_key: str, *, words: bool = True, instead: Instead | None = None,
+                  archived_ok: bool = False) -> Callable[[OrderStep], Any]:
     """A command that names an order first, in any of the short forms `references` reads;
-    `words` says it reads more after the order; `instead` is tried first."""
+    `words` says it reads more after the order; `instead` is tried first; `archived_ok` lets
+    it read an archived order's record."""
 
     def wrap(step: OrderStep) -> Any:
         name = step.__name__.removeprefix("cmd_")
-        _STEPS[name] = (step, usage_key, words)
+        _STEPS[name] = (step, usage_key, words, archived_ok)
 
         async def handler(turn: Turn) -> None:
             text = _args(turn)
@@ -72,10 +73,10 @@ async def replied_order(turn: Turn) -> str | None:
 
 async def run_on_reference(turn: Turn, name: str, text: str, replied: str | None) -> None:
     """Run the command on the order its text means, or ask which when it may mean several."""
-    step, usage_key, words = _STEPS[name]
+    step, usage_key, words, archived_ok = _STEPS[name]
     try:
         found = await references.resolve(turn.ctx, turn.actor, text, replied=replied,
-                                         takes_words=words)
+                                         takes_words=words, archived_ok=archived_ok)
     except DomainError as refusal:
         turn.refuse(refusal.text, _usage(turn, usage_key))
         return
@@ -350,18 +351,66 @@ async def cmd_status(turn: Turn, order: Order, rest: str) -> None:
 async def answer_status(turn: Turn, order: Order) -> None:
     """The order's state and tasks for a person with a role; asked in a group of no department,
     the answer goes to the asker in private."""
+    require_reader(turn)
+    answer_reader(turn, "\n".join(await _order_lines(turn, order)), order.number,
+                  buttons=await orders.step_buttons(turn.ctx, order, turn.person.roles))
+
+
+def require_reader(turn: Turn) -> None:
     if not turn.person.roles and not turn.actor.is_admin:
         raise DomainError(Text("status.no_role"))
+
+
+def answer_reader(turn: Turn, text: str, number: str | None,
+                  buttons: tuple[tuple[ButtonSpec, ...], ...] = ()) -> None:
+    """In private or a department's group, there; in any other group, to the asker alone."""
+    if turn.is_private or turn.chat.department is not None:
+        turn.reply(text, order=number, buttons=buttons)
+    else:
+        turn.reply_privately(text, order=number, buttons=buttons)
+
+
+async def _order_lines(turn: Turn, order: Order) -> list[str]:
     tasks = await turn.uow.tasks.for_order(order.id or 0)
     lines = [turn.t("status.title", number=order.number, customer=order.customer,
                     product=order.product, status=order.status.value,
                     due_date=order.due_date.isoformat())]
-    lines += [_task_line(turn, "status.task_line", task) for task in tasks]
-    buttons = await orders.step_buttons(turn.ctx, order, turn.person.roles)
-    if turn.is_private or turn.chat.department is not None:
-        turn.reply("\n".join(lines), order=order.number, buttons=buttons)
-    else:
-        turn.reply_privately("\n".join(lines), order=order.number, buttons=buttons)
+    return lines + [_task_line(turn, "status.task_line", task) for task in tasks]
+
+
+@turn_handler
+async def cmd_find(turn: Turn) -> None:
+    """Find orders, archived ones too: /find 华东电力, /find SO-2026…, /find 开关柜 2026-11."""
+    require_reader(turn)
+    text = _args(turn)
+    try:
+        found = await archive.find(turn.ctx, text)
+    except DomainError as refusal:
+        turn.refuse(refusal.text, Text("usage.find"))
+        return
+    if not found.orders:
+        turn.refuse(Text("find.none", {"text": text}), Text("usage.find"))
+        return
+    if found.total == 1:
+        order = found.orders[0]
+        lines = await _order_lines(turn, order)
+        lines.append(_kept_line(turn, order))
+        lines.append(turn.t("find.record", number=order.number))
+        answer_reader(turn, "\n".join(lines), order.number)
+        return
+    lines = [turn.t("find.title", count=found.total, shown=len(found.orders))]
+    lines += [turn.t("find.line", number=o.number, customer=o.customer, product=o.product,
+                     status=o.status.value, received=local_time(o.created_at, turn.ctx.tz)[:10],
+                     kept=_kept_line(turn, o)) for o in found.orders]
+    if found.total > len(found.orders):
+        lines.append(turn.t("find.more", hidden=found.total - len(found.orders)))
+    answer_reader(turn, "\n".join(lines), None)
+
+
+def _kept_line(turn: Turn, order: Order) -> str:
+    if order.archived_at is None:
+        return turn.t("find.live")
+    return turn.t("find.archived", at=local_time(order.archived_at, turn.ctx.tz)[:10])
 
 
 def _task_line(turn: Turn, key: str, task: Task, **params: Any) -> str:
@@ -487,7 +536,7 @@ async def _export_period(turn: Turn, text: str, replied: str | None) -> bool:
     return not orders.ORDER_NUMBER.search(text) and await reports.export_period(turn, text)
 
 
-@order_command("usage.export", words=False, instead=_export_period)
+@order_command("usage.export", words=False, instead=_export_period, archived_ok=True)
 async def cmd_export(turn: Turn, order: Order, rest: str) -> None:
     """An order's whole record, or the orders received in a period, as a workbook."""
     _may_export(turn)
@@ -521,7 +570,7 @@ ORDER_COMMANDS: dict[str, Any] = {
     "ship": cmd_ship, "close": cmd_close, "hold": cmd_hold, "resume": cmd_resume,
     "cancel": cmd_cancel, "status": cmd_status, "urge": cmd_urge, "object": cmd_object,
     "inspect": cmd_inspect, "ticket": cmd_ticket, "export": cmd_export, "tasks": cmd_tasks,
-    "contact": cmd_contact, "found": cmd_found, "orders": cmd_orders,
+    "contact": cmd_contact, "found": cmd_found, "orders": cmd_orders, "find": cmd_find,
 }
 
 # Commands the lifecycle leaves to the leaders of their roles (`leader_only`).
@@ -538,5 +587,5 @@ ORDER_COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
     "object": (Role.TECH, Role.PROCUREMENT, Role.OEM, Role.MANUFACTURING, Role.QUALITY),
     "inspect": (Role.QUALITY,), "ticket": (Role.MARKET, Role.SERVICE),
     "export": (Role.MARKET, Role.GM), "tasks": (), "contact": tuple(Role),
-    "found": (Role.QUALITY,), "orders": (),
+    "found": (Role.QUALITY,), "orders": (), "find": (),
 }

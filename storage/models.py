@@ -177,12 +177,18 @@ def _status_in(statuses: tuple[Any, ...]) -> TextClause:
 # Live work is a sliver of years of history: the working queries read it through these.
 UNDER_WAY = _status_in(UNDER_WAY_STATUSES)
 OPEN_TASKS = _status_in(OPEN_TASK_STATUSES)
+# Not archived: what the archive has not yet taken out of the working lists (see OrderRow).
+LIVE_ORDER = text("archived_at IS NULL")
 
 
 class OrderRow(Base):
     __tablename__ = "orders"
+    # Years of archived orders must not slow the daily archiving or the lists of live orders:
+    # the ended ones not yet archived are found through a partial index as small as they are.
     __table_args__ = (Index("ix_orders_under_way", "id", sqlite_where=UNDER_WAY,
-                            postgresql_where=UNDER_WAY),)
+                            postgresql_where=UNDER_WAY),
+                      Index("ix_orders_live_status", "status", sqlite_where=LIVE_ORDER,
+                            postgresql_where=LIVE_ORDER))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -201,7 +207,10 @@ class OrderRow(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed for /find by period.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Set once an ended order has left the working lists; read-only from then on.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TaskRow(Base):
@@ -377,3 +386,17 @@ class ChangeNoticeRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerCreditRow(Base):
+    """信用评估: what finance keeps of a customer, by the name orders are taken under."""
+
+    __tablename__ = "customer_credit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer: Mapped[str] = mapped_column(String(256), unique=True)
+    credit_limit: Mapped[float | None] = mapped_column(Float)
+    terms: Mapped[str | None] = mapped_column(String(256))
+    risk: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.repositories.audit import AuditLog
 from storage.repositories.changes import ChangeNoticeRepository
 from storage.repositories.chats import ChatRepository
+from storage.repositories.credits import CreditRepository
 from storage.repositories.drafts import DraftRepository
 from storage.repositories.escalation_pings import EscalationPingRepository
 from storage.repositories.inbox import InboxRepository
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.pings = EscalationPingRepository(self.session)
         self.timers = TimerRepository(self.session)
         self.reports = SqlReports(self.session)
+        self.credits = CreditRepository(self.session)
         return self
 
     async def __aexit__(

@@ -87,6 +87,7 @@ async def file(ctx: Context, actor: Actor, chat_id: int, target: dict[str, Any],
         order = await ctx.uow.orders.by_number(str(target["order_no"]).upper())
         if order is None:
             raise NotFound(Text("error.order_number_unknown", {"number": target["order_no"]}))
+        orders.refuse_archived(order)
         candidates = [order]
     elif target.get("customer") or target.get("product"):
         candidates = await ctx.uow.orders.matching(target.get("customer"), target.get("product"),

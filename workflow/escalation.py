@@ -298,6 +298,12 @@ def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
     if task.kind is TaskKind.DECISION:
         return ((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
                  ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),)
+    if task.kind is TaskKind.CREDIT_REVIEW:
+        return ((ButtonSpec(Text("button.credit_approve"), f"v1:cr:{task.id}:ok"),
+                 ButtonSpec(Text("button.credit_refer"), f"v1:cr:{task.id}:gm")),)
+    if task.kind is TaskKind.CREDIT_DECISION:
+        return ((ButtonSpec(Text("button.credit_accept"), f"v1:cd:{task.id}:accept"),
+                 ButtonSpec(Text("button.decline_order"), f"v1:cd:{task.id}:decline")),)
     # 收到 only while nobody has: an acknowledged task's message keeps the rest.
     ack = ((ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack"),)
            if task.status is TaskStatus.OPEN else ())

@@ -67,6 +67,8 @@ class TaskKind(StrEnum):
     CONTACT_SLIP = "contact_slip"  # 跨部门工作联系单: a problem and the time to solve it by
     SUPPLEMENTAL_CONTRACT = "supplemental_contract"  # 补签合同 after a level-3 change of price
     QUALITY_RESPONSE = "quality_response"  # a finding noted: recorded within 20 minutes
+    CREDIT_REVIEW = "credit_review"  # 信用评估: finance reviews an order over the credit limit
+    CREDIT_DECISION = "credit_decision"  # the GM decides on a risky customer's order
 
 
 PLANNED_KINDS = (TaskKind.DESIGN, TaskKind.SUBCONTRACT, TaskKind.PURCHASE,
@@ -140,6 +142,30 @@ class Order:
     order_class: str = "regular"
     notes: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # what market, finance, … recorded
+    archived_at: datetime | None = None  # out of the working lists, read-only, found by /find
+
+
+@dataclass
+class CustomerCredit:
+    """What finance keeps of a customer (信用评估): a limit on what may be owed, the payment
+    terms agreed, and notes of a risk; a customer with risk notes is a risky one."""
+
+    customer: str
+    limit: float | None = None  # yuan; None: no limit, no check
+    terms: str | None = None  # e.g. 月结30天
+    risk: str | None = None
+    updated_by: int | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderSearch:
+    """What /find looks for: words each found in an order's number, customer, product or
+    model, and the instants of a period the order was received in."""
+
+    words: tuple[str, ...]
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 @dataclass

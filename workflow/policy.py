@@ -79,6 +79,7 @@ class DeadlineName(StrEnum):
     MISSING_PARTS = "missing_parts"
     AFTER_SALES_RESPONSE = "after_sales_response"
     CONTACT_SLIP = "contact_slip"
+    CREDIT_REVIEW = "credit_review"
 
 
 # Rules counted back from a planned date (arrival, assembly start, packaging, delivery)
@@ -219,6 +220,8 @@ class Policy:
     non_regular: NonRegularRules
     duplicate_order_window: timedelta
     draft_expiry: timedelta
+    # How long an ended order (closed, declined, cancelled) stays in the working lists.
+    archive_after: timedelta
     backup: BackupPolicy
     # The working day of the month the month before's evaluation goes out on; 0 = never.
     monthly_report_day: int
@@ -581,6 +584,7 @@ def _read_policy(root: _Table) -> Policy | None:
     orders = root.table("orders")
     duplicate_window = orders.clock_duration("duplicate_window", allow_zero=True)
     draft_expiry = orders.clock_duration("draft_expiry")
+    archive_after = orders.clock_duration("archive_after")
     orders.done()
 
     backup_table = root.table("backup")
@@ -600,6 +604,7 @@ def _read_policy(root: _Table) -> Policy | None:
         or non_regular is None
         or duplicate_window is None
         or draft_expiry is None
+        or archive_after is None
         or monthly_report_day is None
         or backup_time is None
     ):
@@ -616,6 +621,7 @@ def _read_policy(root: _Table) -> Policy | None:
         non_regular=non_regular,
         duplicate_order_window=duplicate_window,
         draft_expiry=draft_expiry,
+        archive_after=archive_after,
         backup=BackupPolicy(backup_time),
         monthly_report_day=monthly_report_day,
     )

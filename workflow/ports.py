@@ -11,10 +11,12 @@ from workflow.model import (
     AuditEvent,
     ChangeNotice,
     Chat,
+    CustomerCredit,
     EscalationPing,
     Notification,
     Order,
     OrderDraft,
+    OrderSearch,
     OrderStatus,
     Person,
     Task,
@@ -98,6 +100,10 @@ class Orders(Protocol):
         """Open orders, newest first, that `person_id` registered or has an open task on, or
         that have an open task of one of `roles`; all open orders when given neither."""
         ...
+    async def ended_live(self) -> list[Order]: ...
+    async def archive(self, order_id: int, at: datetime) -> bool: ...
+    async def search(self, search: OrderSearch, limit: int) -> tuple[list[Order], int]: ...
+    async def live_of_customer(self, customer: str) -> list[Order]: ...
 
 
 class Tasks(Protocol):
@@ -181,6 +187,11 @@ class EscalationPings(Protocol):
     async def mark_listed(self, ping_ids: Sequence[int], at: datetime) -> None: ...
 
 
+class Credits(Protocol):
+    async def get(self, customer: str) -> CustomerCredit | None: ...
+    async def save(self, credit: CustomerCredit) -> None: ...
+
+
 class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
 
@@ -219,6 +230,7 @@ class UnitOfWork(Protocol):
     pings: EscalationPings
     inbox: Inbox
     reports: Reports
+    credits: Credits
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

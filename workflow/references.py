@@ -16,7 +16,7 @@ from datetime import datetime
 from workflow.context import Actor, Context
 from workflow.errors import DomainError
 from workflow.model import OPEN_TASK_STATUSES, Order, Person, Task, Text
-from workflow.orders import order_by_number
+from workflow.orders import order_by_number, refuse_archived
 from workflow.parsing.plans import ORDER_NUMBER
 from workflow.roles import Role
 
@@ -95,7 +95,7 @@ async def named(ctx: Context, word: str) -> list[Order]:
 
 
 async def resolve(ctx: Context, actor: Actor, text: str, *, replied: str | None = None,
-                  takes_words: bool = True) -> Found:
+                  takes_words: bool = True, archived_ok: bool = False) -> Found:
     """The order(s) a command's text means; `replied` is the number of the order the bot's
     message it replies to was about; `takes_words` says the command reads words after the
     order (an amount, a date, a reason).
@@ -104,15 +104,18 @@ async def resolve(ctx: Context, actor: Actor, text: str, *, replied: str | None 
     card never reads 42万 as a name); then the first word as a reference; then the person's
     own open orders. A first word that matches nothing is refused rather than left to the
     person's orders when it can only have meant an order: digits, or any word given to a
-    command that reads none."""
+    command that reads none. An archived order is named by its number or a reply alone, and
+    only for a command that reads its record (`archived_ok`)."""
     text = text.strip(_SEPARATORS)
     whole = ORDER_NUMBER.search(text)
     if whole:
-        order = await order_by_number(ctx, text)
+        order = await order_by_number(ctx, text, archived_ok=archived_ok)
         return Found([order], text[whole.end():].strip(_SEPARATORS), whole[0].upper())
     if replied:
         about = await ctx.uow.orders.by_number(replied)
         if about is not None:
+            if not archived_ok:
+                refuse_archived(about)
             return Found([about], text, "")
     # The words after the reference keep their lines: a plan is one task a line.
     first, after = (text.split(maxsplit=1) + ["", ""])[:2]

@@ -18,6 +18,8 @@ async def orders_named(ctx: Context, target: dict[str, Any]) -> list[Order]:
     """The open orders a sentence names: by number, or by what the customer and product say."""
     if target.get("order_no"):
         order = await ctx.uow.orders.by_number(str(target["order_no"]).upper())
+        if order is not None:
+            orders.refuse_archived(order)
         return [order] if order is not None else []
     if target.get("customer") or target.get("product"):
         return await ctx.uow.orders.matching(target.get("customer"), target.get("product"),

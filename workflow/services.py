@@ -332,6 +332,9 @@ async def confirm_draft(
     await ctx.audit(actor, "order.register", "order", order.number, None, _order_snapshot(order))
 
     reviews, unbound = await open_reviews(ctx, actor, order)
+    # Imported here: credit builds on the order steps, which build on this module.
+    from workflow import credit
+    await credit.check_order(ctx, order)
     return Registered(order, reviews, unbound)
 
 
@@ -377,4 +380,5 @@ def _order_snapshot(order: Order) -> dict[str, Any]:
     snapshot["status"] = order.status.value
     snapshot["due_date"] = order.due_date.isoformat()
     snapshot["created_at"] = order.created_at.isoformat()
+    snapshot.pop("archived_at", None)
     return snapshot

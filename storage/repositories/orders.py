@@ -6,12 +6,26 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import UNDER_WAY, CatalogEntryRow, OrderCounterRow, OrderRow, TaskRow
-from workflow.model import OPEN_ORDER_STATUSES, OPEN_TASK_STATUSES, Order, OrderStatus
+from storage.models import (
+    LIVE_ORDER,
+    UNDER_WAY,
+    CatalogEntryRow,
+    OrderCounterRow,
+    OrderRow,
+    TaskRow,
+)
+from workflow.model import (
+    ENDED_STATUSES,
+    OPEN_ORDER_STATUSES,
+    OPEN_TASK_STATUSES,
+    Order,
+    OrderSearch,
+    OrderStatus,
+)
 from workflow.roles import Role
 
 _OPEN = [s.value for s in OPEN_ORDER_STATUSES]
@@ -43,6 +57,7 @@ class OrderRepository:
             order_class=row.order_class,
             notes=row.notes,
             facts=dict(row.facts or {}),
+            archived_at=row.archived_at,
         )
 
     async def next_sequence(self, day: date) -> int:
@@ -158,12 +173,53 @@ class OrderRepository:
     async def matching(self, customer: str | None, product: str | None,
                        statuses: list[OrderStatus]) -> list[Order]:
         """Orders whose customer and product contain what a change notice names."""
-        query = select(OrderRow).where(OrderRow.status.in_([s.value for s in statuses]))
+        query = select(OrderRow).where(LIVE_ORDER, OrderRow.status.in_([s.value for s in statuses]))
         if customer:
             query = query.where(OrderRow.customer.contains(customer))
         if product:
             query = query.where(OrderRow.product.contains(product))
         rows = await self.session.scalars(query.order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
+    async def ended_live(self) -> list[Order]:
+        """Closed, declined and cancelled orders not yet archived: the archive's candidates. An
+        under-way order is never archived, so the under-way list needs no such filter."""
+        rows = await self.session.scalars(
+            select(OrderRow).where(LIVE_ORDER,
+                                   OrderRow.status.in_([s.value for s in ENDED_STATUSES]))
+            .order_by(OrderRow.id))
+        return [self._domain(row) for row in rows]
+
+    async def archive(self, order_id: int, at: datetime) -> bool:
+        """False when the order was archived already (by another process)."""
+        result = await self.session.execute(
+            update(OrderRow).where(OrderRow.id == order_id, OrderRow.archived_at.is_(None))
+            .values(archived_at=at))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def search(self, search: OrderSearch, limit: int) -> tuple[list[Order], int]:
+        """Orders, archived or not, each of whose words is in the number, the customer, the
+        product or the model, received in the period if one is given; the newest `limit` of
+        them and how many there are."""
+        conditions: list[ColumnElement[bool]] = []
+        for word in search.words:
+            conditions.append(or_(OrderRow.number.contains(word, autoescape=True),
+                                  OrderRow.customer.contains(word, autoescape=True),
+                                  OrderRow.product.contains(word, autoescape=True),
+                                  OrderRow.model.contains(word, autoescape=True)))
+        if search.start is not None and search.end is not None:
+            conditions += [OrderRow.created_at >= search.start, OrderRow.created_at < search.end]
+        where = and_(*conditions)
+        total = await self.session.scalar(select(func.count()).select_from(OrderRow).where(where))
+        rows = await self.session.scalars(
+            select(OrderRow).where(where).order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
+            .limit(limit))
+        return [self._domain(row) for row in rows], int(total or 0)
+
+    async def live_of_customer(self, customer: str) -> list[Order]:
+        """The customer's orders not archived, whatever their status."""
+        rows = await self.session.scalars(
+            select(OrderRow).where(OrderRow.customer == customer, LIVE_ORDER).order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 
     async def apply_changes(self, order_id: int, values: dict[str, Any]) -> None:

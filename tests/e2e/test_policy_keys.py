@@ -308,6 +308,8 @@ async def intake(run: Run) -> Any:
 async def lifecycle(run: Run) -> Any:
     """Three orders through every clock of the policy, timed so that working and calendar
     time differ (over lunch); what it sees are the tasks' due times and the notice timers."""
+    # The first order goes over its customer's credit limit: finance reviews it.
+    await run.say("2026-11-24T09:01", GROUPS[Role.FINANCE], CASHIER, "/credit 华东电力 10万")
     await run.order("2026-11-24T09:05")
     await run.order("2026-11-24T09:07", "/order 客户:江苏恒通 产品:电机 数量:30台 交期:12月22日")
     await run.order("2026-11-24T09:09", "/order 客户:浙江正泰 产品:箱变 数量:2台 交期:12月28日")
@@ -366,6 +368,14 @@ async def monthly_evaluation(run: Run) -> Any:
             if m["chat"] == GM and m["kind"] == "report" and "月度评价：2026-11" in m["text"]]
 
 
+async def archiving(run: Run) -> Any:
+    """An order cancelled on its first day, and two weeks after: when it was archived."""
+    await run.order("2026-11-24T09:00")
+    await run.say("2026-11-24T09:30", MARKET, MARKET_LEAD, f"/cancel {FIRST} 客户撤单")
+    await run.until("2026-12-08T12:00")
+    return [o["archived_at"] for o in (await run.stack.state())["orders"]]
+
+
 PROBES = {
     "review_due": Probe(review_due, at("2026-11-27T16:00"),
                         {"deadlines.feasibility_review.duration": "6h"}),
@@ -387,6 +397,7 @@ PROBES = {
     "intake": Probe(intake),
     "lifecycle": Probe(lifecycle),
     "backups": Probe(daily_backups),
+    "archive": Probe(archiving),
 
 
     "monthly": Probe(monthly_evaluation, at("2026-11-27T09:00")),
@@ -494,8 +505,10 @@ KEYS: dict[str, Key] = dict([
     ("orders.draft_expiry", Key("intake", {"orders.draft_expiry": "4h"},
                                 lambda s: s["half_draft"], "intake")),
     ("backup.time", Key("backups", {"backup.time": "03:30"})),
+    ("orders.archive_after", Key("archive", {"orders.archive_after": "10d"})),
     _deadline("feasibility_review", "2wd", _task(f"{FIRST} feasibility_review")),
     _deadline("quote", "2wd", _task(f"{FIRST} quote")),
+    _deadline("credit_review", "2wd", _task(f"{FIRST} credit_review")),
     _deadline("production_order", "5h", _task(f"{FIRST} production_order")),
     _deadline("change_answer", "45m", _task(f"{SECOND} change_answer CN-20261124-002-1")),
     _deadline("tech_change_answer", "45m", _task(f"{FIRST} change_answer CN-20261124-001-1")),

@@ -94,7 +94,8 @@ def test_every_scenario_file_is_tested() -> None:
         "group_becomes_supergroup.yaml", "general_manager_blocked.yaml",
         "bot_removed_from_group.yaml", "two_hour_outage.yaml",
         "draft_cancelled.yaml", "plan_corrected.yaml", "monthly_evaluation.yaml",
-        "grouped_escalation.yaml", "buttons_only.yaml"}
+        "grouped_escalation.yaml", "buttons_only.yaml", "archive_and_find.yaml",
+        "credit_limit_order.yaml"}
 
 
 async def test_regular_order_from_intake_to_closing(database_url: str) -> None:
@@ -744,3 +745,52 @@ async def test_a_month_of_orders_is_evaluated_as_counted_by_hand(
         assert picture.format == "PNG" and picture.width == 1200
     assert xlsx.stat().st_size > 5000
 
+
+async def test_an_ended_order_archived_and_found(database_url: str) -> None:
+    result, trail = await run("archive_and_find.yaml", database_url)
+    assert_errors(result, [(MARKET, f"订单 {NUMBER} 已归档"), (MARKET, "用法：/status"),
+                           (MARKET, f"订单 {NUMBER} 已归档"), (MARKET, "用法：/resume"),
+                           (MARKET, "没有找到与 “上海电气” 相符的订单"), (MARKET, "用法：/find")])
+    orders = {o["number"]: o for o in result.state["orders"]}
+    # Cancelled on 25 November at 10:00; 30 days on, the next morning's job archived it.
+    assert orders[NUMBER]["status"] == "cancelled"
+    assert orders[NUMBER]["archived_at"] == "2026-12-26T01:00:00+00:00"
+    assert orders["SO-20261124-002"]["archived_at"] is None
+    archived = [row for row in trail if row.action == "order.archive"]
+    assert [row.subject_id for row in archived] == [NUMBER]
+    # Read-only: nothing moved the archived order after it was archived.
+    assert not [row for row in trail if row.subject_id == NUMBER and row.id > archived[0].id]
+    found = [m["text"] for m in result.messages if m["kind"] == "reply" and "🔎" in m["text"]]
+    assert len(found) == 2 and all(NUMBER in t and "SO-20261124-002" in t for t in found)
+    records = [m["text"] for m in result.messages if f"/export {NUMBER}" in m["text"]]
+    assert len(records) == 2  # /find 开关柜 and /find SO-…: one order, its card and tasks
+    assert all("已归档（2026-12-26）" in text for text in records)
+    # Out of every working list: no digest names it once archived.
+    assert not [m for m in result.messages if m["kind"] == "digest" and NUMBER in m["text"]
+                and m["at"] >= "2026-12-26"]
+
+
+async def test_orders_over_the_credit_limit_and_from_a_risky_customer(database_url: str
+                                                                      ) -> None:
+    result, trail = await run("credit_limit_order.yaml", database_url)
+    assert_errors(result, [(FINANCE, "“五十” 不是金额"), (FINANCE, "用法：/credit")])
+    second, third = "SO-20261125-001", "SO-20261126-001"
+    credit = [(t["order"], t["kind"], t["status"], t["outcome"]) for t in tasks(result)
+              if t["kind"].startswith("credit_")]
+    # 42万 is within the 50万 limit; 12万 more with it unpaid is not; the risky customer's
+    # order goes to the general manager with no limit set.
+    assert credit == [(second, "credit_review", "done", "referred"),
+                      (second, "credit_decision", "done", "accepted"),
+                      (third, "credit_decision", "done", "declined")]
+    statuses = {o["number"]: o["status"] for o in result.state["orders"]}
+    assert statuses == {NUMBER: "quote", second: "quote", third: "cancelled"}
+    assert said(result, FINANCE, "连同未付款订单共 540,000 元，超过信用额度 500,000 元", kind="task")
+    assert said(result, MARKET, "未付款订单：2 个，共 540,000 元")
+    assert said(result, GM, "钱芳 评审后报总经理决定", kind="task")
+    assert said(result, FINANCE, "风险说明：两笔货款逾期90天未付", kind="notice")
+    assert said(result, GM, "风险说明：两笔货款逾期90天未付", kind="task")
+    decisions = [row.after["credit_decision"] for row in trail if row.action == "order.facts"
+                 and row.after and row.after.get("credit_decision")]
+    assert [(d["by"], d["outcome"]) for d in decisions] == [(301, "accepted"),
+                                                           (301, "declined")]
+    assert [row.subject_id for row in trail if row.action == "order.cancel"] == [third]

@@ -62,7 +62,13 @@ ROWS: dict[str, list[dict[str, Any]]] = {
          "unit_price": 0.1, "amount": None, "due_date": date(2026, 12, 20),
          "complete_set": True, "order_class": "non_regular", "notes": "备注\n第二行",
          "facts": {"signed": "2026-11-24", "nested": NESTED}, "chat_id": -1001234567890,
-         "created_by": 201, "created_at": T1},
+         "created_by": 201, "created_at": T1, "archived_at": T2},
+    ],
+    "customer_credit": [
+        {"id": 4, "customer": "华东电力", "credit_limit": 500000.1, "terms": "月结30天",
+         "risk": "逾期 \"两次\"\n第二行", "updated_by": 401, "updated_at": T1},
+        {"id": 5, "customer": "Zoë", "credit_limit": None, "terms": None, "risk": None,
+         "updated_by": None, "updated_at": None},
     ],
     "tasks": [
         {"id": 30, "order_id": 12, "kind": "procurement", "role": "procurement", "title": "断路器",

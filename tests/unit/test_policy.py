@@ -59,6 +59,7 @@ SEED_RULES = [
     ("missing_parts", WorkingDays(5), "working", False, None),
     ("after_sales_response", WorkingDays(1), "working", False, None),
     ("contact_slip", WorkingDays(1), "working", False, None),
+    ("credit_review", WorkingDays(1), "working", False, None),
 ]
 
 

@@ -25,14 +25,23 @@ from workflow.parsing.plans import ORDER_NUMBER
 from workflow.roles import Role
 
 
-async def order_by_number(ctx: Context, text: str) -> Order:
+async def order_by_number(ctx: Context, text: str, *, archived_ok: bool = False) -> Order:
+    """The order a command names; an archived one only for what reads its record."""
     match = ORDER_NUMBER.search(text or "")
     if match is None:
         raise DomainError(Text("error.order_number_missing"))
     order = await ctx.uow.orders.by_number(match[0].upper())
     if order is None:
         raise NotFound(Text("error.order_number_unknown", {"number": match[0].upper()}))
+    if not archived_ok:
+        refuse_archived(order)
     return order
+
+
+def refuse_archived(order: Order) -> None:
+    """An archived order is read-only and out of the working lists: /find shows it."""
+    if order.archived_at is not None:
+        raise DomainError(Text("archive.read_only", {"number": order.number}))
 
 
 def today(ctx: Context) -> date:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,17 +21,21 @@ from workflow.calendar import WorkingCalendar
 from workflow.context import Actor, Context
 from workflow.evaluation import Event
 from workflow.model import (
+    ENDED_STATUSES,
+    OPEN_ORDER_STATUSES,
     OPEN_TASK_STATUSES,
     UNDER_WAY_STATUSES,
     Answer,
     AuditEvent,
     ChangeNotice,
     Chat,
+    CustomerCredit,
     DraftStatus,
     EscalationPing,
     Notification,
     Order,
     OrderDraft,
+    OrderSearch,
     OrderStatus,
     Person,
     Task,
@@ -98,6 +102,7 @@ class Tables:
     notices: dict[int, ChangeNotice] = field(default_factory=dict)
     inbox: dict[int, str] = field(default_factory=dict)  # update id -> "new" | "done"
     pings: dict[int, EscalationPing] = field(default_factory=dict)
+    credits: dict[str, CustomerCredit] = field(default_factory=dict)
     last_id: int = 0
 
     def next_id(self) -> int:
@@ -290,8 +295,61 @@ class FakeOrders(_Repo):
     async def matching(self, customer: str | None, product: str | None,
                        statuses: list[OrderStatus]) -> list[Order]:
         return [copy.deepcopy(o) for o in sorted(self.t.orders.values(), key=_id)
-                if o.status in statuses and (not customer or customer in o.customer)
+                if o.archived_at is None and o.status in statuses
+                and (not customer or customer in o.customer)
                 and (not product or product in o.product)]
+
+    def _newest_open(self, wanted: Callable[[Order], bool], limit: int) -> list[Order]:
+        found = [o for o in sorted(self.t.orders.values(), key=_id, reverse=True)
+                 if o.status in OPEN_ORDER_STATUSES and wanted(o)]
+        return [copy.deepcopy(o) for o in found[:limit]]
+
+    async def open_named(self, *, suffix: str | None = None, name: str | None = None,
+                         limit: int) -> list[Order]:
+        if not suffix and not name:
+            return []
+        lowered = (name or "").lower()
+        return self._newest_open(
+            lambda o: bool(suffix and o.number.endswith(suffix)) or bool(
+                name and (lowered in o.customer.lower() or lowered in o.product.lower())),
+            limit)
+
+    async def open_for(self, *, person_id: int | None, roles: Sequence[Role], limit: int
+                       ) -> list[Order]:
+        def theirs(order: Order) -> bool:
+            if person_id is None and not roles:
+                return True
+            tasks = [t for t in self.t.tasks.values()
+                     if t.order_id == order.id and t.status in OPEN_TASK_STATUSES]
+            return (person_id is not None and (order.created_by == person_id or any(
+                t.assignee_id == person_id for t in tasks))) or any(t.role in roles
+                                                                      for t in tasks)
+        return self._newest_open(theirs, limit)
+
+    async def ended_live(self) -> list[Order]:
+        return [copy.deepcopy(o) for o in sorted(self.t.orders.values(), key=_id)
+                if o.archived_at is None and o.status in ENDED_STATUSES]
+
+    async def archive(self, order_id: int, at: datetime) -> bool:
+        order = self.t.orders.get(order_id)
+        if order is None or order.archived_at is not None:
+            return False
+        order.archived_at = at
+        return True
+
+    async def search(self, search: OrderSearch, limit: int) -> tuple[list[Order], int]:
+        def found(order: Order) -> bool:
+            fields = (order.number, order.customer, order.product, order.model or "")
+            return all(any(word in f for f in fields) for word in search.words) and (
+                search.start is None or search.end is None
+                or search.start <= order.created_at < search.end)
+        hits = sorted((o for o in self.t.orders.values() if found(o)),
+                      key=lambda o: (o.created_at, o.id or 0), reverse=True)
+        return [copy.deepcopy(o) for o in hits[:limit]], len(hits)
+
+    async def live_of_customer(self, customer: str) -> list[Order]:
+        return [copy.deepcopy(o) for o in sorted(self.t.orders.values(), key=_id)
+                if o.customer == customer and o.archived_at is None]
 
     async def apply_changes(self, order_id: int, values: dict[str, Any]) -> None:
         if (order := self.t.orders.get(order_id)) is not None:
@@ -542,6 +600,15 @@ class FakeEscalationPings(_Repo):
                 stored.listed_at = at
 
 
+class FakeCredits(_Repo):
+    async def get(self, customer: str) -> CustomerCredit | None:
+        credit = self.t.credits.get(customer)
+        return replace(credit) if credit else None
+
+    async def save(self, credit: CustomerCredit) -> None:
+        self.t.credits[credit.customer] = replace(credit)
+
+
 class FakeInbox(_Repo):
     def store(self, update_id: int) -> None:
         """What the intake does before a handler runs (InboxRepository.store)."""
@@ -629,6 +696,7 @@ class FakeUnitOfWork:
         self.urge_slips = FakeUrgeSlips(self)
         self.changes = FakeChangeNotices(self)
         self.pings = FakeEscalationPings(self)
+        self.credits = FakeCredits(self)
         self.inbox = FakeInbox(self)
         self.reports = FakeReports(self)
 
