@@ -24,7 +24,15 @@ from bot.intake import Poller
 from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from handlers import callbacks, commands, deliveries, membership, reports, task_reports
+from handlers import (
+    callbacks,
+    commands,
+    deliveries,
+    membership,
+    reports,
+    task_reports,
+    web_links,
+)
 from handlers.order_commands import ORDER_COMMANDS
 from handlers.runtime import Recorder, Runtime
 from storage.db import create_engine, session_factory
@@ -113,6 +121,7 @@ async def bootstrap(
         policy=policy,
         calendar=calendar,
         lease=settings.lease,
+        web_url=settings.web_url,
     )
     return Gendan(settings, engine, runtime, policy, calendar, lexicon, sessions)
 
@@ -161,6 +170,8 @@ def register_handlers(application: Application) -> None:
         ("delay", task_reports.cmd_delay),
         ("deliveries", deliveries.cmd_deliveries),
         ("report", reports.cmd_report),
+        ("track", web_links.cmd_track),
+        ("web", web_links.cmd_web),
     ):
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     for name, handler in ORDER_COMMANDS.items():

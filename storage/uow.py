@@ -19,6 +19,7 @@ from storage.repositories.people import PeopleRepository
 from storage.repositories.tasks import TaskRepository
 from storage.repositories.timers import TimerRepository
 from storage.repositories.urge_slips import UrgeSlipRepository
+from storage.repositories.web import DeskQueries, WebTokenRepository
 
 
 class SqlUnitOfWork:
@@ -42,6 +43,8 @@ class SqlUnitOfWork:
         self.changes = ChangeNoticeRepository(self.session)
         self.timers = TimerRepository(self.session)
         self.reports = SqlReports(self.session)
+        self.web_tokens = WebTokenRepository(self.session)
+        self.desk = DeskQueries(self.session)
         return self
 
     async def __aexit__(
