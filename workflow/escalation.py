@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflow import digest, quality, services, urging
 from workflow.context import Context, local_time, order_params
 from workflow.errors import DomainError
 from workflow.model import (
@@ -160,6 +159,10 @@ def quiet_until(ctx: Context, kind: str) -> datetime | None:
 
 async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
                due_at: datetime) -> Outcome:
+    # Imported here: these rules open tasks, and workflow.tasks imports this module, so at
+    # the top they would make whichever is imported first find the other half-built.
+    from workflow import digest, quality, services, urging
+
     if kind == services.DRAFT_EXPIRY:
         if (later := quiet_until(ctx, "notice")) is not None:
             return Outcome(retry_at=later)  # the note would come at night: the draft waits
