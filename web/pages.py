@@ -26,10 +26,16 @@ class Words:
     def __init__(self, locale: str, tz: ZoneInfo) -> None:
         self.locale = locale
         self.tz = tz
+        # A list of a thousand orders names the same few statuses and roles over and over.
+        self._plain: dict[str, str] = {}
 
     def __call__(self, key: str, **params: object) -> str:
         """The catalog's text, escaped, with its parameters escaped too."""
-        return _e(translate(self.locale, key, **params))
+        if params:
+            return _e(translate(self.locale, key, **params))
+        if key not in self._plain:
+            self._plain[key] = _e(translate(self.locale, key))
+        return self._plain[key]
 
     def moment(self, at: datetime | None) -> str:
         return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M") if at else "-"

@@ -321,9 +321,10 @@ async def open_orders(uow: UnitOfWork, actor: Actor, now: datetime, tz_today: da
             orders = [o for o in orders if o.customer == chosen.customer]
         if chosen.stage:
             orders = [o for o in orders if o.status is chosen.stage]
+        tasks = await uow.desk.open_tasks_of([o.id or 0 for o in orders])
     else:
         orders = await uow.desk.live_orders(chosen.customer, chosen.stage)
-    tasks = await uow.desk.open_tasks_of([o.id or 0 for o in orders])
+        tasks = await uow.desk.live_open_tasks(chosen.customer, chosen.stage)
     by_order: dict[int, list[Task]] = {}
     for task in tasks:
         by_order.setdefault(task.order_id, []).append(task)
