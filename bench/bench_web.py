@@ -7,7 +7,8 @@ The page is served by the real aiohttp app over loopback to a general manager's 
 sees every order); the figure is the server's time per request (from the request reaching the
 app to its response being ready: the reads, the filtering and the HTML), median and p99 over
 the samples. Each live order has three open tasks and each archived one two closed tasks, so a
-read that touched history would show. The floor: p99 under 200 ms.
+read that touched history would show. The floor: p99 under 200 ms. Beside it, the process's
+CPU time per request: on a shared machine the wall clock counts others' work too.
 """
 
 from __future__ import annotations
@@ -108,14 +109,16 @@ async def measure(url: str) -> list[float]:
         await uow.commit()
     assert session is not None
     timings: list[float] = []
+    cpu: list[float] = []
 
     @web.middleware
     async def timed(request: web.Request,
                     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                     ) -> web.StreamResponse:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = await handler(request)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         return response
 
     app = web_app(runtime, RateLimiter(per_minute=1e9, burst=1e9))
@@ -134,7 +137,11 @@ async def measure(url: str) -> list[float]:
     finally:
         await runner.cleanup()
         await gendan.close()
-    return timings[WARMUP:]
+    return timings[WARMUP:], cpu[WARMUP:]
+
+
+def _p99(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.99) - 1]
 
 
 async def run() -> None:
@@ -148,15 +155,17 @@ async def run() -> None:
         await fill(url)
         print(f"fill: {LIVE:,} live and {ARCHIVED:,} archived orders with their tasks in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
-        timings = await measure(url)
-    timings.sort()
-    p99 = timings[int(len(timings) * 0.99) - 1]
+        timings, cpu = await measure(url)
+    p99 = _p99(timings)
     verdict = "ok" if p99 < P99_FLOOR_MS else "OVER THE FLOOR"
     # The machine is shared: what else ran says how far the figures can be trusted.
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"open-orders page ({LIVE:,} rows shown): median {statistics.median(timings):.1f} ms, "
           f"p99 {p99:.1f} ms over {len(timings)} requests (floor p99 < {P99_FLOOR_MS:.0f} ms: "
           f"{verdict}; load average {load} on {os.cpu_count()} cores)", flush=True)
+    # On a shared machine the wall clock counts others' work too; the CPU time is the page's.
+    print(f"  CPU time of this process per request: median {statistics.median(cpu):.1f} ms, "
+          f"p99 {_p99(cpu):.1f} ms", flush=True)
 
 
 def main() -> None:
