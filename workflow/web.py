@@ -324,7 +324,8 @@ async def open_orders(uow: UnitOfWork, actor: Actor, now: datetime, tz_today: da
         tasks = await uow.desk.open_tasks_of([o.id or 0 for o in orders])
     else:
         orders = await uow.desk.live_orders(chosen.customer, chosen.stage)
-        tasks = await uow.desk.live_open_tasks(chosen.customer, chosen.stage)
+        # The list shows one task an order: only the most pressing is read.
+        tasks = await uow.desk.live_open_tasks(chosen.customer, chosen.stage, chosen.department)
     by_order: dict[int, list[Task]] = {}
     for task in tasks:
         by_order.setdefault(task.order_id, []).append(task)
