@@ -160,6 +160,11 @@ async def test_only_market_gives_tracking_links_and_bad_words_get_the_usage(
     await stack.say(MARKET, LIMING, "/track")
     assert stack.heard(MARKET, "用法：/track")
     assert "web.track_issued" not in await audit_actions(stack, "order", NUMBER)
+    await stack.say(MARKET, ZHAOZONG, f"/cancel {NUMBER} 客户取消")
+    assert (await stack.state())["orders"][0]["status"] == "cancelled"
+    await stack.say(MARKET, LIMING, f"/track {NUMBER}")
+    assert stack.heard(MARKET, "不再提供跟踪链接")
+    assert "web.track_issued" not in await audit_actions(stack, "order", NUMBER)
 
 
 async def test_requests_are_rate_limited_per_address(stack: Stack) -> None:
