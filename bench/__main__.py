@@ -1,9 +1,9 @@
 """Every benchmark, one after the other: .venv/bin/python -m bench (or `make bench`)."""
 
-from bench import bench_bot, bench_outbox, bench_parse, bench_timers, bench_web
+from bench import bench_bot, bench_outbox, bench_parse, bench_timers, bench_web, bench_years
 
 if __name__ == "__main__":
-    for bench in (bench_bot, bench_parse, bench_timers, bench_outbox, bench_web):
+    for bench in (bench_bot, bench_parse, bench_timers, bench_outbox, bench_years, bench_web):
         print(f"== {bench.__name__}", flush=True)
         bench.main()
         print(flush=True)

@@ -65,7 +65,7 @@ def timings() -> tuple[float, float, int]:
     """(median µs parse_message, median µs jieba.lcut, messages)."""
     import jieba
 
-    from tests.unit.parsing.corpus import CASES, LEXICON
+    from tests.unit.parsing.corpus import CASES, LEXICON, RULES
     from tests.unit.parsing.corpus2 import DEV, MAIN
     from tests.unit.parsing.holdout import HOLDOUT, HOLDOUT2
     from workflow.parsing import parse_message, warm_up
@@ -77,11 +77,11 @@ def timings() -> tuple[float, float, int]:
         jieba.initialize()
         cases = [(c.text, datetime.fromisoformat(c.now)) for c in CASES + HOLDOUT + HOLDOUT2 + MAIN + DEV]
         for text, now in cases[:20]:  # settle caches before measuring
-            parse_message(text, now, LEXICON)
+            parse_message(text, now, LEXICON, RULES)
             jieba.lcut(text)
         ours, theirs = [], []
         for text, now in cases:
-            ours.append(_mean_time(parse_message, text, now, LEXICON))
+            ours.append(_mean_time(parse_message, text, now, LEXICON, RULES))
             theirs.append(_mean_time(jieba.lcut, text))
     return statistics.median(ours) * 1e6, statistics.median(theirs) * 1e6, len(cases)
 

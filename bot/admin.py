@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import tomllib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.app import bootstrap
 from bot.clock import SystemClock
 from bot.settings import Settings
-from storage.db import create_engine, session_factory
+from handlers.runtime import Runtime
+from storage.db import create_engine
 from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
 from workflow import services
-from workflow.context import Actor, Context
+from workflow.context import Actor
 from workflow.model import Person
 from workflow.parsing import Lexicon
 from workflow.roles import Role, parse_role
@@ -36,14 +37,9 @@ async def migrate(settings: Settings) -> None:
 
 def lexicon_loader(settings: Settings) -> Callable[[], Lexicon]:
     async def load() -> Lexicon:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with SqlUnitOfWork(session_factory(engine)) as uow:
-                customers, products = await uow.orders.known_names()
-        finally:
-            await engine.dispose()
-        return Lexicon.build(customers, products)
+        gendan = await bootstrap(settings, SystemClock())
+        await gendan.close()
+        return gendan.lexicon.current
 
     return lambda: asyncio.run(load())
 
@@ -99,34 +95,29 @@ def read_roster(path: str | Path) -> dict[str, list[dict[str, Any]]]:
 
 async def import_roster(settings: Settings, path: str | Path) -> str:
     roster = read_roster(path)
-    engine = create_engine(settings.database_url)
-    clock = SystemClock()
-    try:
-        await upgrade(engine)
-        async with SqlUnitOfWork(session_factory(engine)) as uow:
-            ctx = Context(uow, clock.now(), _NoDeadlines(), _tz())
-            system = Actor(Person(0, "roster import"), is_admin=True)
-            for entry in roster["people"]:
-                person = await uow.people.upsert(entry["id"], entry["name"], entry["username"])
-                for role in {*entry["roles"], *entry["leads"]}:
-                    await services.grant_role(ctx, system, person, role, role in entry["leads"])
-            for entry in roster["groups"]:
-                await uow.chats.upsert(entry["id"], entry["title"])
-                if entry["department"]:
-                    await services.bind_chat(ctx, system, entry["id"], entry["department"])
-            await uow.commit()
-    finally:
-        await engine.dispose()
+    async with _company(settings) as runtime, runtime.unit_of_work() as uow:
+        ctx = runtime.context(uow, runtime.clock.now())
+        system = Actor(Person(0, "roster import"), is_admin=True)
+        for entry in roster["people"]:
+            person = await uow.people.upsert(entry["id"], entry["name"], entry["username"])
+            for role in {*entry["roles"], *entry["leads"]}:
+                await services.grant_role(ctx, system, person, role, role in entry["leads"])
+        for entry in roster["groups"]:
+            await uow.chats.upsert(entry["id"], entry["title"])
+            if entry["department"]:
+                await services.bind_chat(ctx, system, entry["id"], entry["department"])
+        await uow.commit()
     return f"imported {len(roster['people'])} people and {len(roster['groups'])} groups"
 
 
-class _NoDeadlines:
-    def due(self, rule: str, start: Any) -> Any:
-        raise RuntimeError("roster import computes no deadlines")
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo("Asia/Shanghai")
+@asynccontextmanager
+async def _company(settings: Settings) -> AsyncIterator[Runtime]:
+    """The shell tools work on the company as the bot does: one bootstrap, its policy and zone."""
+    gendan = await bootstrap(settings, SystemClock())
+    try:
+        yield gendan.runtime
+    finally:
+        await gendan.close()
 
 
 class CatalogError(ValueError):
@@ -178,41 +169,31 @@ def read_catalog(path: str | Path) -> list[tuple[str, str]]:
 
 async def import_catalog(settings: Settings, path: str | Path) -> str:
     entries = read_catalog(path)
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        async with SqlUnitOfWork(session_factory(engine)) as uow:
-            added = 0
-            for kind, name in entries:
-                added += await uow.orders.add_catalog_entry(kind, name)
-            await uow.commit()
-    finally:
-        await engine.dispose()
+    async with _company(settings) as runtime, runtime.unit_of_work() as uow:
+        added = 0
+        for kind, name in entries:
+            added += await uow.orders.add_catalog_entry(kind, name)
+        await uow.commit()
     return f"imported {added} new names ({len(entries) - added} known already)"
 
 
 async def outbox_report(settings: Settings, *, retry: str | None = None) -> str:
     """`gendan outbox list`: what is owed and what was given up; `retry ID|all` sends again."""
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        async with SqlUnitOfWork(session_factory(engine)) as uow:
-            if retry is not None:
-                row_id = None if retry == "all" else int(retry)
-                count = await uow.outbox.retry(row_id, SystemClock().now())
-                await uow.commit()
-                return f"{count} queued again; a running bot sends them within a second"
-            counts = await uow.outbox.counts()
-            rows = await uow.outbox.dead_letters(limit=200)
-            lines = [f"sent {counts['sent']} · waiting {counts['pending'] + counts['leased']} · "
-                     f"held {counts['held']} · rerouted {counts['rerouted']} · "
-                     f"failed {counts['failed']}"]
-            lines += [f"#{row.id}\t{row.status}\tchat {row.chat_id}\t"
-                      f"{row.created_at:%Y-%m-%d %H:%M}Z\t{row.error or '-'}"
-                      for row in rows]
-            return "\n".join(lines)
-    finally:
-        await engine.dispose()
+    async with _company(settings) as runtime, runtime.unit_of_work() as uow:
+        if retry is not None:
+            row_id = None if retry == "all" else int(retry)
+            count = await uow.outbox.retry(row_id, SystemClock().now())
+            await uow.commit()
+            return f"{count} queued again; a running bot sends them within a second"
+        counts = await uow.outbox.counts()
+        rows = await uow.outbox.dead_letters(limit=200)
+        lines = [f"sent {counts['sent']} · waiting {counts['pending'] + counts['leased']} · "
+                 f"held {counts['held']} · rerouted {counts['rerouted']} · "
+                 f"failed {counts['failed']}"]
+        lines += [f"#{row.id}\t{row.status}\tchat {row.chat_id}\t"
+                  f"{row.created_at:%Y-%m-%d %H:%M}Z\t{row.error or '-'}"
+                  for row in rows]
+        return "\n".join(lines)
 
 
 # ---- backups (issue 14) -----------------------------------------------------------------

@@ -93,6 +93,12 @@ class Gendan:
         await self.engine.dispose()
 
 
+def company_policy(settings: Settings, overrides: dict[str, Any] | None = None) -> Policy:
+    """The company's policy as every entry point reads it: the file the settings name, with
+    a scenario's or a test's overrides."""
+    return load_policy(settings.policy_file, overrides)
+
+
 async def bootstrap(
     settings: Settings,
     clock: Clock,
@@ -101,7 +107,7 @@ async def bootstrap(
     policy_overrides: dict[str, Any] | None = None,
     migrate: bool = True,
 ) -> Gendan:
-    policy = load_policy(settings.policy_file, policy_overrides)
+    policy = company_policy(settings, policy_overrides)
     calendar = WorkingCalendar(policy)
     engine = create_engine(settings.database_url)
     if migrate:

@@ -124,10 +124,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "parse":
             from bot import parse_cmd
             from bot.admin import lexicon_loader
-            from workflow.policy import load_policy
+            from bot.app import company_policy
 
             return parse_cmd.run(args, None if args.no_db else lexicon_loader(settings),
-                                 non_regular=load_policy(settings.policy_file).non_regular)
+                                 non_regular=company_policy(settings).non_regular)
         if args.command == "report":
             from bot import report_cmd
 

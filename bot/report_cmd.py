@@ -15,16 +15,16 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.app import company_policy
 from bot.clock import SystemClock
 from bot.settings import Settings
 from handlers.report_files import evaluation_workbook, picture
 from handlers.reports import evaluation_for, summary
 from locales import DEFAULT_LOCALE, normalize_locale, translate
 from storage.db import create_engine, session_factory
-from storage.reports import SqlReports
+from storage.repositories.reports import SqlReports
 from workflow.calendar import WorkingCalendar
 from workflow.evaluation import LONGEST_PERIOD, Evaluation, Period, figures
-from workflow.policy import load_policy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"gendan report: {exc}", file=sys.stderr)
         return 2
     locale = normalize_locale(args.lang) or DEFAULT_LOCALE
-    calendar = WorkingCalendar(load_policy(settings.policy_file))
+    calendar = WorkingCalendar(company_policy(settings))
     try:
         result = asyncio.run(evaluate_period(args.db or settings.database_url, calendar, period,
                                              now))

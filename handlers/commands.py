@@ -10,7 +10,7 @@ from handlers import task_reports
 from handlers.order_commands import ORDER_COMMAND_ROLES, answer_status
 from handlers.turn import Turn, turn_handler
 from locales import LOCALES, normalize_locale
-from workflow import changes, requests, services
+from workflow import changes, intake, requests, services
 from workflow.context import number_text
 from workflow.errors import DomainError
 from workflow.evaluation import may_read_reports
@@ -25,10 +25,6 @@ from workflow.parsing import (
 from workflow.parsing.template import DEFAULT_KEYS as ORDER_KEYS
 from workflow.policy import NonRegularRules
 from workflow.roles import ROLE_ALIASES, Role, parse_role
-
-# An answer carrying one of these is asked again; other warnings are shown on the card.
-REFUSED_ANSWERS = ("due_date_in_past", "quantity_not_positive", "quantity_too_large",
-                   "price_not_positive", "amount_not_positive")
 
 FIELD_ORDER = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date",
                "complete_set", "order_class", "notes")
@@ -277,7 +273,7 @@ async def cmd_order(turn: Turn) -> None:
         return
     services.refuse_oversized(text)
     result = _read(turn, text)
-    fields = _draft_fields(result)
+    fields = intake.draft_fields(result)
     if not any(fields.get(name) for name in services.REQUIRED_FIELDS):
         turn.reply(Text("order.not_understood"), kind="error")
         return
@@ -285,7 +281,7 @@ async def cmd_order(turn: Turn) -> None:
 
 
 async def _open_draft(turn: Turn, result: ParseResult) -> None:
-    draft = await services.open_draft(turn.ctx, turn.actor, turn.chat.id, _draft_fields(result))
+    draft = await services.open_draft(turn.ctx, turn.actor, turn.chat.id, intake.draft_fields(result))
     _show_draft(turn, draft, result.warnings)
 
 
@@ -300,65 +296,34 @@ def _non_regular(turn: Turn) -> NonRegularRules | None:
     return turn.ctx.policy.non_regular if turn.ctx.policy else None
 
 
-def _draft_fields(result: Any) -> dict[str, Any]:
-    fields = dict(result.to_json()["fields"])
-    fields["non_regular_reasons"] = list(result.fields.non_regular_reasons)
-    fields["order_class"] = fields.get("order_class") or "regular"
-    fields["complete_set"] = bool(fields.get("complete_set"))
-    return fields
-
-
-def _changed_fields(result: Any) -> dict[str, Any]:
-    """Only what the correction states: absent fields and defaults leave the draft alone."""
-    changes = {k: v for k, v in result.to_json()["fields"].items() if v not in (None, "")}
-    if result.fields.non_regular_reasons:
-        changes["non_regular_reasons"] = list(result.fields.non_regular_reasons)
-    return changes
-
-
-def _stated(result: ParseResult) -> int:
-    return sum(getattr(result.fields, name) is not None for name in services.REQUIRED_FIELDS)
-
-
-def _names_an_order(result: ParseResult) -> bool:
-    """A whole order of its own, not an answer to a draft's question: it names the customer
-    or the product and states a second required field."""
-    return (result.intent == "new_order" and _stated(result) >= 2
-            and (result.fields.customer is not None or result.fields.product is not None))
-
-
 def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, ...] = ()) -> None:
     """The card: the question for the first missing field, or the fields to confirm. A card
     with a wrong field offers only 修改 and 取消; every card offers 取消."""
     today = turn.ctx.now.astimezone(turn.ctx.tz).date()
-    problems = services.draft_problems(draft.fields, today)
-    shown = list(dict.fromkeys([*warnings, *problems,
-                                *services.draft_notes(draft.fields, today)]))
-    # The parser may refuse a value the domain has no rule for; its word gates the card too.
-    wrong = bool(problems) or any(w in REFUSED_ANSWERS for w in warnings)
-    card = _card_text(turn, draft, shown, ready=not draft.asking and not wrong)
+    card = intake.draft_card(draft, warnings, turn.ctx.now, turn.runtime.deadlines, today)
+    text = _card_text(turn, draft, card)
     cancel = _cancel_button(draft)
     edit = ButtonSpec(Text("button.edit"), f"v1:d:{draft.id}:edit")
-    if draft.asking:
+    if card.stage == "ask":
         # In a group only a reply to the card answers for a name (see _read_answer).
         ask = ("order.ask" if turn.is_private or draft.asking in _ANSWER_KEYS
                else "order.ask_reply")
-        turn.reply(card + "\n\n" + turn.t(ask, field=draft.asking,
+        turn.reply(text + "\n\n" + turn.t(ask, field=draft.asking,
                                           example=turn.t(f"example.{draft.asking}")),
                    buttons=((cancel,),))
-    elif wrong:
-        turn.reply(card + "\n\n" + turn.t("order.card.fix"), buttons=((edit, cancel),))
+    elif card.stage == "fix":
+        turn.reply(text + "\n\n" + turn.t("order.card.fix"), buttons=((edit, cancel),))
     else:
         confirm = ButtonSpec(Text("button.confirm"),
                              f"v1:d:{draft.id}:ok:{services.draft_version(draft)}")
-        turn.reply(card, buttons=((confirm, edit, cancel),))
+        turn.reply(text, buttons=((confirm, edit, cancel),))
 
 
 def _cancel_button(draft: OrderDraft) -> ButtonSpec:
     return ButtonSpec(Text("button.cancel"), f"v1:d:{draft.id}:no")
 
 
-def _card_text(turn: Turn, draft: OrderDraft, warnings: list[str], *, ready: bool) -> str:
+def _card_text(turn: Turn, draft: OrderDraft, card: intake.DraftCard) -> str:
     fields = draft.fields
     lines = [turn.t("order.card.title")]
     for name in FIELD_ORDER:
@@ -367,11 +332,10 @@ def _card_text(turn: Turn, draft: OrderDraft, warnings: list[str], *, ready: boo
     if reasons:
         lines.append(turn.t("order.card.why_non_regular", reasons=turn.t("list.separator").join(
             turn.t(f"non_regular.{r}") for r in reasons)))
-    if ready:
-        due = turn.runtime.deadlines.due("feasibility_review", turn.ctx.now)
-        lines.append(turn.t("order.card.next", review_due=due.astimezone(turn.ctx.tz)
+    if card.review_due is not None:
+        lines.append(turn.t("order.card.next", review_due=card.review_due.astimezone(turn.ctx.tz)
                             .strftime("%Y-%m-%d %H:%M")))
-    for warning in warnings:
+    for warning in card.shown:
         lines.append(turn.t("order.card.warning", text=turn.t(f"warning.{warning}")))
     return "\n".join(lines)
 
@@ -416,10 +380,10 @@ async def on_text(turn: Turn) -> None:
     draft = await turn.uow.drafts.asking_in(turn.chat.id, turn.person.id)
     if draft is not None:
         # A correction after 修改 may restate the whole order; an answer never does.
-        new_order = draft.asking != "edit" and _names_an_order(result)
+        new_order = draft.asking != "edit" and intake.names_an_order(result)
     else:
         # One lone field in a busy group ("交期:12月25日") is talk about an order, not one.
-        new_order = result.intent == "new_order" and (_stated(result) >= 2 or addressed)
+        new_order = result.intent == "new_order" and (intake.stated(result) >= 2 or addressed)
     if len(text) > services.MAX_ORDER_CHARS:
         if addressed or new_order or result.intent == "change":
             services.refuse_oversized(text)
@@ -544,7 +508,7 @@ async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str, resul
     addressed to the bot counts only when it reads as the asked value on its own (12台,
     12月20日); anything else there is talk, and is left alone."""
     if draft.asking == "edit":
-        changes = _changed_fields(result)
+        changes = intake.changed_fields(result)
         if not changes:
             if addressed:
                 turn.reply(Text("order.edit_not_understood"), kind="error")
@@ -554,12 +518,12 @@ async def _answer_draft_question(turn: Turn, draft: OrderDraft, text: str, resul
         return True
     field = draft.asking or ""
     if result.intent == "new_order" and getattr(result.fields, field, None) is not None:
-        answer, warning = _changed_fields(result), None
+        answer, warning = intake.changed_fields(result), None
     else:
         answer, warning = _read_answer(turn, field, text, addressed)
         if not answer and not addressed:
             return False
-        if not answer or warning in REFUSED_ANSWERS:
+        if not answer or warning in intake.REFUSED_ANSWERS:
             turn.reply(Text("order.answer_invalid", {
                 "field": field, "problem": turn.t(f"warning.{warning or 'value_unreadable'}"),
                 "example": turn.t(f"example.{field}")}), kind="error",
@@ -577,7 +541,7 @@ def _read_answer(turn: Turn, field: str, text: str, addressed: bool
     if field in _ANSWER_KEYS:
         keyed = _read(turn, f"{_ANSWER_KEYS[field]}:{text}")
         if getattr(keyed.fields, field) is not None:
-            stated = _changed_fields(keyed)
+            stated = intake.changed_fields(keyed)
             return ({name: stated[name] for name in _ANSWER_PARTS[field] if name in stated},
                     next((w for w in keyed.warnings if w in _ANSWER_REFUSALS[field]), None))
     if not addressed:

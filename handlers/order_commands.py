@@ -315,7 +315,7 @@ async def cmd_inspect(turn: Turn, order: Order, rest: str) -> None:
     defects = " ".join(part for part in (match["item"], match["defects"]) if part).strip()
     record = await quality.inspect(turn.ctx, turn.actor, order, match["source"],
                                    int(match["passed"]), int(match["total"]), defects, found_at)
-    _done(turn, order, "done.inspect", rate=f"{record['rate']:.1%}")
+    _done(turn, order, "done.inspect", rate=f"{record.rate:.1%}")
 
 
 @order_command("usage.found")

@@ -6,7 +6,6 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.reports import SqlReports
 from storage.repositories.audit import AuditLog
 from storage.repositories.changes import ChangeNoticeRepository
 from storage.repositories.chats import ChatRepository
@@ -16,6 +15,7 @@ from storage.repositories.leases import LeaseRepository
 from storage.repositories.orders import OrderRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.people import PeopleRepository
+from storage.repositories.reports import SqlReports
 from storage.repositories.tasks import TaskRepository
 from storage.repositories.timers import TimerRepository
 from storage.repositories.urge_slips import UrgeSlipRepository

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from workflow import escalation
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError
 from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
+from workflow.records import Inspection, inspections_of
 from workflow.roles import Role
 from workflow.tasks import open_task
 
@@ -49,7 +51,7 @@ async def note_finding(ctx: Context, actor: Actor, order: Order, what: str) -> T
 
 
 async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, passed: int,
-                  total: int, defects: str, found_at: datetime | None = None) -> dict[str, Any]:
+                  total: int, defects: str, found_at: datetime | None = None) -> Inspection:
     """Record an inspection and route a finding. The 20 minutes (“一般为20分钟内”) the finding
     had to be raised in run from `found_at` when the inspector says when it was found, else
     from the oldest finding noted on the order and not yet recorded (note_finding)."""
@@ -65,21 +67,20 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
     threshold = ctx.policy.quality_pass_rate_threshold if ctx.policy else 0.95
     rate = passed / total
     serious = any(word in defects for word in SERIOUS_DEFECTS)
-    record = {"at": ctx.now.isoformat(), "by": actor.person.id, "who": actor.person.name,
-              "source": source, "passed": passed, "total": total, "rate": round(rate, 4),
-              "defects": defects, "serious": serious, "below_threshold": rate < threshold}
-    problem = passed < total or bool(defects)
+    record = Inspection(ctx.now, actor.person.id, actor.person.name, source, passed, total,
+                        round(rate, 4), defects, serious, rate < threshold)
+    problem = record.has_problem
     noted = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
              if t.kind is TaskKind.QUALITY_RESPONSE and t.status in OPEN_TASK_STATUSES]
     if problem and found_at is None and noted:
         found_at = min(t.created_at for t in noted)
     if problem and found_at is not None:
         response_due = ctx.deadlines.due("quality_response", found_at)
-        record |= {"found_at": found_at.isoformat(), "raised_late": ctx.now > response_due}
-    inspections = [*order.facts.get("inspections", []), record]
-    order.facts["inspections"] = inspections
+        record = replace(record, found_at=found_at, raised_late=ctx.now > response_due)
+    inspections = [*inspections_of(order), record]
+    order.facts["inspections"] = [inspection.as_fact() for inspection in inspections]
     await ctx.uow.orders.save_facts(order.id or 0, order.facts)
-    await ctx.audit(actor, "quality.inspection", "order", order.number, None, record)
+    await ctx.audit(actor, "quality.inspection", "order", order.number, None, record.as_fact())
     if not problem:
         return record
     for task in noted:
@@ -115,10 +116,10 @@ async def _answer(ctx: Context, actor: Actor, task: Task) -> None:
                         {"status": "done", "outcome": "recorded"})
 
 
-def _finding_params(ctx: Context, order: Order, record: dict[str, Any]) -> dict[str, Any]:
-    return {**order_params(order, ctx.tz), "source": record["source"],
-            "passed": record["passed"], "total": record["total"], "rate": f"{record['rate']:.1%}",
-            "defects": record["defects"] or "-", "who": record["who"]}
+def _finding_params(ctx: Context, order: Order, record: Inspection) -> dict[str, Any]:
+    return {**order_params(order, ctx.tz), "source": record.source, "passed": record.passed,
+            "total": record.total, "rate": f"{record.rate:.1%}", "defects": record.defects or "-",
+            "who": record.who}
 
 
 async def send_alerts(ctx: Context, order_id: int, index: int) -> None:
@@ -129,26 +130,26 @@ async def send_alerts(ctx: Context, order_id: int, index: int) -> None:
     order = await ctx.uow.orders.get(order_id)
     if order is None:
         return
-    record = order.facts["inspections"][index]
+    record = inspections_of(order)[index]
     params = _finding_params(ctx, order, record)
     text = Text("inspect.finding", params)
 
     async def tell(person_ids: list[int], message: Text = text) -> None:
         await ctx.notify_each(person_ids, message, kind="escalation", order_number=order.number)
 
-    if record.get("raised_late"):
+    if record.raised_late and record.found_at is not None:
         await tell(await ctx.leaders_of(Role.QUALITY), Text("inspect.raised_late", {
-            **params, "found": local_clock(record["found_at"], ctx),
-            "raised": local_clock(record["at"], ctx)}))
-    if record["source"] == "internal":
+            **params, "found": local_clock(record.found_at, ctx),
+            "raised": local_clock(record.at, ctx)}))
+    if record.source == "internal":
         await tell(await ctx.leaders_of(Role.MANUFACTURING))
-    elif record["source"] == "purchased":
-        if record["below_threshold"] or record["serious"]:
+    elif record.source == "purchased":
+        if record.below_threshold or record.serious:
             await tell(await ctx.leaders_of(Role.QUALITY)
                        + await ctx.leaders_of(Role.PROCUREMENT))
     else:
         await tell(await ctx.leaders_of(Role.QUALITY))
 
 
-def local_clock(moment: str, ctx: Context) -> str:
-    return datetime.fromisoformat(moment).astimezone(ctx.tz).strftime("%H:%M")
+def local_clock(moment: datetime, ctx: Context) -> str:
+    return moment.astimezone(ctx.tz).strftime("%H:%M")

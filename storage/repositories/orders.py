@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CatalogEntryRow, OrderCounterRow, OrderRow
-from workflow.model import UNDER_WAY_STATUSES, Order, OrderStatus
+from storage.models import UNDER_WAY, CatalogEntryRow, OrderCounterRow, OrderRow
+from workflow.model import Order, OrderStatus
 
 
 class OrderRepository:
@@ -106,7 +106,7 @@ class OrderRepository:
     async def active(self) -> list[Order]:
         """Orders still under way (not shipped, closed, cancelled or declined)."""
         rows = await self.session.scalars(
-            select(OrderRow).where(OrderRow.status.in_([s.value for s in UNDER_WAY_STATUSES]))
+            select(OrderRow).where(UNDER_WAY)
             .order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 

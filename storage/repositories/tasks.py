@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import TaskRow
-from workflow.model import OPEN_TASK_STATUSES, Task, TaskKind, TaskStatus
+from storage.models import OPEN_TASKS, TaskRow
+from workflow.model import Task, TaskKind, TaskStatus
 from workflow.roles import Role
 
 
@@ -64,7 +64,7 @@ class TaskRepository:
         """Close an open task; False when somebody else closed it first."""
         result = await self.session.execute(
             update(TaskRow)
-            .where(TaskRow.id == task.id, TaskRow.status.in_(["open", "acknowledged"]))
+            .where(TaskRow.id == task.id, OPEN_TASKS)
             .values(
                 status=task.status.value,
                 outcome=task.outcome,
@@ -97,8 +97,7 @@ class TaskRepository:
     async def open_for_roles(self, roles: list[Role]) -> list[Task]:
         rows = await self.session.scalars(
             select(TaskRow)
-            .where(TaskRow.role.in_([r.value for r in roles]),
-                   TaskRow.status.in_([s.value for s in OPEN_TASK_STATUSES]))
+            .where(TaskRow.role.in_([r.value for r in roles]), OPEN_TASKS)
             .order_by(TaskRow.due_at, TaskRow.id)
         )
         return [self._domain(row) for row in rows]

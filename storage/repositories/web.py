@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OrderRow, TaskRow, WebTokenRow
+from storage.models import OPEN_TASKS, UNDER_WAY, OrderRow, TaskRow, WebTokenRow
 from workflow.model import (
     OPEN_TASK_STATUSES,
     UNDER_WAY_STATUSES,
@@ -110,7 +110,11 @@ class DeskQueries:
 
     async def live_orders(self, customer: str | None, status: OrderStatus | None
                           ) -> list[Order]:
-        query = self._live(select(*_ORDER_COLUMNS), customer, status)
+        if status is None:  # through the partial index of live orders
+            query = select(*_ORDER_COLUMNS).where(UNDER_WAY)
+            query = query.where(OrderRow.customer == customer) if customer else query
+        else:
+            query = self._live(select(*_ORDER_COLUMNS), customer, status)
         result = await self.session.execute(query.order_by(OrderRow.due_date, OrderRow.id))
         return [_order(row) for row in result]
 
@@ -122,8 +126,7 @@ class DeskQueries:
         pressing = func.row_number().over(
             partition_by=TaskRow.order_id,
             order_by=(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.id)).label("pressing")
-        owed = select(*_TASK_COLUMNS, pressing).where(
-            TaskRow.status.in_([s.value for s in OPEN_TASK_STATUSES]))
+        owed = select(*_TASK_COLUMNS, pressing).where(OPEN_TASKS)
         if role is not None:
             owed = owed.where(TaskRow.role == role.value)
         first = owed.subquery()

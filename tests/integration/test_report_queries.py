@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import session_factory
-from storage.reports import SqlReports
+from storage.repositories.reports import SqlReports
 from tests.conftest import SHANGHAI
 from workflow import evaluation
 from workflow.evaluation import Period

@@ -14,6 +14,7 @@ from workflow.model import (
 from workflow.orders.core import (
     save_facts,
 )
+from workflow.records import Ticket, tickets_of
 from workflow.roles import Role
 from workflow.tasks import (
     open_task,
@@ -37,7 +38,6 @@ async def open_ticket(ctx: Context, actor: Actor, order: Order, word: str, detai
     task = await open_task(ctx, actor, order, TaskKind.AFTER_SALES, owner,
                             ctx.deadlines.due("after_sales_response", ctx.now),
                             title=f"[{word}] {detail}")
-    tickets = [*order.facts.get("tickets", []), {"task": task.id, "kind": kind,
-                                                 "detail": detail, "by": actor.person.id}]
-    await save_facts(ctx, actor, order, tickets=tickets)
+    tickets = [*tickets_of(order), Ticket(task.id or 0, kind, detail, actor.person.id)]
+    await save_facts(ctx, actor, order, tickets=[ticket.as_fact() for ticket in tickets])
     return task

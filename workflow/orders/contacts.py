@@ -16,6 +16,7 @@ from workflow.model import (
 from workflow.orders.core import (
     save_facts,
 )
+from workflow.records import ContactSlip, contact_slips_of
 from workflow.roles import Role
 from workflow.tasks import (
     open_task,
@@ -32,21 +33,21 @@ async def issue_contact_slip(ctx: Context, actor: Actor, order: Order, to: Role,
     due_at = due_at or ctx.deadlines.due("contact_slip", ctx.now)
     if due_at <= ctx.now:
         raise DomainError(Text("error.due_in_past", {"date": local_time(due_at, ctx.tz)}))
-    slips = order.facts.get("contact_slips", [])
+    slips = contact_slips_of(order)
     number = f"LX-{order.number.removeprefix('SO-')}-{len(slips) + 1}"
     task = await open_task(ctx, actor, order, TaskKind.CONTACT_SLIP, to, due_at,
                             title=f"{number} {problem}")
-    await save_facts(ctx, actor, order, contact_slips=[*slips, {
-        "number": number, "task": task.id, "to": to.value, "by": actor.person.id,
-        "chat": answer_chat, "problem": problem}])
+    slip = ContactSlip(number, task.id or 0, to, actor.person.id, answer_chat, problem)
+    await save_facts(ctx, actor, order,
+                     contact_slips=[s.as_fact() for s in [*slips, slip]])
     return number, task
 
 
 async def answer_contact_slip(ctx: Context, actor: Actor, order: Order, task: Task,
                                answer: str | None) -> None:
-    slip = next((s for s in order.facts.get("contact_slips", []) if s["task"] == task.id), None)
+    slip = next((s for s in contact_slips_of(order) if s.task == task.id), None)
     if slip is None:
         return
-    await ctx.notify(Notification(slip["chat"], Text("contact.answered", {
-        "slip": slip["number"], "role": task.role.value, "who": actor.person.name,
-        "problem": slip["problem"], "answer": answer or "-"}), "notice", order.number))
+    await ctx.notify(Notification(slip.chat, Text("contact.answered", {
+        "slip": slip.number, "role": task.role.value, "who": actor.person.name,
+        "problem": slip.problem, "answer": answer or "-"}), "notice", order.number))

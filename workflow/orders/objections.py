@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from typing import Any
 
 from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import DomainError
@@ -21,6 +21,7 @@ from workflow.orders.core import (
     today,
 )
 from workflow.parsing.plans import PLAN_WORDS
+from workflow.records import Objection, objections_fact, objections_of
 from workflow.roles import Role
 from workflow.tasks import (
     move_due,
@@ -45,10 +46,9 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
     if new_day < today(ctx):
         raise DomainError(Text("error.due_in_past", {"date": new_day.isoformat()}))
     to_gm = actor.person.has_role(Role.MANUFACTURING)
-    objection = {"by": actor.person.id, "name": actor.person.name, "date": new_day.isoformat(),
-                 "reason": reason, "status": "open", "escalated": to_gm}
-    objections = {**order.facts.get("objections", {}), str(task.id): objection}
-    await save_facts(ctx, actor, order, objections=objections)
+    objection = Objection(actor.person.id, actor.person.name, new_day, reason, escalated=to_gm)
+    objections = {**objections_of(order), task.id or 0: objection}
+    await save_facts(ctx, actor, order, objections=objections_fact(objections))
     if to_gm:
         await _objection_to_gm(ctx, order, task, objection)
         return task, True
@@ -63,11 +63,11 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
 
 
 async def _objection_to_gm(ctx: Context, order: Order, task: Task,
-                           objection: dict[str, Any]) -> None:
+                           objection: Objection) -> None:
     await ctx.notify_department(Role.GM, Text("objection.to_gm", {
         **order_params(order, ctx.tz), "task": task.kind.value,
-        "proposed": objection["date"], "why": objection["reason"],
-        "who": objection["name"]}), kind="task", order_number=order.number,
+        "proposed": objection.date.isoformat(), "why": objection.reason,
+        "who": objection.name}), kind="task", order_number=order.number,
         buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
                   ButtonSpec(Text("button.objection_keep"), f"v1:ob:{task.id}:keep")),))
 
@@ -76,28 +76,26 @@ async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str
                            ) -> tuple[Task, Order]:
     """The planner adjusts or sends it up; the general manager adjusts or keeps the plan."""
     task, order = await task_for(ctx, task_id)
-    objection = order.facts.get("objections", {}).get(str(task_id))
-    if objection is None or objection["status"] != "open":
+    objections = objections_of(order)
+    objection = objections.get(task_id)
+    if objection is None or objection.status != "open":
         raise DomainError(Text("objection.settled"))
-    deciders = (Role.GM,) if objection.get("escalated") else (Role.MANUFACTURING, Role.GM)
+    deciders = (Role.GM,) if objection.escalated else (Role.MANUFACTURING, Role.GM)
     actor.require(*deciders)
-    forbid_own_request(actor, objection["by"], Text("objection.own", {"number": order.number}))
-    objections = dict(order.facts["objections"])
-    if choice == "gm" and not objection.get("escalated"):
-        objections[str(task_id)] = {**objection, "escalated": True}
-        await save_facts(ctx, actor, order, objections=objections)
+    forbid_own_request(actor, objection.by, Text("objection.own", {"number": order.number}))
+    if choice == "gm" and not objection.escalated:
+        objections[task_id] = replace(objection, escalated=True)
+        await save_facts(ctx, actor, order, objections=objections_fact(objections))
         await _objection_to_gm(ctx, order, task, objection)
         return task, order
     accepted = choice == "accept"
-    objections[str(task_id)] = {**objection, "status": "accepted" if accepted else "kept",
-                                "decided_by": actor.person.id}
-    await save_facts(ctx, actor, order, objections=objections)
+    objections[task_id] = objection.decided(accepted, actor.person.id)
+    await save_facts(ctx, actor, order, objections=objections_fact(objections))
     params = {**order_params(order, ctx.tz), "task": task.kind.value,
-              "proposed": objection["date"], "who": actor.person.name}
+              "proposed": objection.date.isoformat(), "who": actor.person.name}
     if accepted:
-        new_day = date.fromisoformat(objection["date"])
-        await move_due(ctx, actor, order, task, new_day, "objection",
-                        reason=objection["reason"])
+        new_day = objection.date
+        await move_due(ctx, actor, order, task, new_day, "objection", reason=objection.reason)
         if new_day > order.due_date:
             # “影响原计划交货期的…应将调整后的交货期通知合同订单管理中心”: market talks to the
             # customer now, not at the follow-up days before delivery.

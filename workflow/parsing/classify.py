@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
 
-from workflow.policy import NonRegularReason, NonRegularRules, load_policy
+from workflow.policy import NonRegularReason, NonRegularRules
 
 _DECLARED = re.compile(r"非常规|\bnon[- ]regular\b")
 _REGULAR = re.compile(r"(?<!非)常规|标准品|(?<!non-)(?<!non )\bregular\b")
@@ -58,15 +57,12 @@ def _matcher(rules: NonRegularRules) -> re.Pattern[str] | None:
     return cached[1]
 
 
-@cache
-def _default_rules() -> NonRegularRules:
-    return load_policy().non_regular
-
-
 def non_regular_reasons(text: str, rules: NonRegularRules | None = None) -> list[str]:
     """The reasons whose policy keywords occur in `text` and are not negated (“不是非标”),
-    in the policy's order; the default policy's words when `rules` is None."""
-    rules = rules or _default_rules()
+    in the policy's order. Without rules nothing is non-regular: the words are the company's,
+    and only its policy, handed down by the caller, says them."""
+    if rules is None:
+        return []
     keywords = rules.keywords
     matcher = _matcher(rules)
     found: set[str] = set()

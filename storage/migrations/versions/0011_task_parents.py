@@ -1,7 +1,7 @@
 """a task's parent: the planned task a follow-up came with
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02 23:30:00
 """
 

@@ -1,7 +1,7 @@
 """web tokens: customers' tracking links, one-time login links and desk sessions
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-03 00:15:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.parsing import Lexicon
+from workflow.policy import load_policy
 
 # Message times.  N1 is a Tuesday; N5 is Monday evening in UTC, already Tuesday in Shanghai.
 N1 = "2026-11-24T10:15:00+08:00"
@@ -21,6 +22,8 @@ N5 = "2026-11-30T17:30:00Z"  # 2026-12-01 01:30 in Shanghai, Tuesday
 N6 = "2027-01-04T08:30:00+08:00"  # Monday
 
 # Names the bot already knows from earlier orders and the imported catalog.
+# The default policy's non-regular words, as the bot hands its company's down to the parser.
+RULES = load_policy().non_regular
 LEXICON = Lexicon.build(
     customers=[
         "华东电力", "浙江正泰新能源", "国网江苏电力", "中建三局", "上海电气", "海螺水泥",

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from workflow.parsing import Lexicon, parse_message
 
-from .corpus import CASES, FIELDS, KINDS, LEXICON, Case
+from .corpus import CASES, FIELDS, KINDS, LEXICON, RULES, Case
 from .corpus2 import DEV, MAIN
 from .holdout import HOLDOUT, HOLDOUT2
 
@@ -48,7 +48,7 @@ class Score:
 
 
 def actual_of(case: Case, lexicon: Lexicon = LEXICON) -> dict:
-    return parse_message(case.text, datetime.fromisoformat(case.now), lexicon).to_json()
+    return parse_message(case.text, datetime.fromisoformat(case.now), lexicon, RULES).to_json()
 
 
 def compare(case: Case, got: dict) -> list[tuple[str, object, object]]:

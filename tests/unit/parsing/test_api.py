@@ -24,6 +24,8 @@ from workflow.parsing import (
 from workflow.parsing.classify import classify
 from workflow.policy import load_policy
 
+from .corpus import RULES
+
 NOW = datetime(2026, 11, 24, 10, 15, tzinfo=timezone(timedelta(hours=8)))
 PACKAGE = Path(parsing.__file__).parent
 
@@ -76,17 +78,19 @@ def test_lexicon_longest_match_and_ascii_edges() -> None:
 
 
 def test_non_regular_reasons() -> None:
-    result = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 非标设计，逾期罚款", NOW)
+    result = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 非标设计，逾期罚款", NOW,
+                           non_regular=RULES)
     assert result.fields.order_class == "non_regular"
     assert result.fields.non_regular_reasons == ["custom_design", "urgent_penalty"]
-    negated = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 不是非标，无罚款条款", NOW)
+    negated = parse_message("/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 不是非标，无罚款条款", NOW,
+                            non_regular=RULES)
     assert negated.fields.order_class is None
 
 
 def test_a_company_changes_the_non_regular_words() -> None:
     """The words are the policy's: a company's list replaces the default one for its reason."""
     order = "/order 客户:比亚迪 产品:控制柜 数量:3台 交期:12月20日 要防爆型，客户催得急，加急"
-    default = parse_message(order, NOW)
+    default = parse_message(order, NOW, non_regular=RULES)
     assert default.fields.non_regular_reasons == ["urgent_penalty"]
     rules = load_policy(None, {"non_regular.keywords": {"custom_design": ["防爆型"],
                                                         "urgent_penalty": ["违约金"]}}).non_regular
@@ -100,10 +104,14 @@ def test_a_company_changes_the_non_regular_words() -> None:
 
 
 def test_keywords_match_numbers_spaces_and_whole_latin_words() -> None:
-    assert classify("晚一天扣 0.5 %") == ("non_regular", ["urgent_penalty"])
-    assert classify("Rush   Order, please") == ("non_regular", ["urgent_penalty"])
-    assert classify("reply urgently") == (None, [])
-    assert classify("not urgent") == (None, [])
+    assert classify("晚一天扣 0.5 %", RULES) == ("non_regular", ["urgent_penalty"])
+    assert classify("Rush   Order, please", RULES) == ("non_regular", ["urgent_penalty"])
+    assert classify("reply urgently", RULES) == (None, [])
+    assert classify("not urgent", RULES) == (None, [])
+
+
+def test_without_the_company_s_words_nothing_is_non_regular() -> None:
+    assert classify("非标设计，逾期罚款") == (None, [])
 
 
 def test_warnings_are_keys_not_prose() -> None:

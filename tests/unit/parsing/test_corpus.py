@@ -9,7 +9,7 @@ import pytest
 
 from workflow.parsing import parse_message
 
-from .corpus import CASES, FIELDS, KINDS, LEXICON, Case
+from .corpus import CASES, FIELDS, KINDS, LEXICON, RULES, Case
 from .corpus2 import DEV, MAIN
 from .holdout import HOLDOUT, HOLDOUT2
 from .report import NO_LEXICON, compare, score_all
@@ -20,7 +20,7 @@ def _params(cases: list[Case], prefix: str):
 
 
 def _check(case: Case) -> None:
-    result = parse_message(case.text, datetime.fromisoformat(case.now), LEXICON)
+    result = parse_message(case.text, datetime.fromisoformat(case.now), LEXICON, RULES)
     got = result.to_json()
     wrong = [(item, want, have) for item, want, have in compare(case, got) if want != have]
     assert not wrong, f"{case.text!r}: {wrong}"
@@ -75,13 +75,13 @@ def test_accuracy_floors() -> None:
 @pytest.mark.parametrize("case", [c for c in CASES + HOLDOUT + HOLDOUT2 if c.kind == "chatter"],
                          ids=lambda c: c.text[:20])
 def test_chatter_is_never_a_new_order(case: Case) -> None:
-    result = parse_message(case.text, datetime.fromisoformat(case.now), LEXICON)
+    result = parse_message(case.text, datetime.fromisoformat(case.now), LEXICON, RULES)
     assert result.intent != "new_order"
 
 
 @pytest.mark.parametrize("case", [c for c in MAIN + DEV if c.intent != "new_order"], ids=lambda c: c.text[:20])
 def test_corpus2_talk_is_never_a_new_order(case: Case) -> None:
-    result = parse_message(case.text, datetime.fromisoformat(case.now), NO_LEXICON)
+    result = parse_message(case.text, datetime.fromisoformat(case.now), NO_LEXICON, RULES)
     assert result.intent != "new_order"
 
 
