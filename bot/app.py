@@ -32,6 +32,7 @@ from handlers import (
     membership,
     reports,
     task_reports,
+    web_links,
 )
 from handlers.order_commands import ORDER_COMMANDS
 from handlers.runtime import Recorder, Runtime
@@ -127,6 +128,7 @@ async def bootstrap(
         policy=policy,
         calendar=calendar,
         lease=settings.lease,
+        web_url=settings.web_url,
     )
     return Gendan(settings, engine, runtime, policy, calendar, lexicon, sessions)
 
@@ -176,6 +178,8 @@ def register_handlers(application: Application) -> None:
         ("deliveries", deliveries.cmd_deliveries),
         ("report", reports.cmd_report),
         ("credit", credit.cmd_credit),
+        ("track", web_links.cmd_track),
+        ("web", web_links.cmd_web),
     ):
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     for name, handler in ORDER_COMMANDS.items():

@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("run", help="run the bot (the sandbox when BOT_TOKEN is not set)")
     commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("web", help="serve the web pages alone (tracking links, the desk)")
 
     simulate = commands.add_parser("simulate", help="run a scripted scenario under a virtual clock")
     simulate.add_argument("scenario")
@@ -99,6 +100,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.runner import run
 
             asyncio.run(run(settings))
+            return 0
+        if args.command == "web":
+            from bot.runner import serve_pages
+
+            asyncio.run(serve_pages(settings))
             return 0
         if args.command == "migrate":
             from bot.admin import migrate

@@ -20,7 +20,7 @@ from bot.backups import BACKUP_JOB, DailyBackup
 from bot.clock import ShiftedClock, SystemClock
 from bot.intake import Intake, Poller
 from bot.outbox import OutboxSender, Pacer
-from bot.settings import Settings
+from bot.settings import Settings, listen_address
 from bot.ticks import (
     ArchiveJob,
     DeliveryReport,
@@ -120,6 +120,7 @@ async def serve(
         backups = DailyBackup.from_settings(gendan.runtime, settings)
         scheduler.add_job(backups.run, backups.trigger, id=BACKUP_JOB, max_instances=1,
                           coalesce=True, misfire_grace_time=3600)
+        pages = await start_pages(gendan, settings, announce=foreground is not None)
         runner = None
         if settings.webhook_url and not settings.sandbox:
             runner = await _start_webhook(intake, settings)
@@ -149,6 +150,8 @@ async def serve(
             await sender.shutdown()
             if runner is not None:
                 await runner.cleanup()
+            if pages is not None:
+                await pages.cleanup()
     finally:
         await application.shutdown()
     await gendan.close()
@@ -156,6 +159,42 @@ async def serve(
 
 
 SETTLE_SECONDS = 3.0
+
+
+async def start_pages(gendan: Gendan, settings: Settings, *, announce: bool = False
+                      ) -> web.AppRunner | None:
+    """The web pages on WEB_LISTEN. An address already taken (another process of the same
+    bot serves them) is logged and skipped: the pages are a view, the bot goes on."""
+    if settings.web_listen == "off":
+        return None
+    from web.server import start_web
+
+    host, port = listen_address(settings.web_listen)
+    try:
+        runner, address = await start_web(gendan.runtime, host, port)
+    except OSError as exc:
+        log.warning("web pages not served: %s is taken (%s)", settings.web_listen, exc.strerror)
+        return None
+    log.info("web pages on %s (links say %s)", address, settings.web_url)
+    if announce:
+        print(f"Web pages: {settings.web_url}/desk (log in with /web in #me), "
+              f"tracking links from /track SO-…", flush=True)
+    return runner
+
+
+async def serve_pages(settings: Settings) -> None:
+    """`gendan web`: the pages alone, for a machine that serves them apart from the bot."""
+    gendan = await bootstrap(settings, SystemClock())
+    settings = Settings(**{**vars(settings), "web_listen": settings.web_listen
+                           if settings.web_listen != "off" else "127.0.0.1:8080"})
+    pages = await start_pages(gendan, settings)
+    try:
+        if pages is not None:
+            await _stop_on_signals().wait()
+    finally:
+        if pages is not None:
+            await pages.cleanup()
+        await gendan.close()
 
 
 async def _reach_telegram(application: Application, stop: asyncio.Event) -> bool:

@@ -39,6 +39,10 @@ class Settings:
     # directory for PostgreSQL).
     backup_dir: str | None = None
     backup_keep: Retention = Retention()
+    # Where the web pages are served ("off": not at all), and the address people open them
+    # at: behind a reverse proxy, its https:// address (docs/operations.md).
+    web_listen: str = "127.0.0.1:8080"
+    web_url: str = "http://127.0.0.1:8080"
 
     @property
     def sandbox(self) -> bool:
@@ -77,6 +81,14 @@ class Settings:
             raise SettingsError("OUTBOX_RETRY_HOURS and SEND_TIMEOUT must be more than 0, "
                                 "LEASE_SECONDS at least 1")
         keep = _retention(env)
+        web_listen = env.get("WEB_LISTEN", "127.0.0.1:8080").strip()
+        if web_listen != "off" and not _address(web_listen):
+            raise SettingsError("WEB_LISTEN: write host:port, e.g. 127.0.0.1:8080, or off")
+        web_url = env.get("WEB_URL") or (f"http://{web_listen}" if web_listen != "off"
+                                         else "http://127.0.0.1:8080")
+        if not web_url.startswith(("http://", "https://")):
+            raise SettingsError("WEB_URL: write the address people open the pages at, "
+                                "e.g. https://gendan.example.com")
         webhook_url = env.get("WEBHOOK_URL") or None
         secret = env.get("WEBHOOK_SECRET") or None
         if webhook_url and not secret:
@@ -99,7 +111,24 @@ class Settings:
             lease=lease,
             backup_dir=env.get("BACKUP_DIR") or None,
             backup_keep=keep,
+            web_listen=web_listen,
+            web_url=web_url,
         )
+
+
+def _address(text: str) -> tuple[str, int] | None:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        return None
+    return host, int(port)
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """host and port of a checked WEB_LISTEN (or WEBHOOK_LISTEN) value."""
+    found = _address(text)
+    if found is None:
+        raise SettingsError(f"{text!r}: write host:port, e.g. 127.0.0.1:8080")
+    return found
 
 
 def _retention(env: Mapping[str, str]) -> Retention:

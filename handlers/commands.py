@@ -76,6 +76,8 @@ COMMANDS = (
     CommandInfo("delay", roles=(Role.PROCUREMENT,)),
     CommandInfo("report", leaders=True),
     CommandInfo("credit", roles=(Role.FINANCE, Role.MARKET, Role.GM)),
+    CommandInfo("track", roles=(Role.MARKET,)),
+    CommandInfo("web", roles=tuple(Role)),
     CommandInfo("bind", admin=True),
     CommandInfo("deliveries", admin=True),
     # Administrators, and each department's leaders for their own department.

@@ -21,6 +21,7 @@ from storage.repositories.reports import SqlReports
 from storage.repositories.tasks import TaskRepository
 from storage.repositories.timers import TimerRepository
 from storage.repositories.urge_slips import UrgeSlipRepository
+from storage.repositories.web import DeskQueries, WebTokenRepository
 
 
 class SqlUnitOfWork:
@@ -46,6 +47,8 @@ class SqlUnitOfWork:
         self.timers = TimerRepository(self.session)
         self.reports = SqlReports(self.session)
         self.credits = CreditRepository(self.session)
+        self.web_tokens = WebTokenRepository(self.session)
+        self.desk = DeskQueries(self.session)
         return self
 
     async def __aexit__(

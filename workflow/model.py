@@ -319,3 +319,24 @@ class ChangeNotice:
     created_at: datetime
     chat_id: int
     facts: dict[str, Any] = field(default_factory=dict)
+
+
+class TokenKind(StrEnum):
+    TRACK = "track"  # a customer's link to one order's page
+    LOGIN = "login"  # a one-time link that opens a desk session
+    SESSION = "session"  # a desk session, carried in a cookie
+
+
+@dataclass(frozen=True)
+class WebToken:
+    """A secret a web page is opened with; only its hash is stored."""
+
+    id: int | None
+    kind: TokenKind
+    token_hash: str
+    created_at: datetime
+    order_id: int | None = None
+    person_id: int | None = None
+    expires_at: datetime | None = None
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None

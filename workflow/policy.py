@@ -201,6 +201,13 @@ class BackupPolicy:
 
 
 @dataclass(frozen=True)
+class WebPolicy:
+    track_expiry: timedelta  # how long a customer's tracking link opens; zero: until revoked
+    login_link: timedelta  # how long a one-time login link waits to be opened
+    session: timedelta  # how long a desk session lasts
+
+
+@dataclass(frozen=True)
 class NonRegularRules:
     """The words that make an order 非常规, by reason; `parsing.classify` matches them."""
 
@@ -225,6 +232,7 @@ class Policy:
     backup: BackupPolicy
     # The working day of the month the month before's evaluation goes out on; 0 = never.
     monthly_report_day: int
+    web: WebPolicy
 
     @property
     def tz(self) -> ZoneInfo:
@@ -591,6 +599,12 @@ def _read_policy(root: _Table) -> Policy | None:
     backup_time = backup_table.clock("time")
     backup_table.done()
 
+    web_table = root.table("web")
+    track_expiry = web_table.clock_duration("track_expiry", allow_zero=True)
+    login_link = web_table.clock_duration("login_link")
+    session = web_table.clock_duration("session")
+    web_table.done()
+
     root.done()
     if (
         timezone is None
@@ -607,6 +621,9 @@ def _read_policy(root: _Table) -> Policy | None:
         or archive_after is None
         or monthly_report_day is None
         or backup_time is None
+        or track_expiry is None
+        or login_link is None
+        or session is None
     ):
         return None
     return Policy(
@@ -624,6 +641,7 @@ def _read_policy(root: _Table) -> Policy | None:
         archive_after=archive_after,
         backup=BackupPolicy(backup_time),
         monthly_report_day=monthly_report_day,
+        web=WebPolicy(track_expiry, login_link, session),
     )
 
 

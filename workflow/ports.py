@@ -23,6 +23,7 @@ from workflow.model import (
     Undelivered,
     UrgeSlip,
     UrgeStatus,
+    WebToken,
 )
 from workflow.roles import Role
 
@@ -214,6 +215,25 @@ class Reports(Protocol):
     async def names(self, person_ids: Sequence[int]) -> dict[int, str]: ...
 
 
+class WebTokens(Protocol):
+    async def add(self, token: WebToken) -> WebToken: ...
+    async def by_hash(self, token_hash: str) -> WebToken | None: ...
+    async def use(self, token_id: int, at: datetime) -> bool: ...
+    async def revoke(self, token_id: int, at: datetime) -> bool: ...
+    async def revoke_for_order(self, order_id: int, at: datetime) -> int: ...
+
+
+class Desk(Protocol):
+    """Reads for the desk's pages: live orders only, unless searched for."""
+
+    async def live_orders(self, customer: str | None, status: OrderStatus | None
+                          ) -> list[Order]: ...
+    async def live_open_tasks(self, customer: str | None, status: OrderStatus | None,
+                              role: Role | None = None) -> list[Task]: ...
+    async def open_tasks_of(self, order_ids: Sequence[int]) -> list[Task]: ...
+    async def search(self, text: str, limit: int) -> list[Order]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: what it stages is kept by `commit` alone."""
 
@@ -231,6 +251,8 @@ class UnitOfWork(Protocol):
     inbox: Inbox
     reports: Reports
     credits: Credits
+    web_tokens: WebTokens
+    desk: Desk
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -27,9 +27,9 @@ from sqlalchemy import select
 from bot.backups import DailyBackup
 from bot.simulate import Stack
 from storage.backup import Retention
-from storage.models import OrderDraftRow, TimerRow
+from storage.models import OrderDraftRow, TimerRow, WebTokenRow
 from tests.conftest import SHANGHAI
-from workflow import services
+from workflow import services, web
 from workflow.context import Actor
 from workflow.model import Person
 from workflow.policy import DEFAULT_POLICY_PATH
@@ -374,9 +374,25 @@ async def archiving(run: Run) -> Any:
     await run.say("2026-11-24T09:30", MARKET, MARKET_LEAD, f"/cancel {FIRST} 客户撤单")
     await run.until("2026-12-08T12:00")
     return [o["archived_at"] for o in (await run.stack.state())["orders"]]
+async def web_links(run: Run) -> Any:
+    """A tracking link, a login link and the session it opens: how long each lasts."""
+    await run.order("2026-11-24T09:00")
+    await run.stack.say(MARKET, REP, f"/track {FIRST}")
+    await run.stack.say(REP, REP, "/web")
+    token = re.search(r"/login/(\S+)", run.stack.texts(REP)[-1])
+    assert token is not None
+    runtime = run.stack.gendan.runtime
+    async with runtime.unit_of_work() as uow:
+        await web.open_session(runtime.context(uow, run.stack.clock.now()), token[1])
+        await uow.commit()
+    async with run.stack.gendan.sessions() as session:
+        rows = await session.scalars(select(WebTokenRow).order_by(WebTokenRow.id))
+        return {r.kind: str(r.expires_at - r.created_at) if r.expires_at else None
+                for r in rows}
 
 
 PROBES = {
+    "web": Probe(web_links),
     "review_due": Probe(review_due, at("2026-11-27T16:00"),
                         {"deadlines.feasibility_review.duration": "6h"}),
     "years": Probe(years_unknown),
@@ -506,6 +522,9 @@ KEYS: dict[str, Key] = dict([
                                 lambda s: s["half_draft"], "intake")),
     ("backup.time", Key("backups", {"backup.time": "03:30"})),
     ("orders.archive_after", Key("archive", {"orders.archive_after": "10d"})),
+    ("web.track_expiry", Key("web", {"web.track_expiry": "30d"}, lambda s: s["track"], "web")),
+    ("web.login_link", Key("web", {"web.login_link": "5m"}, lambda s: s["login"], "web")),
+    ("web.session", Key("web", {"web.session": "1h"}, lambda s: s["session"], "web")),
     _deadline("feasibility_review", "2wd", _task(f"{FIRST} feasibility_review")),
     _deadline("quote", "2wd", _task(f"{FIRST} quote")),
     _deadline("credit_review", "2wd", _task(f"{FIRST} credit_review")),

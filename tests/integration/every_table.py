@@ -106,6 +106,10 @@ ROWS: dict[str, list[dict[str, Any]]] = {
          "changes": {"quantity": [12, 15]}, "level": 2, "facts": {}, "chat_id": -1001234567890,
          "created_by": 201, "created_at": T2},
     ],
+    "web_tokens": [
+        {"id": 3, "kind": "track", "token_hash": "0f" * 32, "order_id": 12, "person_id": None,
+         "created_at": T1, "expires_at": T2, "used_at": None, "revoked_at": None},
+    ],
 }
 
 

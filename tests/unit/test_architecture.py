@@ -58,3 +58,9 @@ def test_storage_and_handlers_do_not_reach_up() -> None:
     for path in _files("handlers"):
         assert not _imports(path) & {"bot", "storage", "sqlalchemy", "alembic", "aiosqlite",
                                      "asyncpg"}, path
+
+
+def test_web_pages_read_through_the_workflow() -> None:
+    """The pages are an adapter like the chat's: views and ports, never the tables."""
+    for path in _files("web"):
+        assert not _imports(path) & {"bot", "storage", "sqlalchemy", "telegram"}, path

@@ -16,7 +16,7 @@ from workflow.quality import SOURCES
 from workflow.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_DIRS = ("bot", "handlers", "workflow")
+CODE_DIRS = ("bot", "handlers", "workflow", "web")
 # Keys built at run time from a code: f"role.{role}", f"warning.{w}", ...
 FAMILIES = {
     "role.": [r.value for r in Role],
