@@ -20,12 +20,10 @@ from storage.models import (
     TaskRow,
     UrgeSlipRow,
 )
-from storage.repositories import (
-    ChangeNoticeRepository,
-    OrderRepository,
-    TaskRepository,
-    UrgeSlipRepository,
-)
+from storage.repositories.changes import ChangeNoticeRepository
+from storage.repositories.orders import OrderRepository
+from storage.repositories.tasks import TaskRepository
+from storage.repositories.urge_slips import UrgeSlipRepository
 from workflow.evaluation import Event
 from workflow.model import ChangeNotice, Order, Task, UrgeSlip
 

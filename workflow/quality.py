@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflow import escalation
+from workflow import escalation, tasks
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError
 from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
 from workflow.roles import Role
-from workflow.tasks import open_task
 
 SOURCES = {
     "自制": "internal", "内部": "internal", "本厂": "internal", "internal": "internal",
@@ -39,7 +38,7 @@ async def note_finding(ctx: Context, actor: Actor, order: Order, what: str) -> T
     actor.require(Role.QUALITY)
     if not what:
         raise DomainError(Text("usage.found"))
-    task = await open_task(ctx, actor, order, TaskKind.QUALITY_RESPONSE, Role.QUALITY,
+    task = await tasks.open_task(ctx, actor, order, TaskKind.QUALITY_RESPONSE, Role.QUALITY,
                            ctx.deadlines.due("quality_response", ctx.now),
                            assignee_id=actor.person.id, title=what, announce=None)
     await ctx.audit(actor, "quality.finding", "task", task.id or 0, None,
@@ -93,7 +92,7 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
         await ctx.notify_department(Role.PROCUREMENT, text, kind="notice",
                                     order_number=order.number)
     else:  # oem and design: the quality leader coordinates within 30 minutes
-        await open_task(ctx, actor, order, TaskKind.QUALITY_COORDINATION, Role.QUALITY,
+        await tasks.open_task(ctx, actor, order, TaskKind.QUALITY_COORDINATION, Role.QUALITY,
                         ctx.deadlines.due("quality_coordination", ctx.now),
                         title=f"{source} {passed}/{total} {defects}".strip(), announce=text)
     index = len(inspections) - 1

@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from workflow import escalation
+# tasks imports escalation, which imports this module: its functions are read at call time,
+# so that either may be imported first.
+from workflow import escalation, tasks
 from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import Conflict, DomainError, NotFound
 from workflow.model import (
@@ -23,7 +25,6 @@ from workflow.model import (
     Text,
 )
 from workflow.roles import Role
-from workflow.tasks import open_task
 from workflow.text import MAX_NAME_CHARS, clean_name, clean_text
 
 REQUIRED_FIELDS = ("customer", "product", "quantity", "due_date")
@@ -319,7 +320,7 @@ async def open_reviews(ctx: Context, actor: Actor, order: Order) -> tuple[list[T
     due_at = ctx.deadlines.due("feasibility_review", ctx.now)
     reviews, unbound = [], []
     for role in REVIEWING_ROLES:
-        task = await open_task(ctx, actor, order, TaskKind.FEASIBILITY_REVIEW, role, due_at,
+        task = await tasks.open_task(ctx, actor, order, TaskKind.FEASIBILITY_REVIEW, role, due_at,
                                announce=None)
         reviews.append(task)
         sent = await ctx.notify_department(
