@@ -333,3 +333,17 @@ class ChangeNoticeRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DingTalkIdRow(Base):
+    """A DingTalk conversation or staff id under the number the rest of Gendan knows it by
+    (a group below zero, a person above), so workflow and storage stay Telegram-shaped."""
+
+    __tablename__ = "dingtalk_ids"
+    __table_args__ = (UniqueConstraint("external"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    external: Mapped[str] = mapped_column(String(128))  # openConversationId or staffId
+    kind: Mapped[str] = mapped_column(String(8))  # "group" | "person"
+    # The last title or nick seen: a card press names neither, and must not rename.
+    name: Mapped[str | None] = mapped_column(String(256))

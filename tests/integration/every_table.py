@@ -94,6 +94,12 @@ ROWS: dict[str, list[dict[str, Any]]] = {
          "changes": {"quantity": [12, 15]}, "level": 2, "facts": {}, "chat_id": -1001234567890,
          "created_by": 201, "created_at": T2},
     ],
+    "dingtalk_ids": [
+        {"id": -4_503_599_627_370_495, "external": "cidAbC+/dEf==", "kind": "group",
+         "name": "市场部 \"一组\""},
+        {"id": 9_007_199_254_740_991, "external": "manager4711", "kind": "person",
+         "name": None},
+    ],
 }
 
 

@@ -1,0 +1,124 @@
+"""The whole bot on DingTalk under a virtual clock, as `Stack` runs it on Telegram: the DingTalk
+emulator, the real `dingtalk_stream` client over a websocket, the same Application.
+
+People and groups keep the numbers a Telegram scenario gives them; each becomes a DingTalk
+staff id (the username) or conversation id here, and the bot knows them by DingTalk's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from typing import Any
+
+from bot.app import bootstrap, build_application, make_sender
+from bot.dingtalk.ids import number
+from bot.dingtalk.transport import TOKEN, DingTalk
+from bot.intake import Intake
+from bot.sandbox.dingtalk import DingTalkEmulator
+from bot.settings import Settings
+from bot.simulate import Stack
+from bot.ticks import DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
+
+SETTLE_SECONDS = 30.0
+
+
+class DingTalkStack(Stack):
+    emulator: DingTalkEmulator  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff: dict[int, str] = {}  # a scenario's person -> staff id
+        self.conversations: dict[int, str] = {}  # a scenario's group -> openConversationId
+        self._stop = asyncio.Event()
+        self._receiving: asyncio.Task[None] | None = None
+
+    # The company, given as the Telegram emulator is given it (tests/e2e/conftest.populate).
+    def add_user(self, user_id: int, name: str, username: str) -> None:
+        self.staff[user_id] = username
+        self.emulator.add_user(username, name)
+        if user_id in self.admin_ids:  # the bot knows administrators by their DingTalk number
+            runtime = self.gendan.runtime
+            runtime.admin_ids = frozenset({*runtime.admin_ids, number(username)})
+
+    def add_group(self, chat_id: int, title: str) -> None:
+        self.conversations[chat_id] = f"cid{abs(chat_id)}sandbox=="
+        self.emulator.add_group(self.conversations[chat_id], title)
+
+    def chat_id(self, chat: int) -> int:
+        """The number the bot knows a scenario's chat by."""
+        if chat in self.conversations:
+            return -number(self.conversations[chat])
+        return number(self.staff[chat])
+
+    async def __aenter__(self) -> DingTalkStack:
+        url = self.database_url
+        if url is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="gendan-sim-")
+            url = f"sqlite+aiosqlite:///{self._scratch.name}/sim.db"
+        self.emulator = DingTalkEmulator(clock=self.clock.timestamp)
+        self.emulator.start()
+        base = self.emulator.base_url
+        settings = Settings(database_url=url, transport="dingtalk",
+                            dingtalk_client_id=self.emulator.client_id,
+                            dingtalk_client_secret=self.emulator.client_secret,
+                            dingtalk_api_url=base, dingtalk_oapi_url=base)
+        self.gendan = await bootstrap(settings, self.clock, recorder=self._record,
+                                      policy_overrides=self.policy, migrate=self.migrate)
+        platform = DingTalk(settings, clock=self.clock.timestamp)
+        self.application = build_application(self.gendan, TOKEN,
+                                             request=platform.request(self.gendan))
+        await self.application.initialize()
+        self.sender = make_sender(self.gendan, self.application)
+        self.intake = Intake(self.gendan.runtime, self.application)
+        self.timers = TimerPoller(self.gendan.runtime)
+        self.digests = DigestJob(self.gendan.runtime)
+        self.delivery_report = DeliveryReport(self.gendan.runtime)
+        self.monthly = MonthlyEvaluation(self.gendan.runtime)
+        self._receiving = asyncio.create_task(platform.receive(self.intake, self._stop))
+        await asyncio.wait_for(platform.connected.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        if self._receiving is not None:
+            self._receiving.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._receiving
+        try:
+            await self.application.shutdown()
+        finally:
+            self.emulator.stop()
+            await self.gendan.close()
+            if self._scratch is not None:
+                self._scratch.cleanup()
+
+    async def say(self, chat: int, sender: int, text: str,
+                  reply_to_message_id: int | None = None) -> None:
+        await self.advance(self.typing)
+        self._step_start = len(self.messages)
+        group = self.conversations.get(chat)
+        frame = await self.emulator.send_text(self.staff[sender], text, group)
+        if frame is not None:
+            await self.emulator.wait_acked(frame)
+        await self.pump()
+
+    async def press(self, chat: int, sender: int, label: str, on: str | None = None) -> None:
+        await self.advance(self.typing)
+        self._step_start = len(self.messages)
+        space = self.conversations.get(chat) or self.staff[chat]
+        frame = await self.emulator.press(self.staff[sender], label, space)
+        await self.emulator.wait_acked(frame)
+        await self.pump()
+
+    async def pump(self) -> None:
+        """Handle what DingTalk delivered (acknowledged already), then send what is due."""
+        await self.intake.settle(timeout=SETTLE_SECONDS)
+        await self.sender.drain()
+
+    def texts(self, chat: int) -> list[str]:
+        return super().texts(self.chat_id(chat))
+
+    def heard(self, chat: int, fragment: str) -> bool:
+        return super().heard(self.chat_id(chat), fragment)

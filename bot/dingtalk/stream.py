@@ -1,0 +1,125 @@
+"""DingTalk in: the official Stream client's frames become python-telegram-bot Updates for the
+same Application, stored in the inbox before DingTalk is told they arrived."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import dingtalk_stream
+from dingtalk_stream import AckMessage, CallbackMessage, ChatbotMessage
+from telegram import Update
+from telegram.ext import Application
+
+from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
+from bot.dingtalk.request import message_of
+from bot.intake import Intake
+
+log = logging.getLogger(__name__)
+
+CARD_TOPIC = dingtalk_stream.Card_Callback_Router_Topic
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}")
+_USERNAME = re.compile(r"[A-Za-z0-9_]{3,32}")
+
+
+class _Topic(dingtalk_stream.CallbackHandler):
+    def __init__(self, receiver: Receiver, topic: str) -> None:
+        super().__init__()
+        self.receiver, self.topic = receiver, topic
+
+    async def process(self, message: CallbackMessage) -> tuple[int, str]:
+        """Acknowledge once the update is stored (a card press within DingTalk's ~2 s); the
+        handlers run after, and a refused store leaves the frame to be delivered again."""
+        try:
+            await self.receiver.receive(self.topic, message)
+        except Exception:
+            log.exception("a DingTalk frame on %s could not be kept", self.topic)
+            return AckMessage.STATUS_SYSTEM_EXCEPTION, "not stored"
+        return AckMessage.STATUS_OK, "OK"
+
+
+class Receiver:
+    def __init__(self, intake: Intake, ids: DingTalkIds) -> None:
+        self.intake = intake
+        self.ids = ids
+
+    @property
+    def application(self) -> Application:
+        return self.intake.application
+
+    def client(self, client_id: str, client_secret: str, api_url: str
+               ) -> dingtalk_stream.DingTalkStreamClient:
+        # The SDK reads its endpoint once, at import, from DINGTALK_OPENAPI_ENDPOINT; a process
+        # talks to one DingTalk, so setting it here for the class is setting it for us.
+        dingtalk_stream.DingTalkStreamClient.OPEN_CONNECTION_API = (
+            api_url.rstrip("/") + "/v1.0/gateway/connections/open")
+        client = dingtalk_stream.DingTalkStreamClient(
+            dingtalk_stream.Credential(client_id, client_secret), logger=log)
+        client.register_callback_handler(ChatbotMessage.TOPIC, _Topic(self, ChatbotMessage.TOPIC))
+        client.register_callback_handler(CARD_TOPIC, _Topic(self, CARD_TOPIC))
+        return client
+
+    async def receive(self, topic: str, frame: CallbackMessage) -> None:
+        if topic == CARD_TOPIC:
+            update = await self._press(frame)
+        else:
+            update = await self._message(ChatbotMessage.from_dict(frame.data))
+        if update is None:
+            return
+        for fresh in await self.intake.receive([update]):
+            self.intake.dispatch(fresh)
+
+    async def _user(self, staff_id: str, nick: str | None) -> dict[str, Any]:
+        value = await self.ids.chat(staff_id, PERSON, nick)
+        user: dict[str, Any] = {"id": value, "is_bot": False,
+                                "first_name": nick or self.ids.name(value) or staff_id}
+        # `/role @liming …` names people by username; a staff id that could be one serves.
+        if _USERNAME.fullmatch(staff_id):
+            user["username"] = staff_id
+        return user
+
+    async def _message(self, incoming: ChatbotMessage) -> Update | None:
+        if incoming.message_type != "text" or incoming.text is None:
+            return None  # pictures and rich text: not read yet (docs/dingtalk.md)
+        sender = await self._user(incoming.sender_staff_id, incoming.sender_nick)
+        if incoming.conversation_type == "2":
+            title = incoming.conversation_title or None
+            group = await self.ids.chat(incoming.conversation_id, GROUP, title)
+            chat = {"id": group, "type": "group", "title": title or self.ids.name(group)}
+        else:
+            chat = {"id": sender["id"], "type": "private",
+                    "first_name": sender["first_name"]}
+        # DingTalk leaves the space where the @-mention of the robot was.
+        text = (incoming.text.content or "").strip()
+        message: dict[str, Any] = {"message_id": number(incoming.message_id),
+                                   "date": int(incoming.create_at) // 1000,
+                                   "chat": chat, "from": sender, "text": text}
+        if command := _COMMAND.match(text):
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": command.end()}]
+        return Update.de_json({"update_id": number(incoming.message_id), "message": message},
+                              self.application.bot)
+
+    async def _press(self, frame: CallbackMessage) -> Update | None:
+        press = dingtalk_stream.CardCallbackMessage.from_dict(frame.data)
+        card = message_of(press.card_instance_id)
+        code = (press.content.get("cardPrivateData", {}).get("params", {}).get("code"))
+        if card is None or not code:
+            log.info("a press on a card that is not ours (%s) was ignored",
+                     press.card_instance_id)
+            return None
+        chat_id, message_id = card
+        user = await self._user(press.user_id, None)
+        kind, _ = self.ids.external(chat_id) or (GROUP, "")
+        chat: dict[str, Any] = {"id": chat_id, "type": "group" if kind == GROUP else "private"}
+        if kind == GROUP:
+            chat["title"] = self.ids.name(chat_id)
+        else:
+            chat["first_name"] = user["first_name"]
+        update_id = number(frame.headers.message_id or "")
+        return Update.de_json({"update_id": update_id, "callback_query": {
+            "id": str(update_id), "from": user, "chat_instance": str(chat_id), "data": code,
+            "message": {"message_id": message_id, "date": int(frame.headers.time or 0) // 1000
+                        or 1, "chat": chat},
+        }}, self.application.bot)

@@ -1,0 +1,66 @@
+"""Gendan on DingTalk: the official `dingtalk_stream` client against the DingTalk emulator,
+driving the same Application as on Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.dingtalk.stack import DingTalkStack
+from bot.sandbox.dingtalk import CARD_TOPIC, MESSAGE_TOPIC
+from tests.conftest import START
+from tests.e2e.conftest import (
+    ADMIN,
+    LIMING,
+    MANUFACTURING,
+    MARKET,
+    TECH,
+    WANGQIANG,
+    ZHANGWEI,
+    populate,
+    set_up_company,
+)
+
+ORDER = "/order 客户:华东电力 产品:GGD低压开关柜 型号:GGD2-15 数量:12台 单价:3.5万 交期:12月20日 成套"
+
+
+@pytest.fixture
+async def dingtalk(database_url: str) -> AsyncIterator[DingTalkStack]:
+    async with DingTalkStack(START, database_url=database_url,
+                             admin_ids=frozenset({ADMIN})) as stack:
+        populate(stack)  # type: ignore[arg-type]  # it takes people and groups as given
+        yield stack
+
+
+async def test_an_order_is_reviewed_and_acknowledged_on_cards(dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    draft = stack.emulator.in_space(stack.conversations[MARKET])[-1]
+    assert draft.kind == "card" and draft.labels == ["确认", "修改", "取消"]
+    assert all(button["code"].startswith("v1:") for button in draft.buttons)
+
+    await stack.press(MARKET, LIMING, "确认")
+    reviews = {group: stack.emulator.in_space(stack.conversations[group])[-1]
+               for group in (TECH, MANUFACTURING)}
+    assert all(card.labels == ["可行", "不可行"] for card in reviews.values())
+
+    await stack.press(TECH, ZHANGWEI, "可行")
+    await stack.press(MANUFACTURING, WANGQIANG, "可行")
+    # The pressed card is updated in place: its buttons are gone.
+    assert reviews[TECH].edits >= 1 and reviews[TECH].labels == []
+
+    state = await stack.state()
+    assert state["orders"][0]["status"] == "quote"
+    done = [t for t in state["tasks"] if t["kind"] == "feasibility_review"]
+    assert [t["outcome"] for t in done] == ["feasible", "feasible"]
+    assert [t["kind"] for t in state["tasks"] if t["status"] == "open"] == ["quote"]
+    # Every frame was acknowledged; messages and presses came on their own topics.
+    acked = stack.emulator.acks
+    assert acked and all(ack["code"] == 200 for ack in acked.values())
+    topics = {call.path for call in stack.emulator.calls}
+    assert {"/v1.0/gateway/connections/open", "/v1.0/oauth2/accessToken",
+            "/v1.0/card/instances/createAndDeliver", "/v1.0/card/instances",
+            "/v1.0/robot/groupMessages/send"} <= topics
+    assert MESSAGE_TOPIC != CARD_TOPIC
