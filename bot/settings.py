@@ -46,6 +46,8 @@ class Settings:
     dingtalk_api_url: str = "https://api.dingtalk.com"
     dingtalk_oapi_url: str = "https://oapi.dingtalk.com"
     dingtalk_card_template: str | None = None
+    # Administrators on DingTalk, by staff id (ADMIN_IDS holds Telegram's numbers).
+    dingtalk_admins: tuple[str, ...] = ()
 
     @property
     def sandbox(self) -> bool:
@@ -107,6 +109,9 @@ class Settings:
             dingtalk_api_url=env.get("DINGTALK_API_URL") or "https://api.dingtalk.com",
             dingtalk_oapi_url=env.get("DINGTALK_OAPI_URL") or "https://oapi.dingtalk.com",
             dingtalk_card_template=env.get("DINGTALK_CARD_TEMPLATE") or None,
+            dingtalk_admins=tuple(part.strip() for part in
+                                  env.get("DINGTALK_ADMINS", "").replace(";", ",").split(",")
+                                  if part.strip()),
             bot_token=env.get("BOT_TOKEN") or None,
             bot_api_url=env.get("BOT_API_URL") or None,
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,

@@ -175,7 +175,7 @@ def _as_telegram(exc: DingTalkError, *, edit: bool) -> Exception:
     code = exc.code
     if exc.status == 401 or code == "InvalidAuthentication":
         return InvalidToken(f"DingTalk refuses the app's credentials: {exc}")
-    if exc.status == 429 or "QpsLimit" in code or "flowControl" in code.lower() \
+    if exc.status == 429 or "QpsLimit" in code or "flowcontrol" in code.lower() \
             or "Throttling" in code:
         return RetryAfter(RATE_LIMIT_WAIT)
     if code in _GONE_GROUP:

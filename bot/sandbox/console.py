@@ -7,6 +7,7 @@ import contextlib
 import re
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.sandbox.emulator import BotApiEmulator, OutgoingEvent
@@ -185,6 +186,16 @@ async def run_console(emulator: BotApiEmulator, admin_id: int) -> None:
     emulator.subscribe(lambda event: print(format_event(state, event), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
     print(HELP, flush=True)
+    await read_lines(lambda line: _handled(state, line))
+
+
+async def _handled(state: ConsoleState, line: str) -> str | None:
+    return state.handle(line)
+
+
+async def read_lines(handle: Callable[[str], Awaitable[str | None]]) -> None:
+    """Give each typed line to `handle` and print what it answers, until :quit, a signal,
+    or the end of input (then the bot stays up for whoever drives the emulator)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -205,12 +216,12 @@ async def run_console(emulator: BotApiEmulator, admin_id: int) -> None:
             return
         stopped.cancel()
         raw = read.result()
-        if not raw:  # end of input: keep the bot up for whoever drives the emulator
+        if not raw:
             await stop.wait()
             return
         line = raw.decode("utf-8", "replace")
         if line.strip() in (":quit", ":q", "exit"):
             return
-        output = state.handle(line)
+        output = await handle(line)
         if output:
             print(output, flush=True)

@@ -156,7 +156,7 @@ class DingTalkEmulator:
         app.router.add_post("/v1.0/card/instances/createAndDeliver", self._card_deliver)
         app.router.add_put("/v1.0/card/instances", self._card_update)
         app.router.add_post("/media/upload", self._media_upload)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()

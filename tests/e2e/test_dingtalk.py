@@ -4,6 +4,7 @@ driving the same Application as on Telegram."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -64,3 +65,57 @@ async def test_an_order_is_reviewed_and_acknowledged_on_cards(dingtalk: DingTalk
             "/v1.0/card/instances/createAndDeliver", "/v1.0/card/instances",
             "/v1.0/robot/groupMessages/send"} <= topics
     assert MESSAGE_TOPIC != CARD_TOPIC
+
+
+def _refused(stack: DingTalkStack, code: str) -> list[str]:
+    return [call.path for call in stack.emulator.calls if call.code == code]
+
+
+async def test_a_group_the_robot_left_hands_its_review_to_the_leader(
+        dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    stack.emulator.remove_robot(stack.conversations[MANUFACTURING])
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    assert _refused(stack, "invalidParameter.robotCode.empty")
+    # The review card went to manufacturing's leader in private, and works there.
+    card = stack.emulator.in_space("wangqiang")[-1]
+    assert card.kind == "card" and card.labels == ["可行", "不可行"]
+    await stack.press(WANGQIANG, WANGQIANG, "可行")
+    reviews = [t for t in (await stack.state())["tasks"] if t["role"] == "manufacturing"]
+    assert [t["outcome"] for t in reviews] == ["feasible"]
+
+
+async def test_a_staff_id_dingtalk_does_not_know_is_mentioned_in_the_group(
+        dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    del stack.emulator.users["zhangwei"]  # left the company's directory
+    await stack.say(ZHANGWEI, ZHANGWEI, "/whoami")
+    assert _refused(stack, "staffId.notExisted")
+    state = await stack.state()
+    assert stack.chat_id(ZHANGWEI) in state["unreachable"]
+
+
+async def test_a_revoked_token_is_replaced_and_the_message_goes(dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    stack.emulator.expire_tokens()
+    await stack.say(MARKET, LIMING, ORDER)
+    assert _refused(stack, "InvalidAuthentication")
+    assert stack.emulator.in_space(stack.conversations[MARKET])[-1].labels == [
+        "确认", "修改", "取消"]
+    assert (await stack.state())["outbox"]["pending"] == 0
+
+
+async def test_dingtalks_rate_limit_is_waited_out(dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    stack.emulator.group_per_minute = 1
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.say(MARKET, LIMING, "/whoami")
+    assert _refused(stack, "Forbidden.AccessDenied.QpsLimitForApi")
+    assert (await stack.state())["outbox"]["pending"] >= 1
+    await stack.advance(timedelta(minutes=2))
+    assert (await stack.state())["outbox"]["pending"] == 0
