@@ -347,3 +347,13 @@ class DingTalkIdRow(Base):
     kind: Mapped[str] = mapped_column(String(8))  # "group" | "person"
     # The last title or nick seen: a card press names neither, and must not rename.
     name: Mapped[str | None] = mapped_column(String(256))
+
+
+class DingTalkCardRow(Base):
+    """What a DingTalk card of ours shows: a press names only the card, and the handlers
+    build the pressed message's new text from its current one."""
+
+    __tablename__ = "dingtalk_cards"
+
+    out_track_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import DingTalkIdRow
+from storage.models import DingTalkCardRow, DingTalkIdRow
 
 GROUP, PERSON = "group", "person"
 _ids = DingTalkIdRow.__table__
+_cards = DingTalkCardRow.__table__
 
 
 def number(external: str) -> int:
@@ -60,3 +61,29 @@ class DingTalkIds:
 
     def name(self, value: int) -> str | None:
         return self._names.get(value)
+
+
+class CardTexts:
+    """What each card of ours shows now, for the press that names only the card."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._recent: dict[str, str] = {}
+
+    async def note(self, out_track_id: str, text: str) -> None:
+        insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
+                  else sqlite.insert)(_cards).values(out_track_id=out_track_id, text=text)
+        async with self.engine.begin() as connection:
+            await connection.execute(insert.on_conflict_do_update(
+                index_elements=["out_track_id"], set_={"text": text}))
+        self._recent[out_track_id] = text
+
+    async def text(self, out_track_id: str) -> str | None:
+        if out_track_id not in self._recent:
+            async with self.engine.connect() as connection:
+                found = await connection.scalar(
+                    select(_cards.c.text).where(_cards.c.out_track_id == out_track_id))
+            if found is None:
+                return None
+            self._recent[out_track_id] = found
+        return self._recent[out_track_id]

@@ -25,7 +25,7 @@ from aiohttp import ClientError
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.dingtalk.ids import GROUP, DingTalkIds
+from bot.dingtalk.ids import GROUP, CardTexts, DingTalkIds
 from bot.dingtalk.openapi import DingTalkError, OpenApi
 
 BOT_ID = 1
@@ -51,10 +51,11 @@ def message_of(out_track: str) -> tuple[int, int] | None:
 
 
 class DingTalkRequest(BaseRequest):
-    def __init__(self, api: OpenApi, ids: DingTalkIds, *, name: str = "跟单",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, api: OpenApi, ids: DingTalkIds, cards: CardTexts, *,
+                 name: str = "跟单", clock: Callable[[], float] = time.time) -> None:
         self.api = api
         self.ids = ids
+        self.cards = cards
         self.name = name
         self.clock = clock
         # Message numbers from the wall clock in milliseconds: increasing across restarts
@@ -104,8 +105,9 @@ class DingTalkRequest(BaseRequest):
             buttons = _buttons(params.get("reply_markup"))
             space = self._space(chat_id)
             if buttons:
-                await self.api.send_card(space, out_track_id(chat_id, message_id),
-                                         params["text"], buttons)
+                track = out_track_id(chat_id, message_id)
+                await self.api.send_card(space, track, params["text"], buttons)
+                await self.cards.note(track, params["text"])
             else:
                 await self.api.send_text(space, params["text"])
             return self._message(chat_id, message_id, text=params["text"],
@@ -114,8 +116,12 @@ class DingTalkRequest(BaseRequest):
             chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
             self._space(chat_id)
             text = params.get("text") if endpoint == "editMessageText" else None
-            await self.api.update_card(out_track_id(chat_id, message_id), text,
-                                       _buttons(params.get("reply_markup")))
+            track = out_track_id(chat_id, message_id)
+            await self.api.update_card(track, text, _buttons(params.get("reply_markup")))
+            if text is not None:
+                await self.cards.note(track, text)
+            else:
+                text = await self.cards.text(track)
             return self._message(chat_id, message_id, text=text or "",
                                  markup=params.get("reply_markup"), edited=True)
         if endpoint in ("sendDocument", "sendPhoto"):

@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+from datetime import datetime
 from typing import Any
 
 from bot.app import bootstrap, build_application, make_sender
-from bot.dingtalk.ids import number
+from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
 from bot.dingtalk.transport import TOKEN, DingTalk
 from bot.intake import Intake
 from bot.sandbox.dingtalk import DingTalkEmulator
 from bot.settings import Settings
-from bot.simulate import Stack
+from bot.simulate import Fault, ScenarioError, Stack, Step
 from bot.ticks import DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
 
 SETTLE_SECONDS = 30.0
@@ -33,18 +34,30 @@ class DingTalkStack(Stack):
         self.conversations: dict[int, str] = {}  # a scenario's group -> openConversationId
         self._stop = asyncio.Event()
         self._receiving: asyncio.Task[None] | None = None
+        self._scenario_ids: dict[int, int] = {}  # the bot's number -> the scenario's
+        # People and groups given before they wrote, as a roster gives them: the bot learns
+        # their DingTalk ids before it next acts.
+        self._directory: list[tuple[str, str, str]] = []
+        self._ids: DingTalkIds | None = None
 
     # The company, given as the Telegram emulator is given it (tests/e2e/conftest.populate).
-    def add_user(self, user_id: int, name: str, username: str) -> None:
-        self.staff[user_id] = username
-        self.emulator.add_user(username, name)
+    def add_user(self, user_id: int, name: str, username: str | None, *,
+                 started: bool = True) -> None:
+        # Anyone in the company's directory can be written to: `started` means nothing here.
+        staff_id = username or f"staff{user_id}"
+        self.staff[user_id] = staff_id
+        self._scenario_ids[number(staff_id)] = user_id
+        self.emulator.add_user(staff_id, name)
+        self._directory.append((staff_id, PERSON, name))
         if user_id in self.admin_ids:  # the bot knows administrators by their DingTalk number
             runtime = self.gendan.runtime
-            runtime.admin_ids = frozenset({*runtime.admin_ids, number(username)})
+            runtime.admin_ids = frozenset({*runtime.admin_ids, number(staff_id)})
 
     def add_group(self, chat_id: int, title: str) -> None:
         self.conversations[chat_id] = f"cid{abs(chat_id)}sandbox=="
+        self._scenario_ids[-number(self.conversations[chat_id])] = chat_id
         self.emulator.add_group(self.conversations[chat_id], title)
+        self._directory.append((self.conversations[chat_id], GROUP, title))
 
     def chat_id(self, chat: int) -> int:
         """The number the bot knows a scenario's chat by."""
@@ -69,6 +82,7 @@ class DingTalkStack(Stack):
         platform = DingTalk(settings, clock=self.clock.timestamp)
         self.application = build_application(self.gendan, TOKEN,
                                              request=platform.request(self.gendan))
+        self._ids = platform.ids
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
         self.intake = Intake(self.gendan.runtime, self.application)
@@ -98,27 +112,66 @@ class DingTalkStack(Stack):
                   reply_to_message_id: int | None = None) -> None:
         await self.advance(self.typing)
         self._step_start = len(self.messages)
-        group = self.conversations.get(chat)
-        frame = await self.emulator.send_text(self.staff[sender], text, group)
-        if frame is not None:
-            await self.emulator.wait_acked(frame)
-        await self.pump()
+        await self._write(chat, sender, text)
 
     async def press(self, chat: int, sender: int, label: str, on: str | None = None) -> None:
         await self.advance(self.typing)
         self._step_start = len(self.messages)
+        await self._press(chat, sender, label, on)
+
+    async def _write(self, chat: int, sender: int, text: str) -> None:
+        frame = await self.emulator.send_text(self.staff[sender], text,
+                                              self.conversations.get(chat))
+        if frame is not None:
+            await self.emulator.wait_acked(frame)
+        await self.pump()
+
+    async def _press(self, chat: int, sender: int, label: str, on: str | None) -> None:
         space = self.conversations.get(chat) or self.staff[chat]
-        frame = await self.emulator.press(self.staff[sender], label, space)
+        frame = await self.emulator.press(self.staff[sender], label, space, on=on)
         await self.emulator.wait_acked(frame)
         await self.pump()
 
+    async def _learn_directory(self) -> None:
+        assert self._ids is not None
+        while self._directory:
+            await self._ids.chat(*self._directory.pop(0))
+
+    async def advance_to(self, moment: datetime) -> None:
+        await self._learn_directory()
+        await super().advance_to(moment)
+
     async def pump(self) -> None:
         """Handle what DingTalk delivered (acknowledged already), then send what is due."""
+        await self._learn_directory()
         await self.intake.settle(timeout=SETTLE_SECONDS)
         await self.sender.drain()
 
-    def texts(self, chat: int) -> list[str]:
-        return super().texts(self.chat_id(chat))
+    def inject(self, faults: list[Fault]) -> None:
+        if faults:
+            raise ScenarioError("faults: the DingTalk emulator is told to fail by tests and "
+                                "the console, not yet by scenarios")
 
-    def heard(self, chat: int, fragment: str) -> bool:
-        return super().heard(self.chat_id(chat), fragment)
+    def _record(self, *, chat_id: int, **fields: Any) -> None:
+        """Messages are listed under the scenario's chat, as on Telegram."""
+        super()._record(chat_id=self._scenario_ids.get(chat_id, chat_id), **fields)
+
+    async def state(self) -> dict[str, Any]:
+        state = await super().state()
+        state["unreachable"] = [self._scenario_ids.get(person, person)
+                                for person in state["unreachable"]]
+        return state
+
+    async def play(self, step: Step) -> None:
+        assert step.chat is not None and step.sender is not None
+        if step.reply_to is not None:
+            raise ScenarioError(f"steps[{step.index}].reply_to: replies are not read on "
+                                "DingTalk yet (docs/dingtalk.md)")
+        if step.text is not None:
+            await self._write(step.chat, step.sender, step.text)
+        elif step.press is not None:
+            try:
+                await self._press(step.chat, step.sender, step.press, step.on)
+            except LookupError as exc:
+                raise ScenarioError(f"steps[{step.index}].press: {exc}") from exc
+

@@ -12,7 +12,7 @@ from dingtalk_stream import AckMessage, CallbackMessage, ChatbotMessage
 from telegram import Update
 from telegram.ext import Application
 
-from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
+from bot.dingtalk.ids import GROUP, PERSON, CardTexts, DingTalkIds, number
 from bot.dingtalk.request import message_of
 from bot.intake import Intake
 
@@ -40,9 +40,10 @@ class _Topic(dingtalk_stream.CallbackHandler):
 
 
 class Receiver:
-    def __init__(self, intake: Intake, ids: DingTalkIds) -> None:
+    def __init__(self, intake: Intake, ids: DingTalkIds, cards: CardTexts) -> None:
         self.intake = intake
         self.ids = ids
+        self.cards = cards
 
     @property
     def application(self) -> Application:
@@ -121,5 +122,6 @@ class Receiver:
         return Update.de_json({"update_id": update_id, "callback_query": {
             "id": str(update_id), "from": user, "chat_instance": str(chat_id), "data": code,
             "message": {"message_id": message_id, "date": int(frame.headers.time or 0) // 1000
-                        or 1, "chat": chat},
+                        or 1, "chat": chat,
+                        "text": await self.cards.text(press.card_instance_id) or ""},
         }}, self.application.bot)

@@ -94,6 +94,7 @@ class DingTalkEmulator:
         self.cards: dict[str, RobotMessage] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.acks: dict[str, dict[str, Any]] = {}  # messageId -> the client's ACK frame
+        self.topics: dict[str, str] = {}  # messageId -> the topic it was delivered on
         self.connections = 0
         self._sent_at: dict[str, deque[float]] = {}
         self._unacked: dict[str, dict[str, Any]] = {}
@@ -204,11 +205,14 @@ class DingTalkEmulator:
             data["conversationTitle"] = self.groups.get(conversation_id, conversation_id)
         return await self._deliver("CALLBACK", MESSAGE_TOPIC, data)
 
-    async def press(self, staff_id: str, label: str, space: str | None = None) -> str:
-        """Press the button with this label on the newest card that has one (in `space`)."""
+    async def press(self, staff_id: str, label: str, space: str | None = None,
+                    on: str | None = None) -> str:
+        """Press the button with this label on the newest card that has one (in `space`, and
+        showing `on`)."""
         for message in reversed(self.messages):
             card = self.cards.get(message.out_track_id or "")
-            if card is None or (space is not None and card.space != space):
+            if card is None or (space is not None and card.space != space) \
+                    or (on is not None and on not in card.text):
                 continue
             for button in card.buttons:
                 if button["text"] == label:
@@ -231,6 +235,7 @@ class DingTalkEmulator:
                              "contentType": "application/json", "messageId": frame_id,
                              "time": str(int(self.clock() * 1000)), "topic": topic},
                  "data": json.dumps(data, ensure_ascii=False)}
+        self.topics[frame_id] = topic
         future = asyncio.run_coroutine_threadsafe(self._push(frame), self._loop)
         await asyncio.wrap_future(future)
         return frame_id

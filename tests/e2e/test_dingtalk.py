@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.dingtalk.stack import DingTalkStack
 from bot.sandbox.dingtalk import CARD_TOPIC, MESSAGE_TOPIC
+from bot.simulate import ScenarioError, simulate
 from tests.conftest import START
 from tests.e2e.conftest import (
     ADMIN,
@@ -23,6 +25,7 @@ from tests.e2e.conftest import (
     set_up_company,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 ORDER = "/order 客户:华东电力 产品:GGD低压开关柜 型号:GGD2-15 数量:12台 单价:3.5万 交期:12月20日 成套"
 
 
@@ -59,12 +62,13 @@ async def test_an_order_is_reviewed_and_acknowledged_on_cards(dingtalk: DingTalk
     assert [t["kind"] for t in state["tasks"] if t["status"] == "open"] == ["quote"]
     # Every frame was acknowledged; messages and presses came on their own topics.
     acked = stack.emulator.acks
-    assert acked and all(ack["code"] == 200 for ack in acked.values())
+    assert acked.keys() == stack.emulator.topics.keys()
+    assert all(ack["code"] == 200 for ack in acked.values())
+    assert set(stack.emulator.topics.values()) == {MESSAGE_TOPIC, CARD_TOPIC}
     topics = {call.path for call in stack.emulator.calls}
     assert {"/v1.0/gateway/connections/open", "/v1.0/oauth2/accessToken",
             "/v1.0/card/instances/createAndDeliver", "/v1.0/card/instances",
             "/v1.0/robot/groupMessages/send"} <= topics
-    assert MESSAGE_TOPIC != CARD_TOPIC
 
 
 def _refused(stack: DingTalkStack, code: str) -> list[str]:
@@ -95,7 +99,7 @@ async def test_a_staff_id_dingtalk_does_not_know_is_mentioned_in_the_group(
     await stack.say(ZHANGWEI, ZHANGWEI, "/whoami")
     assert _refused(stack, "staffId.notExisted")
     state = await stack.state()
-    assert stack.chat_id(ZHANGWEI) in state["unreachable"]
+    assert ZHANGWEI in state["unreachable"]
 
 
 async def test_a_revoked_token_is_replaced_and_the_message_goes(dingtalk: DingTalkStack) -> None:
@@ -119,3 +123,18 @@ async def test_dingtalks_rate_limit_is_waited_out(dingtalk: DingTalkStack) -> No
     assert (await stack.state())["outbox"]["pending"] >= 1
     await stack.advance(timedelta(minutes=2))
     assert (await stack.state())["outbox"]["pending"] == 0
+
+
+@pytest.mark.parametrize("scenario", ["examples/order_review.yaml",
+                                      "examples/scenarios/draft_cancelled.yaml"])
+async def test_a_scenario_ends_alike_on_both_platforms(scenario: str) -> None:
+    telegram = await simulate(ROOT / scenario)
+    dingtalk = await simulate(ROOT / scenario, transport="dingtalk")
+    assert dingtalk.state == telegram.state
+    # The same messages, in the same chats, at the same moments, with the same buttons.
+    assert dingtalk.messages == telegram.messages
+
+
+async def test_a_scenario_with_faults_is_refused_on_dingtalk() -> None:
+    with pytest.raises(ScenarioError, match="faults"):
+        await simulate(ROOT / "examples/scenarios/two_hour_outage.yaml", transport="dingtalk")

@@ -100,6 +100,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": 9_007_199_254_740_991, "external": "manager4711", "kind": "person",
          "name": None},
     ],
+    "dingtalk_cards": [
+        {"out_track_id": "gendan_-4503599627370495_1764720000123", "text": NESTED["文本"]},
+    ],
 }
 
 

@@ -1,4 +1,4 @@
-"""DingTalk's conversation and staff ids beside the numbers Gendan knows them by
+"""DingTalk's conversation and staff ids beside Gendan's numbers; what our cards show
 
 Revision ID: 0017
 Revises: 0011
@@ -26,7 +26,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dingtalk_ids")),
         sa.UniqueConstraint("external", name=op.f("uq_dingtalk_ids_external")),
     )
+    op.create_table(
+        "dingtalk_cards",
+        sa.Column("out_track_id", sa.String(length=128), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("out_track_id", name=op.f("pk_dingtalk_cards")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("dingtalk_cards")
     op.drop_table("dingtalk_ids")
