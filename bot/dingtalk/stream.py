@@ -81,8 +81,13 @@ class Receiver:
         return user
 
     async def _message(self, incoming: ChatbotMessage) -> Update | None:
-        if incoming.message_type != "text" or incoming.text is None:
-            return None  # pictures and rich text: not read yet (docs/dingtalk.md)
+        # Rich text is what DingTalk sends for text with pictures or formatting: its words
+        # are read as the message. A picture alone is passed by, as Telegram's handlers pass
+        # by a photo that answers no task.
+        words = incoming.get_text_list() if incoming.message_type in ("text", "richText") \
+            else None
+        if not words:
+            return None
         sender = await self._user(incoming.sender_staff_id, incoming.sender_nick)
         if incoming.conversation_type == "2":
             title = incoming.conversation_title or None
@@ -92,7 +97,7 @@ class Receiver:
             chat = {"id": sender["id"], "type": "private",
                     "first_name": sender["first_name"]}
         # DingTalk leaves the space where the @-mention of the robot was.
-        text = (incoming.text.content or "").strip()
+        text = "".join(part or "" for part in words).strip()
         message: dict[str, Any] = {"message_id": number(incoming.message_id),
                                    "date": int(incoming.create_at) // 1000,
                                    "chat": chat, "from": sender, "text": text}

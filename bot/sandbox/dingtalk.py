@@ -173,7 +173,7 @@ class DingTalkEmulator:
     # ---- people's side ----------------------------------------------------------------
 
     async def send_text(self, staff_id: str, text: str, conversation_id: str | None = None,
-                        *, at_robot: bool = True) -> str | None:
+                        *, at_robot: bool = True, picture: bool = False) -> str | None:
         """A person writes; in a group the robot hears it only when @-mentioned (None then).
         The id of the frame is returned once the client has acknowledged it."""
         if conversation_id is not None and (not at_robot or conversation_id in self.removed):
@@ -203,6 +203,12 @@ class DingTalkEmulator:
         }
         if conversation_id:
             data["conversationTitle"] = self.groups.get(conversation_id, conversation_id)
+        if picture:  # text with a picture in it comes as rich text
+            del data["text"]
+            data["msgtype"] = "richText"
+            data["content"] = {"richText": [{"text": text},
+                                            {"pictureDownloadCode": "pic1",
+                                             "downloadCode": "pic1", "type": "picture"}]}
         return await self._deliver("CALLBACK", MESSAGE_TOPIC, data)
 
     async def press(self, staff_id: str, label: str, space: str | None = None,

@@ -138,3 +138,26 @@ async def test_a_scenario_ends_alike_on_both_platforms(scenario: str) -> None:
 async def test_a_scenario_with_faults_is_refused_on_dingtalk() -> None:
     with pytest.raises(ScenarioError, match="faults"):
         await simulate(ROOT / "examples/scenarios/two_hour_outage.yaml", transport="dingtalk")
+
+
+async def test_rich_text_is_read_for_its_words(dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    frame = await stack.emulator.send_text("liming", ORDER, stack.conversations[MARKET],
+                                           picture=True)
+    assert frame is not None
+    await stack.emulator.wait_acked(frame)
+    await stack.pump()
+    assert stack.emulator.in_space(stack.conversations[MARKET])[-1].labels == [
+        "确认", "修改", "取消"]
+
+
+async def test_a_group_message_without_the_robot_mentioned_never_arrives(
+        dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    sent = await stack.emulator.send_text("liming", ORDER, stack.conversations[MARKET],
+                                          at_robot=False)
+    assert sent is None
+    await stack.pump()
+    assert (await stack.state())["orders"] == []
