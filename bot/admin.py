@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
+from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
 from bot.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -68,8 +69,13 @@ def read_roster(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     people = []
     for i, entry in enumerate(data.get("people", [])):
         where = f"people[{i}]"
-        if not isinstance(entry.get("id"), int) or entry["id"] <= 0:
-            raise RosterError(f"{where}.id: write the person's Telegram user id, e.g. id = 123456")
+        staff_id = _dingtalk_id(entry, "staff_id", where)
+        if staff_id is not None:  # DingTalk: people are known by the number of their staff id
+            entry = {**entry, "id": number(staff_id),
+                     "username": entry.get("username") or staff_id}
+        elif not isinstance(entry.get("id"), int) or entry["id"] <= 0:
+            raise RosterError(f"{where}.id: write the person's Telegram user id, e.g. id = 123456 "
+                              f"(on DingTalk their staff id: staff_id = \"manager4711\")")
         if not isinstance(entry.get("name"), str) or not entry["name"].strip():
             raise RosterError(f"{where}.name: missing")
         roles = entry.get("roles", [])
@@ -82,19 +88,32 @@ def read_roster(path: str | Path) -> dict[str, list[dict[str, Any]]]:
             "username": entry.get("username"),
             "roles": [_role(r, f"{where}.roles") for r in roles],
             "leads": [_role(r, f"{where}.leads") for r in leads],
+            "staff_id": staff_id,
         })
     groups = []
     for i, entry in enumerate(data.get("groups", [])):
         where = f"groups[{i}]"
-        if not isinstance(entry.get("id"), int) or entry["id"] >= 0:
-            raise RosterError(f"{where}.id: write the group's chat id (negative), e.g. id = -1001")
+        conversation = _dingtalk_id(entry, "conversation_id", where)
+        if conversation is not None:
+            entry = {**entry, "id": -number(conversation)}
+        elif not isinstance(entry.get("id"), int) or entry["id"] >= 0:
+            raise RosterError(f"{where}.id: write the group's chat id (negative), e.g. id = -1001 "
+                              f"(on DingTalk its openConversationId: conversation_id = \"cid…\")")
         groups.append({
             "id": entry["id"],
             "title": entry.get("title"),
             "department": _role(entry["department"], f"{where}.department")
             if entry.get("department") is not None else None,
+            "conversation_id": conversation,
         })
     return {"people": people, "groups": groups}
+
+
+def _dingtalk_id(entry: dict[str, Any], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise RosterError(f"{where}.{key}: write it as text in quotes, e.g. {key} = \"…\"")
+    return value.strip() if value is not None else None
 
 
 async def import_roster(settings: Settings, path: str | Path) -> str:
@@ -115,6 +134,14 @@ async def import_roster(settings: Settings, path: str | Path) -> str:
                 if entry["department"]:
                     await services.bind_chat(ctx, system, entry["id"], entry["department"])
             await uow.commit()
+        # After the commit: SQLite has one connection, and the unit of work held it.
+        ids = DingTalkIds(engine)
+        for entry in roster["people"]:
+            if entry["staff_id"]:
+                await ids.chat(entry["staff_id"], PERSON, entry["name"])
+        for entry in roster["groups"]:
+            if entry["conversation_id"]:
+                await ids.chat(entry["conversation_id"], GROUP, entry["title"])
     finally:
         await engine.dispose()
     return f"imported {len(roster['people'])} people and {len(roster['groups'])} groups"
