@@ -161,3 +161,15 @@ async def test_a_group_message_without_the_robot_mentioned_never_arrives(
     assert sent is None
     await stack.pump()
     assert (await stack.state())["orders"] == []
+
+
+async def test_a_workbook_is_uploaded_and_sent_as_a_file(dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    await stack.say(MARKET, LIMING, "/export SO-20261124-001")
+    files = [m for m in stack.emulator.in_space(stack.conversations[MARKET]) if m.kind == "file"]
+    assert files and files[-1].file_name and files[-1].file_name.endswith(".xlsx")
+    name, content = next(iter(stack.emulator.files.values()))
+    assert name == files[-1].file_name and content.startswith(b"PK")  # a zip: the workbook
