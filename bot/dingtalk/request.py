@@ -15,7 +15,6 @@ left are Forbidden (the outbox reroutes), everything that is not an answer is Ne
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -61,7 +60,6 @@ class DingTalkRequest(BaseRequest):
         # Message numbers from the wall clock in milliseconds: increasing across restarts
         # without a table, and never reused within one process.
         self._last = 0
-        self._counter = itertools.count()
 
     @property
     def read_timeout(self) -> float | None:

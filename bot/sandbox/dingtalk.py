@@ -328,7 +328,7 @@ class DingTalkEmulator:
         window.append(now)
         return False
 
-    async def _checked(self, request: web.Request, body: dict[str, Any], group: str | None,
+    def _checked(self, request: web.Request, body: dict[str, Any], group: str | None,
                        user: str | None) -> web.Response | None:
         """DingTalk's refusal for this send, or None when it goes through."""
         if not self._authorized(request):
@@ -358,7 +358,7 @@ class DingTalkEmulator:
     async def _group_send(self, request: web.Request) -> web.Response:
         body = await request.json()
         group = body.get("openConversationId", "")
-        refused = await self._checked(request, body, group, None)
+        refused = self._checked(request, body, group, None)
         if refused is not None:
             return refused
         self._store(group, body)
@@ -368,7 +368,7 @@ class DingTalkEmulator:
     async def _batch_send(self, request: web.Request) -> web.Response:
         body = await request.json()
         users = body.get("userIds") or []
-        refused = await self._checked(request, body, None, users[0] if users else "")
+        refused = self._checked(request, body, None, users[0] if users else "")
         if refused is not None:
             return refused
         for user in users:
@@ -382,7 +382,7 @@ class DingTalkEmulator:
         kind, _, space = body.get("openSpaceId", "").removeprefix("dtv1.card//").partition(".")
         group = space if kind == "IM_GROUP" else None
         robot = (body.get("imGroupOpenDeliverModel") or {}).get("robotCode", self.client_id)
-        refused = await self._checked(request, {**body, "robotCode": robot}, group,
+        refused = self._checked(request, {**body, "robotCode": robot}, group,
                                       None if group else space)
         if refused is not None:
             return refused
