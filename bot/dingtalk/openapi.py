@@ -15,6 +15,8 @@ OAPI_URL = "https://oapi.dingtalk.com"
 # DingTalk's general markdown-and-buttons card, which the SDK's MarkdownButtonCardInstance
 # uses; a company may build its own in the card platform with the same two variables.
 CARD_TEMPLATE = "1366a1eb-bc54-4859-ac88-517c56a9acb1.schema"
+# The old API's codes for a token that is not (or no longer) valid.
+_OAPI_BAD_TOKEN = (40001, 40014, 42001)
 
 
 @dataclass
@@ -137,14 +139,21 @@ class OpenApi:
 
     async def send_file(self, space: tuple[str, str], filename: str, content: bytes) -> None:
         """Upload to the old media API (the only one robots send files from), then send."""
-        form = FormData()
-        form.add_field("type", "file")
-        form.add_field("media", content, filename=filename)
-        url = f"{self.oapi_url}/media/upload?access_token={await self.token()}"
-        async with self._client().post(url, data=form) as response:
-            answer = json.loads(await response.text())
-        if answer.get("errcode"):
-            raise DingTalkError(response.status, str(answer["errcode"]), answer.get("errmsg", ""))
+        for attempt in (1, 2):
+            form = FormData()
+            form.add_field("type", "file")
+            form.add_field("media", content, filename=filename)
+            url = f"{self.oapi_url}/media/upload?access_token={await self.token()}"
+            async with self._client().post(url, data=form) as response:
+                answer = json.loads(await response.text())
+            if answer.get("errcode") in _OAPI_BAD_TOKEN and attempt == 1:
+                self._token = None
+                continue
+            if answer.get("errcode"):
+                code = answer["errcode"]
+                raise DingTalkError(401 if code in _OAPI_BAD_TOKEN else response.status,
+                                    str(code), answer.get("errmsg", ""))
+            break
         kind = filename.rsplit(".", 1)[-1] if "." in filename else "file"
         await self._robot_send(space, "sampleFile", json.dumps(
             {"mediaId": answer["media_id"], "fileName": filename, "fileType": kind},

@@ -233,6 +233,11 @@ class DingTalkEmulator:
                     return await self._deliver("CALLBACK", CARD_TOPIC, data)
         raise LookupError(f"no card with a button {label!r}")
 
+    async def disconnect(self) -> str:
+        """DingTalk's notice before it closes a connection (a server restart): the client
+        closes and connects again; frames it had not acknowledged come again there."""
+        return await self._deliver("SYSTEM", "disconnect", {"reason": "server restart"})
+
     async def _deliver(self, kind: str, topic: str, data: dict[str, Any]) -> str:
         assert self._loop is not None
         frame_id = f"frame{next(self._ids)}"

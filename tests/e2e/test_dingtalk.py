@@ -173,3 +173,14 @@ async def test_a_workbook_is_uploaded_and_sent_as_a_file(dingtalk: DingTalkStack
     assert files and files[-1].file_name and files[-1].file_name.endswith(".xlsx")
     name, content = next(iter(stack.emulator.files.values()))
     assert name == files[-1].file_name and content.startswith(b"PK")  # a zip: the workbook
+
+
+async def test_after_dingtalk_closes_the_connection_the_client_comes_back(
+        dingtalk: DingTalkStack) -> None:
+    stack = dingtalk
+    await set_up_company(stack)
+    await stack.emulator.wait_acked(await stack.emulator.disconnect())
+    await stack.say(MARKET, LIMING, ORDER)
+    assert stack.emulator.connections == 2
+    assert stack.emulator.in_space(stack.conversations[MARKET])[-1].labels == [
+        "确认", "修改", "取消"]
