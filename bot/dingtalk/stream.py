@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.dingtalk.ids import GROUP, PERSON, CardTexts, DingTalkIds, number
-from bot.dingtalk.request import message_of
+from bot.dingtalk.request import BOT_ID, message_of
 from bot.intake import Intake
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,32 @@ class Receiver:
             update = await self._message(ChatbotMessage.from_dict(frame.data))
         if update is None:
             return
-        for fresh in await self.intake.receive([update]):
+        updates = [update]
+        if update.message is not None and update.message.chat.type == "group" \
+                and await self._lost(update.message.chat.id):
+            updates.insert(0, self._back(update))
+        for fresh in await self.intake.receive(updates):
             self.intake.dispatch(fresh)
+
+    async def _lost(self, chat_id: int) -> bool:
+        """Whether the bot took this group for lost (DingTalk refused a send there)."""
+        async with self.intake.runtime.unit_of_work() as uow:
+            chat = await uow.chats.get(chat_id)
+        return chat is not None and not chat.active
+
+    def _back(self, update: Update) -> Update:
+        """DingTalk tells a robot nothing when it is added back to a group; a message from
+        the group shows it is there, and is given to the handlers as Telegram's news of it."""
+        message = update.message
+        assert message is not None and message.from_user is not None
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": self.application.bot.first_name}
+        return Update.de_json({"update_id": number(f"back:{update.update_id}"),
+                               "my_chat_member": {
+            "chat": message.chat.to_dict(), "from": message.from_user.to_dict(),
+            "date": int(message.date.timestamp()),
+            "old_chat_member": {"user": bot, "status": "left"},
+            "new_chat_member": {"user": bot, "status": "member"},
+        }}, self.application.bot)
 
     async def _user(self, staff_id: str, nick: str | None) -> dict[str, Any]:
         value = await self.ids.chat(staff_id, PERSON, nick)

@@ -90,6 +90,22 @@ async def test_a_group_the_robot_left_hands_its_review_to_the_leader(
     reviews = [t for t in (await stack.state())["tasks"] if t["role"] == "manufacturing"]
     assert [t["outcome"] for t in reviews] == ["feasible"]
 
+    # DingTalk says nothing when the robot is added back: a message from the group shows it,
+    # and what the department is owed goes there again.
+    group = stack.chat_id(MANUFACTURING)
+    assert not await _active(stack, group)
+    stack.emulator.readd_robot(stack.conversations[MANUFACTURING])
+    await stack.say(MANUFACTURING, WANGQIANG, "/whoami")
+    assert await _active(stack, group)
+    assert stack.heard(MANUFACTURING, "王强")  # the answer came in the group
+
+
+async def _active(stack: DingTalkStack, chat_id: int) -> bool:
+    async with stack.gendan.runtime.unit_of_work() as uow:
+        chat = await uow.chats.get(chat_id)
+    assert chat is not None
+    return chat.active
+
 
 async def test_a_staff_id_dingtalk_does_not_know_is_mentioned_in_the_group(
         dingtalk: DingTalkStack) -> None:
