@@ -66,7 +66,18 @@ class DingTalkRequest(BaseRequest):
         return self.api.timeout
 
     async def initialize(self) -> None:
+        """Load the ids and check the credentials, as PTB's getMe checks a Telegram token: a
+        refusal stops the start with its reason, a network error is waited out."""
         await self.ids.load()
+        try:
+            await self.api.token()
+        except DingTalkError as exc:
+            if exc.status >= 500:
+                raise NetworkError(f"Bad Gateway: DingTalk answered {exc}") from exc
+            raise InvalidToken("DingTalk refuses DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET "
+                               f"({exc})") from exc
+        except (ClientError, OSError, TimeoutError) as exc:
+            raise NetworkError(f"cannot reach DingTalk: {exc!r}") from exc
 
     async def shutdown(self) -> None:
         await self.api.close()

@@ -8,9 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from telegram.error import InvalidToken
 
+from bot.app import bootstrap, build_application
+from bot.clock import VirtualClock
 from bot.dingtalk.stack import DingTalkStack
-from bot.sandbox.dingtalk import CARD_TOPIC, MESSAGE_TOPIC
+from bot.dingtalk.transport import TOKEN, DingTalk
+from bot.sandbox.dingtalk import CARD_TOPIC, MESSAGE_TOPIC, DingTalkEmulator
+from bot.settings import Settings
 from bot.simulate import ScenarioError, simulate
 from tests.conftest import START
 from tests.e2e.conftest import (
@@ -200,3 +205,22 @@ async def test_after_dingtalk_closes_the_connection_the_client_comes_back(
     assert stack.emulator.connections == 2
     assert stack.emulator.in_space(stack.conversations[MARKET])[-1].labels == [
         "确认", "修改", "取消"]
+
+
+async def test_wrong_credentials_stop_the_start_with_the_reason(database_url: str) -> None:
+    emulator = DingTalkEmulator()
+    emulator.start()
+    settings = Settings(database_url=database_url, transport="dingtalk",
+                        dingtalk_client_id=emulator.client_id, dingtalk_client_secret="wrong",
+                        dingtalk_api_url=emulator.base_url, dingtalk_oapi_url=emulator.base_url)
+    gendan = await bootstrap(settings, VirtualClock(START))
+    application = build_application(gendan, TOKEN,
+                                    request=DingTalk(settings).request(gendan))
+    try:
+        with pytest.raises(InvalidToken, match="DINGTALK_CLIENT_SECRET"):
+            await application.initialize()
+    finally:
+        await application.shutdown()
+        await gendan.close()
+        emulator.stop()
+    assert [call.code for call in emulator.calls] == ["invalidClientIdOrSecret"]
