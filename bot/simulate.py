@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from telegram.error import NetworkError
+from telegram.ext import Application
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import VirtualClock
@@ -337,15 +338,11 @@ class Stack:
         if url is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="gendan-sim-")
             url = f"sqlite+aiosqlite:///{self._scratch.name}/sim.db"
-        settings = Settings(database_url=url, admin_ids=self.admin_ids)
+        settings = await self._start_platform(Settings(database_url=url,
+                                                       admin_ids=self.admin_ids))
         self.gendan = await bootstrap(settings, self.clock, recorder=self._record,
                                       policy_overrides=self.policy, migrate=self.migrate)
-        self.emulator = BotApiEmulator(clock=self.clock.timestamp,
-                                       real_time_scale=self.time_scale)
-        await self.emulator.start()
-        self.application = build_application(
-            self.gendan, DEFAULT_TOKEN, base_url=self.emulator.base_url,
-            send_timeout=settings.send_timeout * self.time_scale)
+        self.application = self._application(settings)
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
         self.intake = Intake(self.gendan.runtime, self.application)
@@ -353,13 +350,31 @@ class Stack:
         self.digests = DigestJob(self.gendan.runtime)
         self.delivery_report = DeliveryReport(self.gendan.runtime)
         self.monthly = MonthlyEvaluation(self.gendan.runtime)
+        await self._receive()
         return self
+
+    async def _start_platform(self, settings: Settings) -> Settings:
+        """Start the platform's emulator; the settings that reach it."""
+        self.emulator = BotApiEmulator(clock=self.clock.timestamp,
+                                       real_time_scale=self.time_scale)
+        await self.emulator.start()
+        return settings
+
+    def _application(self, settings: Settings) -> Application:
+        return build_application(self.gendan, DEFAULT_TOKEN, base_url=self.emulator.base_url,
+                                 send_timeout=settings.send_timeout * self.time_scale)
+
+    async def _receive(self) -> None:
+        """Updates are fetched step by step (`pump`), nothing runs in the background."""
+
+    async def _stop_platform(self) -> None:
+        await self.emulator.stop()
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             await self.application.shutdown()
         finally:
-            await self.emulator.stop()
+            await self._stop_platform()
             await self.gendan.close()
             if self._scratch is not None:
                 self._scratch.cleanup()

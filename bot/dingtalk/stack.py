@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.app import bootstrap, build_application, make_sender
+from telegram.ext import Application
+
+from bot.app import build_application
 from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
 from bot.dingtalk.transport import TOKEN, DingTalk
-from bot.intake import Intake
 from bot.sandbox.dingtalk import DingTalkEmulator
 from bot.settings import Settings
 from bot.simulate import Fault, ScenarioError, Stack, Step
-from bot.ticks import DeliveryReport, DigestJob, MonthlyEvaluation, TimerPoller
 
 SETTLE_SECONDS = 30.0
 
@@ -39,6 +39,7 @@ class DingTalkStack(Stack):
         # their DingTalk ids before it next acts.
         self._directory: list[tuple[str, str, str]] = []
         self._ids: DingTalkIds | None = None
+        self._platform: DingTalk | None = None
 
     # The company, given as the Telegram emulator is given it (tests/e2e/conftest.populate).
     def add_user(self, user_id: int, name: str, username: str | None, *,
@@ -65,48 +66,35 @@ class DingTalkStack(Stack):
             return -number(self.conversations[chat])
         return number(self.staff[chat])
 
-    async def __aenter__(self) -> DingTalkStack:
-        url = self.database_url
-        if url is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="gendan-sim-")
-            url = f"sqlite+aiosqlite:///{self._scratch.name}/sim.db"
+    async def _start_platform(self, settings: Settings) -> Settings:
         self.emulator = DingTalkEmulator(clock=self.clock.timestamp)
         self.emulator.start()
         base = self.emulator.base_url
-        settings = Settings(database_url=url, transport="dingtalk",
-                            dingtalk_client_id=self.emulator.client_id,
-                            dingtalk_client_secret=self.emulator.client_secret,
-                            dingtalk_api_url=base, dingtalk_oapi_url=base)
-        self.gendan = await bootstrap(settings, self.clock, recorder=self._record,
-                                      policy_overrides=self.policy, migrate=self.migrate)
-        platform = DingTalk(settings, clock=self.clock.timestamp)
-        self.application = build_application(self.gendan, TOKEN,
-                                             request=platform.request(self.gendan))
-        self._ids = platform.ids
-        await self.application.initialize()
-        self.sender = make_sender(self.gendan, self.application)
-        self.intake = Intake(self.gendan.runtime, self.application)
-        self.timers = TimerPoller(self.gendan.runtime)
-        self.digests = DigestJob(self.gendan.runtime)
-        self.delivery_report = DeliveryReport(self.gendan.runtime)
-        self.monthly = MonthlyEvaluation(self.gendan.runtime)
-        self._receiving = asyncio.create_task(platform.receive(self.intake, self._stop))
-        await asyncio.wait_for(platform.connected.wait(), 10)
-        return self
+        return replace(settings, transport="dingtalk", dingtalk_client_id=self.emulator.client_id,
+                       dingtalk_client_secret=self.emulator.client_secret,
+                       dingtalk_api_url=base, dingtalk_oapi_url=base)
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    def _application(self, settings: Settings) -> Application:
+        self._platform = DingTalk(settings, clock=self.clock.timestamp)
+        application = build_application(self.gendan, TOKEN,
+                                        request=self._platform.request(self.gendan))
+        self._ids = self._platform.ids
+        return application
+
+    async def _receive(self) -> None:
+        """The Stream client runs in the background, as in production; each step waits for
+        DingTalk's frames to be acknowledged and handled."""
+        assert self._platform is not None
+        self._receiving = asyncio.create_task(self._platform.receive(self.intake, self._stop))
+        await asyncio.wait_for(self._platform.connected.wait(), 10)
+
+    async def _stop_platform(self) -> None:
         self._stop.set()
         if self._receiving is not None:
             self._receiving.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._receiving
-        try:
-            await self.application.shutdown()
-        finally:
-            self.emulator.stop()
-            await self.gendan.close()
-            if self._scratch is not None:
-                self._scratch.cleanup()
+        self.emulator.stop()
 
     async def say(self, chat: int, sender: int, text: str,
                   reply_to_message_id: int | None = None) -> None:
