@@ -18,7 +18,6 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.settings import Settings
 from handlers.runtime import Runtime
 from storage.backup import Backup, Retention, prune, take_backup
-from storage.uow import SqlUnitOfWork
 from workflow.context import local_time
 from workflow.model import Text
 
@@ -77,14 +76,14 @@ class DailyBackup:
         return backup
 
     async def _ours(self, now: datetime) -> bool:
-        async with SqlUnitOfWork(self.runtime.sessions) as uow:
+        async with self.runtime.unit_of_work() as uow:
             held = await uow.leases.hold(BACKUP_JOB, self.holder, now, now + LEASE)
             await uow.commit()
         return held
 
     async def _tell_admins(self, now: datetime, text: Text) -> None:
         try:
-            async with SqlUnitOfWork(self.runtime.sessions) as uow:
+            async with self.runtime.unit_of_work() as uow:
                 await self.runtime.context(uow, now).tell_admins(text)
                 await uow.commit()
         except Exception:  # the database itself may be what failed; the log has it

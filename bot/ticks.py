@@ -19,7 +19,6 @@ from handlers.reports import Pieces, evaluation_for, pieces
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE, translate
 from storage.repositories.timers import ClaimedTimer
-from storage.uow import SqlUnitOfWork
 from workflow import digest, escalation
 from workflow.evaluation import monthly_period
 from workflow.model import Answer, Task, Text
@@ -176,7 +175,7 @@ class MonthlyEvaluation:
                                 policy.monthly_report_day)
         if period is None:
             return 0
-        async with SqlUnitOfWork(runtime.sessions) as uow:
+        async with runtime.unit_of_work() as uow:
             if await uow.audit.exists(self.SENT, "report", period.label):
                 return 0
             result = await evaluation_for(uow.reports, calendar, period, now)
