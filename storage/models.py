@@ -349,11 +349,14 @@ class DingTalkIdRow(Base):
     name: Mapped[str | None] = mapped_column(String(256))
 
 
-class DingTalkCardRow(Base):
-    """What a DingTalk card of ours shows: a press names only the card, and the handlers
-    build the pressed message's new text from its current one."""
+class DingTalkMessageRow(Base):
+    """What a message the bot sent on DingTalk shows now: a card press names only the card,
+    a quoted reply only the quoted text, and the handlers need the message itself."""
 
-    __tablename__ = "dingtalk_cards"
+    __tablename__ = "dingtalk_messages"
 
-    out_track_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     text: Mapped[str] = mapped_column(Text)
+    # Its buttons as the Bot API's reply_markup: a reply names its task by them.
+    markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import DingTalkCardRow, DingTalkIdRow
+from storage.models import DingTalkIdRow, DingTalkMessageRow
 
 GROUP, PERSON = "group", "person"
 _ids = DingTalkIdRow.__table__
-_cards = DingTalkCardRow.__table__
+_messages = DingTalkMessageRow.__table__
+# A quote names a message people can still see: the chat's last few hundred are searched.
+_QUOTE_WINDOW = 500
 
 
 def number(external: str) -> int:
@@ -63,27 +66,44 @@ class DingTalkIds:
         return self._names.get(value)
 
 
-class CardTexts:
-    """What each card of ours shows now, for the press that names only the card."""
+class SentTexts:
+    """What each message of ours shows now, by chat and message number, for a card press
+    (which names the card) and a quoted reply (which gives the quoted text)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._recent: dict[str, str] = {}
 
-    async def note(self, out_track_id: str, text: str) -> None:
+    async def note(self, chat_id: int, message_id: int, text: str | None,
+                   markup: dict[str, Any] | None) -> None:
+        """A message sent or edited; `text` None: only its buttons changed."""
+        values: dict[str, Any] = {"markup": markup or None}
+        if text is not None:
+            values["text"] = text
         insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
-                  else sqlite.insert)(_cards).values(out_track_id=out_track_id, text=text)
+                  else sqlite.insert)(_messages).values(
+            {"chat_id": chat_id, "message_id": message_id, "text": "", **values})
         async with self.engine.begin() as connection:
             await connection.execute(insert.on_conflict_do_update(
-                index_elements=["out_track_id"], set_={"text": text}))
-        self._recent[out_track_id] = text
+                index_elements=["chat_id", "message_id"], set_=values))
 
-    async def text(self, out_track_id: str) -> str | None:
-        if out_track_id not in self._recent:
-            async with self.engine.connect() as connection:
-                found = await connection.scalar(
-                    select(_cards.c.text).where(_cards.c.out_track_id == out_track_id))
-            if found is None:
-                return None
-            self._recent[out_track_id] = found
-        return self._recent[out_track_id]
+    async def text(self, chat_id: int, message_id: int) -> str | None:
+        async with self.engine.connect() as connection:
+            return await connection.scalar(select(_messages.c.text).where(
+                _messages.c.chat_id == chat_id, _messages.c.message_id == message_id))
+
+    async def quoted(self, chat_id: int, text: str
+                     ) -> tuple[int, str, dict[str, Any] | None] | None:
+        """The newest message of ours in the chat that the quoted text is (or begins: a
+        quote of a long message may be cut), with its whole text."""
+        text = text.strip()
+        if not text:
+            return None
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(
+                select(_messages.c.message_id, _messages.c.text, _messages.c.markup)
+                .where(_messages.c.chat_id == chat_id)
+                .order_by(_messages.c.message_id.desc()).limit(_QUOTE_WINDOW))).all()
+        for row in rows:
+            if row.text.strip() == text or row.text.startswith(text):
+                return row.message_id, row.text, row.markup
+        return None

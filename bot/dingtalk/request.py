@@ -24,7 +24,7 @@ from aiohttp import ClientError
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.dingtalk.ids import GROUP, CardTexts, DingTalkIds
+from bot.dingtalk.ids import GROUP, DingTalkIds, SentTexts
 from bot.dingtalk.openapi import DingTalkError, OpenApi
 
 BOT_ID = 1
@@ -50,11 +50,11 @@ def message_of(out_track: str) -> tuple[int, int] | None:
 
 
 class DingTalkRequest(BaseRequest):
-    def __init__(self, api: OpenApi, ids: DingTalkIds, cards: CardTexts, *,
+    def __init__(self, api: OpenApi, ids: DingTalkIds, sent: SentTexts, *,
                  name: str = "跟单", clock: Callable[[], float] = time.time) -> None:
         self.api = api
         self.ids = ids
-        self.cards = cards
+        self.sent = sent
         self.name = name
         self.clock = clock
         # Message numbers from the wall clock in milliseconds: increasing across restarts
@@ -114,23 +114,23 @@ class DingTalkRequest(BaseRequest):
             buttons = _buttons(params.get("reply_markup"))
             space = self._space(chat_id)
             if buttons:
-                track = out_track_id(chat_id, message_id)
-                await self.api.send_card(space, track, params["text"], buttons)
-                await self.cards.note(track, params["text"])
+                await self.api.send_card(space, out_track_id(chat_id, message_id),
+                                         params["text"], buttons)
             else:
                 await self.api.send_text(space, params["text"])
+            await self.sent.note(chat_id, message_id, params["text"],
+                                 _markup(params.get("reply_markup")))
             return self._message(chat_id, message_id, text=params["text"],
                                  markup=params.get("reply_markup"))
         if endpoint in ("editMessageText", "editMessageReplyMarkup"):
             chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
             self._space(chat_id)
             text = params.get("text") if endpoint == "editMessageText" else None
-            track = out_track_id(chat_id, message_id)
-            await self.api.update_card(track, text, _buttons(params.get("reply_markup")))
-            if text is not None:
-                await self.cards.note(track, text)
-            else:
-                text = await self.cards.text(track)
+            await self.api.update_card(out_track_id(chat_id, message_id), text,
+                                       _buttons(params.get("reply_markup")))
+            await self.sent.note(chat_id, message_id, text, _markup(params.get("reply_markup")))
+            if text is None:
+                text = await self.sent.text(chat_id, message_id)
             return self._message(chat_id, message_id, text=text or "",
                                  markup=params.get("reply_markup"), edited=True)
         if endpoint in ("sendDocument", "sendPhoto"):
@@ -178,10 +178,12 @@ class DingTalkRequest(BaseRequest):
         return message
 
 
+def _markup(markup: Any) -> dict[str, Any] | None:
+    return json.loads(markup) if isinstance(markup, str) else markup
+
+
 def _buttons(markup: Any) -> list[dict[str, str]]:
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    rows = (markup or {}).get("inline_keyboard", [])
+    rows = (_markup(markup) or {}).get("inline_keyboard", [])
     return [{"text": button["text"], "code": button.get("callback_data", "")}
             for row in rows for button in row]
 

@@ -18,7 +18,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
 from bot.dingtalk.transport import TOKEN, DingTalk
-from bot.sandbox.dingtalk import DingTalkEmulator
+from bot.sandbox.dingtalk import DingTalkEmulator, RobotMessage
 from bot.settings import Settings
 from bot.simulate import Fault, ScenarioError, Stack, Step
 
@@ -107,9 +107,10 @@ class DingTalkStack(Stack):
         self._step_start = len(self.messages)
         await self._press(chat, sender, label, on)
 
-    async def _write(self, chat: int, sender: int, text: str) -> None:
+    async def _write(self, chat: int, sender: int, text: str,
+                     quoting: RobotMessage | None = None) -> None:
         frame = await self.emulator.send_text(self.staff[sender], text,
-                                              self.conversations.get(chat))
+                                              self.conversations.get(chat), quoting=quoting)
         if frame is not None:
             await self.emulator.wait_acked(frame)
         await self.pump()
@@ -152,11 +153,15 @@ class DingTalkStack(Stack):
 
     async def play(self, step: Step) -> None:
         assert step.chat is not None and step.sender is not None
-        if step.reply_to is not None:
-            raise ScenarioError(f"steps[{step.index}].reply_to: replies are not read on "
-                                "DingTalk yet (docs/dingtalk.md)")
         if step.text is not None:
-            await self._write(step.chat, step.sender, step.text)
+            quoting = None
+            if step.reply_to is not None:
+                space = self.conversations.get(step.chat) or self.staff[step.chat]
+                try:
+                    quoting = self.emulator.newest(space, step.reply_to)
+                except LookupError as exc:
+                    raise ScenarioError(f"steps[{step.index}].reply_to: {exc}") from exc
+            await self._write(step.chat, step.sender, step.text, quoting)
         elif step.press is not None:
             try:
                 await self._press(step.chat, step.sender, step.press, step.on)

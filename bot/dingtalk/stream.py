@@ -12,7 +12,7 @@ from dingtalk_stream import AckMessage, CallbackMessage, ChatbotMessage
 from telegram import Update
 from telegram.ext import Application
 
-from bot.dingtalk.ids import GROUP, PERSON, CardTexts, DingTalkIds, number
+from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, SentTexts, number
 from bot.dingtalk.request import BOT_ID, message_of
 from bot.intake import Intake
 
@@ -40,10 +40,10 @@ class _Topic(dingtalk_stream.CallbackHandler):
 
 
 class Receiver:
-    def __init__(self, intake: Intake, ids: DingTalkIds, cards: CardTexts) -> None:
+    def __init__(self, intake: Intake, ids: DingTalkIds, sent: SentTexts) -> None:
         self.intake = intake
         self.ids = ids
-        self.cards = cards
+        self.sent = sent
 
     @property
     def application(self) -> Application:
@@ -128,8 +128,26 @@ class Receiver:
         if command := _COMMAND.match(text):
             message["entities"] = [{"type": "bot_command", "offset": 0,
                                     "length": command.end()}]
+        if incoming.text is not None and incoming.text.extensions.get("isReplyMsg"):
+            replied = await self._replied(chat, incoming.text.extensions.get("repliedMsg"))
+            if replied is not None:
+                message["reply_to_message"] = replied
         return Update.de_json({"update_id": number(incoming.message_id), "message": message},
                               self.application.bot)
+
+    async def _replied(self, chat: dict[str, Any], quoted: Any) -> dict[str, Any] | None:
+        """The bot's message a quoted reply (引用) answers, found by the quoted text: DingTalk
+        names the quote by its own message id, which the bot's sends never learn."""
+        found = await self.sent.quoted(chat["id"], _quoted_text(quoted))
+        if found is None:
+            return None  # someone else's message: read as a plain message, as on Telegram
+        message_id, text, markup = found
+        replied = {"message_id": message_id, "date": 1, "chat": chat, "text": text,
+                   "from": {"id": BOT_ID, "is_bot": True,
+                            "first_name": self.application.bot.first_name}}
+        if markup:  # the handlers find a task by its message's buttons
+            replied["reply_markup"] = markup
+        return replied
 
     async def _press(self, frame: CallbackMessage) -> Update | None:
         press = dingtalk_stream.CardCallbackMessage.from_dict(frame.data)
@@ -152,5 +170,37 @@ class Receiver:
             "id": str(update_id), "from": user, "chat_instance": str(chat_id), "data": code,
             "message": {"message_id": message_id, "date": int(frame.headers.time or 0) // 1000
                         or 1, "chat": chat,
-                        "text": await self.cards.text(press.card_instance_id) or ""},
+                        "text": await self.sent.text(chat_id, message_id) or ""},
         }}, self.application.bot)
+
+
+def _quoted_text(quoted: Any) -> str:
+    """The words of a quoted message, from the shapes DingTalk is reported to send: a text's
+    ``content.text`` (or ``content.content``), a card's parameters or its element tree."""
+    if not isinstance(quoted, dict):
+        return ""
+    content = quoted.get("content")
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, dict):
+        return ""
+    for key in ("text", "content", "markdown"):
+        if isinstance(content.get(key), str):
+            return str(content[key])
+    params = (content.get("cardData") or {}).get("cardParamMap") or {}
+    if isinstance(params.get("markdown"), str):
+        return str(params["markdown"])
+    texts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("elementType") == "TEXT" and isinstance(node.get("value"), str):
+                texts.append(node["value"])
+            for child in node.get("children") or []:
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(content.get("cardContent"))
+    return "\n".join(texts)

@@ -15,7 +15,7 @@ import dingtalk_stream
 import websockets
 
 from bot.app import Gendan
-from bot.dingtalk.ids import CardTexts, DingTalkIds
+from bot.dingtalk.ids import DingTalkIds, SentTexts
 from bot.dingtalk.openapi import CARD_TEMPLATE, OpenApi
 from bot.dingtalk.request import DingTalkRequest
 from bot.dingtalk.stream import Receiver
@@ -34,7 +34,7 @@ class DingTalk:
         self.settings = settings
         self.clock = clock
         self.ids: DingTalkIds | None = None
-        self.cards: CardTexts | None = None
+        self.sent: SentTexts | None = None
         self.connected = asyncio.Event()
 
     def request(self, gendan: Gendan) -> DingTalkRequest:
@@ -45,14 +45,14 @@ class DingTalk:
                       card_template=settings.dingtalk_card_template or CARD_TEMPLATE,
                       timeout=settings.send_timeout)
         self.ids = DingTalkIds(gendan.engine)
-        self.cards = CardTexts(gendan.engine)
-        return DingTalkRequest(api, self.ids, self.cards, clock=self.clock)
+        self.sent = SentTexts(gendan.engine)
+        return DingTalkRequest(api, self.ids, self.sent, clock=self.clock)
 
     async def receive(self, intake: Intake, stop: asyncio.Event) -> None:
-        assert self.ids is not None and self.cards is not None, "request() first: both share them"
+        assert self.ids is not None and self.sent is not None, "request() first: both share them"
         settings = self.settings
         assert settings.dingtalk_client_id and settings.dingtalk_client_secret
-        client = Receiver(intake, self.ids, self.cards).client(settings.dingtalk_client_id,
+        client = Receiver(intake, self.ids, self.sent).client(settings.dingtalk_client_id,
                                                    settings.dingtalk_client_secret,
                                                    settings.dingtalk_api_url)
         await stream(client, stop, self.connected)

@@ -173,7 +173,8 @@ class DingTalkEmulator:
     # ---- people's side ----------------------------------------------------------------
 
     async def send_text(self, staff_id: str, text: str, conversation_id: str | None = None,
-                        *, at_robot: bool = True, picture: bool = False) -> str | None:
+                        *, at_robot: bool = True, picture: bool = False,
+                        quoting: RobotMessage | None = None) -> str | None:
         """A person writes; in a group the robot hears it only when @-mentioned (None then).
         The id of the frame is returned once the client has acknowledged it."""
         if conversation_id is not None and (not at_robot or conversation_id in self.removed):
@@ -203,6 +204,15 @@ class DingTalkEmulator:
         }
         if conversation_id:
             data["conversationTitle"] = self.groups.get(conversation_id, conversation_id)
+        if quoting is not None:  # a quoted reply (引用) of one of the robot's messages
+            card = quoting.kind == "card"
+            data["text"]["isReplyMsg"] = True
+            data["text"]["repliedMsg"] = {
+                "msgId": f"robotmsg{self.messages.index(quoting)}",
+                "msgType": "interactiveCard" if card else "text",
+                "senderId": data["chatbotUserId"], "createdAt": now_ms,
+                "content": {"cardData": {"cardParamMap": {"markdown": quoting.text}}} if card
+                else {"text": quoting.text}}
         if picture:  # text with a picture in it comes as rich text
             del data["text"]
             data["msgtype"] = "richText"
@@ -444,6 +454,13 @@ class DingTalkEmulator:
                                   "requestid": uuid.uuid4().hex.upper()}, status=status)
 
     # ---- reading ----------------------------------------------------------------------
+
+    def newest(self, space: str, fragment: str) -> RobotMessage:
+        """The robot's newest message in the space that contains `fragment`."""
+        for message in reversed(self.in_space(space)):
+            if fragment in message.text:
+                return message
+        raise LookupError(f"no robot message containing {fragment!r}")
 
     def in_space(self, space: str) -> list[RobotMessage]:
         return [message for message in self.messages if message.space == space]

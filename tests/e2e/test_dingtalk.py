@@ -146,7 +146,7 @@ async def test_dingtalks_rate_limit_is_waited_out(dingtalk: DingTalkStack) -> No
     assert (await stack.state())["outbox"]["pending"] == 0
 
 
-@pytest.mark.parametrize("scenario", ["examples/order_review.yaml",
+@pytest.mark.parametrize("scenario", ["examples/scenarios/regular_order_to_closing.yaml",
                                       "examples/scenarios/draft_cancelled.yaml"])
 async def test_a_scenario_ends_alike_on_both_platforms(scenario: str) -> None:
     telegram = await simulate(ROOT / scenario)

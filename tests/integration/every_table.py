@@ -100,8 +100,9 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": 9_007_199_254_740_991, "external": "manager4711", "kind": "person",
          "name": None},
     ],
-    "dingtalk_cards": [
-        {"out_track_id": "gendan_-4503599627370495_1764720000123", "text": NESTED["文本"]},
+    "dingtalk_messages": [
+        {"chat_id": -4_503_599_627_370_495, "message_id": 1_764_720_000_123,
+         "text": NESTED["文本"], "markup": NESTED},
     ],
 }
 

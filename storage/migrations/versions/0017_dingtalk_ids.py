@@ -1,4 +1,4 @@
-"""DingTalk's conversation and staff ids beside Gendan's numbers; what our cards show
+"""DingTalk's conversation and staff ids beside Gendan's numbers; what our messages show
 
 Revision ID: 0017
 Revises: 0011
@@ -27,13 +27,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("external", name=op.f("uq_dingtalk_ids_external")),
     )
     op.create_table(
-        "dingtalk_cards",
-        sa.Column("out_track_id", sa.String(length=128), nullable=False),
+        "dingtalk_messages",
+        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("message_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("out_track_id", name=op.f("pk_dingtalk_cards")),
+        sa.Column("markup", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("chat_id", "message_id", name=op.f("pk_dingtalk_messages")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("dingtalk_cards")
+    op.drop_table("dingtalk_messages")
     op.drop_table("dingtalk_ids")
