@@ -355,8 +355,10 @@ class DingTalkMessageRow(Base):
 
     __tablename__ = "dingtalk_messages"
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # "gendan_<chat>_<message>", the card's outTrackId: one key, as backups and copies want.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     # Its buttons as the Bot API's reply_markup: a reply names its task by them.
     markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -25,6 +25,21 @@ def number(external: str) -> int:
     return int.from_bytes(hashlib.sha256(external.encode()).digest()[:8], "big") >> 12 or 1
 
 
+def out_track_id(chat_id: int, message_id: int) -> str:
+    """The key of a message the bot sent: a card's outTrackId, which its presses name."""
+    return f"gendan_{chat_id}_{message_id}"
+
+
+def message_of(out_track: str) -> tuple[int, int] | None:
+    """(chat, message) of a card this bot sent, or None for another's."""
+    prefix, _, rest = out_track.partition("_")
+    chat, _, message = rest.rpartition("_")
+    try:
+        return (int(chat), int(message)) if prefix == "gendan" else None
+    except ValueError:
+        return None
+
+
 class DingTalkIds:
     """Both directions, kept in memory: the sends that need the DingTalk id run inside a
     handler's unit of work, and SQLite's one connection is theirs then."""
@@ -81,15 +96,16 @@ class SentTexts:
             values["text"] = text
         insert = (postgresql.insert if self.engine.dialect.name == "postgresql"
                   else sqlite.insert)(_messages).values(
-            {"chat_id": chat_id, "message_id": message_id, "text": "", **values})
+            {"key": out_track_id(chat_id, message_id), "chat_id": chat_id,
+             "message_id": message_id, "text": "", **values})
         async with self.engine.begin() as connection:
-            await connection.execute(insert.on_conflict_do_update(
-                index_elements=["chat_id", "message_id"], set_=values))
+            await connection.execute(insert.on_conflict_do_update(index_elements=["key"],
+                                                                  set_=values))
 
     async def text(self, chat_id: int, message_id: int) -> str | None:
         async with self.engine.connect() as connection:
             return await connection.scalar(select(_messages.c.text).where(
-                _messages.c.chat_id == chat_id, _messages.c.message_id == message_id))
+                _messages.c.key == out_track_id(chat_id, message_id)))
 
     async def quoted(self, chat_id: int, text: str
                      ) -> tuple[int, str, dict[str, Any] | None] | None:

@@ -24,7 +24,7 @@ from aiohttp import ClientError
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.dingtalk.ids import GROUP, DingTalkIds, SentTexts
+from bot.dingtalk.ids import GROUP, DingTalkIds, SentTexts, out_track_id
 from bot.dingtalk.openapi import DingTalkError, OpenApi
 
 BOT_ID = 1
@@ -33,20 +33,6 @@ RATE_LIMIT_WAIT = 60
 _GONE_GROUP = ("invalidParameter.robotCode.empty", "group.disbanded", "bot.stopped",
                "invalid.openConversationId")
 _GONE_PERSON = ("staffId.notExisted", "invalidParameter.userIds.empty")
-
-
-def out_track_id(chat_id: int, message_id: int) -> str:
-    return f"gendan_{chat_id}_{message_id}"
-
-
-def message_of(out_track: str) -> tuple[int, int] | None:
-    """(chat, message) of a card this bot sent, or None for another's."""
-    prefix, _, rest = out_track.partition("_")
-    chat, _, message = rest.rpartition("_")
-    try:
-        return (int(chat), int(message)) if prefix == "gendan" else None
-    except ValueError:
-        return None
 
 
 class DingTalkRequest(BaseRequest):

@@ -12,8 +12,8 @@ from dingtalk_stream import AckMessage, CallbackMessage, ChatbotMessage
 from telegram import Update
 from telegram.ext import Application
 
-from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, SentTexts, number
-from bot.dingtalk.request import BOT_ID, message_of
+from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, SentTexts, message_of, number
+from bot.dingtalk.request import BOT_ID
 from bot.intake import Intake
 
 log = logging.getLogger(__name__)

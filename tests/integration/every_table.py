@@ -101,7 +101,8 @@ ROWS: dict[str, list[dict[str, Any]]] = {
          "name": None},
     ],
     "dingtalk_messages": [
-        {"chat_id": -4_503_599_627_370_495, "message_id": 1_764_720_000_123,
+        {"key": "gendan_-4503599627370495_1764720000123",
+         "chat_id": -4_503_599_627_370_495, "message_id": 1_764_720_000_123,
          "text": NESTED["文本"], "markup": NESTED},
     ],
 }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
-from bot.dingtalk.ids import number
+from bot.dingtalk.ids import message_of, number, out_track_id
 from bot.dingtalk.openapi import DingTalkError
-from bot.dingtalk.request import _as_telegram, message_of, out_track_id
+from bot.dingtalk.request import _as_telegram
 from bot.settings import Settings, SettingsError
 
 

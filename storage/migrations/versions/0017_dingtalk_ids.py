@@ -28,14 +28,18 @@ def upgrade() -> None:
     )
     op.create_table(
         "dingtalk_messages",
-        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("message_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("markup", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("chat_id", "message_id", name=op.f("pk_dingtalk_messages")),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_dingtalk_messages")),
     )
+    op.create_index(op.f("ix_dingtalk_messages_chat_id"), "dingtalk_messages", ["chat_id"],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_dingtalk_messages_chat_id"), table_name="dingtalk_messages")
     op.drop_table("dingtalk_messages")
     op.drop_table("dingtalk_ids")
