@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -136,10 +137,19 @@ class DingTalkStack(Stack):
         await self.intake.settle(timeout=SETTLE_SECONDS)
         await self.sender.drain()
 
-    def inject(self, faults: list[Fault]) -> None:
-        if faults:
-            raise ScenarioError("faults: the DingTalk emulator is told to fail by tests and "
-                                "the console, not yet by scenarios")
+    def _fault_switches(self, fault: Fault) -> tuple[Callable[[], object],
+                                                     Callable[[], object] | None]:
+        """DingTalk's counterparts of Telegram's failures: the robot removed from a group, the
+        OpenAPI down. Blocking, group upgrades and slow answers have none here."""
+        emulator = self.emulator
+        if fault.kind == "kick" and fault.target in self.conversations:
+            group = self.conversations[fault.target]
+            return (lambda: emulator.remove_robot(group)), (lambda: emulator.readd_robot(group))
+        if fault.kind == "outage":
+            status = int(fault.value or 502)
+            return (lambda: emulator.outage(status)), (lambda: emulator.outage(None))
+        raise ScenarioError(f"faults[{fault.index}]: {fault.kind} has no DingTalk counterpart "
+                            "in the emulator (kick and outage have)")
 
     def _record(self, *, chat_id: int, **fields: Any) -> None:
         """Messages are listed under the scenario's chat, as on Telegram."""

@@ -96,6 +96,7 @@ class DingTalkEmulator:
         self.acks: dict[str, dict[str, Any]] = {}  # messageId -> the client's ACK frame
         self.topics: dict[str, str] = {}  # messageId -> the topic it was delivered on
         self.connections = 0
+        self.down: int | None = None
         self._sent_at: dict[str, deque[float]] = {}
         self._unacked: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
@@ -123,6 +124,11 @@ class DingTalkEmulator:
     def expire_tokens(self) -> None:
         self.tokens.clear()
 
+    def outage(self, status: int | None) -> None:
+        """DingTalk's gateway answers every OpenAPI call with this status and its own page
+        (None: back); the Stream connection stays, as it is another service."""
+        self.down = status
+
     # ---- running ----------------------------------------------------------------------
 
     def start(self, port: int = 0) -> None:
@@ -148,7 +154,7 @@ class DingTalkEmulator:
             self._loop = None
 
     async def _start(self, port: int) -> None:
-        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app = web.Application(client_max_size=50 * 1024 * 1024, middlewares=[self._gateway])
         app.router.add_post("/v1.0/oauth2/accessToken", self._access_token)
         app.router.add_post("/v1.0/gateway/connections/open", self._open_connection)
         app.router.add_get("/connect", self._connect)
@@ -279,6 +285,15 @@ class DingTalkEmulator:
         return self.acks[frame_id]
 
     # ---- Stream mode ------------------------------------------------------------------
+
+    @web.middleware
+    async def _gateway(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.down is not None and request.path != "/connect":
+            self.calls.append(Call(request.method, request.path, {}, self.down, None))
+            return web.Response(status=self.down, content_type="text/html",
+                                text=f"<html><body><h1>{self.down}</h1>Tengine</body></html>")
+        response: web.StreamResponse = await handler(request)
+        return response
 
     async def _open_connection(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -20,6 +20,7 @@ Faults, answered with DingTalk's error bodies:
   :kick #group  :readd #group    the robot is removed from / added back to the group
   :expire                        DingTalk revokes the access token
   :limit 2  :limit 20            robot messages a minute per group (DingTalk publishes 20)
+  :outage 503  :outage off       DingTalk's OpenAPI answers every call with that status / back
 """
 
 _PREFIX = re.compile(r"^\s*(?P<kind>[@#])(?P<name>\S+)\s*")
@@ -61,6 +62,10 @@ class DingTalkConsole:
                 return f"the robot was removed from #{fault[2]}"
             self.emulator.readd_robot(cid)
             return f"the robot is back in #{fault[2]}"
+        if outage := re.fullmatch(r":outage\s+(\d{3}|off)", line):
+            self.emulator.outage(None if outage[1] == "off" else int(outage[1]))
+            return ("DingTalk is back" if outage[1] == "off"
+                    else f"DingTalk's OpenAPI answers every call with {outage[1]}")
         if limit := re.fullmatch(r":limit\s+(\d+)", line):
             self.emulator.group_per_minute = max(1, int(limit[1]))
             return f"{self.emulator.group_per_minute} robot messages a minute per group"

@@ -31,6 +31,10 @@ async def test_lines_switch_people_and_groups_and_inject_faults(
     assert cid in emulator.removed
     await console.handle(":readd #市场部")
     assert cid not in emulator.removed
+    await console.handle(":outage 503")
+    assert emulator.down == 503
+    await console.handle(":outage off")
+    assert emulator.down is None
     await console.handle(":limit 2")
     assert emulator.group_per_minute == 2
     emulator.tokens.add("t")
