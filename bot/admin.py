@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import bootstrap
+from bot.app import Gendan, bootstrap
 from bot.clock import SystemClock
+from bot.dingtalk.ids import GROUP, PERSON, DingTalkIds, number
 from bot.settings import Settings
-from handlers.runtime import Runtime
 from storage.db import create_engine
 from storage.migrate import upgrade
 from workflow import services
@@ -64,8 +64,13 @@ def read_roster(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     people = []
     for i, entry in enumerate(data.get("people", [])):
         where = f"people[{i}]"
-        if not isinstance(entry.get("id"), int) or entry["id"] <= 0:
-            raise RosterError(f"{where}.id: write the person's Telegram user id, e.g. id = 123456")
+        staff_id = _dingtalk_id(entry, "staff_id", where)
+        if staff_id is not None:  # DingTalk: people are known by the number of their staff id
+            entry = {**entry, "id": number(staff_id),
+                     "username": entry.get("username") or staff_id}
+        elif not isinstance(entry.get("id"), int) or entry["id"] <= 0:
+            raise RosterError(f"{where}.id: write the person's Telegram user id, e.g. id = 123456 "
+                              f"(on DingTalk their staff id: staff_id = \"manager4711\")")
         if not isinstance(entry.get("name"), str) or not entry["name"].strip():
             raise RosterError(f"{where}.name: missing")
         roles = entry.get("roles", [])
@@ -78,44 +83,67 @@ def read_roster(path: str | Path) -> dict[str, list[dict[str, Any]]]:
             "username": entry.get("username"),
             "roles": [_role(r, f"{where}.roles") for r in roles],
             "leads": [_role(r, f"{where}.leads") for r in leads],
+            "staff_id": staff_id,
         })
     groups = []
     for i, entry in enumerate(data.get("groups", [])):
         where = f"groups[{i}]"
-        if not isinstance(entry.get("id"), int) or entry["id"] >= 0:
-            raise RosterError(f"{where}.id: write the group's chat id (negative), e.g. id = -1001")
+        conversation = _dingtalk_id(entry, "conversation_id", where)
+        if conversation is not None:
+            entry = {**entry, "id": -number(conversation)}
+        elif not isinstance(entry.get("id"), int) or entry["id"] >= 0:
+            raise RosterError(f"{where}.id: write the group's chat id (negative), e.g. id = -1001 "
+                              f"(on DingTalk its openConversationId: conversation_id = \"cid…\")")
         groups.append({
             "id": entry["id"],
             "title": entry.get("title"),
             "department": _role(entry["department"], f"{where}.department")
             if entry.get("department") is not None else None,
+            "conversation_id": conversation,
         })
     return {"people": people, "groups": groups}
 
 
+def _dingtalk_id(entry: dict[str, Any], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise RosterError(f"{where}.{key}: write it as text in quotes, e.g. {key} = \"…\"")
+    return value.strip() if value is not None else None
+
+
 async def import_roster(settings: Settings, path: str | Path) -> str:
     roster = read_roster(path)
-    async with _company(settings) as runtime, runtime.unit_of_work() as uow:
-        ctx = runtime.context(uow, runtime.clock.now())
-        system = Actor(Person(0, "roster import"), is_admin=True)
+    async with _company(settings) as gendan:
+        runtime = gendan.runtime
+        async with runtime.unit_of_work() as uow:
+            ctx = runtime.context(uow, runtime.clock.now())
+            system = Actor(Person(0, "roster import"), is_admin=True)
+            for entry in roster["people"]:
+                person = await uow.people.upsert(entry["id"], entry["name"], entry["username"])
+                for role in {*entry["roles"], *entry["leads"]}:
+                    await services.grant_role(ctx, system, person, role, role in entry["leads"])
+            for entry in roster["groups"]:
+                await uow.chats.upsert(entry["id"], entry["title"])
+                if entry["department"]:
+                    await services.bind_chat(ctx, system, entry["id"], entry["department"])
+            await uow.commit()
+        # After the commit: SQLite has one connection, and the unit of work held it.
+        ids = DingTalkIds(gendan.engine)
         for entry in roster["people"]:
-            person = await uow.people.upsert(entry["id"], entry["name"], entry["username"])
-            for role in {*entry["roles"], *entry["leads"]}:
-                await services.grant_role(ctx, system, person, role, role in entry["leads"])
+            if entry["staff_id"]:
+                await ids.chat(entry["staff_id"], PERSON, entry["name"])
         for entry in roster["groups"]:
-            await uow.chats.upsert(entry["id"], entry["title"])
-            if entry["department"]:
-                await services.bind_chat(ctx, system, entry["id"], entry["department"])
-        await uow.commit()
+            if entry["conversation_id"]:
+                await ids.chat(entry["conversation_id"], GROUP, entry["title"])
     return f"imported {len(roster['people'])} people and {len(roster['groups'])} groups"
 
 
 @asynccontextmanager
-async def _company(settings: Settings) -> AsyncIterator[Runtime]:
+async def _company(settings: Settings) -> AsyncIterator[Gendan]:
     """The shell tools work on the company as the bot does: one bootstrap, its policy and zone."""
     gendan = await bootstrap(settings, SystemClock())
     try:
-        yield gendan.runtime
+        yield gendan
     finally:
         await gendan.close()
 
@@ -169,7 +197,7 @@ def read_catalog(path: str | Path) -> list[tuple[str, str]]:
 
 async def import_catalog(settings: Settings, path: str | Path) -> str:
     entries = read_catalog(path)
-    async with _company(settings) as runtime, runtime.unit_of_work() as uow:
+    async with _company(settings) as gendan, gendan.runtime.unit_of_work() as uow:
         added = 0
         for kind, name in entries:
             added += await uow.orders.add_catalog_entry(kind, name)
@@ -179,7 +207,7 @@ async def import_catalog(settings: Settings, path: str | Path) -> str:
 
 async def outbox_report(settings: Settings, *, retry: str | None = None) -> str:
     """`gendan outbox list`: what is owed and what was given up; `retry ID|all` sends again."""
-    async with _company(settings) as runtime, runtime.unit_of_work() as uow:
+    async with _company(settings) as gendan, gendan.runtime.unit_of_work() as uow:
         if retry is not None:
             row_id = None if retry == "all" else int(retry)
             count = await uow.outbox.retry(row_id, SystemClock().now())

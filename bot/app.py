@@ -19,6 +19,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot.intake import Poller
 from bot.outbox import OutboxSender, Pacer
@@ -138,17 +139,20 @@ SEND_CONNECTIONS = 8
 
 def build_application(
     gendan: Gendan, token: str, *, base_url: str | None = None, base_file_url: str | None = None,
-    send_timeout: float | None = None,
+    send_timeout: float | None = None, request: BaseRequest | None = None,
 ) -> Application:
     # A send whose answer times out may have gone through and is sent again: wait long enough
     # that a slow Telegram is rarely taken for a lost message.
     timeout = send_timeout if send_timeout is not None else gendan.settings.send_timeout
-    builder = (Application.builder().token(token).concurrent_updates(PerChatUpdateProcessor())
-               .read_timeout(timeout).write_timeout(timeout)
-               # Telegram takes about 30 messages a second: a few connections carry them, and
-               # the client's pool is scanned on every request.
-               .connection_pool_size(SEND_CONNECTIONS).pool_timeout(timeout)
-               .get_updates_read_timeout(Poller.POLL_SECONDS + timeout))
+    builder = Application.builder().token(token).concurrent_updates(PerChatUpdateProcessor())
+    if request is not None:  # another platform's calls (bot/dingtalk), with its own timeouts
+        builder = builder.request(request)
+    else:
+        builder = (builder.read_timeout(timeout).write_timeout(timeout)
+                   # Telegram takes about 30 messages a second: a few connections carry them,
+                   # and the client's pool is scanned on every request.
+                   .connection_pool_size(SEND_CONNECTIONS).pool_timeout(timeout)
+                   .get_updates_read_timeout(Poller.POLL_SECONDS + timeout))
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:

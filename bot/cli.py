@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--out", help="write the bot's messages as JSON lines here")
     simulate.add_argument("--state", help="write the final state as JSON here")
     simulate.add_argument("--db", help="database URL (default: a fresh temporary SQLite)")
+    simulate.add_argument("--transport", choices=("telegram", "dingtalk"), default="telegram",
+                          help="the platform's emulator the scenario runs on")
 
     from bot import parse_cmd
 
@@ -115,7 +117,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             from bot.simulate import ScenarioError, simulate, write_outputs
 
             try:
-                result = asyncio.run(simulate(args.scenario, args.db))
+                result = asyncio.run(simulate(args.scenario, args.db, args.transport))
             except (ScenarioError, FileNotFoundError) as exc:
                 print(f"gendan simulate: {exc}", file=sys.stderr)
                 return 2

@@ -8,12 +8,13 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
+from telegram.request import BaseRequest
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.backups import BACKUP_JOB, DailyBackup
@@ -53,7 +54,20 @@ class Running:
     sender: OutboxSender
 
 
+class Platform(Protocol):
+    """Another chat platform than Telegram (bot/dingtalk): its Bot API calls and its updates."""
+
+    def request(self, gendan: Gendan) -> BaseRequest: ...
+
+    async def receive(self, intake: Intake, stop: asyncio.Event) -> None: ...
+
+
 async def run(settings: Settings) -> None:
+    if settings.transport == "dingtalk":
+        from bot.dingtalk.run import run_dingtalk
+
+        await run_dingtalk(settings, _stop_on_signals())
+        return
     if settings.sandbox:
         from bot.sandbox.console import run_console
         from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
@@ -98,13 +112,15 @@ async def serve(
     clock: Clock | None = None,
     foreground: Callable[[Running], Awaitable[None]] | None = None,
     pacer: Pacer | None = None,
+    platform: Platform | None = None,
 ) -> None:
     """The bot as it runs: polling (or the webhook), the outbox, timers and digests, until
     `stop` is set; then it stops taking updates and hands back what it holds, in seconds."""
     gendan = await bootstrap(settings, clock or SystemClock())
     parsing.warm_up()
     await _warn_unknown_years(gendan)
-    application = build_application(gendan, token, base_url=base_url)
+    application = build_application(gendan, token, base_url=base_url,
+                                    request=platform.request(gendan) if platform else None)
     if not await _reach_telegram(application, stop):
         await gendan.close()
         return
@@ -122,7 +138,9 @@ async def serve(
                           coalesce=True, misfire_grace_time=3600)
         pages = await start_pages(gendan, settings, announce=foreground is not None)
         runner = None
-        if settings.webhook_url and not settings.sandbox:
+        if platform is not None:
+            receiving = asyncio.create_task(platform.receive(intake, stop))
+        elif settings.webhook_url and not settings.sandbox:
             runner = await _start_webhook(intake, settings)
             receiving = asyncio.create_task(_handle_backlog(intake))
         else:

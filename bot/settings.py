@@ -43,9 +43,20 @@ class Settings:
     # at: behind a reverse proxy, its https:// address (docs/operations.md).
     web_listen: str = "127.0.0.1:8080"
     web_url: str = "http://127.0.0.1:8080"
+    # "telegram" or "dingtalk" (docs/dingtalk.md).
+    transport: str = "telegram"
+    dingtalk_client_id: str | None = None
+    dingtalk_client_secret: str | None = None
+    dingtalk_api_url: str = "https://api.dingtalk.com"
+    dingtalk_oapi_url: str = "https://oapi.dingtalk.com"
+    dingtalk_card_template: str | None = None
+    # Administrators on DingTalk, by staff id (ADMIN_IDS holds Telegram's numbers).
+    dingtalk_admins: tuple[str, ...] = ()
 
     @property
     def sandbox(self) -> bool:
+        if self.transport == "dingtalk":
+            return not self.dingtalk_client_id
         return not self.bot_token
 
     def backups(self, database_url: str | None = None) -> Path:
@@ -95,7 +106,24 @@ class Settings:
             raise SettingsError(
                 "WEBHOOK_SECRET: a webhook needs a secret token (1-256 of A-Z a-z 0-9 _ -)"
             )
+        transport = env.get("GENDAN_TRANSPORT", "telegram").strip().lower() or "telegram"
+        if transport not in ("telegram", "dingtalk"):
+            raise SettingsError("GENDAN_TRANSPORT: write telegram or dingtalk")
+        client_id = env.get("DINGTALK_CLIENT_ID") or None
+        client_secret = env.get("DINGTALK_CLIENT_SECRET") or None
+        if transport == "dingtalk" and bool(client_id) != bool(client_secret):
+            raise SettingsError("DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET: give both (the "
+                                "app's Client ID and Client Secret), or neither for the sandbox")
         return cls(
+            transport=transport,
+            dingtalk_client_id=client_id,
+            dingtalk_client_secret=client_secret,
+            dingtalk_api_url=env.get("DINGTALK_API_URL") or "https://api.dingtalk.com",
+            dingtalk_oapi_url=env.get("DINGTALK_OAPI_URL") or "https://oapi.dingtalk.com",
+            dingtalk_card_template=env.get("DINGTALK_CARD_TEMPLATE") or None,
+            dingtalk_admins=tuple(part.strip() for part in
+                                  env.get("DINGTALK_ADMINS", "").replace(";", ",").split(",")
+                                  if part.strip()),
             bot_token=env.get("BOT_TOKEN") or None,
             bot_api_url=env.get("BOT_API_URL") or None,
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from telegram.error import NetworkError
+from telegram.ext import Application
 
 from bot.app import Gendan, bootstrap, build_application, make_sender
 from bot.clock import VirtualClock
@@ -337,26 +338,40 @@ class Stack:
         if url is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="gendan-sim-")
             url = f"sqlite+aiosqlite:///{self._scratch.name}/sim.db"
-        settings = Settings(database_url=url, admin_ids=self.admin_ids)
+        settings = await self._start_platform(Settings(database_url=url,
+                                                       admin_ids=self.admin_ids))
         self.gendan = await bootstrap(settings, self.clock, recorder=self._record,
                                       policy_overrides=self.policy, migrate=self.migrate)
-        self.emulator = BotApiEmulator(clock=self.clock.timestamp,
-                                       real_time_scale=self.time_scale)
-        await self.emulator.start()
-        self.application = build_application(
-            self.gendan, DEFAULT_TOKEN, base_url=self.emulator.base_url,
-            send_timeout=settings.send_timeout * self.time_scale)
+        self.application = self._application(settings)
         await self.application.initialize()
         self.sender = make_sender(self.gendan, self.application)
         self.intake = Intake(self.gendan.runtime, self.application)
         self.time = TimePassing(self.clock, self.gendan.runtime, self.sender)
+        await self._receive()
         return self
+
+    async def _start_platform(self, settings: Settings) -> Settings:
+        """Start the platform's emulator; the settings that reach it."""
+        self.emulator = BotApiEmulator(clock=self.clock.timestamp,
+                                       real_time_scale=self.time_scale)
+        await self.emulator.start()
+        return settings
+
+    def _application(self, settings: Settings) -> Application:
+        return build_application(self.gendan, DEFAULT_TOKEN, base_url=self.emulator.base_url,
+                                 send_timeout=settings.send_timeout * self.time_scale)
+
+    async def _receive(self) -> None:
+        """Updates are fetched step by step (`pump`), nothing runs in the background."""
+
+    async def _stop_platform(self) -> None:
+        await self.emulator.stop()
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             await self.application.shutdown()
         finally:
-            await self.emulator.stop()
+            await self._stop_platform()
             await self.gendan.close()
             if self._scratch is not None:
                 self._scratch.cleanup()
@@ -373,6 +388,39 @@ class Stack:
         await self.advance(self.typing)
         self._step_start = len(self.messages)
         self.emulator.press(chat, sender, label, on=on)
+        await self.pump()
+
+    def add_user(self, user_id: int, name: str, username: str | None, *,
+                 started: bool = True) -> None:
+        self.emulator.add_user(user_id, name, username, started=started)
+
+    def add_group(self, chat_id: int, title: str) -> None:
+        self.emulator.add_group(chat_id, title)
+
+    def chat_id(self, chat: int) -> int:
+        """The id the bot knows a scenario's person or group by (on Telegram, the same)."""
+        return chat
+
+    async def play(self, step: Step) -> None:
+        """One scenario step that a person takes: a message or a press, then its effects."""
+        assert step.chat is not None and step.sender is not None
+        if step.text is not None:
+            replied = None
+            if step.reply_to is not None:
+                try:
+                    replied = self.emulator.newest_message(step.chat, step.reply_to).message_id
+                except LookupError as exc:
+                    raise ScenarioError(f"steps[{step.index}].reply_to: {exc}") from exc
+            try:
+                self.emulator.send_text(step.chat, step.sender, step.text,
+                                        reply_to_message_id=replied)
+            except LookupError as exc:  # e.g. a group that has become a supergroup
+                raise ScenarioError(f"steps[{step.index}].chat: {exc}") from exc
+        elif step.press is not None:
+            try:
+                self.emulator.press(step.chat, step.sender, step.press, on=step.on)
+            except LookupError as exc:
+                raise ScenarioError(f"steps[{step.index}].press: {exc}") from exc
         await self.pump()
 
     async def pump(self) -> None:
@@ -447,8 +495,14 @@ class Stack:
         return await collect_state(self.gendan)
 
 
-async def run_scenario(scenario: Scenario, database_url: str | None = None) -> SimulationResult:
-    stack = Stack(
+async def run_scenario(scenario: Scenario, database_url: str | None = None,
+                       transport: str = "telegram") -> SimulationResult:
+    stack_class = Stack
+    if transport == "dingtalk":
+        from bot.dingtalk.stack import DingTalkStack
+
+        stack_class = DingTalkStack
+    stack = stack_class(
         scenario.start,
         database_url=database_url,
         admin_ids=frozenset(p.id for p in scenario.people if p.admin),
@@ -459,27 +513,8 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
         stack.inject(scenario.faults)
         for step in scenario.steps:
             await stack.advance_to(step.at)
-            if step.chat is None or step.sender is None:
-                continue
-            if step.text is not None:
-                replied = None
-                if step.reply_to is not None:
-                    try:
-                        replied = stack.emulator.newest_message(step.chat,
-                                                                step.reply_to).message_id
-                    except LookupError as exc:
-                        raise ScenarioError(f"steps[{step.index}].reply_to: {exc}") from exc
-                try:
-                    stack.emulator.send_text(step.chat, step.sender, step.text,
-                                             reply_to_message_id=replied)
-                except LookupError as exc:  # e.g. a group that has become a supergroup
-                    raise ScenarioError(f"steps[{step.index}].chat: {exc}") from exc
-            elif step.press is not None:
-                try:
-                    stack.emulator.press(step.chat, step.sender, step.press, on=step.on)
-                except LookupError as exc:
-                    raise ScenarioError(f"steps[{step.index}].press: {exc}") from exc
-            await stack.pump()
+            if step.chat is not None and step.sender is not None:
+                await stack.play(step)
         state = await stack.state()
     return SimulationResult(stack.messages, state)
 
@@ -487,25 +522,27 @@ async def run_scenario(scenario: Scenario, database_url: str | None = None) -> S
 async def _set_up(stack: Stack, scenario: Scenario) -> None:
     """People, roles, groups and languages as the scenario states them, before the first step."""
     for person in scenario.people:
-        stack.emulator.add_user(person.id, person.name, person.username, started=person.started)
+        stack.add_user(person.id, person.name, person.username, started=person.started)
     for group in scenario.groups:
-        stack.emulator.add_group(group.id, group.title)
+        stack.add_group(group.id, group.title)
     runtime = stack.gendan.runtime
     async with runtime.unit_of_work() as uow:
         ctx = runtime.context(uow, stack.clock.now())
         system = Actor(Person(0, "scenario"), is_admin=True)
         for person in scenario.people:
-            record = await uow.people.upsert(person.id, person.name, person.username)
+            person_id = stack.chat_id(person.id)
+            record = await uow.people.upsert(person_id, person.name, person.username)
             for role, leader in person.roles:
                 await services.grant_role(ctx, system, record, role, leader)
             if scenario.locale:
-                await uow.people.set_locale(person.id, scenario.locale)
+                await uow.people.set_locale(person_id, scenario.locale)
         for group in scenario.groups:
-            await uow.chats.upsert(group.id, group.title)
+            group_id = stack.chat_id(group.id)
+            await uow.chats.upsert(group_id, group.title)
             if group.role:
-                await services.bind_chat(ctx, system, group.id, group.role)
+                await services.bind_chat(ctx, system, group_id, group.role)
             if scenario.locale:
-                await uow.chats.set_locale(group.id, scenario.locale)
+                await uow.chats.set_locale(group_id, scenario.locale)
         await uow.commit()
 
 
@@ -557,8 +594,9 @@ async def collect_state(gendan: Gendan) -> dict[str, Any]:
     }
 
 
-async def simulate(path: str | Path, database_url: str | None = None) -> SimulationResult:
-    return await run_scenario(load_scenario(path), database_url)
+async def simulate(path: str | Path, database_url: str | None = None,
+                   transport: str = "telegram") -> SimulationResult:
+    return await run_scenario(load_scenario(path), database_url, transport)
 
 
 def write_outputs(result: SimulationResult, out: str | None, state: str | None) -> None:

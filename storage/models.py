@@ -418,3 +418,30 @@ class WebTokenRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+class DingTalkIdRow(Base):
+    """A DingTalk conversation or staff id under the number the rest of Gendan knows it by
+    (a group below zero, a person above), so workflow and storage stay Telegram-shaped."""
+
+    __tablename__ = "dingtalk_ids"
+    __table_args__ = (UniqueConstraint("external"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    external: Mapped[str] = mapped_column(String(128))  # openConversationId or staffId
+    kind: Mapped[str] = mapped_column(String(8))  # "group" | "person"
+    # The last title or nick seen: a card press names neither, and must not rename.
+    name: Mapped[str | None] = mapped_column(String(256))
+
+
+class DingTalkMessageRow(Base):
+    """What a message the bot sent on DingTalk shows now: a card press names only the card,
+    a quoted reply only the quoted text, and the handlers need the message itself."""
+
+    __tablename__ = "dingtalk_messages"
+
+    # "gendan_<chat>_<message>", the card's outTrackId: one key, as backups and copies want.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    # Its buttons as the Bot API's reply_markup: a reply names its task by them.
+    markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -356,6 +357,12 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
     emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
     print(HELP, flush=True)
+    await read_lines(state.run_line)
+
+
+async def read_lines(handle: Callable[[str], Awaitable[str | None]]) -> None:
+    """Give each typed line to `handle` and print what it answers, until :quit, a signal,
+    or the end of input (then the bot stays up for whoever drives the emulator)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -388,7 +395,7 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
                 continue
             if line.strip() in (":quit", ":q", "exit"):
                 return
-            output = await state.run_line(line)
+            output = await handle(line)
             if output:
                 print(output, flush=True)
     finally:

@@ -110,6 +110,17 @@ ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": 3, "kind": "track", "token_hash": "0f" * 32, "order_id": 12, "person_id": None,
          "created_at": T1, "expires_at": T2, "used_at": None, "revoked_at": None},
     ],
+    "dingtalk_ids": [
+        {"id": -4_503_599_627_370_495, "external": "cidAbC+/dEf==", "kind": "group",
+         "name": "市场部 \"一组\""},
+        {"id": 9_007_199_254_740_991, "external": "manager4711", "kind": "person",
+         "name": None},
+    ],
+    "dingtalk_messages": [
+        {"key": "gendan_-4503599627370495_1764720000123",
+         "chat_id": -4_503_599_627_370_495, "message_id": 1_764_720_000_123,
+         "text": NESTED["文本"], "markup": NESTED},
+    ],
 }
 
 

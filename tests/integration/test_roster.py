@@ -8,6 +8,7 @@ import pytest
 
 from bot.admin import RosterError, import_roster, read_roster
 from bot.cli import main
+from bot.dingtalk.ids import DingTalkIds, number
 from bot.settings import Settings
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
@@ -73,3 +74,45 @@ def test_cli_reports_a_bad_roster(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/r.db")
     assert main(["roster", "import", str(path)]) == 2
     assert "people[0].id" in capsys.readouterr().err
+
+
+DINGTALK_ROSTER = """
+[[people]]
+staff_id = "manager4711"
+name = "王强"
+leads = ["manufacturing"]
+
+[[groups]]
+conversation_id = "cidAbC+/dEf=="
+title = "制造中心"
+department = "manufacturing"
+"""
+
+
+async def test_dingtalk_people_and_groups_by_their_dingtalk_ids(
+        tmp_path: Path, database_url: str) -> None:
+    path = tmp_path / "roster.toml"
+    path.write_text(DINGTALK_ROSTER, encoding="utf-8")
+    settings = Settings(database_url=database_url)
+    assert await import_roster(settings, path) == "imported 1 people and 1 groups"
+    engine = create_engine(database_url)
+    try:
+        async with SqlUnitOfWork(session_factory(engine)) as uow:
+            person = await uow.people.get(number("manager4711"))
+            chat = await uow.chats.get(-number("cidAbC+/dEf=="))
+        ids = DingTalkIds(engine)
+        await ids.load()
+    finally:
+        await engine.dispose()
+    assert person is not None and person.username == "manager4711"
+    assert chat is not None and chat.department is Role.MANUFACTURING
+    # The bot can write to both before either has written to it.
+    assert ids.external(number("manager4711")) == ("person", "manager4711")
+    assert ids.external(-number("cidAbC+/dEf==")) == ("group", "cidAbC+/dEf==")
+
+
+def test_a_staff_id_must_be_text(tmp_path: Path) -> None:
+    path = tmp_path / "roster.toml"
+    path.write_text('[[people]]\nstaff_id = 4711\nname = "王强"\n', encoding="utf-8")
+    with pytest.raises(RosterError, match=r"people\[0\]\.staff_id"):
+        read_roster(path)
