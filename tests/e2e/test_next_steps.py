@@ -108,8 +108,11 @@ async def test_a_person_without_the_role_cannot_take_the_step(stack: Stack) -> N
     await _company(stack)
     await _reviewed(stack)
     before = await audit_actions(stack)
+    heard_before = len(stack.messages)
     await stack.press(MARKET, WANGQIANG, "记录报价", on="交货期评审通过")
-    assert stack.heard(MARKET, "市场部")  # whose step it is
+    refusal = stack.emulator.answered_callbacks[-1]  # a pop-up to him, saying whose step it is
+    assert refusal["user_id"] == WANGQIANG and "市场部" in refusal["text"]
+    assert len(stack.messages) == heard_before  # nothing said in the group
     assert await audit_actions(stack) == before
     assert await _status(stack) == "quote"
     # Nor by replying to the question somebody else was asked.
@@ -147,7 +150,8 @@ async def test_from_the_plan_to_closing_with_buttons(stack: Stack) -> None:
     assert await _status(stack) == "warehoused"
     assert labels(stack, FINANCE, "📌 核对货款到位")[-2:] == ["已到账", "未到账"]
     await stack.press(FINANCE, LIMING, "已到账", on="📌 核对货款到位")
-    assert stack.heard(FINANCE, "财务部")  # only finance says the payment is in
+    refusal = stack.emulator.answered_callbacks[-1]  # only finance says the payment is in
+    assert refusal["user_id"] == LIMING and "财务部" in refusal["text"]
     assert "payment_confirmed" not in await facts(stack)
     await stack.press(FINANCE, QIAN, "未到账", on="📌 核对货款到位")
     assert "order.payment_missing" in await audit_actions(stack)
