@@ -32,8 +32,7 @@ async def cmd_credit(turn: Turn) -> None:
     text = turn.update.effective_message.text or ""
     parts = text.split(maxsplit=2)
     if len(parts) < 2:
-        turn.reply(Text("credit.customer_missing"), kind="error")
-        turn.reply(Text("usage.credit"), kind="error")
+        turn.refuse(Text("credit.customer_missing"), Text("usage.credit"))
         return
     turn.actor.require(*READERS)
     customer = clean_name(parts[1])
@@ -43,8 +42,7 @@ async def cmd_credit(turn: Turn) -> None:
         note = note.strip()
         if word.lower() in RISK_WORDS:
             if not note:
-                turn.reply(Text("credit.risk_note_missing"), kind="error")
-                turn.reply(Text("usage.credit"), kind="error")
+                turn.refuse(Text("credit.risk_note_missing"), Text("usage.credit"))
                 return
             await credit.set_risk(turn.ctx, turn.actor, customer, note)
         elif word.lower() in NO_RISK_WORDS:
@@ -55,8 +53,7 @@ async def cmd_credit(turn: Turn) -> None:
             limit, warning = (parse_field_value("amount", word, turn.ctx.now)
                               if _AMOUNT.match(word) else (None, "price_unreadable"))
             if limit is None or warning:
-                turn.reply(Text("credit.bad_limit", {"text": word}), kind="error")
-                turn.reply(Text("usage.credit"), kind="error")
+                turn.refuse(Text("credit.bad_limit", {"text": word}), Text("usage.credit"))
                 return
             await credit.set_limit(turn.ctx, turn.actor, customer, float(limit), note or None)
     await _show(turn, customer, saved=bool(rest))

@@ -34,8 +34,7 @@ async def cmd_track(turn: Turn, order: Order, rest: str) -> None:
                    order=order.number)
         return
     if word:
-        turn.reply(Text("track.unknown_word", {"word": rest.strip()}), kind="error")
-        turn.reply(Text("usage.track"), kind="error")
+        turn.refuse(Text("track.unknown_word", {"word": rest.strip()}), Text("usage.track"))
         return
     issued = await web.issue_tracking_link(turn.ctx, turn.actor, order)
     turn.reply(Text("track.link", {"number": order.number, "url": link(turn, "/t/", issued.token),

@@ -69,9 +69,9 @@ async def test_bad_credit_commands_say_what_to_type(stack: Stack) -> None:
                               ("/credit 华东电力 0", "不是金额"),
                               ("/credit 华东电力 风险", "风险说明")):
         await stack.say(FINANCE, QIAN, command)
-        errors = _errors(stack)
-        assert len(errors) == 2 and fragment in errors[0], command
-        assert "/credit 华东电力 50万 月结30天" in errors[1]
+        [refusal] = _errors(stack)  # what was wrong and what to type, in one message
+        assert fragment in refusal, command
+        assert "/credit 华东电力 50万 月结30天" in refusal
     async with stack.gendan.runtime.unit_of_work() as uow:
         assert await uow.credits.get("华东电力") is None
 

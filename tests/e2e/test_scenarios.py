@@ -748,9 +748,12 @@ async def test_a_month_of_orders_is_evaluated_as_counted_by_hand(
 
 async def test_an_ended_order_archived_and_found(database_url: str) -> None:
     result, trail = await run("archive_and_find.yaml", database_url)
-    assert_errors(result, [(MARKET, f"订单 {NUMBER} 已归档"), (MARKET, "用法：/status"),
-                           (MARKET, f"订单 {NUMBER} 已归档"), (MARKET, "用法：/resume"),
-                           (MARKET, "没有找到与 “上海电气” 相符的订单"), (MARKET, "用法：/find")])
+    assert_errors(result, [(MARKET, f"订单 {NUMBER} 已归档"), (MARKET, f"订单 {NUMBER} 已归档"),
+                           (MARKET, "没有找到与 “上海电气” 相符的订单")])
+    refusals = [m["text"] for m in result.messages if m["kind"] == "error"]
+    for refusal, usage in zip(refusals, ("用法：/status", "用法：/resume", "用法：/find"),
+                              strict=True):
+        assert usage in refusal  # what to type, in the same message as what was wrong
     orders = {o["number"]: o for o in result.state["orders"]}
     # Cancelled on 25 November at 10:00; 30 days on, the next morning's job archived it.
     assert orders[NUMBER]["status"] == "cancelled"
@@ -773,7 +776,9 @@ async def test_an_ended_order_archived_and_found(database_url: str) -> None:
 async def test_orders_over_the_credit_limit_and_from_a_risky_customer(database_url: str
                                                                       ) -> None:
     result, trail = await run("credit_limit_order.yaml", database_url)
-    assert_errors(result, [(FINANCE, "“五十” 不是金额"), (FINANCE, "用法：/credit")])
+    assert_errors(result, [(FINANCE, "“五十” 不是金额")])
+    (refusal,) = [m["text"] for m in result.messages if m["kind"] == "error"]
+    assert "用法：/credit" in refusal  # what to type, in the same message
     second, third = "SO-20261125-001", "SO-20261126-001"
     credit = [(t["order"], t["kind"], t["status"], t["outcome"]) for t in tasks(result)
               if t["kind"].startswith("credit_")]
