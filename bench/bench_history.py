@@ -1,5 +1,5 @@
-"""The morning digest and a /status lookup with years of history: 100,000 archived orders beside
-1,000 live ones, against the same 1,000 live orders alone.
+"""The morning digest, /report for the month and a /status lookup with years of history:
+100,000 archived orders beside 1,000 live ones, against the same 1,000 live orders alone.
 
 Run: .venv/bin/python -m bench.bench_history
 
@@ -10,7 +10,8 @@ orders are closed years ago, each with three done tasks and two audit events, as
 leaves them. A digest sample is `digest.send_digests` in one unit of work, rolled back so every
 sample starts from the same state (the outbox rows it queues are the digest's own cost); a
 status sample is what /status reads (the order by number, its tasks) for a live order, a
-different one each time. Samples alternate between the two databases so both see the same
+different one each time; a report sample is what /report 本月 does (the figures from the
+audit trail and the tasks, the summary, the chart picture and the workbook). Samples alternate between the two databases so both see the same
 machine load; each figure is a median and the floor is with-history / live-only ≤ 1.5.
 """
 
@@ -27,7 +28,8 @@ from sqlalchemy import text
 
 from bot.app import Gendan, bootstrap
 from bot.settings import Settings
-from workflow import digest, orders
+from handlers.reports import evaluation_for, pieces
+from workflow import digest, evaluation, orders
 from workflow.roles import Role
 
 LIVE, ARCHIVED = 1_000, 100_000
@@ -35,6 +37,7 @@ TASKS_PER_ORDER = 3
 WARMUP = 3
 DIGEST_SAMPLES = 15
 STATUS_SAMPLES = 300
+REPORT_SAMPLES = 7
 RATIO_FLOOR = 1.5
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai: digest time
 _SQLITE_NOW = NOW.strftime("%Y-%m-%d %H:%M:%S")
@@ -69,11 +72,12 @@ SELECT o.id, 'assembly_start',
 FROM orders AS o, (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2)
 WHERE o.number LIKE :prefix || '%'
 """
+# Every order was registered; the archived ones were closed too.
 _AUDIT = """
 INSERT INTO audit_events (at, actor_id, action, subject_type, subject_id, before, after)
 SELECT o.created_at, 101, a.action, 'order', o.number, NULL, NULL
 FROM orders AS o, (SELECT 'order.register' AS action UNION ALL SELECT 'order.close') AS a
-WHERE o.archived_at IS NOT NULL
+WHERE a.action = 'order.register' OR o.archived_at IS NOT NULL
 """
 
 
@@ -89,6 +93,7 @@ class Store:
     numbers: list[str]
     digests: list[float]
     lookups: list[float]
+    reports: list[float]
 
 
 async def fill(gendan: Gendan, archived: int) -> list[str]:
@@ -125,7 +130,7 @@ async def open_store(label: str, archived: int, scratch: str) -> Store:
     numbers = await fill(gendan, archived)
     print(f"  {label}: {LIVE:,} live + {archived:,} archived orders loaded in "
           f"{time.perf_counter() - loading:5.1f} s", flush=True)
-    return Store(label, gendan, numbers, [], [])
+    return Store(label, gendan, numbers, [], [], [])
 
 
 async def digest_once(store: Store) -> int:
@@ -150,6 +155,20 @@ async def status_once(store: Store, index: int) -> None:
         raise RuntimeError(f"{number}: {len(tasks)} tasks")
 
 
+async def report_once(store: Store) -> int:
+    """/report 本月: the month's evaluation, its summary, picture and workbook; the orders it
+    counted."""
+    runtime, calendar = store.gendan.runtime, store.gendan.calendar
+    period = evaluation.parse_period("本月", NOW.astimezone(runtime.tz).date())
+    assert period is not None
+    started = time.perf_counter()
+    async with runtime.unit_of_work() as uow:
+        result = await evaluation_for(uow.reports, calendar, period, NOW)
+    pieces(result, "zh_CN", runtime.tz)
+    store.reports.append(time.perf_counter() - started)
+    return result.received
+
+
 async def measure() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         stores = [await open_store("live-only", 0, scratch),
@@ -162,6 +181,13 @@ async def measure() -> dict[str, float]:
                 if round_number == WARMUP - 1:
                     for store in stores:
                         store.digests.clear()
+            for round_number in range(1 + REPORT_SAMPLES):
+                received = [await report_once(store) for store in stores]
+                if received[0] != received[1] or received[0] != LIVE:
+                    raise RuntimeError(f"the reports differ: {received}")
+                if round_number == 0:
+                    for store in stores:
+                        store.reports.clear()
             for index in range(WARMUP + STATUS_SAMPLES):
                 for store in stores:
                     await status_once(store, index)
@@ -177,18 +203,24 @@ async def measure() -> dict[str, float]:
         "digest_history_ms": statistics.median(large.digests) * 1000,
         "status_live_ms": statistics.median(small.lookups) * 1000,
         "status_history_ms": statistics.median(large.lookups) * 1000,
+        "report_live_ms": statistics.median(small.reports) * 1000,
+        "report_history_ms": statistics.median(large.reports) * 1000,
     }
-    figures["digest_ratio"] = figures["digest_history_ms"] / figures["digest_live_ms"]
-    figures["status_ratio"] = figures["status_history_ms"] / figures["status_live_ms"]
+    for what in WHAT:
+        figures[f"{what}_ratio"] = figures[f"{what}_history_ms"] / figures[f"{what}_live_ms"]
     return figures
 
 
+WHAT = ("digest", "report", "status")
+
+
 def main() -> None:
-    print(f"history: the morning digest (median of {DIGEST_SAMPLES}) and a /status lookup "
-          f"(median of {STATUS_SAMPLES}), {LIVE:,} live orders alone and beside "
+    print(f"history: the morning digest (median of {DIGEST_SAMPLES}), /report 本月 (median of "
+          f"{REPORT_SAMPLES}) and a /status lookup (median of {STATUS_SAMPLES}), {LIVE:,} live "
+          "orders alone and beside "
           f"{ARCHIVED:,} archived ones, SQLite, interleaved")
     result = asyncio.run(measure())
-    for what in ("digest", "status"):
+    for what in WHAT:
         ratio = result[f"{what}_ratio"]
         verdict = "ok" if ratio <= RATIO_FLOOR else "MISSED"
         print(f"  {what:<6} live only {result[f'{what}_live_ms']:8.2f} ms   with history "
