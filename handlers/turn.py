@@ -16,7 +16,7 @@ from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
 from workflow import delivery
 from workflow.context import Actor, Context
-from workflow.errors import AdminOnly, DomainError, Forbidden
+from workflow.errors import AdminOnly, DomainError, Forbidden, TaskClosed
 from workflow.model import Answer, ButtonSpec, Chat, Person, Text
 from workflow.ports import UnitOfWork
 from workflow.text import clean_name
@@ -171,9 +171,10 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             except DomainError as refusal:
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
-                if update.callback_query is not None and isinstance(refusal,
-                                                                    Forbidden | AdminOnly):
-                    # Somebody else's button: their mistake is not the group's business.
+                if update.callback_query is not None and isinstance(
+                        refusal, Forbidden | AdminOnly | TaskClosed):
+                    # Somebody else's button, or one an old screen still shows: the
+                    # presser's mistake is not the group's business.
                     turn.alert = render(refusal.text, turn.locale)
                 else:
                     turn.reply(refusal.text, kind="error")

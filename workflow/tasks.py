@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow import escalation
 from workflow.context import Actor, Context, local_time, order_params
-from workflow.errors import DomainError, NotFound
+from workflow.errors import NotFound, TaskClosed
 from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
 from workflow.roles import Role
 
@@ -206,4 +206,4 @@ async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
 def require_open(task: Task, actor: Actor) -> None:
     actor.require(task.role)
     if task.status not in OPEN_TASK_STATUSES:
-        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+        raise TaskClosed(task.status.value)
