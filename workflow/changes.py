@@ -276,6 +276,7 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None,
     if not await ctx.uow.tasks.close(task):
         raise TaskClosed("done")
     await escalation.stop_for(ctx, task_id)
+    await ctx.withdraw_buttons(task_id)  # closed here, not by tasks.close_task: its own audit
     await ctx.audit(actor, "change.answer", "change", notice.number or "-", {"level": before},
                     {"level": notice.level, "role": task.role.value})
     if notice.level > before:

@@ -91,6 +91,9 @@ async def close_task(ctx: Context, actor: Actor | None, task: Task, status: Task
         return False
     await escalation.stop_for(ctx, task.id or 0)
     await ctx.uow.timers.cancel_subject(escalation.notice_subject(task.id or 0))
+    # Every copy of its card (the group's, a leader's escalation, a reminder) loses the
+    # buttons, whichever of them or whatever command closed it.
+    await ctx.withdraw_buttons(task.id or 0)
     await ctx.audit(actor, f"task.{status.value}", "task", task.id or 0,
                     {"status": before.value}, {"status": status.value, "outcome": outcome})
     return True
