@@ -43,10 +43,10 @@ from handlers.runtime import Runtime
 from handlers.turn import locale_for
 from locales import DEFAULT_LOCALE
 from storage.models import OutboxRow
-from storage.repositories.outbox import HELD, PENDING
+from storage.repositories.outbox import HELD, PENDING, WITHDRAWN
 from storage.uow import SqlUnitOfWork
 from workflow import delivery
-from workflow.model import Chat, Notification, Text
+from workflow.model import OPEN_TASK_STATUSES, Chat, Notification, Text
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,8 @@ class OutboxSender:
         # While Telegram cannot be reached, the row that found out is kept in hand and tried
         # again after each pause; nothing else is claimed or written until it goes through.
         self._probe: OutboxRow | None = None
-        self._sent: list[tuple[int, int, int | None, datetime]] = []  # Telegram took these
+        # Telegram took these: (row id, fencing token, message id, when, task of its buttons).
+        self._sent: list[tuple[int, int, int | None, datetime, int | None]] = []
         self._writing_sent: asyncio.Task[None] | None = None
 
     # ---- entry points ----------------------------------------------------------------------
@@ -347,11 +348,18 @@ class OutboxSender:
             except ChatMigrated as exc:
                 await self._migrated(row, exc.new_chat_id)
             except Forbidden as exc:
+                if row.kind == WITHDRAWN:  # nobody there to press the buttons any more
+                    return await self._moot(row, exc.message)
                 return await self._unreachable(row, exc.message)
             except BadRequest as exc:
                 described = exc.message.lower()
                 if row.edit_message_id is not None and "message is not modified" in described:
                     return await self._mark_sent(row, row.edit_message_id)
+                if row.kind == WITHDRAWN and any(s in described
+                                                 for s in (*_EDIT_GONE, *_CHAT_GONE)):
+                    # The message is gone or can no longer be edited: its buttons with it, as
+                    # far as anyone can press them; nothing is owed, nothing to report.
+                    return await self._moot(row, exc.message)
                 if row.edit_message_id is not None and any(s in described for s in _EDIT_GONE):
                     await self._edit_becomes_send(row)
                     continue
@@ -461,7 +469,8 @@ class OutboxSender:
     async def _mark_sent(self, row: OutboxRow, message_id: int | None) -> str:
         """Note that Telegram took the row; the notes of a burst are written together, as soon
         as the sends in hand have gone (a crash before that sends those rows again)."""
-        self._sent.append((row.id, row.attempts, message_id, self.runtime.clock.now()))
+        self._sent.append((row.id, row.attempts, message_id, self.runtime.clock.now(),
+                           row.task_id))
         if self._writing_sent is None or self._writing_sent.done():
             self._writing_sent = asyncio.get_running_loop().create_task(self._write_sent())
         return _SENT
@@ -471,11 +480,22 @@ class OutboxSender:
         while self._sent:
             marks, self._sent = self._sent, []
             async with self.runtime.unit_of_work() as uow:
-                for row_id, token, message_id, at in marks:
+                for row_id, token, message_id, at, _task in marks:
                     if not await uow.outbox.mark_sent(row_id, token, message_id, at):
                         log.warning("outbox row %s was sent after its lease passed to another "
                                     "sender", row_id)
+                await self._withdraw_closed(uow, {task for *_, task in marks if task})
                 await uow.commit()
+            if uow.outbox.queued:
+                self.runtime.wake_sender()
+
+    async def _withdraw_closed(self, uow: SqlUnitOfWork, task_ids: set[int]) -> None:
+        """A row that was being sent while its task closed went out with the buttons (the
+        closing left it to us): they are withdrawn now that the message has an id."""
+        for task_id in sorted(task_ids):
+            task = await uow.tasks.get(task_id)
+            if task is not None and task.status not in OPEN_TASK_STATUSES:
+                await uow.outbox.withdraw_task(task_id, self.runtime.clock.now())
 
     async def _sent_written(self) -> None:
         if self._writing_sent is not None:
@@ -493,6 +513,16 @@ class OutboxSender:
             await uow.outbox.make_send(row.id, row.attempts)
             await uow.commit()
         row.edit_message_id, row.markup_only = None, False
+
+    async def _moot(self, row: OutboxRow, why: str) -> str:
+        """A withdrawal Telegram cannot apply and need not: settled, not a dead letter."""
+        log.info("outbox row %s: buttons of message %s in chat %s not withdrawn (%s)", row.id,
+                 row.edit_message_id, row.chat_id, why)
+        async with self.runtime.unit_of_work() as uow:
+            await uow.outbox.settle(row.id, row.attempts, row.edit_message_id,
+                                    self.runtime.clock.now(), f"not needed: {why}")
+            await uow.commit()
+        return _SETTLED
 
     async def _give_up(self, row: OutboxRow, error: str) -> str:
         async with self.runtime.unit_of_work() as uow:

@@ -16,8 +16,8 @@ from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
 from workflow import delivery
 from workflow.context import Actor, Context
-from workflow.errors import AdminOnly, DomainError, Forbidden
-from workflow.model import Answer, ButtonSpec, Chat, Person, Text
+from workflow.errors import AdminOnly, DomainError, Forbidden, TaskClosed
+from workflow.model import Answer, ButtonSpec, Chat, Person, Text, task_of_buttons
 from workflow.ports import UnitOfWork
 from workflow.text import clean_name
 
@@ -65,7 +65,8 @@ class Turn:
     ) -> None:
         """Answer in this chat; it is queued with the turn's work and sent once committed."""
         body = render(text, self.locale) if isinstance(text, Text) else text
-        self.answers.append(Answer(self.chat.id, body, self._keys(buttons), kind, order))
+        self.answers.append(Answer(self.chat.id, body, self._keys(buttons), kind, order,
+                                   task_id=task_of_buttons(buttons)))
 
     def refuse(self, *texts: Text) -> None:
         """What was wrong and what to type instead, as one message: a refusal followed by a
@@ -76,7 +77,8 @@ class Turn:
                         buttons: tuple[tuple[ButtonSpec, ...], ...] = ()) -> None:
         """Answer the person in their private chat (what others in this chat may not see)."""
         body = render(text, self.locale) if isinstance(text, Text) else text
-        self.answers.append(Answer(self.person.id, body, self._keys(buttons), "reply", order))
+        self.answers.append(Answer(self.person.id, body, self._keys(buttons), "reply", order,
+                                   task_id=task_of_buttons(buttons)))
 
     def ask(self, text: Text, code: str, *, order: str | None = None) -> None:
         """A question the person answers by replying to it; `code` (the button that asked)
@@ -119,7 +121,8 @@ class Turn:
     ) -> None:
         """Replace one of the bot's messages in this chat once the transaction has committed."""
         self.answers.append(Answer(self.chat.id, text, self._keys(buttons), kind, order,
-                                   edit_message_id=message_id, markup_only=markup_only))
+                                   edit_message_id=message_id, markup_only=markup_only,
+                                   task_id=task_of_buttons(buttons)))
 
     def _keys(self, buttons: tuple[tuple[ButtonSpec, ...], ...]) -> list[list[dict[str, str]]]:
         return markup_to_json(keyboard(buttons, self.locale))
@@ -171,9 +174,10 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             except DomainError as refusal:
                 await _keep_only_the_update_mark(uow, update.update_id, now)
                 turn.answers.clear()
-                if update.callback_query is not None and isinstance(refusal,
-                                                                    Forbidden | AdminOnly):
-                    # Somebody else's button: their mistake is not the group's business.
+                if update.callback_query is not None and isinstance(
+                        refusal, Forbidden | AdminOnly | TaskClosed):
+                    # Somebody else's button, or one an old screen still shows: the
+                    # presser's mistake is not the group's business.
                     turn.alert = render(refusal.text, turn.locale)
                 else:
                     turn.reply(refusal.text, kind="error")

@@ -320,6 +320,8 @@ class OutboxRow(Base):
     rerouted_from: Mapped[int | None] = mapped_column(BigInteger)
     # A department's message sent to its people in private because it has no group.
     for_role: Mapped[str | None] = mapped_column(String(32))
+    # The task its buttons act on: when the task closes, the buttons go from the message.
+    task_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     # The message ids find which order a reply to one of the bot's messages is about.
     __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),

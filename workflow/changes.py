@@ -22,7 +22,7 @@ from typing import Any
 
 from workflow import escalation, orders, urging
 from workflow.context import Actor, Context, local_time, order_params
-from workflow.errors import DomainError, Forbidden, NotFound
+from workflow.errors import DomainError, Forbidden, NotFound, TaskClosed
 from workflow.model import (
     OPEN_TASK_STATUSES,
     UNDER_WAY_STATUSES,
@@ -253,7 +253,7 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None,
         raise NotFound(Text("error.task_not_found"))
     actor.require(task.role)
     if task.status not in OPEN_TASK_STATUSES:
-        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+        raise TaskClosed(task.status.value)
     order = await ctx.uow.orders.get(task.order_id)
     notice = await ctx.uow.changes.by_number(task.title or "")
     if notice is not None and notice.status is not ChangeStatus.OPEN:
@@ -274,8 +274,9 @@ async def answer(ctx: Context, actor: Actor, task_id: int, raise_to: int | None,
     task.status, task.outcome = TaskStatus.DONE, f"level{notice.level}"
     task.closed_by, task.closed_at = actor.person.id, ctx.now
     if not await ctx.uow.tasks.close(task):
-        raise DomainError(Text("error.task_closed", {"status": "done"}))
+        raise TaskClosed("done")
     await escalation.stop_for(ctx, task_id)
+    await ctx.withdraw_buttons(task_id)  # closed here, not by tasks.close_task: its own audit
     await ctx.audit(actor, "change.answer", "change", notice.number or "-", {"level": before},
                     {"level": notice.level, "role": task.role.value})
     if notice.level > before:

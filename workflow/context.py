@@ -68,6 +68,11 @@ class Context:
     async def notify(self, note: Notification) -> None:
         await self.uow.outbox.enqueue(note, self.now, self.origin)
 
+    async def withdraw_buttons(self, task_id: int) -> None:
+        """The task is no longer open: no message keeps buttons that act on it (those sent
+        lose them by an edit, those still owed go without them)."""
+        await self.uow.outbox.withdraw_task(task_id, self.now)
+
     async def leaders_of(self, role: Role) -> list[int]:
         return [p.id for p in await self.uow.people.holders(role) if p.leads(role)]
 

@@ -30,3 +30,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class TaskClosed(DomainError):
+    """The task was handled already: a button pressed on an old copy of its card."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(Text("error.task_closed", {"status": status}))

@@ -7,7 +7,7 @@ acknowledged, finished or cancelled in the meantime ends its reminders and escal
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from workflow import digest, quality, services, urging
@@ -308,8 +308,10 @@ def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
     ack = ((ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack"),)
            if task.status is TaskStatus.OPEN else ())
     if task.kind in COMMAND_FINISHED:
-        steps = step_buttons(task.order_id, list(OF_TASK.get(task.kind, ())))
-        return ((*ack, *(steps[0] if steps else ())),) if ack or steps else ()
+        # The step that finishes the task is the task's: it goes when the task closes.
+        found = step_buttons(task.order_id, list(OF_TASK.get(task.kind, ())))
+        steps = tuple(replace(b, task_id=task.id) for b in found[0]) if found else ()
+        return ((*ack, *steps),) if ack or found else ()
     if task.kind is TaskKind.DISPATCH_CONFIRMATION:
         return ((*ack, ButtonSpec(Text("button.dispatched"), f"v1:tk:{task.id}:done"),
                  ButtonSpec(Text("button.not_dispatched"), f"v1:tk:{task.id}:late")),)

@@ -205,6 +205,32 @@ class Text:
 class ButtonSpec:
     label: Text
     action: str  # short ASCII code, e.g. "v1:rv:12:ok"
+    # The task whose card offers it, when its code does not say (a next step on a task's card):
+    # it goes with the task's own buttons when the task closes.
+    task_id: int | None = None
+
+
+# The button codes whose id is a task's: review, task, GM decision, change answer, objection,
+# credit review and credit decision. A message carrying one of them is withdrawn with its task.
+TASK_BUTTON_CODES = frozenset({"rv", "tk", "gm", "ca", "ob", "cr", "cd"})
+
+
+def task_of_action(action: str) -> int | None:
+    """The task a button's code acts on, if it acts on one."""
+    parts = action.split(":", 3)
+    if len(parts) >= 3 and parts[0] == "v1" and parts[1] in TASK_BUTTON_CODES \
+            and parts[2].isdigit():
+        return int(parts[2])
+    return None
+
+
+def task_of_buttons(buttons: tuple[tuple[ButtonSpec, ...], ...]) -> int | None:
+    """The task whose buttons these are (the first one named: no card carries two)."""
+    for line in buttons:
+        for button in line:
+            if (task := button.task_id or task_of_action(button.action)) is not None:
+                return task
+    return None
 
 
 @dataclass(frozen=True)
@@ -248,6 +274,8 @@ class Answer:
     as_photo: bool = False
     # A question answered by replying to it: the code of the button that asked it.
     ask: str | None = None
+    # The task its buttons act on, when they do (`task_of_buttons`).
+    task_id: int | None = None
 
 
 @dataclass

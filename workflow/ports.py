@@ -155,6 +155,10 @@ class Outbox(Protocol):
         last edited), if it was about one."""
         ...
     async def retry(self, row_id: int | None, now: datetime) -> int: ...
+    async def withdraw_task(self, task_id: int, now: datetime) -> int:
+        """The task's buttons go from every message that shows them: rows still owed lose
+        them, messages sent get a markup-only edit; how many rows that touched."""
+        ...
 
 
 class Timers(Protocol):

@@ -111,12 +111,7 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
 
 async def _answer(ctx: Context, actor: Actor, task: Task) -> None:
     """A finding noted earlier is answered by the inspection that records it."""
-    task.status, task.outcome = TaskStatus.DONE, "recorded"
-    task.closed_by, task.closed_at = actor.person.id, ctx.now
-    if await ctx.uow.tasks.close(task):
-        await escalation.stop_for(ctx, task.id or 0)
-        await ctx.audit(actor, "task.done", "task", task.id or 0, {"status": "open"},
-                        {"status": "done", "outcome": "recorded"})
+    await tasks.close_task(ctx, actor, task, TaskStatus.DONE, "recorded")
 
 
 def _finding_params(ctx: Context, order: Order, record: Inspection) -> dict[str, Any]:

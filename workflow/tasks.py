@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow import escalation
 from workflow.context import Actor, Context, local_time, order_params
-from workflow.errors import DomainError, NotFound
+from workflow.errors import NotFound, TaskClosed
 from workflow.model import OPEN_TASK_STATUSES, Order, Task, TaskKind, TaskStatus, Text
 from workflow.roles import Role
 
@@ -91,6 +91,9 @@ async def close_task(ctx: Context, actor: Actor | None, task: Task, status: Task
         return False
     await escalation.stop_for(ctx, task.id or 0)
     await ctx.uow.timers.cancel_subject(escalation.notice_subject(task.id or 0))
+    # Every copy of its card (the group's, a leader's escalation, a reminder) loses the
+    # buttons, whichever of them or whatever command closed it.
+    await ctx.withdraw_buttons(task.id or 0)
     await ctx.audit(actor, f"task.{status.value}", "task", task.id or 0,
                     {"status": before.value}, {"status": status.value, "outcome": outcome})
     return True
@@ -206,4 +209,4 @@ async def _derive_from(ctx: Context, order: Order, task: Task) -> None:
 def require_open(task: Task, actor: Actor) -> None:
     actor.require(task.role)
     if task.status not in OPEN_TASK_STATUSES:
-        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+        raise TaskClosed(task.status.value)

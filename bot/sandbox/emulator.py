@@ -47,6 +47,8 @@ production:
   group chat". What people post meanwhile stays in the chat but reaches no bot (``send_text``
   returns None); button presses still do, as callback queries go to the bot directly. ``readd``
   reports "member" again and posts the ``new_chat_members`` notice naming the bot.
+* ``uneditable(chat_id, message_id)``: edits of that message answer 400 "Bad Request: message
+  can't be edited", as Telegram answers for a message it no longer lets the bot edit.
 * ``outage(status=502)`` / ``outage(None)``: Telegram's front end answers every call, getUpdates
   and file downloads included, with its own nginx error page instead of JSON (PTB: NetworkError
   "Bad Gateway (502)..."); nothing takes effect and webhook deliveries wait. A long poll that is
@@ -581,6 +583,7 @@ class BotApiEmulator:
         self._listeners: list[Callable[[OutgoingEvent], None]] = []
         self._answer_listeners: list[Callable[[CallbackAnswer], None]] = []
         self._callback_origin: dict[str, tuple[int, int]] = {}  # query id -> chat, user
+        self._uneditable: set[tuple[int, int]] = set()  # (chat, message) edits are refused
         self._accepted: list[BotMessage] = []
 
         # Chats the bot is shut out of: private chats of people who blocked it (positive ids)
@@ -817,6 +820,21 @@ class BotApiEmulator:
             }
         )
 
+    def press_stale(self, chat_id: int, user_id: int, message_id: int, callback_data: str
+                    ) -> int:
+        """Queue a press of a button the message no longer has: a phone that still shows an
+        earlier screen sends it, and Telegram delivers it as any press (answerable once)."""
+        user = self._user(user_id)
+        query_id = str(next(self._callback_ids))
+        self._open_callbacks[query_id] = user_id
+        self._callback_origin[query_id] = (chat_id, user_id)
+        return self._enqueue({"callback_query": {
+            "id": query_id, "from": user,
+            "chat_instance": str(abs(hash((self.bot_user["id"], chat_id)))),
+            "data": callback_data,
+            "message": dict(self._raw_messages[(chat_id, message_id)]),
+        }})
+
     def inject_raw(self, update: dict) -> int:
         """Queue any dict as an update, unvalidated, to test how the bot copes with junk."""
         update = dict(update)
@@ -895,6 +913,12 @@ class BotApiEmulator:
                 "new_chat_members": [bot],
             }
             self._enqueue({"message": self._post(chat, actor, notice)})
+
+    def uneditable(self, chat_id: int, message_id: int) -> None:
+        """Telegram refuses every edit of this message from now on with 400 "message can't be
+        edited" (as it answers for a message the bot may not edit: one sent with a reply
+        keyboard, or, people report, some old ones); it stays as it is."""
+        self._uneditable.add((chat_id, message_id))
 
     def outage(self, status: int | None = 502) -> None:
         """Telegram is down: every call answers ``status`` with nginx's page; None ends it."""
@@ -1574,7 +1598,7 @@ class BotApiEmulator:
         record = next(
             (m for m in self._bot_messages.get(chat_id, []) if m.message_id == message_id), None
         )
-        if record is None:
+        if record is None or (chat_id, message_id) in self._uneditable:
             raise _bad_request("message can't be edited")
         return chat_id, record, raw
 

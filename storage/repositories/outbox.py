@@ -19,17 +19,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
 from storage.models import OutboxRow
-from workflow.model import Answer, Notification, Undelivered
+from workflow.model import Answer, Notification, Undelivered, task_of_action, task_of_buttons
 
 PENDING, LEASED, SENT, HELD, REROUTED, FAILED = (
     "pending", "leased", "sent", "held", "rerouted", "failed")
 OWED = (PENDING, LEASED, HELD)  # not yet delivered anywhere
 RENDERED = ""  # text_key of a row whose params["text"] is the finished text
+# The kind of a markup-only edit that takes a closed task's buttons off a message sent before.
+WITHDRAWN = "withdrawn"
 
 _outbox = OutboxRow.__table__
 _INSERT = insert(_outbox).returning(_outbox.c.id)
@@ -41,7 +43,16 @@ _MARK_SENT = (update(_outbox)
                       lease_until=None))
 # What a copy of a row carries over to the chat it is rerouted to.
 _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
-            "as_photo", "origin_id", "for_role")
+            "as_photo", "origin_id", "for_role", "task_id")
+
+
+def task_of_rows(buttons: list[Any] | None) -> int | None:
+    """The task a rendered keyboard's codes act on (a handler's answer without its specs)."""
+    for line in buttons or []:
+        for button in line:
+            if isinstance(button, dict) and (task := task_of_action(button.get("data") or "")):
+                return task
+    return None
 
 
 class OutboxRepository:
@@ -52,11 +63,12 @@ class OutboxRepository:
     async def enqueue(self, note: Notification, now: datetime, origin: int | None = None
                       ) -> None:
         self.queued += 1
+        buttons = [[{"key": b.label.key, "params": b.label.params, "data": b.action}
+                    for b in row] for row in note.buttons]
         await self.session.execute(_INSERT, {
             "chat_id": note.chat_id, "kind": note.kind, "order_number": note.order_number,
             "text_key": note.text.key, "params": note.text.params,
-            "buttons": [[{"key": b.label.key, "params": b.label.params, "data": b.action}
-                         for b in row] for row in note.buttons],
+            "buttons": buttons, "task_id": task_of_buttons(note.buttons),
             "status": PENDING, "attempts": 0, "not_before": now, "created_at": now,
             "origin_id": origin, "for_role": note.for_role.value if note.for_role else None,
             "markup_only": False, "as_photo": False, "parts_sent": 0,
@@ -68,6 +80,8 @@ class OutboxRepository:
         the transaction commits; a crash before that leaves a lease that runs out."""
         rows = []
         for answer in answers:
+            if answer.edit_message_id is not None:
+                await self._drop_withdrawals(answer.chat_id, answer.edit_message_id)
             values: dict[str, Any] = {
                 "chat_id": answer.chat_id, "kind": answer.kind,
                 "order_number": answer.order_number, "text_key": RENDERED,
@@ -78,10 +92,64 @@ class OutboxRepository:
                 "markup_only": answer.markup_only, "document_name": answer.document_name,
                 "document": answer.document, "as_photo": answer.as_photo, "parts_sent": 0,
                 "origin_id": origin,
+                "task_id": answer.task_id or task_of_rows(answer.buttons),
             }
             row_id = (await self.session.execute(_INSERT, values)).scalar_one()
             rows.append(OutboxRow(id=row_id, **values))
         return rows
+
+    # ---- a closed task's buttons -----------------------------------------------------------
+
+    async def withdraw_task(self, task_id: int, now: datetime) -> int:
+        """The task's buttons go from every message that shows them: a row still owed loses
+        them before it goes; a message sent, whose newest state (as sent or as last edited)
+        still shows them, gets a markup-only edit in the chat it was delivered to. The card
+        loses all its buttons: the next steps it offered beside them were the task's own (the
+        order's cards and /status offer the steps that hold now). A row being sent right now
+        is left to its sender, which withdraws the buttons once Telegram has taken it."""
+        rows = list(await self.session.scalars(
+            select(OutboxRow).where(OutboxRow.task_id == task_id).order_by(OutboxRow.id)))
+        touched = 0
+        for row in rows:
+            if row.status in (PENDING, HELD):
+                await self.session.execute(
+                    update(OutboxRow).where(OutboxRow.id == row.id,
+                                            OutboxRow.status.in_((PENDING, HELD)))
+                    .values(buttons=[], task_id=None),
+                    execution_options={"synchronize_session": False})
+                touched += 1
+                continue
+            message_id = row.edit_message_id or row.message_id
+            if row.status != SENT or message_id is None:
+                continue  # leased (its sender sees to it), rerouted, failed, or no message
+            newest = await self.session.scalar(
+                select(func.max(OutboxRow.id)).where(
+                    OutboxRow.chat_id == row.chat_id,
+                    or_(OutboxRow.message_id == message_id,
+                        OutboxRow.edit_message_id == message_id),
+                    OutboxRow.status.in_((SENT, *OWED))))
+            if newest != row.id:
+                continue  # edited since: the newer state is what the message shows
+            self.queued += 1
+            await self.session.execute(_INSERT, {
+                **{name: getattr(row, name) for name in _CONTENT},
+                "kind": WITHDRAWN, "buttons": [], "task_id": None, "document": None,
+                "chat_id": row.chat_id, "edit_message_id": message_id, "markup_only": True,
+                "mention_id": row.mention_id, "rerouted_from": row.rerouted_from,
+                "origin_id": None, "status": PENDING, "attempts": 0, "not_before": now,
+                "created_at": now, "parts_sent": 0,
+            })
+            touched += 1
+        return touched
+
+    async def _drop_withdrawals(self, chat_id: int, message_id: int) -> None:
+        """A handler's answer replaces the whole message (the one whose button was pressed):
+        a withdrawal of its buttons still waiting would only take the answer's own away."""
+        await self.session.execute(
+            delete(OutboxRow).where(OutboxRow.chat_id == chat_id,
+                                    OutboxRow.edit_message_id == message_id,
+                                    OutboxRow.kind == WITHDRAWN, OutboxRow.status == PENDING),
+            execution_options={"synchronize_session": False})
 
     # ---- claiming and finishing ------------------------------------------------------------
 
@@ -139,6 +207,12 @@ class OutboxRepository:
         if failing_since is not None:
             values["failing_since"] = failing_since
         return (await self._fenced(row_id, token, **values)).rowcount == 1
+
+    async def settle(self, row_id: int, token: int, message_id: int | None, at: datetime,
+                     note: str) -> bool:
+        """Nothing more is owed (an edit Telegram need not make): done, with why it was not."""
+        return (await self._fenced(row_id, token, status=SENT, sent_at=at, lease_until=None,
+                                   message_id=message_id, last_error=note)).rowcount == 1
 
     async def give_up(self, row_id: int, token: int, error: str) -> bool:
         return (await self._fenced(row_id, token, status=FAILED, lease_until=None,

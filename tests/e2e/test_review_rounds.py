@@ -44,8 +44,16 @@ async def test_a_renegotiated_date_is_decided_by_the_new_round_alone(stack: Stac
 
 async def test_the_old_rounds_requests_say_they_were_replaced(stack: Stack) -> None:
     await _renegotiated(stack)
-    # Manufacturing never answered round 1; its request still shows 可行 / 不可行.
-    await stack.press(MANUFACTURING, WANGQIANG, "不可行", on=OLD_DATE)
+    # Manufacturing never answered round 1; its request lost 可行 / 不可行 as round 2 began.
+    old = stack.emulator.newest_message(MANUFACTURING, OLD_DATE)
+    assert old.buttons == []
+    # A phone that still shows them taps 不可行: the request says it was replaced.
+    [first_round] = [t["id"] for t in (await stack.state())["tasks"]
+                     if t["kind"] == "feasibility_review" and t["role"] == "manufacturing"
+                     and t["status"] == "cancelled"]
+    stack.emulator.press_stale(MANUFACTURING, WANGQIANG, old.message_id,
+                               f"v1:rv:{first_round}:no")
+    await stack.pump()
     old = stack.emulator.newest_message(MANUFACTURING, OLD_DATE)
     assert "已被订单 SO-20261124-001 的第 2 轮评审取代" in old.text and old.buttons == []
     assert not [m for m in stack.messages if m["kind"] == "error"]  # nothing to refuse

@@ -93,7 +93,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
          "created_at": T1, "sent_at": T2, "message_id": 2**40, "last_error": None,
          "edit_message_id": None, "markup_only": True, "document_name": "订单.csv",
          "document": EVERY_BYTE, "parts_sent": 2, "failing_since": None, "origin_id": 201,
-         "mention_id": None, "rerouted_from": -1002, "for_role": "market"},
+         "mention_id": None, "rerouted_from": -1002, "for_role": "market", "task_id": 2**31 - 1},
     ],
     "urge_slips": [
         {"id": 4, "number": "CC-20261124-001", "order_id": 12, "status": "draft",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workflow import escalation
 from workflow.context import Actor, Context
-from workflow.errors import DomainError
+from workflow.errors import DomainError, TaskClosed
 from workflow.model import (
     Order,
     Task,
@@ -30,7 +30,7 @@ async def acknowledge(ctx: Context, actor: Actor, task_id: int) -> tuple[Task, O
     task, order = await task_for(ctx, task_id)
     actor.require(task.role)
     if task.status is not TaskStatus.OPEN:
-        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+        raise TaskClosed(task.status.value)
     await ctx.uow.tasks.acknowledge(task_id, actor.person.id)
     await escalation.stop_for(ctx, task_id)
     await ctx.audit(actor, "task.acknowledged", "task", task_id, {"status": "open"},

@@ -7,7 +7,7 @@ from typing import Any
 
 from workflow import escalation, lifecycle
 from workflow.context import Actor, Context, local_time, order_params
-from workflow.errors import DomainError, NotFound
+from workflow.errors import DomainError, NotFound, TaskClosed
 from workflow.lifecycle import Action
 from workflow.model import (
     OPEN_TASK_STATUSES,
@@ -57,7 +57,7 @@ async def review_to_answer(ctx: Context, actor: Actor, task_id: int) -> tuple[Ta
         raise Outdated(Text("review.superseded", {"number": order.number,
                                                   "round": current["number"]}))
     if task.status not in OPEN_TASK_STATUSES:
-        raise DomainError(Text("error.task_closed", {"status": task.status.value}))
+        raise TaskClosed(task.status.value)
     if order.status not in (OrderStatus.REVIEW, OrderStatus.NEGOTIATING):
         raise DomainError(Text("error.order_not_in_review", {"number": order.number,
                                                              "status": order.status.value}))
@@ -79,7 +79,7 @@ async def answer_review(
         raise DomainError(Text("error.reason_detail_required"))
     outcome = "feasible" if feasible else "infeasible"
     if not await close_task(ctx, actor, task, TaskStatus.DONE, outcome, detail or reason):
-        raise DomainError(Text("error.task_closed", {"status": "done"}))
+        raise TaskClosed("done")
     if not feasible:
         await tell_market(ctx, order, "review.infeasible_detail" if detail
                           else "review.infeasible", role=task.role, who=actor.person.name,

@@ -43,6 +43,7 @@ from workflow.model import (
     Undelivered,
     UrgeSlip,
     UrgeStatus,
+    task_of_buttons,
 )
 from workflow.policy import Policy, load_policy
 from workflow.roles import Role
@@ -97,6 +98,8 @@ class Tables:
     tasks: dict[int, Task] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
+    # Tasks whose buttons were withdrawn from the messages sent before, in order.
+    withdrawn: list[int] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
     slips: dict[int, UrgeSlip] = field(default_factory=dict)
     notices: dict[int, ChangeNotice] = field(default_factory=dict)
@@ -463,6 +466,21 @@ class FakeOutbox(_Repo):
                 for a in answers]
         self.t.outbox.extend(rows)
         return rows
+
+    async def withdraw_task(self, task_id: int, now: datetime) -> int:
+        """Notes still owed that carry the task's buttons lose them all; the task is noted."""
+        touched = 0
+        for row in self.t.outbox:
+            note = row.note
+            if note is None or task_of_buttons(note.buttons) != task_id:
+                continue
+            if row.status in (PENDING, HELD):
+                row.note = replace(note, buttons=())
+                touched += 1
+            elif row.status == SENT:
+                touched += 1
+        self.t.withdrawn.append(task_id)
+        return touched
 
     async def move_chat(self, old: int, new: int) -> int:
         owed = [r for r in self.t.outbox

@@ -22,6 +22,7 @@ from tests.unit.workflow.journey import DUE, FIELDS, plan
 from workflow import orders, services
 from workflow.context import Actor, Context
 from workflow.model import (
+    ButtonSpec,
     ChangeNotice,
     ChangeStatus,
     Notification,
@@ -285,6 +286,22 @@ async def test_the_outbox_counts_what_it_queued(new_uow: Factory) -> None:
         assert (await uow.outbox.counts())["pending"] == 1
         assert await uow.outbox.move_chat(-1001, -1009) == 1
         assert await uow.outbox.dead_letters() == []
+
+
+async def test_a_closed_tasks_buttons_are_taken_from_what_is_still_owed(
+        new_uow: Factory) -> None:
+    card = ((ButtonSpec(Text("button.ack"), "v1:tk:7:ack"),
+             ButtonSpec(Text("button.done"), "v1:tk:7:done")),)
+    async with new_uow() as uow:
+        await uow.outbox.enqueue(Notification(-1001, Text("task.assigned"), "task", None, card),
+                                 NOW)
+        await uow.outbox.enqueue(Notification(-1002, Text("k"), "notice", None, ((ButtonSpec(
+            Text("button.ack"), "v1:tk:8:ack"),),)), NOW)
+        await uow.outbox.enqueue(Notification(-1003, Text("k"), "notice", None, ((ButtonSpec(
+            Text("button.cancel"), "v1:d:7:no"),),)), NOW)  # a draft's, not task 7's
+        assert await uow.outbox.withdraw_task(7, NOW) == 1
+        assert await uow.outbox.withdraw_task(7, NOW) == 0  # nothing shows them any more
+        assert (await uow.outbox.counts())["pending"] == 3
 
 
 async def test_the_reports_read_what_one_period_needs(new_uow: Factory) -> None:

@@ -95,6 +95,29 @@ async def test_task_for_and_require_open(c: Company) -> None:
     assert closed.value.text.key == "error.task_closed"
 
 
+async def test_a_closed_tasks_buttons_are_withdrawn_however_it_closed(c: Company) -> None:
+    order = await registered(c)
+    done = await tasks.open_task(c.world.ctx, None, order, TaskKind.DESIGN, Role.TECH,
+                                 c.world.now + timedelta(days=2), title="图纸")
+    cancelled = await tasks.open_task(c.world.ctx, None, order, TaskKind.PACKAGING,
+                                      Role.WAREHOUSE, c.world.now + timedelta(days=9))
+    kept = await tasks.open_task(c.world.ctx, None, order, TaskKind.DESIGN, Role.TECH,
+                                 c.world.now + timedelta(days=3), title="说明书")
+    assert await tasks.close_task(c.world.ctx, c.tech, done, TaskStatus.DONE)
+    await tasks.close_kinds(c.world.ctx, None, order, (TaskKind.PACKAGING,),
+                            TaskStatus.CANCELLED)
+    assert c.world.tables.withdrawn == [done.id, cancelled.id]
+    # The cards not yet sent go without the closed tasks' buttons; the open one keeps its own.
+    cards = {n.text.params["title"] or n.text.params["task"]: n.buttons
+             for n in c.world.notes("task.assigned")}
+    assert cards["图纸"] == () and cards["packaging"] == ()
+    assert [b.action for b in cards["说明书"][0]] == [f"v1:tk:{kept.id}:ack",
+                                                    f"v1:tk:{kept.id}:done"]
+    # A task somebody closed first is not withdrawn twice.
+    assert not await tasks.close_task(c.world.ctx, c.tech, done, TaskStatus.DONE)
+    assert c.world.tables.withdrawn == [done.id, cancelled.id]
+
+
 async def test_a_purchase_brings_its_supplier_contact_linked_by_id(c: Company) -> None:
     order = await registered(c)
     due = c.world.now + timedelta(days=14)
