@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,9 +67,20 @@ class Browser:
         return await asyncio.to_thread(self.driver.execute_script, code)  # type: ignore[attr-defined]
 
     async def click(self, css: str) -> str:
+        """Click a link or a form's button and read the page it leads to: the old page's body
+        goes stale first, so that a slow navigation is never read half-way."""
+        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.webdriver.support.expected_conditions import staleness_of
+        from selenium.webdriver.support.wait import WebDriverWait
+
         def go() -> str:
-            self.driver.find_element("css selector", css).click()  # type: ignore[attr-defined]
-            return self.driver.find_element("tag name", "body").text  # type: ignore[attr-defined]
+            driver: Any = self.driver
+            before = driver.find_element("tag name", "body")
+            driver.find_element("css selector", css).click()
+            WebDriverWait(driver, 20).until(staleness_of(before))
+            return str(WebDriverWait(driver, 20, ignored_exceptions=(
+                StaleElementReferenceException,)).until(
+                lambda d: d.find_element("tag name", "body").text))
         return await asyncio.to_thread(go)
 
     async def screenshot(self, name: str) -> None:
