@@ -479,7 +479,9 @@ class OutboxSender:
 
     async def _sent_written(self) -> None:
         if self._writing_sent is not None:
-            await self._writing_sent
+            # Shielded: a drain cancelled at shutdown must not cancel the write it waits for,
+            # or the marks are lost and shutdown, waiting for the same write, fails.
+            await asyncio.shield(self._writing_sent)
         if self._sent:
             await self._write_sent()
 
