@@ -20,6 +20,7 @@ from storage.repositories.people import PeopleRepository
 from storage.repositories.reports import SqlReports
 from storage.repositories.tasks import TaskRepository
 from storage.repositories.timers import TimerRepository
+from storage.repositories.turns import TurnStart
 from storage.repositories.urge_slips import UrgeSlipRepository
 from storage.repositories.web import DeskQueries, WebTokenRepository
 
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.credits = CreditRepository(self.session)
         self.web_tokens = WebTokenRepository(self.session)
         self.desk = DeskQueries(self.session)
+        self.turns = TurnStart(self.session, self.chats)
         return self
 
     async def __aexit__(
@@ -68,3 +70,4 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self.chats.forget()

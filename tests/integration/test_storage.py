@@ -149,6 +149,43 @@ async def test_an_old_update_id_with_new_content_is_a_new_update(sessions) -> No
         await uow.commit()
 
 
+async def test_a_turn_claims_its_update_and_reads_sender_and_chat_at_once(sessions) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.inbox.store(7, {"update_id": 7}, NOW)
+        await uow.inbox.store(8, {"update_id": 8}, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:  # both seen for the first time: written
+        started = await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心")
+        assert started is not None
+        person, chat = started
+        assert (person.id, person.name, person.username, person.roles) == (5, "王强", "wq", {})
+        assert (chat.id, chat.title, chat.department) == (-100, "制造中心", None)
+        await uow.people.grant(5, Role.OEM, False)
+        await uow.people.grant(5, Role.MANUFACTURING, True)
+        await uow.chats.bind(-100, Role.MANUFACTURING)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心") is None
+        started = await uow.turns.begin(8, NOW, 5, "王强强", None, -100, "制造")
+        assert started is not None
+        person, chat = started
+        assert person.roles == {Role.MANUFACTURING: True, Role.OEM: False}
+        assert (person.name, person.username) == ("王强强", None)
+        assert (chat.title, chat.department) == ("制造", Role.MANUFACTURING)
+        # The chat is known in this unit of work until it changes.
+        assert await uow.chats.get(-100) == chat
+        await uow.chats.bind(-100, Role.OEM)
+        assert (await uow.chats.get(-100)).department is Role.OEM
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert (await uow.people.get(5)).name == "王强强"
+        chat = await uow.chats.get(-100)
+        assert (chat.title, chat.department) == ("制造", Role.OEM)
+        await uow.chats.set_locale(-100, "en")
+        await uow.rollback()
+        assert (await uow.chats.get(-100)).locale is None  # nothing kept from before it
+
+
 async def test_one_holder_at_a_time_until_the_lease_runs_out(sessions) -> None:
     until = NOW + timedelta(seconds=30)
     async with SqlUnitOfWork(sessions) as uow:
