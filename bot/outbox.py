@@ -471,10 +471,10 @@ class OutboxSender:
         while self._sent:
             marks, self._sent = self._sent, []
             async with self.runtime.unit_of_work() as uow:
-                for row_id, token, message_id, at in marks:
-                    if not await uow.outbox.mark_sent(row_id, token, message_id, at):
-                        log.warning("outbox row %s was sent after its lease passed to another "
-                                    "sender", row_id)
+                await uow.one_statement()  # one UPDATE for them all needs no transaction
+                for row_id in await uow.outbox.mark_all_sent(marks):
+                    log.warning("outbox row %s was sent after its lease passed to another "
+                                "sender", row_id)
                 await uow.commit()
 
     async def _sent_written(self) -> None:

@@ -244,6 +244,51 @@ async def test_outbox_claims_lease_and_reclaims_after_expiry(sessions) -> None:
         await uow.commit()
 
 
+async def test_sent_marks_written_together_skip_rows_another_sender_holds(sessions) -> None:
+    await _enqueue(sessions, 4)
+    async with SqlUnitOfWork(sessions) as uow:
+        first = await uow.outbox.claim_due(NOW, 10, timedelta(seconds=60))
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:  # the lease of the last two runs out
+        again = await uow.outbox.claim_due(NOW + timedelta(seconds=61), 2, timedelta(seconds=60))
+        await uow.commit()
+    assert [row.id for row in again] == [row.id for row in first[:2]]
+    marks = [(row.id, row.attempts, 100 + row.id, NOW) for row in first]
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.one_statement()
+        assert await uow.outbox.mark_all_sent(marks) == [row.id for row in first[:2]]
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.mark_all_sent(
+            [(row.id, row.attempts, 7, NOW) for row in again]) == []
+        assert await uow.outbox.mark_all_sent([(first[3].id, first[3].attempts, 8, NOW)]) == [
+            first[3].id]  # marked already
+        await uow.commit()
+        assert (await uow.outbox.counts())["sent"] == 4
+
+
+async def test_updates_of_one_poll_are_kept_together(sessions) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.one_statement()
+        assert await uow.inbox.store_all(
+            [(1, {"update_id": 1}), (2, {"update_id": 2}), (3, {"update_id": 3})], NOW) == [
+            True, True, True]
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.inbox.claim(2, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        # Redelivered, handled with new content (a new update), and new.
+        assert await uow.inbox.store_all(
+            [(1, {"update_id": 1}), (2, {"update_id": 2, "x": 1}), (4, {"update_id": 4})],
+            NOW) == [False, True, True]
+        # The same id twice in one poll is taken as `store` takes it, one after the other.
+        assert await uow.inbox.store_all(
+            [(5, {"update_id": 5}), (5, {"update_id": 5})], NOW) == [True, False]
+        await uow.commit()
+        assert [p["update_id"] for p in await uow.inbox.unhandled()] == [1, 2, 3, 4, 5]
+
+
 async def test_concurrent_claimers_never_share_a_row(database_url: str, sessions) -> None:
     await _enqueue(sessions, 300)
     engines = [create_engine(database_url) for _ in range(3)]
