@@ -15,6 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
@@ -39,6 +41,28 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(update.effective_chat.id, update.effective_message.text)
 
 
+class _Statements:
+    """SQL statements and transactions (BEGIN ... COMMIT, a round trip each on PostgreSQL)
+    of this process while `on`: a command's round trips are its statements plus two for each
+    transaction; a unit of work that is one statement in autocommit has none."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.statements = self.transactions = 0
+        event.listen(Engine, "before_cursor_execute", self._statement)
+        event.listen(Engine, "commit", self._commit)
+
+    def _statement(self, *_args: object) -> None:
+        self.statements += self.on
+
+    def _commit(self, connection: Connection) -> None:
+        autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        self.transactions += self.on and not autocommit
+
+
+COUNTED = _Statements()
+
+
 def _sent(emulator: BotApiEmulator) -> int:
     return sum(len(emulator.messages(chat)) for chat in CHATS)
 
@@ -54,9 +78,12 @@ async def _measure(emulator: BotApiEmulator, text: str) -> tuple[list[float], fl
     for i in range(LATENCY_SAMPLES):
         expected = _sent(emulator) + 1
         started = time.perf_counter()
+        COUNTED.on = i >= LATENCY_SAMPLES // 2  # the first commands of a round warm it up
         emulator.send_text(CHATS[i % len(CHATS)], ADMIN, text)
         await _wait_for(emulator, expected)
         latencies.append(time.perf_counter() - started)
+    await asyncio.sleep(0.05)  # the last answer's sent mark is written after it arrived
+    COUNTED.on = False
     expected = _sent(emulator) + BURST
     started = time.perf_counter()
     for i in range(BURST):
@@ -137,7 +164,10 @@ async def command_latency() -> dict[str, float]:
                 results[name]["lat"] += latencies
                 results[name]["rate"].append(rate)
     echo, register = results["echo"], results["register"]
+    counted = ROUNDS * (LATENCY_SAMPLES - LATENCY_SAMPLES // 2)
     return {
+        "statements_per_command": COUNTED.statements / counted,
+        "transactions_per_command": COUNTED.transactions / counted,
         "echo_median_ms": statistics.median(echo["lat"]) * 1000,
         "echo_p99_ms": _p99(echo["lat"]) * 1000,
         "echo_per_s": statistics.median(echo["rate"]),
@@ -195,6 +225,11 @@ def main() -> None:
               f"throughput {latency[f'{name}_per_s']:7.1f} /s")
     ratio = latency["register_per_s"] / latency["echo_per_s"]
     print(f"  throughput ratio register/echo = {ratio:.2f}  (floor 0.5)")
+    statements, transactions = (latency["statements_per_command"],
+                                latency["transactions_per_command"])
+    print(f"  register one at a time: {statements:.1f} statements, {transactions:.1f} "
+          f"transactions a command = {statements + 2 * transactions:.1f} round trips "
+          "on PostgreSQL (a transaction's BEGIN and COMMIT are one each)")
     start = asyncio.run(startup_and_memory())
     print(f"start-up: gendan run -> first getUpdates {start['startup_s']:.2f} s")
     print(f"idle resident memory: {start['idle_rss_mb']:.1f} MB  (target <= 100 MB)")

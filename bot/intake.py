@@ -36,15 +36,18 @@ class Intake:
         """Keep fetched updates; the ones not seen before, in order."""
         if not updates:
             return []
-        fresh = []
         async with self.runtime.unit_of_work() as uow:
-            now = self.runtime.clock.now()
-            for update in updates:
-                if await uow.inbox.store(update.update_id, update.to_dict(), now):
-                    fresh.append(update)
-                else:
-                    log.info("update %s arrived again; dropped", update.update_id)
+            await uow.one_statement()  # one INSERT for them all needs no transaction around it
+            stored = await uow.inbox.store_all(
+                [(update.update_id, update.to_dict()) for update in updates],
+                self.runtime.clock.now())
             await uow.commit()
+        fresh = []
+        for update, new in zip(updates, stored, strict=True):
+            if new:
+                fresh.append(update)
+            else:
+                log.info("update %s arrived again; dropped", update.update_id)
         return fresh
 
     async def backlog(self) -> list[Update]:

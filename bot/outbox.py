@@ -480,11 +480,15 @@ class OutboxSender:
         while self._sent:
             marks, self._sent = self._sent, []
             async with self.runtime.unit_of_work() as uow:
-                for row_id, token, message_id, at, _task in marks:
-                    if not await uow.outbox.mark_sent(row_id, token, message_id, at):
-                        log.warning("outbox row %s was sent after its lease passed to another "
-                                    "sender", row_id)
-                await self._withdraw_closed(uow, {task for *_, task in marks if task})
+                closed = {task for *_, task in marks if task}
+                if not closed:
+                    await uow.one_statement()  # one UPDATE for them all needs no transaction
+                for row_id in await uow.outbox.mark_all_sent(
+                        [(row_id, token, message_id, at)
+                         for row_id, token, message_id, at, _task in marks]):
+                    log.warning("outbox row %s was sent after its lease passed to another "
+                                "sender", row_id)
+                await self._withdraw_closed(uow, closed)
                 await uow.commit()
             if uow.outbox.queued:
                 self.runtime.wake_sender()
@@ -499,7 +503,9 @@ class OutboxSender:
 
     async def _sent_written(self) -> None:
         if self._writing_sent is not None:
-            await self._writing_sent
+            # Shielded: a drain cancelled at shutdown must not cancel the write it waits for,
+            # or the marks are lost and shutdown, waiting for the same write, fails.
+            await asyncio.shield(self._writing_sent)
         if self._sent:
             await self._write_sent()
 

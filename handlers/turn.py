@@ -151,14 +151,15 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             log.warning("update %s has no sender or chat; ignored", update.update_id)
             return
         now = runtime.clock.now()
+        name = clean_name(user.full_name) or str(user.id)
         async with runtime.unit_of_work() as uow:
-            if not await uow.inbox.claim(update.update_id, now):
+            started = await uow.turns.begin(update.update_id, now, user.id, name, user.username,
+                                            tg_chat.id, clean_name(tg_chat.title) or name)
+            if started is None:
                 log.info("update %s was already handled; dropped", update.update_id)
                 return
             runtime.handled.add(update.update_id)
-            name = clean_name(user.full_name) or str(user.id)
-            person = await uow.people.upsert(user.id, name, user.username)
-            chat = await uow.chats.upsert(tg_chat.id, clean_name(tg_chat.title) or name)
+            person, chat = started
             ctx = runtime.context(uow, now, person.id)
             wrote = update.message is not None or update.callback_query is not None
             if wrote and tg_chat.id == user.id and person.unreachable_since is not None:

@@ -46,6 +46,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs = {"pool_size": 1, "max_overflow": 0, "pool_reset_on_return": None,
                   "async_creator": inline_sqlite.connector(make_url(url).database or ":memory:"),
                   **kwargs}
+    else:
+        # As many connections kept as may be in use (SQLAlchemy's default is 5 kept and 10 more
+        # opened when busy): a burst over many chats used to open and close connections all
+        # along, and each new one costs PostgreSQL a process and asyncpg its type set-up.
+        kwargs = {"pool_size": 15, "max_overflow": 0, **kwargs}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)

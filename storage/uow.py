@@ -20,6 +20,7 @@ from storage.repositories.people import PeopleRepository
 from storage.repositories.reports import SqlReports
 from storage.repositories.tasks import TaskRepository
 from storage.repositories.timers import TimerRepository
+from storage.repositories.turns import TurnStart
 from storage.repositories.urge_slips import UrgeSlipRepository
 from storage.repositories.web import DeskQueries, WebTokenRepository
 
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.credits = CreditRepository(self.session)
         self.web_tokens = WebTokenRepository(self.session)
         self.desk = DeskQueries(self.session)
+        self.turns = TurnStart(self.session, self.chats)
         return self
 
     async def __aexit__(
@@ -63,8 +65,16 @@ class SqlUnitOfWork:
         finally:
             await self.session.close()
 
+    async def one_statement(self) -> None:
+        """What this unit of work does is one statement, atomic by itself: on PostgreSQL it
+        runs without BEGIN and COMMIT, a round trip each. Call it before the statement.
+        (SQLite's BEGIN and COMMIT cost no round trip, and its transactions stay as they are.)"""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     async def commit(self) -> None:
         await self.session.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self.chats.forget()

@@ -201,6 +201,16 @@ class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
 
 
+class Turns(Protocol):
+    async def begin(self, update_id: int, now: datetime, person_id: int, name: str,
+                    username: str | None, chat_id: int, title: str | None
+                    ) -> tuple[Person, Chat] | None:
+        """Claim the update (None when it was handled before) and give its sender with their
+        roles and its chat, written first when new or renamed: what `inbox.claim`,
+        `people.upsert` and `chats.upsert` do, in as few round trips as the database allows."""
+        ...
+
+
 class Reports(Protocol):
     """Reads for the evaluation: each touches only what one period needs."""
 
@@ -253,6 +263,7 @@ class UnitOfWork(Protocol):
     changes: ChangeNotices
     pings: EscalationPings
     inbox: Inbox
+    turns: Turns
     reports: Reports
     credits: Credits
     web_tokens: WebTokens

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -22,6 +23,19 @@ _RETITLE_CHAT = (update(_chats).where(_chats.c.id == bindparam("chat_id"))
 class ChatRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Chats read or written in this unit of work, as they are in it now: the turn reads
+        # its chat first, and services asking for it again need not go back to the database.
+        self._known: dict[int, Chat] = {}
+
+    def remember(self, chat: Chat) -> None:
+        self._known[chat.id] = copy.copy(chat)
+
+    def forget(self, chat_id: int | None = None) -> None:
+        """A chat changed (or, with no id, the transaction was rolled back)."""
+        if chat_id is None:
+            self._known.clear()
+        else:
+            self._known.pop(chat_id, None)
 
     @staticmethod
     def _domain(row: Any) -> Chat:
@@ -34,20 +48,29 @@ class ChatRepository:
         )
 
     async def get(self, chat_id: int) -> Chat | None:
+        known = self._known.get(chat_id)
+        if known is not None:
+            return copy.copy(known)
         row = (await self.session.execute(_CHAT_BY_ID, {"chat_id": chat_id})).first()
-        return self._domain(row) if row else None
+        if row is None:
+            return None
+        chat = self._domain(row)
+        self.remember(chat)
+        return chat
 
     async def upsert(self, chat_id: int, title: str | None) -> Chat:
         chat = await self.get(chat_id)
         if chat is None:
             await self.session.execute(_INSERT_CHAT, {"id": chat_id, "title": title})
-            return Chat(chat_id, title)
-        if title and chat.title != title:
+            chat = Chat(chat_id, title)
+        elif title and chat.title != title:
             await self.session.execute(_RETITLE_CHAT, {"chat_id": chat_id, "title": title})
             chat.title = title
+        self.remember(chat)
         return chat
 
     async def bind(self, chat_id: int, department: Role | None) -> None:
+        self.forget(chat_id)
         await self.session.execute(
             update(_chats)
             .where(_chats.c.id == chat_id)
@@ -55,6 +78,7 @@ class ChatRepository:
         )
 
     async def set_locale(self, chat_id: int, locale: str | None) -> None:
+        self.forget(chat_id)
         await self.session.execute(
             update(_chats).where(_chats.c.id == chat_id).values(locale=locale)
         )
@@ -68,6 +92,7 @@ class ChatRepository:
 
     async def set_active(self, chat_id: int, active: bool) -> bool:
         """True when it changed."""
+        self.forget(chat_id)
         result = await self.session.execute(
             update(_chats).where(_chats.c.id == chat_id, _chats.c.active.is_not(active))
             .values(active=active))
@@ -76,6 +101,7 @@ class ChatRepository:
     async def migrate(self, old: int, new: int) -> Chat | None:
         """The group became a supergroup: its binding and language move to the new id. Told
         twice (Telegram says it in both chats), it moves once."""
+        self.forget()
         before = await self.get(old)
         moved = await self.session.scalar(select(_chats.c.migrated_to).where(_chats.c.id == old))
         if before is None or moved is not None:
@@ -93,4 +119,5 @@ class ChatRepository:
         for table in (OrderRow.__table__, OrderDraftRow.__table__, ChangeNoticeRow.__table__):
             await self.session.execute(
                 update(table).where(table.c.chat_id == old).values(chat_id=new))
+        self.forget()
         return before

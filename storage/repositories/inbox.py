@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, literal_column, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,10 +33,13 @@ def _store_statement(dialect: str) -> Any:
     # The same id with other content is a new update, once the old one is handled.
     return statement.on_conflict_do_update(
         index_elements=["update_id"],
+        # Constants rendered in the SQL, not bound: a statement whose only parameters are its
+        # rows' values goes as one multi-row INSERT when several updates are stored at once.
         set_={"digest": statement.excluded.digest, "payload": statement.excluded.payload,
-              "status": NEW, "received_at": statement.excluded.received_at,
-              "handled_at": None},
-        where=(_inbox.c.digest != statement.excluded.digest) & (_inbox.c.status == DONE),
+              "status": literal_column(f"'{NEW}'"),
+              "received_at": statement.excluded.received_at, "handled_at": null()},
+        where=((_inbox.c.digest != statement.excluded.digest)
+               & (_inbox.c.status == literal_column(f"'{DONE}'"))),
     ).returning(_inbox.c.update_id)
 
 
@@ -57,6 +60,22 @@ class InboxRepository:
             "update_id": update_id, "digest": digest(payload), "payload": payload,
             "status": NEW, "received_at": now})
         return stored.scalar() is not None
+
+    async def store_all(self, updates: list[tuple[int, dict[str, Any]]], now: datetime
+                        ) -> list[bool]:
+        """Keep what one poll fetched, in one statement (a multi-row INSERT); for each, whether
+        it is new rather than a redelivery, as `store` says of it."""
+        ids = [update_id for update_id, _ in updates]
+        if len(set(ids)) < len(ids):  # one statement may not touch a row twice: one at a time
+            return [await self.store(update_id, payload, now) for update_id, payload in updates]
+        if not updates:
+            return []
+        dialect = self.session.get_bind().dialect.name
+        stored = await self.session.execute(_STORE[dialect], [
+            {"update_id": update_id, "digest": digest(payload), "payload": payload,
+             "status": NEW, "received_at": now} for update_id, payload in updates])
+        fresh = set(stored.scalars())
+        return [update_id in fresh for update_id in ids]
 
     async def claim(self, update_id: int, now: datetime) -> bool:
         """Mark the update handled; False when it was handled before."""

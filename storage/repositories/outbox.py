@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
@@ -41,6 +41,15 @@ _MARK_SENT = (update(_outbox)
                      _outbox.c.status == LEASED)
               .values(status=SENT, sent_at=bindparam("at"), message_id=bindparam("message_id"),
                       lease_until=None))
+# Several answers marked at once on PostgreSQL: one statement over arrays of the marks.
+_MARK_ALL_SENT = text(
+    "UPDATE outbox SET status = :sent, sent_at = marks.at, message_id = marks.message_id,"
+    " lease_until = NULL"
+    " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:tokens AS INTEGER[]),"
+    " CAST(:message_ids AS BIGINT[]), CAST(:ats AS TIMESTAMPTZ[]))"
+    " AS marks (id, token, message_id, at)"
+    " WHERE outbox.id = marks.id AND outbox.attempts = marks.token AND outbox.status = :leased"
+    " RETURNING outbox.id")
 # What a copy of a row carries over to the chat it is rerouted to.
 _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
             "as_photo", "origin_id", "for_role", "task_id")
@@ -195,6 +204,36 @@ class OutboxRepository:
         result = await self.session.execute(_MARK_SENT, {
             "row_id": row_id, "token": token, "at": at, "message_id": message_id})
         return result.rowcount == 1
+
+    async def mark_all_sent(self, marks: list[tuple[int, int, int | None, datetime]]
+                            ) -> list[int]:
+        """Note what Telegram took, each mark (row id, fencing token, message id, when) as
+        `mark_sent` does, in one statement; the ids of rows another sender holds by now."""
+        if len(marks) == 1:
+            row_id, token, message_id, at = marks[0]
+            return [] if await self.mark_sent(row_id, token, message_id, at) else [row_id]
+        if not marks:
+            return []
+        if self.session.get_bind().dialect.name == "postgresql":
+            ids, tokens, message_ids, ats = (list(column) for column in zip(*marks, strict=True))
+            marked = set((await self.session.execute(_MARK_ALL_SENT, {
+                "sent": SENT, "leased": LEASED, "ids": ids, "tokens": tokens,
+                "message_ids": message_ids, "ats": ats})).scalars())
+            return [row_id for row_id, *_ in marks if row_id not in marked]
+        result = await self.session.execute(_MARK_SENT, [
+            {"row_id": row_id, "token": token, "at": at, "message_id": message_id}
+            for row_id, token, message_id, at in marks])
+        if result.rowcount == len(marks):
+            return []
+        # Some were not ours any more (rare): those not marked with our token and moment.
+        found = {row.id: row for row in await self.session.execute(
+            select(_outbox.c.id, _outbox.c.attempts, _outbox.c.status, _outbox.c.sent_at,
+                   _outbox.c.message_id)
+            .where(_outbox.c.id.in_([row_id for row_id, *_ in marks])))}
+        return [row_id for row_id, token, message_id, at in marks
+                if (row := found.get(row_id)) is None
+                or (row.attempts, row.status, row.sent_at, row.message_id)
+                != (token, SENT, at, message_id)]
 
     async def mark_parts(self, row_id: int, token: int, parts_sent: int) -> bool:
         """A long text's part went out: a retry starts after it."""

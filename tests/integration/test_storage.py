@@ -149,6 +149,43 @@ async def test_an_old_update_id_with_new_content_is_a_new_update(sessions) -> No
         await uow.commit()
 
 
+async def test_a_turn_claims_its_update_and_reads_sender_and_chat_at_once(sessions) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.inbox.store(7, {"update_id": 7}, NOW)
+        await uow.inbox.store(8, {"update_id": 8}, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:  # both seen for the first time: written
+        started = await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心")
+        assert started is not None
+        person, chat = started
+        assert (person.id, person.name, person.username, person.roles) == (5, "王强", "wq", {})
+        assert (chat.id, chat.title, chat.department) == (-100, "制造中心", None)
+        await uow.people.grant(5, Role.OEM, False)
+        await uow.people.grant(5, Role.MANUFACTURING, True)
+        await uow.chats.bind(-100, Role.MANUFACTURING)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心") is None
+        started = await uow.turns.begin(8, NOW, 5, "王强强", None, -100, "制造")
+        assert started is not None
+        person, chat = started
+        assert person.roles == {Role.MANUFACTURING: True, Role.OEM: False}
+        assert (person.name, person.username) == ("王强强", None)
+        assert (chat.title, chat.department) == ("制造", Role.MANUFACTURING)
+        # The chat is known in this unit of work until it changes.
+        assert await uow.chats.get(-100) == chat
+        await uow.chats.bind(-100, Role.OEM)
+        assert (await uow.chats.get(-100)).department is Role.OEM
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert (await uow.people.get(5)).name == "王强强"
+        chat = await uow.chats.get(-100)
+        assert (chat.title, chat.department) == ("制造", Role.OEM)
+        await uow.chats.set_locale(-100, "en")
+        await uow.rollback()
+        assert (await uow.chats.get(-100)).locale is None  # nothing kept from before it
+
+
 async def test_one_holder_at_a_time_until_the_lease_runs_out(sessions) -> None:
     until = NOW + timedelta(seconds=30)
     async with SqlUnitOfWork(sessions) as uow:
@@ -205,6 +242,51 @@ async def test_outbox_claims_lease_and_reclaims_after_expiry(sessions) -> None:
         assert not await uow.outbox.mark_sent(claimed[1].id, claimed[1].attempts, 78, NOW)
         assert await uow.outbox.mark_sent(again[0].id, again[0].attempts, 79, NOW)
         await uow.commit()
+
+
+async def test_sent_marks_written_together_skip_rows_another_sender_holds(sessions) -> None:
+    await _enqueue(sessions, 4)
+    async with SqlUnitOfWork(sessions) as uow:
+        first = await uow.outbox.claim_due(NOW, 10, timedelta(seconds=60))
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:  # the lease of the last two runs out
+        again = await uow.outbox.claim_due(NOW + timedelta(seconds=61), 2, timedelta(seconds=60))
+        await uow.commit()
+    assert [row.id for row in again] == [row.id for row in first[:2]]
+    marks = [(row.id, row.attempts, 100 + row.id, NOW) for row in first]
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.one_statement()
+        assert await uow.outbox.mark_all_sent(marks) == [row.id for row in first[:2]]
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.outbox.mark_all_sent(
+            [(row.id, row.attempts, 7, NOW) for row in again]) == []
+        assert await uow.outbox.mark_all_sent([(first[3].id, first[3].attempts, 8, NOW)]) == [
+            first[3].id]  # marked already
+        await uow.commit()
+        assert (await uow.outbox.counts())["sent"] == 4
+
+
+async def test_updates_of_one_poll_are_kept_together(sessions) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.one_statement()
+        assert await uow.inbox.store_all(
+            [(1, {"update_id": 1}), (2, {"update_id": 2}), (3, {"update_id": 3})], NOW) == [
+            True, True, True]
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.inbox.claim(2, NOW)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        # Redelivered, handled with new content (a new update), and new.
+        assert await uow.inbox.store_all(
+            [(1, {"update_id": 1}), (2, {"update_id": 2, "x": 1}), (4, {"update_id": 4})],
+            NOW) == [False, True, True]
+        # The same id twice in one poll is taken as `store` takes it, one after the other.
+        assert await uow.inbox.store_all(
+            [(5, {"update_id": 5}), (5, {"update_id": 5})], NOW) == [True, False]
+        await uow.commit()
+        assert [p["update_id"] for p in await uow.inbox.unhandled()] == [1, 2, 3, 4, 5]
 
 
 async def test_concurrent_claimers_never_share_a_row(database_url: str, sessions) -> None:

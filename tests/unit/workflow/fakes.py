@@ -639,6 +639,18 @@ class FakeInbox(_Repo):
         return True
 
 
+class FakeTurns(_Repo):
+    """The start of a turn: the claim and the two upserts, as TurnStart does them at once."""
+
+    async def begin(self, update_id: int, now: datetime, person_id: int, name: str,
+                    username: str | None, chat_id: int, title: str | None
+                    ) -> tuple[Person, Chat] | None:
+        if not await self._uow.inbox.claim(update_id, now):
+            return None
+        return (await self._uow.people.upsert(person_id, name, username),
+                await self._uow.chats.upsert(chat_id, title))
+
+
 class FakeReports(_Repo):
     """The evaluation's reads, each oldest first as SqlReports gives them."""
 
@@ -716,6 +728,7 @@ class FakeUnitOfWork:
         self.pings = FakeEscalationPings(self)
         self.credits = FakeCredits(self)
         self.inbox = FakeInbox(self)
+        self.turns = FakeTurns(self)
         self.reports = FakeReports(self)
 
     async def __aenter__(self) -> FakeUnitOfWork:
