@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import signal
+import stat
 import sys
 import threading
 import zlib
@@ -337,6 +339,12 @@ def _read_lines_with_history(loop: asyncio.AbstractEventLoop,
 
 
 async def _lines_from_pipe(queue: asyncio.Queue[str | None]) -> None:
+    if not _is_pipe(sys.stdin):
+        # A file or /dev/null cannot be watched by the event loop: read it in a thread.
+        while raw := await asyncio.to_thread(sys.stdin.readline):
+            await queue.put(raw)
+        await queue.put(None)
+        return
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     try:
@@ -346,6 +354,14 @@ async def _lines_from_pipe(queue: asyncio.Queue[str | None]) -> None:
     while raw := await reader.readline():
         await queue.put(raw.decode("utf-8", "replace"))
     await queue.put(None)
+
+
+def _is_pipe(stream: Any) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting | None = None,
