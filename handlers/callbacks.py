@@ -43,6 +43,11 @@ def _pressed_text(turn: Turn) -> str:
     return (getattr(message, "text", None) or "") if message else ""
 
 
+def _marked(turn: Turn, key: str, **params: object) -> str:
+    """The pressed message's text with a line saying what the press did."""
+    return _pressed_text(turn) + "\n\n" + turn.t(key, **params)
+
+
 async def _on_step(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
     """A next step of the order; a card of steps alone gives its buttons to the answer, which
     carries the steps that hold now (the card's would only say they no longer apply)."""
@@ -64,7 +69,7 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
             numbers = ", ".join(o.number for o in result.earlier)
             again = f"v1:d:{draft_id}:force" + (f":{version}" if version else "")
             turn.edit_pressed(
-                _pressed_text(turn) + "\n\n" + turn.t("order.duplicate", numbers=numbers),
+                _marked(turn, "order.duplicate", numbers=numbers),
                 buttons=((ButtonSpec(Text("button.register_anyway"), again),
                           ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no")),),
             )
@@ -72,7 +77,7 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
         order = result.order
         if turn.runtime.lexicon is not None:
             turn.runtime.lexicon.learn(order.customer, order.product)
-        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("order.confirmed_mark",
+        turn.edit_pressed(_marked(turn, "order.confirmed_mark",
                                                                 number=order.number),
                           order=order.number)
         notified = [t.role.value for t in result.reviews if t.role not in result.unbound_roles]
@@ -88,7 +93,7 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
                    buttons=((ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no"),),))
     elif choice == "no":
         await services.cancel_draft(turn.ctx, turn.actor, draft_id)
-        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("order.cancelled_mark"))
+        turn.edit_pressed(_marked(turn, "order.cancelled_mark"))
     else:
         raise DomainError(Text("error.stale_button"))
 
@@ -134,29 +139,28 @@ async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> N
         task, order = await orders.acknowledge(turn.ctx, turn.actor, task_id)
         # The keyboard stays on the message so that a reply to it still names the task.
         turn.edit_pressed(
-            _pressed_text(turn) + "\n\n" + turn.t("task.mark_ack", who=turn.person.name),
+            _marked(turn, "task.mark_ack", who=turn.person.name),
             kind="task", order=order.number, buttons=escalation.task_buttons(task))
     elif choice == "snooze":
         task, order = await orders.task_for(turn.ctx, task_id)
         turn.actor.require(task.role)
         again = await escalation.snooze(turn.ctx, task)
         turn.edit_pressed(
-            _pressed_text(turn) + "\n\n" + turn.t(
-                "task.mark_snoozed", who=turn.person.name,
-                at=again.astimezone(turn.ctx.tz).strftime("%H:%M")),
+            _marked(turn, "task.mark_snoozed", who=turn.person.name,
+                    at=again.astimezone(turn.ctx.tz).strftime("%H:%M")),
             kind="reminder", order=order.number,
             buttons=escalation.task_buttons(task, snooze=True))
     elif choice == "done":
         task, order = await orders.finish(turn.ctx, turn.actor, task_id)
         # The last task done may open the next step (已入库): it comes on the same card.
         turn.edit_pressed(
-            _pressed_text(turn) + "\n\n" + turn.t("task.mark_done", who=turn.person.name),
+            _marked(turn, "task.mark_done", who=turn.person.name),
             kind="task", order=order.number,
             buttons=await orders.step_buttons(turn.ctx, order, turn.person.roles))
     elif choice == "late":
         task, order = await orders.not_dispatched(turn.ctx, turn.actor, task_id)
         turn.edit_pressed(
-            _pressed_text(turn) + "\n\n" + turn.t("task.mark_not_dispatched",
+            _marked(turn, "task.mark_not_dispatched",
                                                    who=turn.person.name),
             kind="task", order=order.number)
     else:
@@ -170,7 +174,7 @@ async def _on_decision(turn: Turn, task_id: int, choice: str, _arg: str | None) 
     _task, order = await orders.task_for(turn.ctx, task_id)
     await orders.decide(turn.ctx, turn.actor, order, decline=choice == "decline")
     key = "decision.mark_declined" if choice == "decline" else "decision.mark_keep"
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
                       kind="task", order=order.number)
 
 
@@ -180,7 +184,7 @@ async def _on_urge(turn: Turn, slip_id: int, choice: str, _arg: str | None) -> N
         raise DomainError(Text("error.stale_button"))
     slip = await urging.settle(turn.ctx, turn.actor, slip_id, send=choice == "send")
     key = "urge.mark_sent" if choice == "send" else "urge.mark_dropped"
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name,
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name,
                                                              slip=slip.number), kind="urge")
 
 
@@ -203,15 +207,15 @@ async def _on_change_draft(turn: Turn, notice_id: int, choice: str, arg: str | N
             return
         notice, order = await changes.issue(turn.ctx, turn.actor, notice_id, level, reason)
         mark = "change.tech_issued_mark" if changes.is_technical(notice) else "change.issued_mark"
-        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
-            mark, change=notice.number, level=notice.level), order=order.number)
+        turn.edit_pressed(_marked(turn, mark, change=notice.number, level=notice.level),
+                          order=order.number)
     elif choice == "back":
         draft = await changes.own_draft(turn.ctx, turn.actor, notice_id)
         turn.edit_pressed(_pressed_text(turn), markup_only=True,
                           buttons=changes.level_buttons(draft))
     elif choice == "no":
         await changes.cancel(turn.ctx, turn.actor, notice_id)
-        turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t("change.cancelled_mark"))
+        turn.edit_pressed(_marked(turn, "change.cancelled_mark"))
     else:
         raise DomainError(Text("error.stale_button"))
 
@@ -226,9 +230,8 @@ async def _on_change_answer(turn: Turn, task_id: int, choice: str, arg: str | No
     else:
         raise DomainError(Text("error.stale_button"))
     notice, order, _done = await changes.answer(turn.ctx, turn.actor, task_id, raise_to, shown)
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
-        "change.mark_answer", who=turn.person.name, level=notice.level),
-        kind="task", order=order.number)
+    turn.edit_pressed(_marked(turn, "change.mark_answer", who=turn.person.name,
+                              level=notice.level), kind="task", order=order.number)
 
 
 async def _on_objection(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
@@ -236,8 +239,8 @@ async def _on_objection(turn: Turn, task_id: int, choice: str, _arg: str | None)
     if choice not in ("accept", "gm", "keep"):
         raise DomainError(Text("error.stale_button"))
     _task, order = await orders.settle_objection(turn.ctx, turn.actor, task_id, choice)
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(
-        f"objection.mark_{choice}", who=turn.person.name), kind="task", order=order.number)
+    turn.edit_pressed(_marked(turn, f"objection.mark_{choice}", who=turn.person.name),
+                      kind="task", order=order.number)
 
 
 async def _on_cancel_request(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
@@ -246,7 +249,7 @@ async def _on_cancel_request(turn: Turn, order_id: int, choice: str, _arg: str |
         raise DomainError(Text("error.stale_button"))
     order = await requests.settle_cancel_request(turn.ctx, turn.actor, order_id, choice == "yes")
     key = "cancel_request.mark_cancelled" if choice == "yes" else "cancel_request.mark_kept"
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
                       kind="task", order=order.number)
 
 
@@ -267,7 +270,7 @@ async def _on_credit_review(turn: Turn, task_id: int, choice: str, _arg: str | N
         raise DomainError(Text("error.stale_button"))
     order = await credit.review(turn.ctx, turn.actor, task_id, approve=choice == "ok")
     key = "credit.mark_approved" if choice == "ok" else "credit.mark_referred"
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
                       kind="task", order=order.number)
 
 
@@ -278,5 +281,5 @@ async def _on_credit_decision(turn: Turn, task_id: int, choice: str, _arg: str |
     order = await credit.decide(turn.ctx, turn.actor, task_id, accept=choice == "accept",
                                 reason=turn.t("credit.declined_reason"))
     key = "credit.mark_accepted" if choice == "accept" else "credit.mark_declined"
-    turn.edit_pressed(_pressed_text(turn) + "\n\n" + turn.t(key, who=turn.person.name),
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
                       kind="task", order=order.number)
