@@ -26,10 +26,13 @@ from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
+    admin,
     callbacks,
-    commands,
+    change_filing,
     credit,
     deliveries,
+    general,
+    intake,
     membership,
     reports,
     task_reports,
@@ -166,16 +169,16 @@ def build_application(
 def register_handlers(application: Application) -> None:
     only_new = filters.UpdateType.MESSAGE
     for name, handler in (
-        ("start", commands.cmd_start),
-        ("help", commands.cmd_help),
-        ("whoami", commands.cmd_whoami),
-        ("roles", commands.cmd_roles),
-        ("lang", commands.cmd_lang),
-        ("bind", commands.cmd_bind),
-        ("role", commands.cmd_role),
-        ("unrole", commands.cmd_unrole),
-        ("order", commands.cmd_order),
-        ("change", commands.cmd_change),
+        ("start", general.cmd_start),
+        ("help", general.cmd_help),
+        ("whoami", general.cmd_whoami),
+        ("roles", general.cmd_roles),
+        ("lang", general.cmd_lang),
+        ("bind", admin.cmd_bind),
+        ("role", admin.cmd_role),
+        ("unrole", admin.cmd_unrole),
+        ("order", intake.cmd_order),
+        ("change", change_filing.cmd_change),
         ("done", task_reports.cmd_done),
         ("progress", task_reports.cmd_progress),
         ("delay", task_reports.cmd_delay),
@@ -194,9 +197,9 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.on_migrate))
     application.add_handler(MessageHandler(only_new & filters.PHOTO & filters.REPLY,
                                            task_reports.on_photo))
-    application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.on_unknown_command))
+    application.add_handler(MessageHandler(only_new & filters.COMMAND, general.on_unknown_command))
     application.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND,
-                                           commands.on_text))
+                                           intake.on_text))
     application.add_error_handler(on_error)
 
 

@@ -138,6 +138,11 @@ def locale_for(chat: Chat, person: Person | None) -> str:
     return chat.locale or DEFAULT_LOCALE
 
 
+def command_args(turn: Turn) -> str:
+    text = turn.update.effective_message.text or ""
+    return text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
+
+
 def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     """Wrap a handler so it runs once per update, in one transaction with its answers, and
     never crashes the bot. The answers are sent right after the commit; a crash before that

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.simulate import Stack
-from handlers import commands
+from handlers import reading
 from storage.models import OrderDraftRow
 from tests.e2e.conftest import LIMING, MARKET, TECH, ZHANGWEI, set_up_company
 from tests.e2e.test_clocks import at
@@ -205,7 +205,7 @@ async def test_a_value_the_parser_refuses_gates_the_card(
         stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parser's own refusals (a quantity it finds too large for an order) gate the card
     even where the bot has no rule of its own for the value."""
-    read = commands.parse_message
+    read = reading.parse_message
 
     def too_large(*args: object, **kwargs: object) -> ParseResult:
         result = read(*args, **kwargs)
@@ -213,7 +213,7 @@ async def test_a_value_the_parser_refuses_gates_the_card(
         return result
 
     await set_up_company(stack)
-    monkeypatch.setattr(commands, "parse_message", too_large)
+    monkeypatch.setattr(reading, "parse_message", too_large)
     await stack.say(MARKET, LIMING, "/order 客户:华东电力 产品:开关柜 数量:200000台 交期:12月20日")
     card = stack.emulator.last_message(MARKET)
     assert card.labels == ["修改", "取消"] and "数量太大" in card.text

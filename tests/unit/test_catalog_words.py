@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handlers.commands import FIELD_ORDER
+from handlers.drafts import FIELD_ORDER
 from handlers.render import quantity_text, render
 from locales import LOCALES, catalog, plural, translate
 from workflow.lifecycle import Action

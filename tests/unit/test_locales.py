@@ -6,7 +6,7 @@ import re
 import string
 from pathlib import Path
 
-from handlers.commands import FIELD_ORDER
+from handlers.drafts import FIELD_ORDER
 from locales import LOCALES, catalog, translate
 from workflow.lifecycle import Action
 from workflow.model import DraftStatus, OrderStatus, TaskKind, TaskStatus
