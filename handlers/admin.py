@@ -52,18 +52,26 @@ async def _target_person(turn: Turn, who: str) -> Person:
     return target
 
 
-@turn_handler
-async def cmd_role(turn: Turn) -> None:
-    """Give a person a role: /role @user manufacturing leader."""
+async def _who_and_role(turn: Turn, usage_key: str) -> tuple[Person, Role, bool] | None:
+    """The person and the role /role or /unrole names, and whether as leader; None when the
+    words did not read and the usage was said instead."""
     if not services.may_keep_roles(turn.actor):
         turn.actor.require_admin()
     match = _ROLE_ARGS.match(command_args(turn))
     role = parse_role(match["role"]) if match else None
     if match is None or role is None:
-        turn.reply(Text("role.usage", {"choices": _role_choices()}), kind="error")
+        turn.reply(Text(usage_key, {"choices": _role_choices()}), kind="error")
+        return None
+    return await _target_person(turn, match["who"]), role, bool(match["leader"])
+
+
+@turn_handler
+async def cmd_role(turn: Turn) -> None:
+    """Give a person a role: /role @user manufacturing leader."""
+    named = await _who_and_role(turn, "role.usage")
+    if named is None:
         return
-    target = await _target_person(turn, match["who"])
-    leader = bool(match["leader"])
+    target, role, leader = named
     await services.grant_role(turn.ctx, turn.actor, target, role, leader)
     turn.reply(Text("role.granted_leader" if leader else "role.granted",
                     {"who": target.name, "role": role.value}))
@@ -72,14 +80,10 @@ async def cmd_role(turn: Turn) -> None:
 @turn_handler
 async def cmd_unrole(turn: Turn) -> None:
     """Take a role away: /unrole @user manufacturing."""
-    if not services.may_keep_roles(turn.actor):
-        turn.actor.require_admin()
-    match = _ROLE_ARGS.match(command_args(turn))
-    role = parse_role(match["role"]) if match else None
-    if match is None or role is None:
-        turn.reply(Text("unrole.usage", {"choices": _role_choices()}), kind="error")
+    named = await _who_and_role(turn, "unrole.usage")
+    if named is None:
         return
-    target = await _target_person(turn, match["who"])
+    target, role, _leader = named
     removed = await services.revoke_role(turn.ctx, turn.actor, target, role)
     turn.reply(Text("unrole.done" if removed else "unrole.not_held",
                     {"who": target.name, "role": role.value}))
