@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handlers import reports
-from handlers.turn import Turn, turn_handler
+from handlers.turn import Turn, command_args, turn_handler
 from workflow import archive, orders, quality, references, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
@@ -16,13 +16,6 @@ from workflow.model import ButtonSpec, Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
 from workflow.text import clean_text
-
-
-def _args(turn: Turn) -> str:
-    text = turn.update.effective_message.text or ""
-    parts = text.split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
-
 
 OrderStep = Callable[[Turn, Order, str], Awaitable[None]]
 # Each order command's step and usage by name, so a button can run the command it asked for.
@@ -45,7 +38,7 @@ def order_command(usage_key: str, *, words: bool = True, instead: Instead | None
         _STEPS[name] = (step, usage_key, words, archived_ok)
 
         async def handler(turn: Turn) -> None:
-            text = _args(turn)
+            text = command_args(turn)
             services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
             replied = await replied_order(turn)
             if instead is not None and await instead(turn, text, replied):
@@ -382,7 +375,7 @@ async def _order_lines(turn: Turn, order: Order) -> list[str]:
 async def cmd_find(turn: Turn) -> None:
     """Find orders, archived ones too: /find 华东电力, /find SO-2026…, /find 开关柜 2026-11."""
     require_reader(turn)
-    text = _args(turn)
+    text = command_args(turn)
     try:
         found = await archive.find(turn.ctx, text)
     except DomainError as refusal:

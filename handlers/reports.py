@@ -14,7 +14,7 @@ from handlers.report_files import (
     picture,
     spread_text,
 )
-from handlers.turn import Turn, turn_handler
+from handlers.turn import Turn, command_args, turn_handler
 from workflow import evaluation, services
 from workflow.calendar import WorkingCalendar
 from workflow.evaluation import Evaluation, Period
@@ -106,7 +106,7 @@ async def cmd_report(turn: Turn) -> None:
     if not evaluation.may_read_reports(turn.actor):
         turn.reply(Text("report.forbidden", {"role": Role.GM}), kind="error")
         return
-    text = _rest(turn)
+    text = command_args(turn)
     services.refuse_oversized(text, services.MAX_COMMAND_CHARS)
     period = evaluation.parse_period(text, _today(turn).date())
     if period is None:
@@ -122,11 +122,6 @@ async def cmd_report(turn: Turn) -> None:
                            turn.t("report.picture_caption", period=sent.label), as_photo=True)
     turn.send_document(f"report-{sent.stem}.xlsx", sent.workbook,
                        turn.t("report.workbook_caption", period=sent.label))
-
-
-def _rest(turn: Turn) -> str:
-    parts = (turn.update.effective_message.text or "").split(maxsplit=1)
-    return parts[1].strip() if len(parts) > 1 else ""
 
 
 async def export_order(turn: Turn, order: Order) -> None:
