@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from workflow import digest, quality, services, urging
 from workflow.context import Context, local_time, order_params
@@ -104,10 +104,11 @@ async def move_advance_notice(ctx: Context, task: Task, kind: str, rule: str) ->
 
 
 async def snooze(ctx: Context, task: Task) -> datetime:
-    """Remind again an hour from now; at most snooze_max in all. The deadline does not move."""
+    """Remind again snooze_step from now, at most snooze_max in all; the deadline stays."""
     assert ctx.policy is not None
-    allowed = int(ctx.policy.escalation.snooze_max / SNOOZE_STEP)
-    again = ctx.now + SNOOZE_STEP
+    step = ctx.policy.escalation.snooze_step
+    allowed = int(ctx.policy.escalation.snooze_max / step)
+    again = ctx.now + step
     for n in range(1, allowed + 1):
         if await ctx.uow.timers.schedule(REMIND, subject(task.id or 0), again,
                                          f"{REMIND}:{task.id}:snooze:{n}"):
@@ -275,9 +276,6 @@ async def fire(ctx: Context, kind: str, subject_text: str, dedupe_key: str,
 def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
     return {**order_params(order, ctx.tz), "task": task.kind.value, "role": task.role,
             "title": task.title or "", "due": local_time(task.due_at, ctx.tz) if task.due_at else "-"}
-
-
-SNOOZE_STEP = timedelta(hours=1)
 
 
 def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.unit.workflow.fakes import SHANGHAI
-from tests.unit.workflow.journey import GROUPS, Company, in_production, registered
+from tests.unit.workflow.fakes import SHANGHAI, World
+from tests.unit.workflow.journey import GROUPS, Company, company, in_production, registered
 from workflow import escalation, orders, services
 from workflow.errors import DomainError
 from workflow.model import OrderStatus, TaskKind, TaskStatus
+from workflow.policy import load_policy
 from workflow.roles import Role
 from workflow.tasks import open_task
 
@@ -104,6 +105,17 @@ async def test_snoozing_has_a_limit(c: Company) -> None:
         await escalation.snooze(c.world.ctx, task)
     assert spent.value.text.key == "error.snooze_spent"
     assert len([t for t in c.world.timers(kind="remind") if "snooze" in t.dedupe_key]) == allowed
+
+
+async def test_a_company_sets_how_far_a_snooze_puts_the_reminder_off() -> None:
+    c = company(World(policy=load_policy(overrides={"escalation.snooze_step": "30m"})))
+    _, task = await _design(c)
+    allowed = 8  # escalation.snooze_max 4h in half-hour steps
+    for _ in range(allowed):
+        assert await escalation.snooze(c.world.ctx, task) == c.world.now + timedelta(minutes=30)
+    with pytest.raises(DomainError) as spent:
+        await escalation.snooze(c.world.ctx, task)
+    assert spent.value.text.params == {"times": allowed}
 
 
 async def test_an_advance_notice_goes_to_every_department_it_names(c: Company) -> None:
