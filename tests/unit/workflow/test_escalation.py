@@ -11,7 +11,7 @@ from tests.unit.workflow.fakes import SHANGHAI, World
 from tests.unit.workflow.journey import GROUPS, Company, company, in_production, registered
 from workflow import escalation, orders, services
 from workflow.errors import DomainError
-from workflow.model import OrderStatus, TaskKind, TaskStatus
+from workflow.model import AnswerTo, ButtonAnswer, OrderStatus, TaskKind, TaskStatus
 from workflow.policy import load_policy
 from workflow.roles import Role
 from workflow.tasks import open_task
@@ -35,7 +35,8 @@ async def test_a_reminder_goes_to_the_department_with_a_snooze(c: Company) -> No
     assert outcome == escalation.Outcome()
     [note] = c.world.notes("reminder.before")
     assert (note.chat_id, note.kind) == (GROUPS[Role.TECH], "reminder")
-    assert f"v1:tk:{task.id}:snooze" in [b.action for row in note.buttons for b in row]
+    assert ButtonAnswer(AnswerTo.TASK, task.id, "snooze") in [
+        b.answer for row in note.buttons for b in row]
     assert [e.subject_id for e in c.world.events("task.reminded")] == [str(task.id)]
 
 
@@ -139,11 +140,13 @@ async def test_a_draft_expiry_timer_expires_the_draft(c: Company) -> None:
 
 async def test_the_buttons_a_task_allows(c: Company) -> None:
     order, task = await _design(c)
-    actions = [b.action for row in escalation.task_buttons(task) for b in row]
-    assert actions == [f"v1:tk:{task.id}:ack", f"v1:tk:{task.id}:done"]
+    answers = [b.answer for row in escalation.task_buttons(task) for b in row]
+    assert answers == [ButtonAnswer(AnswerTo.TASK, task.id, "ack"),
+                       ButtonAnswer(AnswerTo.TASK, task.id, "done")]
     task.status = TaskStatus.ACKNOWLEDGED
-    assert [b.action for row in escalation.task_buttons(task) for b in row] == [
-        f"v1:tk:{task.id}:done"]
+    assert [b.answer for row in escalation.task_buttons(task) for b in row] == [
+        ButtonAnswer(AnswerTo.TASK, task.id, "done")]
     review = [t for t in c.world.tasks(order) if t.kind is TaskKind.FEASIBILITY_REVIEW][0]
-    assert [b.action for row in escalation.task_buttons(review) for b in row] == [
-        f"v1:rv:{review.id}:ok", f"v1:rv:{review.id}:no"]
+    assert [b.answer for row in escalation.task_buttons(review) for b in row] == [
+        ButtonAnswer(AnswerTo.REVIEW, review.id, "ok"),
+        ButtonAnswer(AnswerTo.REVIEW, review.id, "no")]
