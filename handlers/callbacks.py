@@ -1,38 +1,29 @@
-"""Inline buttons: short ASCII codes (v1:<what>:<id>:<choice>) mapped to service calls."""
+"""Inline buttons: the answer a pressed button's code stands for, mapped to service calls."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from handlers import next_steps, order_commands
+from handlers.answer_codes import decode
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
 from workflow import changes, credit, escalation, orders, requests, services, urging
 from workflow.errors import DomainError
-from workflow.model import ButtonSpec, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Text
 
 _LEVEL = re.compile(r"^l[123](?:_[a-z_]+)?$")
-_DATA = re.compile(
-    r"^v1:(?P<what>[a-z]+):(?P<id>\d{1,12}):(?P<choice>[a-z]+)(?::(?P<arg>[a-z0-9_]{1,16}))?$"
-)
 
 
 @turn_handler
 async def on_button(turn: Turn) -> None:
     """Dispatch a pressed button to the service it stands for."""
-    query = turn.update.callback_query
-    match = _DATA.match(query.data or "")
-    if match is None:
-        raise DomainError(Text("error.stale_button"))
-    what, ident, choice, arg = match["what"], int(match["id"]), match["choice"], match["arg"]
-    handler = {"d": _on_draft, "rv": _on_review, "tk": _on_task, "gm": _on_decision,
-               "us": _on_urge, "cn": _on_change_draft, "ca": _on_change_answer,
-               "ob": _on_objection, "cx": _on_cancel_request, "or": _on_order,
-               "nx": _on_step, "cr": _on_credit_review, "cd": _on_credit_decision}.get(what)
-    if handler is None:
+    answer = decode(turn.update.callback_query.data or "")
+    if answer is None:
         raise DomainError(Text("error.stale_button"))
     try:
-        await handler(turn, ident, choice, arg)
+        await _ANSWERED[answer.to](turn, answer.id, answer.choice, answer.detail)
     except orders.Outdated as outdated:
         turn.edit_pressed(_pressed_text(turn) + "\n\n" + render(outdated.text, turn.locale),
                           kind="task", buttons=outdated.buttons)
@@ -53,9 +44,13 @@ async def _on_step(turn: Turn, order_id: int, choice: str, _arg: str | None) -> 
     carries the steps that hold now (the card's would only say they no longer apply)."""
     taken = await next_steps.on_step(turn, order_id, choice)
     markup = getattr(turn.update.callback_query.message, "reply_markup", None) if taken else None
-    if markup is not None and all((b.callback_data or "").startswith("v1:nx:")
+    if markup is not None and all(_is_step(b.callback_data or "")
                                   for row in markup.inline_keyboard for b in row):
         turn.edit_pressed(_pressed_text(turn), markup_only=True)
+
+
+def _is_step(code: str) -> bool:
+    return (answer := decode(code)) is not None and answer.to is AnswerTo.NEXT_STEP
 
 
 async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None) -> None:
@@ -67,11 +62,11 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
                                               version=version)
         if isinstance(result, services.PossibleDuplicate):
             numbers = ", ".join(o.number for o in result.earlier)
-            again = f"v1:d:{draft_id}:force" + (f":{version}" if version else "")
+            again = ButtonAnswer(AnswerTo.DRAFT, draft_id, "force", version)
             turn.edit_pressed(
                 _marked(turn, "order.duplicate", numbers=numbers),
                 buttons=((ButtonSpec(Text("button.register_anyway"), again),
-                          ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no")),),
+                          _cancel_draft(draft_id)),),
             )
             return
         order = result.order
@@ -89,13 +84,16 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
                        order=order.number)
     elif choice == "edit":
         await services.ask_for_edit(turn.ctx, turn.actor, draft_id)
-        turn.reply(Text("order.edit_prompt"),
-                   buttons=((ButtonSpec(Text("button.cancel"), f"v1:d:{draft_id}:no"),),))
+        turn.reply(Text("order.edit_prompt"), buttons=((_cancel_draft(draft_id),),))
     elif choice == "no":
         await services.cancel_draft(turn.ctx, turn.actor, draft_id)
         turn.edit_pressed(_marked(turn, "order.cancelled_mark"))
     else:
         raise DomainError(Text("error.stale_button"))
+
+
+def _cancel_draft(draft_id: int) -> ButtonSpec:
+    return ButtonSpec(Text("button.cancel"), ButtonAnswer(AnswerTo.DRAFT, draft_id, "no"))
 
 
 async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) -> None:
@@ -114,21 +112,13 @@ async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) 
                           kind="task", order=order.number)
     elif choice == "no":
         await orders.review_to_answer(turn.ctx, turn.actor, task_id)
-        turn.edit_pressed(
-            _pressed_text(turn),
-            kind="task",
-            buttons=tuple(
-                (ButtonSpec(Text(f"reason.{r}"), f"v1:rv:{task_id}:no:{r}"),)
-                for r in orders.INFEASIBLE_REASONS
-            ) + ((ButtonSpec(Text("button.back"), f"v1:rv:{task_id}:back"),),),
-            markup_only=True,
-        )
+        turn.edit_pressed(_pressed_text(turn), kind="task", markup_only=True, buttons=tuple(
+            (ButtonSpec(Text(f"reason.{r}"), ButtonAnswer(AnswerTo.REVIEW, task_id, "no", r)),)
+            for r in orders.INFEASIBLE_REASONS
+        ) + ((ButtonSpec(Text("button.back"), ButtonAnswer(AnswerTo.REVIEW, task_id, "back")),),))
     elif choice == "back":
-        turn.edit_pressed(
-            _pressed_text(turn), kind="task", markup_only=True,
-            buttons=((ButtonSpec(Text("button.feasible"), f"v1:rv:{task_id}:ok"),
-                      ButtonSpec(Text("button.infeasible"), f"v1:rv:{task_id}:no")),),
-        )
+        turn.edit_pressed(_pressed_text(turn), kind="task", markup_only=True,
+                          buttons=escalation.review_buttons(task_id))
     else:
         raise DomainError(Text("error.stale_button"))
 
@@ -283,3 +273,13 @@ async def _on_credit_decision(turn: Turn, task_id: int, choice: str, _arg: str |
     key = "credit.mark_accepted" if choice == "accept" else "credit.mark_declined"
     turn.edit_pressed(_marked(turn, key, who=turn.person.name),
                       kind="task", order=order.number)
+
+
+_ANSWERED: dict[AnswerTo, Callable[[Turn, int, str, str | None], Awaitable[None]]] = {
+    AnswerTo.DRAFT: _on_draft, AnswerTo.REVIEW: _on_review, AnswerTo.TASK: _on_task,
+    AnswerTo.GM_DECISION: _on_decision, AnswerTo.URGE_SLIP: _on_urge,
+    AnswerTo.CHANGE_NOTICE: _on_change_draft, AnswerTo.CHANGE_ANSWER: _on_change_answer,
+    AnswerTo.OBJECTION: _on_objection, AnswerTo.CANCEL_REQUEST: _on_cancel_request,
+    AnswerTo.ORDER_PICK: _on_order, AnswerTo.NEXT_STEP: _on_step,
+    AnswerTo.CREDIT_REVIEW: _on_credit_review, AnswerTo.CREDIT_DECISION: _on_credit_decision,
+}

@@ -3,24 +3,20 @@ amount, a date, a quantity, a note, the plan), which the typed command's own bod
 
 from __future__ import annotations
 
-import re
-
+from handlers.answer_codes import decode
 from handlers.order_commands import ORDER_COMMANDS
 from handlers.render import render
 from handlers.turn import Turn
 from workflow import orders
 from workflow.errors import DomainError
-from workflow.model import Order, Text
-from workflow.next_steps import ASKS, Step, code
+from workflow.model import AnswerTo, ButtonAnswer, Order, Text
+from workflow.next_steps import ASKS, Step, step_answer
 
 # The typed command whose body takes each step; 未到账 has no command.
 COMMAND_OF = {Step.QUOTE: "quote", Step.SIGNED: "signed", Step.PAID: "paid",
               Step.PRODORDER: "prodorder", Step.PLAN: "plan", Step.WAREHOUSED: "warehoused",
               Step.PAYMENT: "paid", Step.SHIPNOTICE: "shipnotice", Step.SHIP: "ship",
               Step.SHIPPART: "ship", Step.CLOSE: "close"}
-
-_QUESTION = re.compile(r"^v1:(?P<what>nx|rv):(?P<id>\d{1,12}):(?P<choice>[a-z]+)(?::(?P<arg>[a-z]+))?$")
-
 
 def _step(choice: str) -> Step:
     try:
@@ -47,7 +43,7 @@ async def on_step(turn: Turn, order_id: int, choice: str) -> bool:
     await orders.require_step(turn.ctx, turn.actor, order, step)
     if step in ASKS:
         turn.ask(Text(f"ask.{step.value}", {"number": order.number, "who": _mention(turn)}),
-                 code(order.id or 0, step), order=order.number)
+                 step_answer(order.id or 0, step), order=order.number)
         return False
     await take(turn, order, step, "")
     return True
@@ -64,23 +60,23 @@ async def take(turn: Turn, order: Order, step: Step, value: str) -> None:
 def ask_review_reason(turn: Turn, task_id: int, number: str) -> None:
     """其他原因: the reviewer says which, in a reply."""
     turn.ask(Text("ask.review_other", {"number": number, "who": _mention(turn)}),
-             f"v1:rv:{task_id}:no:other", order=number)
+             ButtonAnswer(AnswerTo.REVIEW, task_id, "no", "other"), order=number)
 
 
 async def answer(turn: Turn, question: str, text: str) -> None:
     """A reply to a question a button asked: read as the typed command would read it."""
-    match = _QUESTION.match(question)
-    if match is None:
+    asked = decode(question)
+    if asked is None or asked.to not in (AnswerTo.REVIEW, AnswerTo.NEXT_STEP):
         raise DomainError(Text("error.stale_button"))
     turn.answering = True
-    if match["what"] == "rv":
-        task, order = await orders.answer_review(turn.ctx, turn.actor, int(match["id"]), False,
+    if asked.to is AnswerTo.REVIEW:
+        task, order = await orders.answer_review(turn.ctx, turn.actor, asked.id, False,
                                                  "other", detail=text.strip())
         turn.reply(Text("review.infeasible_recorded", {
             "number": order.number, "role": task.role, "detail": text.strip(),
             "who": turn.person.name}), order=order.number)
         return
-    step, order = _step(match["choice"]), await _order(turn, int(match["id"]))
+    step, order = _step(asked.choice), await _order(turn, asked.id)
     try:
         await orders.require_step(turn.ctx, turn.actor, order, step)
     except orders.Outdated as outdated:

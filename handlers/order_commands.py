@@ -12,7 +12,7 @@ from workflow import archive, orders, quality, references, services, urging
 from workflow.context import local_time
 from workflow.errors import DomainError
 from workflow.lifecycle import LEADER_ACTIONS
-from workflow.model import ButtonSpec, Order, OrderStatus, Task, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Order, OrderStatus, Task, Text
 from workflow.parsing import parse_field_value
 from workflow.roles import Role, parse_role
 from workflow.text import clean_text
@@ -84,7 +84,8 @@ async def run_on_reference(turn: Turn, name: str, text: str, replied: str | None
     if found.more:
         lines.append(turn.t("reference.more", limit=references.PICK_LIMIT))
     turn.reply("\n".join(lines), buttons=tuple(
-        (ButtonSpec(_order_label(order), f"v1:or:{order.id}:go:m{asked}"),)
+        (ButtonSpec(_order_label(order),
+                    ButtonAnswer(AnswerTo.ORDER_PICK, order.id or 0, "go", f"m{asked}")),)
         for order in found.orders))
 
 
@@ -313,7 +314,9 @@ async def list_orders(turn: Turn) -> None:
               for o in shown]
     if len(found) > len(shown):
         lines.append(turn.t("orders.more", limit=references.LIST_LIMIT))
-    buttons = tuple((ButtonSpec(_order_label(o), f"v1:or:{o.id}:status"),) for o in shown)
+    buttons = tuple(
+        (ButtonSpec(_order_label(o), ButtonAnswer(AnswerTo.ORDER_PICK, o.id or 0, "status")),)
+        for o in shown)
     if private:
         turn.reply_privately("\n".join(lines), buttons=buttons)
     else:

@@ -7,8 +7,9 @@ from typing import Any
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.answer_codes import encode
 from locales import catalog, plural, translate
-from workflow.model import ButtonSpec, Text
+from workflow.model import ButtonAnswer, ButtonSpec, Text
 
 # Parameters whose values are codes that have their own catalog entries.
 _CODED_PARAMS = {"role": "role", "reason": "reason", "status": "status", "field": "field",
@@ -100,10 +101,24 @@ def render(text: Text, locale: str) -> str:
 
 def keyboard(rows: Iterable[Sequence[ButtonSpec]], locale: str) -> InlineKeyboardMarkup | None:
     markup = [
-        [InlineKeyboardButton(render(b.label, locale), callback_data=b.action) for b in row]
+        [InlineKeyboardButton(render(b.label, locale), callback_data=_code(b.answer))
+         for b in row]
         for row in rows
     ]
     return InlineKeyboardMarkup(markup) if markup else None
+
+
+def _code(answer: ButtonAnswer | str) -> str:
+    # A str is a code handlers/commands.py still writes itself (its draft cards).
+    return answer if isinstance(answer, str) else encode(answer)
+
+
+def _stored_code(button: dict[str, Any]) -> str:
+    """A queued button's code: its answer, or the code itself, as rows queued before the
+    answers were stored (and a handler's rendered answers) carry it."""
+    if "answer" in button:
+        return encode(ButtonAnswer.from_dict(button["answer"]))
+    return button["data"]
 
 
 def outbox_message(
@@ -118,7 +133,7 @@ def outbox_message(
     markup = [
         [InlineKeyboardButton(b["text"] if "text" in b else
                               render(Text(b["key"], b.get("params") or {}), locale),
-                              callback_data=b["data"]) for b in row]
+                              callback_data=_stored_code(b)) for b in row]
         for row in rows
     ]
     return text, InlineKeyboardMarkup(markup) if markup else None

@@ -11,12 +11,16 @@ from dataclasses import replace
 
 from telegram import Message
 
+from handlers.answer_codes import decode
 from handlers.turn import Turn, turn_handler
 from workflow import orders
-from workflow.model import TaskKind, Text
+from workflow.model import AnswerTo, TaskKind, Text
 from workflow.parsing.task_reports import read_report
 
-_TASK_BUTTON = re.compile(r"^v1:(?:tk|rv|ca|gm):(?P<id>\d{1,12}):")
+# The cards a reply reports on. A credit verdict is given by its buttons only, and an
+# objection's card is about another department's task: a reply 完成 must close neither.
+_REPORTED_ON = frozenset({AnswerTo.TASK, AnswerTo.REVIEW, AnswerTo.CHANGE_ANSWER,
+                          AnswerTo.GM_DECISION})
 _VERBS = ("done", "progress", "delay")
 
 
@@ -28,9 +32,9 @@ def replied_task(message: Message) -> int | None:
         return None
     for row in markup.inline_keyboard:
         for button in row:
-            match = _TASK_BUTTON.match(button.callback_data or "")
-            if match:
-                return int(match["id"])
+            answer = decode(button.callback_data or "")
+            if answer is not None and answer.to in _REPORTED_ON:
+                return answer.id
     return None
 
 

@@ -11,13 +11,14 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import ContextTypes
 
+from handlers.answer_codes import encode
 from handlers.render import keyboard, markup_to_json, render
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE
 from workflow import delivery
 from workflow.context import Actor, Context
 from workflow.errors import AdminOnly, DomainError, Forbidden, TaskClosed
-from workflow.model import Answer, ButtonSpec, Chat, Person, Text, task_of_buttons
+from workflow.model import Answer, ButtonAnswer, ButtonSpec, Chat, Person, Text, task_of_buttons
 from workflow.ports import UnitOfWork
 from workflow.text import clean_name
 
@@ -80,11 +81,11 @@ class Turn:
         self.answers.append(Answer(self.person.id, body, self._keys(buttons), "reply", order,
                                    task_id=task_of_buttons(buttons)))
 
-    def ask(self, text: Text, code: str, *, order: str | None = None) -> None:
-        """A question the person answers by replying to it; `code` (the button that asked)
+    def ask(self, text: Text, asked: ButtonAnswer, *, order: str | None = None) -> None:
+        """A question the person answers by replying to it; `asked` (the button that asked)
         says what the reply is for when it comes."""
         self.answers.append(Answer(self.chat.id, render(text, self.locale), [], ASK, order,
-                                   ask=code))
+                                   ask=encode(asked)))
 
     def send_document(self, filename: str, content: bytes, caption: str, *,
                       order: str | None = None, as_photo: bool = False) -> None:

@@ -26,6 +26,8 @@ from workflow.errors import DomainError, Forbidden, NotFound, TaskClosed
 from workflow.model import (
     OPEN_TASK_STATUSES,
     UNDER_WAY_STATUSES,
+    AnswerTo,
+    ButtonAnswer,
     ButtonSpec,
     ChangeNotice,
     ChangeStatus,
@@ -382,18 +384,18 @@ async def cancel(ctx: Context, actor: Actor, notice_id: int) -> None:
 
 def level_buttons(notice: ChangeNotice) -> tuple[tuple[ButtonSpec, ...], ...]:
     return (
-        tuple(ButtonSpec(Text(f"button.level_{n}"), f"v1:cn:{notice.id}:level:l{n}")
+        tuple(ButtonSpec(Text(f"button.level_{n}"), _answer(notice, "level", f"l{n}"))
               for n in (1, 2, 3)),
-        (ButtonSpec(Text("button.cancel"), f"v1:cn:{notice.id}:no"),),
+        (ButtonSpec(Text("button.cancel"), _answer(notice, "no")),),
     )
 
 
 def reason_buttons(notice: ChangeNotice, level: int) -> tuple[tuple[ButtonSpec, ...], ...]:
     """Why the chosen level is below the suggestion; 返回 shows the levels again."""
     return tuple((ButtonSpec(Text(f"reason.{reason}"),
-                             f"v1:cn:{notice.id}:level:l{level}_{reason}"),)
+                             _answer(notice, "level", f"l{level}_{reason}")),)
                  for reason in reasons_to_lower(notice, level)
-                 ) + ((ButtonSpec(Text("button.back"), f"v1:cn:{notice.id}:back"),),)
+                 ) + ((ButtonSpec(Text("button.back"), _answer(notice, "back")),),)
 
 
 def order_buttons(notice: ChangeNotice, found: list[Order]) -> tuple[tuple[ButtonSpec, ...], ...]:
@@ -401,6 +403,10 @@ def order_buttons(notice: ChangeNotice, found: list[Order]) -> tuple[tuple[Butto
         (ButtonSpec(Text("change.pick_label", {"number": o.number, "product": o.product,
                                                "quantity": _shown(o.quantity),
                                                "unit": o.unit or ""}),
-                    f"v1:cn:{notice.id}:pick:o{o.id}"),)
+                    _answer(notice, "pick", f"o{o.id}")),)
         for o in found
-    ) + ((ButtonSpec(Text("button.cancel"), f"v1:cn:{notice.id}:no"),),)
+    ) + ((ButtonSpec(Text("button.cancel"), _answer(notice, "no")),),)
+
+
+def _answer(notice: ChangeNotice, choice: str, detail: str | None = None) -> ButtonAnswer:
+    return ButtonAnswer(AnswerTo.CHANGE_NOTICE, notice.id or 0, choice, detail)

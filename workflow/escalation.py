@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from workflow import digest, quality, services, urging
 from workflow.context import Context, local_time, order_params
 from workflow.errors import DomainError
 from workflow.model import (
     ENDED_STATUSES,
+    AnswerTo,
+    ButtonAnswer,
     ButtonSpec,
     EscalationPing,
     Notification,
@@ -104,10 +106,11 @@ async def move_advance_notice(ctx: Context, task: Task, kind: str, rule: str) ->
 
 
 async def snooze(ctx: Context, task: Task) -> datetime:
-    """Remind again an hour from now; at most snooze_max in all. The deadline does not move."""
+    """Remind again snooze_step from now, at most snooze_max in all; the deadline stays."""
     assert ctx.policy is not None
-    allowed = int(ctx.policy.escalation.snooze_max / SNOOZE_STEP)
-    again = ctx.now + SNOOZE_STEP
+    step = ctx.policy.escalation.snooze_step
+    allowed = int(ctx.policy.escalation.snooze_max / step)
+    again = ctx.now + step
     for n in range(1, allowed + 1):
         if await ctx.uow.timers.schedule(REMIND, subject(task.id or 0), again,
                                          f"{REMIND}:{task.id}:snooze:{n}"):
@@ -277,35 +280,35 @@ def _task_params(ctx: Context, task: Task, order: Order) -> dict[str, object]:
             "title": task.title or "", "due": local_time(task.due_at, ctx.tz) if task.due_at else "-"}
 
 
-SNOOZE_STEP = timedelta(hours=1)
-
-
 def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
                  ) -> tuple[tuple[ButtonSpec, ...], ...]:
     """The one-tap answers a task's messages offer; a verdict task offers only its verdicts.
     A change notice's answer confirms the `level` its card shows and raises only above it."""
+
+    def button(key: str, to: AnswerTo, choice: str, detail: str | None = None) -> ButtonSpec:
+        return ButtonSpec(Text(key), ButtonAnswer(to, task.id or 0, choice, detail))
+
     if snooze:
-        later = (ButtonSpec(Text("button.snooze"), f"v1:tk:{task.id}:snooze"),)
+        later = (button("button.snooze", AnswerTo.TASK, "snooze"),)
         return (*task_buttons(task, level=level), later)
     if task.kind is TaskKind.FEASIBILITY_REVIEW:
-        return ((ButtonSpec(Text("button.feasible"), f"v1:rv:{task.id}:ok"),
-                 ButtonSpec(Text("button.infeasible"), f"v1:rv:{task.id}:no")),)
+        return review_buttons(task.id or 0)
     if task.kind is TaskKind.CHANGE_ANSWER:
-        shown = f":l{level}" if level else ""
-        return ((ButtonSpec(Text("button.change_ok"), f"v1:ca:{task.id}:ok{shown}"),
-                 *(ButtonSpec(Text(f"button.raise_{n}"), f"v1:ca:{task.id}:raise:l{n}")
+        shown = f"l{level}" if level else None
+        return ((button("button.change_ok", AnswerTo.CHANGE_ANSWER, "ok", shown),
+                 *(button(f"button.raise_{n}", AnswerTo.CHANGE_ANSWER, "raise", f"l{n}")
                    for n in (2, 3) if n > (level or 1))),)
     if task.kind is TaskKind.DECISION:
-        return ((ButtonSpec(Text("button.decline_order"), f"v1:gm:{task.id}:decline"),
-                 ButtonSpec(Text("button.keep_negotiating"), f"v1:gm:{task.id}:keep")),)
+        return ((button("button.decline_order", AnswerTo.GM_DECISION, "decline"),
+                 button("button.keep_negotiating", AnswerTo.GM_DECISION, "keep")),)
     if task.kind is TaskKind.CREDIT_REVIEW:
-        return ((ButtonSpec(Text("button.credit_approve"), f"v1:cr:{task.id}:ok"),
-                 ButtonSpec(Text("button.credit_refer"), f"v1:cr:{task.id}:gm")),)
+        return ((button("button.credit_approve", AnswerTo.CREDIT_REVIEW, "ok"),
+                 button("button.credit_refer", AnswerTo.CREDIT_REVIEW, "gm")),)
     if task.kind is TaskKind.CREDIT_DECISION:
-        return ((ButtonSpec(Text("button.credit_accept"), f"v1:cd:{task.id}:accept"),
-                 ButtonSpec(Text("button.decline_order"), f"v1:cd:{task.id}:decline")),)
+        return ((button("button.credit_accept", AnswerTo.CREDIT_DECISION, "accept"),
+                 button("button.decline_order", AnswerTo.CREDIT_DECISION, "decline")),)
     # 收到 only while nobody has: an acknowledged task's message keeps the rest.
-    ack = ((ButtonSpec(Text("button.ack"), f"v1:tk:{task.id}:ack"),)
+    ack = ((button("button.ack", AnswerTo.TASK, "ack"),)
            if task.status is TaskStatus.OPEN else ())
     if task.kind in COMMAND_FINISHED:
         # The step that finishes the task is the task's: it goes when the task closes.
@@ -313,9 +316,15 @@ def task_buttons(task: Task, *, snooze: bool = False, level: int | None = None
         steps = tuple(replace(b, task_id=task.id) for b in found[0]) if found else ()
         return ((*ack, *steps),) if ack or found else ()
     if task.kind is TaskKind.DISPATCH_CONFIRMATION:
-        return ((*ack, ButtonSpec(Text("button.dispatched"), f"v1:tk:{task.id}:done"),
-                 ButtonSpec(Text("button.not_dispatched"), f"v1:tk:{task.id}:late")),)
-    return ((*ack, ButtonSpec(Text("button.done"), f"v1:tk:{task.id}:done")),)
+        return ((*ack, button("button.dispatched", AnswerTo.TASK, "done"),
+                 button("button.not_dispatched", AnswerTo.TASK, "late")),)
+    return ((*ack, button("button.done", AnswerTo.TASK, "done")),)
+
+
+def review_buttons(task_id: int) -> tuple[tuple[ButtonSpec, ...], ...]:
+    """可行 / 不可行, also where the card goes back to from the reasons for 不可行."""
+    return ((ButtonSpec(Text("button.feasible"), ButtonAnswer(AnswerTo.REVIEW, task_id, "ok")),
+             ButtonSpec(Text("button.infeasible"), ButtonAnswer(AnswerTo.REVIEW, task_id, "no"))),)
 
 
 async def hand_over(ctx: Context, role: Role, chat_id: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -201,34 +202,83 @@ class Text:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+class AnswerTo(StrEnum):
+    """What a button answers; the answer's id is that thing's. Stored with the messages still
+    owed: never renamed."""
+
+    DRAFT = "draft"  # an order draft's card: confirm, edit, cancel
+    REVIEW = "review"  # a feasibility review: feasible or not, and why not
+    TASK = "task"  # a task's card: acknowledge, done, not dispatched, remind later
+    GM_DECISION = "gm_decision"  # the general manager declines the order or keeps negotiating
+    CHANGE_NOTICE = "change_notice"  # market's draft of a change: its order, its level
+    CHANGE_ANSWER = "change_answer"  # a department confirms a change's level or raises it
+    OBJECTION = "objection"  # to a task's due date
+    CREDIT_REVIEW = "credit_review"
+    CREDIT_DECISION = "credit_decision"
+    URGE_SLIP = "urge_slip"  # market sends the drafted slip on or drops it
+    CANCEL_REQUEST = "cancel_request"  # a rep asked to cancel the order
+    ORDER_PICK = "order_pick"  # one order of a list: its status, or the one a command meant
+    NEXT_STEP = "next_step"  # of an order
+
+    @property
+    def acts_on_task(self) -> bool:
+        """Its id is a task's: a message offering it is withdrawn when the task closes."""
+        return self in _ON_TASKS
+
+
+_ON_TASKS = frozenset({AnswerTo.REVIEW, AnswerTo.TASK, AnswerTo.GM_DECISION,
+                       AnswerTo.CHANGE_ANSWER, AnswerTo.OBJECTION, AnswerTo.CREDIT_REVIEW,
+                       AnswerTo.CREDIT_DECISION})
+# Plain short words and ids: what any chat's button can carry back (Telegram's holds 64 bytes).
+_CHOICE = re.compile(r"[a-z]{1,16}")
+_DETAIL = re.compile(r"[a-z0-9_]{1,16}")
+_ID_LIMIT = 10**12
+
+
+@dataclass(frozen=True)
+class ButtonAnswer:
+    """What pressing a button says: `choice` about the `to` whose id is `id`, and for some
+    choices a `detail` (a reason, a level, the version of the card it was pressed on)."""
+
+    to: AnswerTo
+    id: int
+    choice: str
+    detail: str | None = None
+
+    def __post_init__(self) -> None:
+        if (not 0 <= self.id < _ID_LIMIT or not _CHOICE.fullmatch(self.choice)
+                or (self.detail is not None and not _DETAIL.fullmatch(self.detail))):
+            raise ValueError(f"a button cannot carry {self!r}")
+
+    @property
+    def task_id(self) -> int | None:
+        return self.id if self.to.acts_on_task else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"to": self.to.value, "id": self.id, "choice": self.choice, "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> ButtonAnswer:
+        return cls(AnswerTo(stored["to"]), stored["id"], stored["choice"], stored.get("detail"))
+
+
 @dataclass(frozen=True)
 class ButtonSpec:
     label: Text
-    action: str  # short ASCII code, e.g. "v1:rv:12:ok"
-    # The task whose card offers it, when its code does not say (a next step on a task's card):
-    # it goes with the task's own buttons when the task closes.
+    # A str is a code the adapter wrote itself: handlers/commands.py's draft cards, until they
+    # say their answers too.
+    answer: ButtonAnswer | str
+    # The task whose card offers it, when its answer does not say (a next step on a task's
+    # card): it goes with the task's own buttons when the task closes.
     task_id: int | None = None
-
-
-# The button codes whose id is a task's: review, task, GM decision, change answer, objection,
-# credit review and credit decision. A message carrying one of them is withdrawn with its task.
-TASK_BUTTON_CODES = frozenset({"rv", "tk", "gm", "ca", "ob", "cr", "cd"})
-
-
-def task_of_action(action: str) -> int | None:
-    """The task a button's code acts on, if it acts on one."""
-    parts = action.split(":", 3)
-    if len(parts) >= 3 and parts[0] == "v1" and parts[1] in TASK_BUTTON_CODES \
-            and parts[2].isdigit():
-        return int(parts[2])
-    return None
 
 
 def task_of_buttons(buttons: tuple[tuple[ButtonSpec, ...], ...]) -> int | None:
     """The task whose buttons these are (the first one named: no card carries two)."""
     for line in buttons:
         for button in line:
-            if (task := button.task_id or task_of_action(button.action)) is not None:
+            answered = button.answer.task_id if isinstance(button.answer, ButtonAnswer) else None
+            if (task := button.task_id or answered) is not None:
                 return task
     return None
 

@@ -1,8 +1,8 @@
 """The next steps of an order a person may take with one tap, as data: which lifecycle move
 or recorded fact each stands for, who may take it, and what it asks for in a reply.
 
-The buttons' codes are made here because the domain queues messages (task cards, notices to
-market) that carry them; the Telegram adapter reads them back in handlers/callbacks.
+The buttons' answers are made here because the domain queues messages (task cards, notices to
+market) that carry them; the chat adapter reads them back in handlers/callbacks.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from workflow.lifecycle import TRANSITIONS, Action
-from workflow.model import ButtonSpec, TaskKind, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, TaskKind, Text
 from workflow.roles import Role
 
 
 class Step(StrEnum):
-    """Lowercase letters only: a step is the choice part of a button's code."""
+    """Lowercase letters only: a step is the choice of a button's answer."""
 
     QUOTE = "quote"
     SIGNED = "signed"
@@ -70,12 +70,12 @@ def roles_of(step: Step) -> tuple[Role, ...]:
                                for r in t.roles if isinstance(r, Role)))
 
 
-def code(order_id: int, step: Step) -> str:
-    return f"v1:nx:{order_id}:{step.value}"
+def step_answer(order_id: int, step: Step) -> ButtonAnswer:
+    return ButtonAnswer(AnswerTo.NEXT_STEP, order_id, step.value)
 
 
 def buttons(order_id: int, steps: list[Step]) -> tuple[tuple[ButtonSpec, ...], ...]:
     """One row, or two when a row would be too wide for a phone."""
-    specs = [ButtonSpec(Text(f"button.step.{step.value}"), code(order_id, step))
+    specs = [ButtonSpec(Text(f"button.step.{step.value}"), step_answer(order_id, step))
              for step in steps]
     return tuple(tuple(specs[i:i + 3]) for i in range(0, len(specs), 3))

@@ -179,6 +179,7 @@ class EscalationPolicy:
     counts_in: Counting
     max_repeats: int
     snooze_max: timedelta
+    snooze_step: timedelta  # how far one tap of 稍后提醒 puts a reminder off
     remind_before: timedelta
     daily_cap: int  # escalation messages a person gets a day; the rest wait for the digest
     stale_after: timedelta  # a reminder this late is news of the past: it is summarized
@@ -836,6 +837,11 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
     counts_in = table.text("counts_in", [c.value for c in Counting])
     max_repeats = table.whole("max_repeats", 0, 100)
     snooze_max = table.clock_duration("snooze_max")
+    snooze_step = table.clock_duration("snooze_step")
+    if snooze_step is not None and snooze_max is not None and snooze_step > snooze_max:
+        # Not even one tap would fit: the button would only ever refuse.
+        table.problem("snooze_step", f"{format_duration(snooze_step)} is longer than snooze_max "
+                                     f"{format_duration(snooze_max)}")
     remind_before = table.clock_duration("remind_before")
     daily_cap = table.whole("daily_cap", 1, 1000)
     stale_after = table.clock_duration("stale_after")
@@ -846,6 +852,7 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
         or counts_in is None
         or max_repeats is None
         or snooze_max is None
+        or snooze_step is None
         or remind_before is None
         or daily_cap is None
         or stale_after is None
@@ -858,6 +865,7 @@ def _read_escalation(table: _Table) -> EscalationPolicy | None:
         Counting(counts_in),
         max_repeats,
         snooze_max,
+        snooze_step,
         remind_before,
         daily_cap,
         stale_after,

@@ -9,7 +9,15 @@ from typing import Any
 from workflow import orders
 from workflow.context import Actor, Context, order_params
 from workflow.errors import DomainError, NotFound
-from workflow.model import UNDER_WAY_STATUSES, ButtonSpec, Notification, Order, Text
+from workflow.model import (
+    UNDER_WAY_STATUSES,
+    AnswerTo,
+    ButtonAnswer,
+    ButtonSpec,
+    Notification,
+    Order,
+    Text,
+)
 from workflow.roles import Role
 from workflow.text import clean_text
 
@@ -40,8 +48,10 @@ async def request_cancel(ctx: Context, actor: Actor, order: Order, said: str) ->
         deciders = [p.id for p in await ctx.uow.people.holders(Role.GM)]
     text = Text("cancel_request.ask", {**order_params(order, ctx.tz), "who": actor.person.name,
                                        "said": said})
-    buttons = ((ButtonSpec(Text("button.cancel_order"), f"v1:cx:{order.id}:yes"),
-                ButtonSpec(Text("button.keep_order"), f"v1:cx:{order.id}:no")),)
+    buttons = ((ButtonSpec(Text("button.cancel_order"),
+                           ButtonAnswer(AnswerTo.CANCEL_REQUEST, order.id or 0, "yes")),
+                ButtonSpec(Text("button.keep_order"),
+                           ButtonAnswer(AnswerTo.CANCEL_REQUEST, order.id or 0, "no"))),)
     for person_id in deciders:
         await ctx.notify(Notification(person_id, text, "task", order.number, buttons))
     if not deciders:  # nobody to decide yet: the group hears it, and so does an administrator

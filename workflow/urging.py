@@ -11,6 +11,8 @@ from workflow.errors import DomainError
 from workflow.model import (
     OPEN_TASK_STATUSES,
     PLANNED_KINDS,
+    AnswerTo,
+    ButtonAnswer,
     ButtonSpec,
     Notification,
     Order,
@@ -77,8 +79,10 @@ async def on_follow_up(ctx: Context, order_id: int) -> None:
 
 
 def slip_buttons(slip: UrgeSlip) -> tuple[tuple[ButtonSpec, ...], ...]:
-    return ((ButtonSpec(Text("button.send_urge"), f"v1:us:{slip.id}:send"),
-             ButtonSpec(Text("button.drop_urge"), f"v1:us:{slip.id}:drop")),)
+    return ((ButtonSpec(Text("button.send_urge"),
+                        ButtonAnswer(AnswerTo.URGE_SLIP, slip.id or 0, "send")),
+             ButtonSpec(Text("button.drop_urge"),
+                        ButtonAnswer(AnswerTo.URGE_SLIP, slip.id or 0, "drop"))),)
 
 
 async def _new_slip(ctx: Context, actor: Actor | None, order: Order, late: list[str], note: str,

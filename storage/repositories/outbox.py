@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
 from storage.models import OutboxRow
-from workflow.model import Answer, Notification, Undelivered, task_of_action, task_of_buttons
+from workflow.model import Answer, ButtonSpec, Notification, Undelivered, task_of_buttons
 
 PENDING, LEASED, SENT, HELD, REROUTED, FAILED = (
     "pending", "leased", "sent", "held", "rerouted", "failed")
@@ -55,13 +55,13 @@ _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_n
             "as_photo", "origin_id", "for_role", "task_id")
 
 
-def task_of_rows(buttons: list[Any] | None) -> int | None:
-    """The task a rendered keyboard's codes act on (a handler's answer without its specs)."""
-    for line in buttons or []:
-        for button in line:
-            if isinstance(button, dict) and (task := task_of_action(button.get("data") or "")):
-                return task
-    return None
+def _stored(button: ButtonSpec) -> dict[str, Any]:
+    """A button as its row keeps it: the label to render in the reader's language, and the
+    answer, which the sender turns into the chat's code."""
+    if isinstance(button.answer, str):  # a code an adapter wrote itself goes as it is
+        return {"key": button.label.key, "params": button.label.params, "data": button.answer}
+    return {"key": button.label.key, "params": button.label.params,
+            "answer": button.answer.as_dict()}
 
 
 class OutboxRepository:
@@ -72,8 +72,7 @@ class OutboxRepository:
     async def enqueue(self, note: Notification, now: datetime, origin: int | None = None
                       ) -> None:
         self.queued += 1
-        buttons = [[{"key": b.label.key, "params": b.label.params, "data": b.action}
-                    for b in row] for row in note.buttons]
+        buttons = [[_stored(b) for b in row] for row in note.buttons]
         await self.session.execute(_INSERT, {
             "chat_id": note.chat_id, "kind": note.kind, "order_number": note.order_number,
             "text_key": note.text.key, "params": note.text.params,
@@ -101,7 +100,7 @@ class OutboxRepository:
                 "markup_only": answer.markup_only, "document_name": answer.document_name,
                 "document": answer.document, "as_photo": answer.as_photo, "parts_sent": 0,
                 "origin_id": origin,
-                "task_id": answer.task_id or task_of_rows(answer.buttons),
+                "task_id": answer.task_id,
             }
             row_id = (await self.session.execute(_INSERT, values)).scalar_one()
             rows.append(OutboxRow(id=row_id, **values))

@@ -499,6 +499,8 @@ KEYS: dict[str, Key] = dict([
                              lambda s: s["tech_digest"])),
     ("escalation.snooze_max", Key("escalation", {"escalation.snooze_max": "2h"},
                                   lambda s: s["reminded"])),
+    ("escalation.snooze_step", Key("escalation", {"escalation.snooze_step": "30m"},
+                                   lambda s: s["reminded"])),
     ("escalation.remind_before", Key("escalation", {"escalation.remind_before": "2h"},
                                      lambda s: s["reminded"])),
     *(_chain(role, ["gm"]) for role in Role if role is not Role.GM),

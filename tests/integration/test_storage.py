@@ -13,7 +13,7 @@ from storage.migrate import downgrade, revisions, upgrade
 from storage.models import Base
 from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
-from workflow.model import ButtonSpec, Notification, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Notification, Text
 from workflow.roles import Role
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -215,7 +215,8 @@ async def _enqueue(sessions, count: int) -> None:
         for i in range(count):
             await uow.outbox.enqueue(
                 Notification(-1001, Text("bind.done", {"role": "market"}), "notice", f"SO-{i}",
-                             ((ButtonSpec(Text("button.confirm"), f"v1:d:{i}:ok"),),)),
+                             ((ButtonSpec(Text("button.confirm"),
+                                          ButtonAnswer(AnswerTo.DRAFT, i, "ok")),),)),
                 NOW,
             )
         await uow.commit()
@@ -227,7 +228,8 @@ async def test_outbox_claims_lease_and_reclaims_after_expiry(sessions) -> None:
         claimed = await uow.outbox.claim_due(NOW, 10, timedelta(seconds=60))
         await uow.commit()
     assert [row.order_number for row in claimed] == ["SO-0", "SO-1", "SO-2"]
-    assert claimed[0].buttons == [[{"key": "button.confirm", "params": {}, "data": "v1:d:0:ok"}]]
+    assert claimed[0].buttons == [[{"key": "button.confirm", "params": {}, "answer": {
+        "to": "draft", "id": 0, "choice": "ok", "detail": None}}]]
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.outbox.claim_due(NOW + timedelta(seconds=30), 10,
                                           timedelta(seconds=60)) == []

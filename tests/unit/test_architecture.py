@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from handlers.answer_codes import VERSION
+
 ROOT = Path(__file__).resolve().parents[2]
 FRAMEWORKS = {"telegram", "sqlalchemy", "aiohttp", "apscheduler", "alembic", "asyncpg",
               "aiosqlite", "httpx"}
@@ -50,6 +52,13 @@ def test_workflow_knows_no_storage_and_no_words() -> None:
     in which language, is the adapter's business."""
     for path in _files("workflow"):
         assert not _imports(path) & {"locales", "babel"}, path
+
+
+def test_workflow_writes_no_button_codes() -> None:
+    """The domain says which answers a button gives; how a chat carries them is the adapter's
+    (handlers/answer_codes.py)."""
+    for path in _files("workflow"):
+        assert f"{VERSION}:" not in path.read_text(encoding="utf-8"), path
 
 
 def test_storage_and_handlers_do_not_reach_up() -> None:

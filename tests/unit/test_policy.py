@@ -114,6 +114,7 @@ def test_default_policy_other_settings():
     assert policy.escalation.counts_in is Counting.WORKING
     assert policy.escalation.max_repeats == 3
     assert policy.escalation.snooze_max == timedelta(hours=4)
+    assert policy.escalation.snooze_step == timedelta(hours=1)
     assert (policy.digest.time, policy.digest.working_days_only) == (time(9), True)
     assert (policy.escalation.daily_cap, policy.digest.max_lines) == (5, 15)
     assert policy.escalation.stale_after == timedelta(minutes=30)
@@ -302,6 +303,12 @@ def test_unknown_key_in_company_file(tmp_path):
         ({"escalation.max_repeats": -1}, "escalation.max_repeats: -1 is out of range"),
         ({"escalation.step_wait": "1wd"}, "escalation.step_wait: 1wd counts working days"),
         ({"escalation.step_wait": "0m"}, "escalation.step_wait: must be longer than zero"),
+        ({"escalation.snooze_step": "0m"}, "escalation.snooze_step: must be longer than zero"),
+        ({"escalation.snooze_step": "1wd"}, "escalation.snooze_step: 1wd counts working days"),
+        (
+            {"escalation.snooze_step": "5h"},
+            "escalation.snooze_step: 5h is longer than snooze_max 4h",
+        ),
         (
             {"escalation.counts_in": "work"},
             "escalation.counts_in: 'work' is not one of: working, calendar",

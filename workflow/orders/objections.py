@@ -9,6 +9,8 @@ from workflow.context import Actor, Context, local_time, order_params
 from workflow.errors import DomainError
 from workflow.model import (
     OPEN_TASK_STATUSES,
+    AnswerTo,
+    ButtonAnswer,
     ButtonSpec,
     Order,
     Task,
@@ -57,8 +59,8 @@ async def object_to(ctx: Context, actor: Actor, order: Order, word: str, new_day
         "due": local_time(task.due_at, ctx.tz) if task.due_at else "-",
         "proposed": new_day.isoformat(), "why": reason, "who": actor.person.name}),
         kind="task", order_number=order.number,
-        buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
-                  ButtonSpec(Text("button.objection_to_gm"), f"v1:ob:{task.id}:gm")),))
+        buttons=((ButtonSpec(Text("button.objection_accept"), _answer(task, "accept")),
+                  ButtonSpec(Text("button.objection_to_gm"), _answer(task, "gm"))),))
     return task, False
 
 
@@ -68,8 +70,12 @@ async def _objection_to_gm(ctx: Context, order: Order, task: Task,
         **order_params(order, ctx.tz), "task": task.kind.value,
         "proposed": objection.date.isoformat(), "why": objection.reason,
         "who": objection.name}), kind="task", order_number=order.number,
-        buttons=((ButtonSpec(Text("button.objection_accept"), f"v1:ob:{task.id}:accept"),
-                  ButtonSpec(Text("button.objection_keep"), f"v1:ob:{task.id}:keep")),))
+        buttons=((ButtonSpec(Text("button.objection_accept"), _answer(task, "accept")),
+                  ButtonSpec(Text("button.objection_keep"), _answer(task, "keep"))),))
+
+
+def _answer(task: Task, choice: str) -> ButtonAnswer:
+    return ButtonAnswer(AnswerTo.OBJECTION, task.id or 0, choice)
 
 
 async def settle_objection(ctx: Context, actor: Actor, task_id: int, choice: str

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.unit.workflow.fakes import SHANGHAI
-from tests.unit.workflow.journey import GROUPS, Company, in_production, registered
+from tests.unit.workflow.fakes import SHANGHAI, World
+from tests.unit.workflow.journey import GROUPS, Company, company, in_production, registered
 from workflow import escalation, orders, services
 from workflow.errors import DomainError
-from workflow.model import OrderStatus, TaskKind, TaskStatus
+from workflow.model import AnswerTo, ButtonAnswer, OrderStatus, TaskKind, TaskStatus
+from workflow.policy import load_policy
 from workflow.roles import Role
 from workflow.tasks import open_task
 
@@ -34,7 +35,8 @@ async def test_a_reminder_goes_to_the_department_with_a_snooze(c: Company) -> No
     assert outcome == escalation.Outcome()
     [note] = c.world.notes("reminder.before")
     assert (note.chat_id, note.kind) == (GROUPS[Role.TECH], "reminder")
-    assert f"v1:tk:{task.id}:snooze" in [b.action for row in note.buttons for b in row]
+    assert ButtonAnswer(AnswerTo.TASK, task.id, "snooze") in [
+        b.answer for row in note.buttons for b in row]
     assert [e.subject_id for e in c.world.events("task.reminded")] == [str(task.id)]
 
 
@@ -106,6 +108,17 @@ async def test_snoozing_has_a_limit(c: Company) -> None:
     assert len([t for t in c.world.timers(kind="remind") if "snooze" in t.dedupe_key]) == allowed
 
 
+async def test_a_company_sets_how_far_a_snooze_puts_the_reminder_off() -> None:
+    c = company(World(policy=load_policy(overrides={"escalation.snooze_step": "30m"})))
+    _, task = await _design(c)
+    allowed = 8  # escalation.snooze_max 4h in half-hour steps
+    for _ in range(allowed):
+        assert await escalation.snooze(c.world.ctx, task) == c.world.now + timedelta(minutes=30)
+    with pytest.raises(DomainError) as spent:
+        await escalation.snooze(c.world.ctx, task)
+    assert spent.value.text.params == {"times": allowed}
+
+
 async def test_an_advance_notice_goes_to_every_department_it_names(c: Company) -> None:
     order = await in_production(c)
     [task] = [t for t in c.world.tasks(order, open_only=True)
@@ -127,11 +140,13 @@ async def test_a_draft_expiry_timer_expires_the_draft(c: Company) -> None:
 
 async def test_the_buttons_a_task_allows(c: Company) -> None:
     order, task = await _design(c)
-    actions = [b.action for row in escalation.task_buttons(task) for b in row]
-    assert actions == [f"v1:tk:{task.id}:ack", f"v1:tk:{task.id}:done"]
+    answers = [b.answer for row in escalation.task_buttons(task) for b in row]
+    assert answers == [ButtonAnswer(AnswerTo.TASK, task.id, "ack"),
+                       ButtonAnswer(AnswerTo.TASK, task.id, "done")]
     task.status = TaskStatus.ACKNOWLEDGED
-    assert [b.action for row in escalation.task_buttons(task) for b in row] == [
-        f"v1:tk:{task.id}:done"]
+    assert [b.answer for row in escalation.task_buttons(task) for b in row] == [
+        ButtonAnswer(AnswerTo.TASK, task.id, "done")]
     review = [t for t in c.world.tasks(order) if t.kind is TaskKind.FEASIBILITY_REVIEW][0]
-    assert [b.action for row in escalation.task_buttons(review) for b in row] == [
-        f"v1:rv:{review.id}:ok", f"v1:rv:{review.id}:no"]
+    assert [b.answer for row in escalation.task_buttons(review) for b in row] == [
+        ButtonAnswer(AnswerTo.REVIEW, review.id, "ok"),
+        ButtonAnswer(AnswerTo.REVIEW, review.id, "no")]

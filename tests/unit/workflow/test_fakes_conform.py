@@ -22,6 +22,8 @@ from tests.unit.workflow.journey import DUE, FIELDS, plan
 from workflow import orders, services
 from workflow.context import Actor, Context
 from workflow.model import (
+    AnswerTo,
+    ButtonAnswer,
     ButtonSpec,
     ChangeNotice,
     ChangeStatus,
@@ -290,15 +292,16 @@ async def test_the_outbox_counts_what_it_queued(new_uow: Factory) -> None:
 
 async def test_a_closed_tasks_buttons_are_taken_from_what_is_still_owed(
         new_uow: Factory) -> None:
-    card = ((ButtonSpec(Text("button.ack"), "v1:tk:7:ack"),
-             ButtonSpec(Text("button.done"), "v1:tk:7:done")),)
+    card = ((ButtonSpec(Text("button.ack"), ButtonAnswer(AnswerTo.TASK, 7, "ack")),
+             ButtonSpec(Text("button.done"), ButtonAnswer(AnswerTo.TASK, 7, "done"))),)
     async with new_uow() as uow:
         await uow.outbox.enqueue(Notification(-1001, Text("task.assigned"), "task", None, card),
                                  NOW)
         await uow.outbox.enqueue(Notification(-1002, Text("k"), "notice", None, ((ButtonSpec(
-            Text("button.ack"), "v1:tk:8:ack"),),)), NOW)
-        await uow.outbox.enqueue(Notification(-1003, Text("k"), "notice", None, ((ButtonSpec(
-            Text("button.cancel"), "v1:d:7:no"),),)), NOW)  # a draft's, not task 7's
+            Text("button.ack"), ButtonAnswer(AnswerTo.TASK, 8, "ack")),),)), NOW)
+        draft = ((ButtonSpec(Text("button.cancel"), ButtonAnswer(AnswerTo.DRAFT, 7, "no")),),)
+        await uow.outbox.enqueue(Notification(-1003, Text("k"), "notice", None, draft),
+                                 NOW)  # a draft's, not task 7's
         assert await uow.outbox.withdraw_task(7, NOW) == 1
         assert await uow.outbox.withdraw_task(7, NOW) == 0  # nothing shows them any more
         assert (await uow.outbox.counts())["pending"] == 3

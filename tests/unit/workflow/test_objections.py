@@ -9,7 +9,7 @@ import pytest
 from tests.unit.workflow.journey import GROUPS, Company, in_production
 from workflow import orders
 from workflow.errors import DomainError, Forbidden
-from workflow.model import TaskKind
+from workflow.model import AnswerTo, ButtonAnswer, TaskKind
 from workflow.roles import Role
 
 
@@ -28,8 +28,9 @@ async def test_an_objection_goes_to_the_planner(c: Company) -> None:
         "open", False, c.buyer.person.id)
     [note] = c.world.notes("objection.request")
     assert note.chat_id == GROUPS[Role.MANUFACTURING]
-    assert [b.action for b in note.buttons[0]] == [f"v1:ob:{task.id}:accept",
-                                                   f"v1:ob:{task.id}:gm"]
+    assert [b.answer for b in note.buttons[0]] == [
+        ButtonAnswer(AnswerTo.OBJECTION, task.id, "accept"),
+        ButtonAnswer(AnswerTo.OBJECTION, task.id, "gm")]
 
 
 async def test_the_planners_own_objection_goes_to_the_gm(c: Company) -> None:

@@ -8,7 +8,7 @@ from tests.unit.workflow.fakes import World
 from tests.unit.workflow.journey import Company, company, registered
 from workflow import requests
 from workflow.errors import DomainError, Forbidden
-from workflow.model import OrderStatus
+from workflow.model import AnswerTo, ButtonAnswer, OrderStatus
 
 
 async def test_a_request_goes_to_markets_leaders_with_the_choice(c: Company) -> None:
@@ -21,8 +21,9 @@ async def test_a_request_goes_to_markets_leaders_with_the_choice(c: Company) -> 
     assert (request["by"], request["said"]) == (c.rep.person.id, "这单作废")
     [ask] = c.world.notes("cancel_request.ask")
     assert ask.chat_id == c.market_lead.person.id
-    assert [b.action for b in ask.buttons[0]] == [f"v1:cx:{order.id}:yes",
-                                                  f"v1:cx:{order.id}:no"]
+    assert [b.answer for b in ask.buttons[0]] == [
+        ButtonAnswer(AnswerTo.CANCEL_REQUEST, order.id, "yes"),
+        ButtonAnswer(AnswerTo.CANCEL_REQUEST, order.id, "no")]
 
 
 async def test_without_a_market_leader_the_gm_decides() -> None:

@@ -10,7 +10,7 @@ from tests.unit.workflow.fakes import CALENDAR, POLICY
 from tests.unit.workflow.journey import GROUPS, Company, registered
 from workflow import tasks
 from workflow.errors import DomainError, Forbidden, NotFound
-from workflow.model import TaskKind, TaskStatus
+from workflow.model import AnswerTo, ButtonAnswer, TaskKind, TaskStatus
 from workflow.roles import Role
 
 
@@ -27,8 +27,8 @@ async def test_an_opened_task_is_audited_timed_and_announced(c: Company) -> None
     assert timers["remind"].due_at == CALENDAR.add_working(due, -POLICY.escalation.remind_before)
     [card] = c.world.notes("task.assigned", chat_id=GROUPS[Role.TECH])
     assert card.text.params["title"] == "图纸"
-    assert [b.action for b in card.buttons[0]] == [f"v1:tk:{task.id}:ack",
-                                                   f"v1:tk:{task.id}:done"]
+    assert [b.answer for b in card.buttons[0]] == [ButtonAnswer(AnswerTo.TASK, task.id, "ack"),
+                                                   ButtonAnswer(AnswerTo.TASK, task.id, "done")]
 
 
 async def test_a_task_without_a_due_time_has_no_clocks_and_may_stay_unannounced(
@@ -111,8 +111,8 @@ async def test_a_closed_tasks_buttons_are_withdrawn_however_it_closed(c: Company
     cards = {n.text.params["title"] or n.text.params["task"]: n.buttons
              for n in c.world.notes("task.assigned")}
     assert cards["图纸"] == () and cards["packaging"] == ()
-    assert [b.action for b in cards["说明书"][0]] == [f"v1:tk:{kept.id}:ack",
-                                                    f"v1:tk:{kept.id}:done"]
+    assert [b.answer for b in cards["说明书"][0]] == [
+        ButtonAnswer(AnswerTo.TASK, kept.id, "ack"), ButtonAnswer(AnswerTo.TASK, kept.id, "done")]
     # A task somebody closed first is not withdrawn twice.
     assert not await tasks.close_task(c.world.ctx, c.tech, done, TaskStatus.DONE)
     assert c.world.tables.withdrawn == [done.id, cancelled.id]

@@ -19,7 +19,7 @@ from tests.unit.workflow.journey import (
 )
 from workflow import orders, urging
 from workflow.errors import DomainError, Forbidden
-from workflow.model import TaskKind, UrgeStatus
+from workflow.model import AnswerTo, ButtonAnswer, TaskKind, UrgeStatus
 from workflow.roles import Role
 
 
@@ -40,8 +40,9 @@ async def test_an_unplanned_order_gets_a_drafted_slip(c: Company) -> None:
     assert slip.late == ["status.effective|manufacturing||-"]
     [draft] = c.world.notes("urge.draft")
     assert draft.chat_id == GROUPS[Role.MARKET]
-    assert [b.action for b in draft.buttons[0]] == [f"v1:us:{slip.id}:send",
-                                                    f"v1:us:{slip.id}:drop"]
+    assert [b.answer for b in draft.buttons[0]] == [
+        ButtonAnswer(AnswerTo.URGE_SLIP, slip.id, "send"),
+        ButtonAnswer(AnswerTo.URGE_SLIP, slip.id, "drop")]
 
 
 async def test_an_order_on_track_is_only_reported(c: Company) -> None:
