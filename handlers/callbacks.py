@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from handlers import next_steps, order_commands
 from handlers.answer_codes import decode
+from handlers.drafts import cancel_draft_button
 from handlers.render import render
 from handlers.turn import Turn, turn_handler
 from workflow import changes, credit, escalation, orders, requests, services, urging
@@ -66,7 +67,7 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
             turn.edit_pressed(
                 _marked(turn, "order.duplicate", numbers=numbers),
                 buttons=((ButtonSpec(Text("button.register_anyway"), again),
-                          _cancel_draft(draft_id)),),
+                          cancel_draft_button(draft_id)),),
             )
             return
         order = result.order
@@ -84,16 +85,12 @@ async def _on_draft(turn: Turn, draft_id: int, choice: str, version: str | None)
                        order=order.number)
     elif choice == "edit":
         await services.ask_for_edit(turn.ctx, turn.actor, draft_id)
-        turn.reply(Text("order.edit_prompt"), buttons=((_cancel_draft(draft_id),),))
+        turn.reply(Text("order.edit_prompt"), buttons=((cancel_draft_button(draft_id),),))
     elif choice == "no":
         await services.cancel_draft(turn.ctx, turn.actor, draft_id)
         turn.edit_pressed(_marked(turn, "order.cancelled_mark"))
     else:
         raise DomainError(Text("error.stale_button"))
-
-
-def _cancel_draft(draft_id: int) -> ButtonSpec:
-    return ButtonSpec(Text("button.cancel"), ButtonAnswer(AnswerTo.DRAFT, draft_id, "no"))
 
 
 async def _on_review(turn: Turn, task_id: int, choice: str, reason: str | None) -> None:

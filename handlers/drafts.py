@@ -10,7 +10,7 @@ from handlers.render import quantity_text
 from handlers.turn import Turn
 from workflow import intake, services
 from workflow.context import number_text
-from workflow.model import ButtonSpec, OrderDraft, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, OrderDraft, Text
 from workflow.parsing import ParseResult, parse_field_value
 
 FIELD_ORDER = ("customer", "product", "model", "quantity", "unit_price", "amount", "due_date",
@@ -28,8 +28,8 @@ def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, 
     today = turn.ctx.now.astimezone(turn.ctx.tz).date()
     card = intake.draft_card(draft, warnings, turn.ctx.now, turn.runtime.deadlines, today)
     text = _card_text(turn, draft, card)
-    cancel = _cancel_button(draft)
-    edit = ButtonSpec(Text("button.edit"), f"v1:d:{draft.id}:edit")
+    cancel = cancel_draft_button(draft.id)
+    edit = ButtonSpec(Text("button.edit"), ButtonAnswer(AnswerTo.DRAFT, draft.id, "edit"))
     if card.stage == "ask":
         # In a group only a reply to the card answers for a name (see _read_answer).
         ask = ("order.ask" if turn.is_private or draft.asking in _ANSWER_KEYS
@@ -40,13 +40,13 @@ def _show_draft(turn: Turn, draft: OrderDraft, warnings: list[str] | tuple[str, 
     elif card.stage == "fix":
         turn.reply(text + "\n\n" + turn.t("order.card.fix"), buttons=((edit, cancel),))
     else:
-        confirm = ButtonSpec(Text("button.confirm"),
-                             f"v1:d:{draft.id}:ok:{services.draft_version(draft)}")
+        confirm = ButtonSpec(Text("button.confirm"), ButtonAnswer(
+            AnswerTo.DRAFT, draft.id, "ok", services.draft_version(draft)))
         turn.reply(text, buttons=((confirm, edit, cancel),))
 
 
-def _cancel_button(draft: OrderDraft) -> ButtonSpec:
-    return ButtonSpec(Text("button.cancel"), f"v1:d:{draft.id}:no")
+def cancel_draft_button(draft_id: int) -> ButtonSpec:
+    return ButtonSpec(Text("button.cancel"), ButtonAnswer(AnswerTo.DRAFT, draft_id, "no"))
 
 
 def _card_text(turn: Turn, draft: OrderDraft, card: intake.DraftCard) -> str:
@@ -131,7 +131,7 @@ async def answer_draft_question(turn: Turn, draft: OrderDraft, text: str, result
             turn.reply(Text("order.answer_invalid", {
                 "field": field, "problem": turn.t(f"warning.{warning or 'value_unreadable'}"),
                 "example": turn.t(f"example.{field}")}), kind="error",
-                buttons=((_cancel_button(draft),),))
+                buttons=((cancel_draft_button(draft.id),),))
             return True
     draft = await services.update_draft(turn.ctx, turn.actor, draft.id or 0, answer)
     _show_draft(turn, draft, [warning] if warning else result.warnings)

@@ -101,16 +101,11 @@ def render(text: Text, locale: str) -> str:
 
 def keyboard(rows: Iterable[Sequence[ButtonSpec]], locale: str) -> InlineKeyboardMarkup | None:
     markup = [
-        [InlineKeyboardButton(render(b.label, locale), callback_data=_code(b.answer))
+        [InlineKeyboardButton(render(b.label, locale), callback_data=encode(b.answer))
          for b in row]
         for row in rows
     ]
     return InlineKeyboardMarkup(markup) if markup else None
-
-
-def _code(answer: ButtonAnswer | str) -> str:
-    # A str is a code handlers/commands.py still writes itself (its draft cards).
-    return answer if isinstance(answer, str) else encode(answer)
 
 
 def _stored_code(button: dict[str, Any]) -> str:

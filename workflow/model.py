@@ -265,9 +265,7 @@ class ButtonAnswer:
 @dataclass(frozen=True)
 class ButtonSpec:
     label: Text
-    # A str is a code the adapter wrote itself: handlers/commands.py's draft cards, until they
-    # say their answers too.
-    answer: ButtonAnswer | str
+    answer: ButtonAnswer
     # The task whose card offers it, when its answer does not say (a next step on a task's
     # card): it goes with the task's own buttons when the task closes.
     task_id: int | None = None

@@ -58,8 +58,6 @@ _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_n
 def _stored(button: ButtonSpec) -> dict[str, Any]:
     """A button as its row keeps it: the label to render in the reader's language, and the
     answer, which the sender turns into the chat's code."""
-    if isinstance(button.answer, str):  # a code an adapter wrote itself goes as it is
-        return {"key": button.label.key, "params": button.label.params, "data": button.answer}
     return {"key": button.label.key, "params": button.label.params,
             "answer": button.answer.as_dict()}
 
