@@ -21,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.intake import Poller
+from bot.intake import Poller, UpdatesRequest
 from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
@@ -151,17 +151,20 @@ def build_application(
     if request is not None:  # another platform's calls (bot/dingtalk), with its own timeouts
         builder = builder.request(request)
     else:
+        updates = UpdatesRequest(read_timeout=Poller.POLL_SECONDS + timeout)
         builder = (builder.read_timeout(timeout).write_timeout(timeout)
                    # Telegram takes about 30 messages a second: a few connections carry them,
                    # and the client's pool is scanned on every request.
                    .connection_pool_size(SEND_CONNECTIONS).pool_timeout(timeout)
-                   .get_updates_read_timeout(Poller.POLL_SECONDS + timeout))
+                   .get_updates_request(updates))
     if base_url:
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     application = builder.build()
     application.bot_data["runtime"] = gendan.runtime
+    if request is None:
+        application.bot_data[UpdatesRequest.KEY] = updates
     register_handlers(application)
     return application
 

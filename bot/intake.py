@@ -12,11 +12,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError
 from telegram.ext import Application
+from telegram.request import HTTPXRequest, RequestData
 
 from handlers.runtime import Runtime
 
@@ -32,14 +35,19 @@ class Intake:
         self.application = application
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def receive(self, updates: list[Update]) -> list[Update]:
-        """Keep fetched updates; the ones not seen before, in order."""
+    async def receive(self, updates: list[Update],
+                      as_sent: Mapping[int, dict[str, Any]] | None = None) -> list[Update]:
+        """Keep fetched updates; the ones not seen before, in order. `as_sent` holds them as
+        the platform sent them, by update id, when the caller has that: it is what is kept,
+        and it spares encoding the parsed update again, which costs as much as parsing it."""
         if not updates:
             return []
+        as_sent = as_sent or {}
         async with self.runtime.unit_of_work() as uow:
             await uow.one_statement()  # one INSERT for them all needs no transaction around it
             stored = await uow.inbox.store_all(
-                [(update.update_id, update.to_dict()) for update in updates],
+                [(update.update_id, as_sent.get(update.update_id) or update.to_dict())
+                 for update in updates],
                 self.runtime.clock.now())
             await uow.commit()
         fresh = []
@@ -49,6 +57,13 @@ class Intake:
             else:
                 log.info("update %s arrived again; dropped", update.update_id)
         return fresh
+
+    def as_polled(self) -> dict[int, dict[str, Any]]:
+        """The last getUpdates answer's updates as Telegram sent them, by update id."""
+        request = self.application.bot_data.get(UpdatesRequest.KEY)
+        fetched = request.fetched if isinstance(request, UpdatesRequest) else []
+        return {raw["update_id"]: raw for raw in fetched
+                if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)}
 
     async def backlog(self) -> list[Update]:
         """Updates kept but never handled: the process stopped in between."""
@@ -86,6 +101,22 @@ class Intake:
             pruned = await uow.inbox.prune(self.runtime.clock.now() - REMEMBER)
             await uow.commit()
         return pruned
+
+
+class UpdatesRequest(HTTPXRequest):
+    """getUpdates' connection, keeping the last answer's updates as Telegram sent them."""
+
+    KEY = "updates_request"  # where the application keeps it
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fetched: list[dict[str, Any]] = []
+
+    async def post(self, url: str, request_data: RequestData | None = None,
+                   **timeouts: Any) -> dict[str, Any] | list[dict[str, Any]] | bool:
+        result = await super().post(url, request_data, **timeouts)
+        self.fetched = result if isinstance(result, list) else []
+        return result
 
 
 class Poller:
@@ -137,7 +168,7 @@ class Poller:
                     pause = min(pause * 2, 30)
                     continue
                 pause = 1.0
-                for update in await self.intake.receive(updates):
+                for update in await self.intake.receive(updates, self.intake.as_polled()):
                     self.intake.dispatch(update)
                 if updates:
                     offset = updates[-1].update_id + 1

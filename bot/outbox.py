@@ -51,6 +51,8 @@ from workflow.model import OPEN_TASK_STATUSES, Chat, Notification, Text
 log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET = timedelta(hours=24)
+# How long the notes of what went out wait for the sends under way (seconds).
+SENT_NOTES_WAIT = 0.02
 
 # Telegram's descriptions that mean the message will never be accepted where it was sent.
 _EDIT_GONE = ("message to edit not found", "message can't be edited",
@@ -175,6 +177,8 @@ class OutboxSender:
         # Telegram took these: (row id, fencing token, message id, when, task of its buttons).
         self._sent: list[tuple[int, int, int | None, datetime, int | None]] = []
         self._writing_sent: asyncio.Task[None] | None = None
+        self._sending = 0  # sends under way
+        self._nothing_sending = asyncio.Event()
 
     # ---- entry points ----------------------------------------------------------------------
 
@@ -257,7 +261,14 @@ class OutboxSender:
                     later.append(_Later(row, allowed, "paced"))
                     queue[row.chat_id] = (row.id, allowed + self.pacer.per_chat_gap)
                     continue
-                outcome = await self._deliver(row)
+                self._sending += 1
+                self._nothing_sending.clear()
+                try:
+                    outcome = await self._deliver(row)
+                finally:
+                    self._sending -= 1
+                    if not self._sending:
+                        self._nothing_sending.set()
                 if isinstance(outcome, _Later) and outcome.failure and self._probe is None:
                     if not await self._keep_as_probe(row, outcome):
                         later.append(outcome)
@@ -476,7 +487,13 @@ class OutboxSender:
         return _SENT
 
     async def _write_sent(self) -> None:
-        await asyncio.sleep(0)  # let the sends already under way add theirs
+        await asyncio.sleep(0)
+        if self._sending:
+            # Sends under way add theirs, so a burst is noted in a few statements rather than
+            # one per message; a lone answer's note is written at once. The wait is short:
+            # a crash before the write sends those messages again.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._nothing_sending.wait(), SENT_NOTES_WAIT)
         while self._sent:
             marks, self._sent = self._sent, []
             async with self.runtime.unit_of_work() as uow:

@@ -438,7 +438,7 @@ class Stack:
                 break
             if not updates:
                 break
-            for update in await self.intake.receive(updates):
+            for update in await self.intake.receive(updates, self.intake.as_polled()):
                 await self.intake.handle(update)
             self._next_update = updates[-1].update_id + 1
         await self.sender.drain()

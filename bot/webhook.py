@@ -56,7 +56,7 @@ def webhook_app(intake: Intake, path: str, secret: str) -> web.Application:
         if update is None:
             log.warning("webhook body is not an update; refused")
             return web.Response(status=400, text="not an update")
-        for fresh in await intake.receive([update]):
+        for fresh in await intake.receive([update], {update.update_id: payload}):
             intake.dispatch(fresh)
         return web.Response(text="ok")
 
