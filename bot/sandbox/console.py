@@ -373,12 +373,44 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
     emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
     print(HELP, flush=True)
-    await read_lines(state.run_line)
+    await read_lines(state.run_line, settle=BotQuiet(emulator).wait)
 
 
-async def read_lines(handle: Callable[[str], Awaitable[str | None]]) -> None:
+class BotQuiet:
+    """The bot has answered: its updates are fetched and it has said nothing for a moment.
+    A script piped into the console waits for this after each line, as a person reads the
+    answers before typing on; without it `[确认]` would look for a card not yet sent."""
+
+    QUIET = 0.3  # seconds without a word from the bot
+    LIMIT = 10.0  # a line's answers that take longer are printed when they come
+
+    def __init__(self, emulator: BotApiEmulator) -> None:
+        self.emulator = emulator
+        self.heard = 0.0
+        emulator.subscribe(self._hear)
+        emulator.subscribe_answers(self._hear)
+
+    def _hear(self, _said: object) -> None:
+        self.heard = asyncio.get_running_loop().time()
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.LIMIT
+        with contextlib.suppress(TimeoutError):
+            await self.emulator.wait_until_delivered(self.LIMIT)
+        started = loop.time()
+        while (now := loop.time()) < deadline:
+            silent = now - max(self.heard, started)
+            if silent >= self.QUIET:
+                return
+            await asyncio.sleep(self.QUIET - silent)
+
+
+async def read_lines(handle: Callable[[str], Awaitable[str | None]],
+                     settle: Callable[[], Awaitable[None]] | None = None) -> None:
     """Give each typed line to `handle` and print what it answers, until :quit, a signal,
-    or the end of input (then the bot stays up for whoever drives the emulator)."""
+    or the end of input (then the bot stays up for whoever drives the emulator). Lines that
+    come from a pipe or a file wait for `settle` after each one."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -414,6 +446,8 @@ async def read_lines(handle: Callable[[str], Awaitable[str | None]]) -> None:
             output = await handle(line)
             if output:
                 print(output, flush=True)
+            if settle is not None and reading is not None:
+                await settle()
     finally:
         if reading is not None:
             reading.cancel()
