@@ -126,7 +126,6 @@ async def bootstrap(
         deadlines=PolicyDeadlines(policy, calendar),
         tz=ZoneInfo(policy.timezone),
         admin_ids=settings.admin_ids,
-        duplicate_window=policy.duplicate_order_window,
         lexicon=lexicon,
         recorder=recorder,
         policy=policy,

@@ -33,7 +33,6 @@ class DailyBackup:
     def __init__(self, runtime: Runtime, database_url: str, directory: Path,
                  keep: Retention) -> None:
         policy = runtime.policy
-        assert policy is not None
         self.runtime = runtime
         self.database_url = database_url
         self.directory = directory

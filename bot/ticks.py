@@ -104,7 +104,6 @@ class TimerPoller:
 def morning(runtime: Runtime) -> CronTrigger:
     """The policy's digest time, every day (a job decides for itself about rest days)."""
     policy = runtime.policy
-    assert policy is not None
     return CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
                        timezone=runtime.tz)
 
@@ -122,7 +121,6 @@ class DigestJob:
     async def run(self) -> None:
         now = self.runtime.clock.now()
         policy, calendar = self.runtime.policy, self.runtime.calendar
-        assert policy is not None and calendar is not None
         if policy.digest.working_days_only and not calendar.is_working_day(
                 now.astimezone(self.runtime.tz).date()):
             return
@@ -190,7 +188,6 @@ class MonthlyEvaluation:
     async def run(self) -> int:
         runtime, now = self.runtime, self.runtime.clock.now()
         policy, calendar = runtime.policy, runtime.calendar
-        assert policy is not None and calendar is not None
         period = monthly_period(calendar, now.astimezone(runtime.tz).date(),
                                 policy.monthly_report_day)
         if period is None:

@@ -13,5 +13,5 @@ def read_message(turn: Turn, text: str) -> ParseResult:
                          holidays=chinese_calendar_holidays)
 
 
-def non_regular_rules(turn: Turn) -> NonRegularRules | None:
-    return turn.ctx.policy.non_regular if turn.ctx.policy else None
+def non_regular_rules(turn: Turn) -> NonRegularRules:
+    return turn.ctx.policy.non_regular

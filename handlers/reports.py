@@ -112,9 +112,7 @@ async def cmd_report(turn: Turn) -> None:
     if period is None:
         turn.reply(Text("report.bad_period", {"text": text}), kind="error")
         return
-    calendar = turn.runtime.calendar
-    assert calendar is not None
-    result = await evaluation_for(turn.uow.reports, calendar, period, turn.ctx.now)
+    result = await evaluation_for(turn.uow.reports, turn.runtime.calendar, period, turn.ctx.now)
     sent = pieces(result, turn.locale, turn.ctx.tz)
     turn.reply(sent.text)
     if sent.picture is not None:

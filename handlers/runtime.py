@@ -46,9 +46,8 @@ class Runtime:
     deadlines: Deadlines
     tz: ZoneInfo
     admin_ids: frozenset[int]
-    duplicate_window: timedelta = timedelta(minutes=10)
-    policy: Policy | None = None
-    calendar: WorkingCalendar | None = None
+    policy: Policy
+    calendar: WorkingCalendar
     lexicon: LexiconSource | None = None
     recorder: Recorder | None = None
     wake_sender: Callable[[], None] = field(default=lambda: None)
@@ -63,5 +62,5 @@ class Runtime:
 
     def context(self, uow: UnitOfWork, now: datetime, origin: int | None = None) -> Context:
         """A service Context for one unit of work at `now`, caused by `origin` if a person."""
-        return Context(uow, now, self.deadlines, self.tz, self.duplicate_window,
-                       self.policy, self.calendar, self.admin_ids, origin)
+        return Context(uow, now, self.deadlines, self.tz, self.policy, self.calendar,
+                       self.admin_ids, origin)

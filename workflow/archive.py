@@ -26,7 +26,6 @@ async def archive_ended(ctx: Context) -> list[Order]:
     """Archive each ended order whose last event is older than the policy's period. An order
     with a task still open (an after-sales ticket on a closed order) is still being worked on
     and stays."""
-    assert ctx.policy is not None
     cutoff = ctx.now - ctx.policy.archive_after
     archived = []
     for order in await ctx.uow.orders.ended_live():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,9 +36,8 @@ class Context:
     now: datetime
     deadlines: Deadlines
     tz: ZoneInfo
-    duplicate_window: timedelta = timedelta(minutes=10)
-    policy: Policy | None = None
-    calendar: WorkingCalendar | None = None
+    policy: Policy
+    calendar: WorkingCalendar
     admin_ids: frozenset[int] = frozenset()
     origin: int | None = None  # the person whose message or tap this unit of work answers
     events: list[str] = field(default_factory=list)

@@ -54,7 +54,7 @@ async def send_digests(ctx: Context) -> int:
         if not (overdue or today_due):
             continue
         # Past the cap the overdue come first; the rest are counted and left to /tasks.
-        cap = ctx.policy.digest.max_lines if ctx.policy is not None else len(mine)
+        cap = ctx.policy.digest.max_lines
         shown_overdue = overdue[:cap]
         shown_today = today_due[:cap - len(shown_overdue)]
         more = len(overdue) + len(today_due) - len(shown_overdue) - len(shown_today)

@@ -71,7 +71,7 @@ def next_step_key(dedupe_key: str, step: int) -> str:
 async def schedule_for(ctx: Context, task: Task, generation: str = "") -> None:
     """A reminder before the deadline, the first escalation at it. A task whose due time was
     moved gets a new generation: the keys of its first clocks are spent."""
-    if task.due_at is None or ctx.policy is None or ctx.calendar is None:
+    if task.due_at is None:
         return
     prefix = f"{task.id}:{generation}" if generation else f"{task.id}"
     remind_at = ctx.calendar.add_working(task.due_at, -ctx.policy.escalation.remind_before)
@@ -84,7 +84,7 @@ async def schedule_for(ctx: Context, task: Task, generation: str = "") -> None:
 
 def _advance_notice_at(ctx: Context, task: Task, rule: str) -> datetime | None:
     """The start of the working day the policy's “提前N天” window opens, never in the past."""
-    if task.due_at is None or ctx.policy is None or ctx.calendar is None:
+    if task.due_at is None:
         return None
     deadline = ctx.policy.deadline(rule)
     at = ctx.calendar.window_opens(task.due_at, deadline) or ctx.calendar.deadline(task.due_at,
@@ -107,7 +107,6 @@ async def move_advance_notice(ctx: Context, task: Task, kind: str, rule: str) ->
 
 async def snooze(ctx: Context, task: Task) -> datetime:
     """Remind again snooze_step from now, at most snooze_max in all; the deadline stays."""
-    assert ctx.policy is not None
     step = ctx.policy.escalation.snooze_step
     allowed = int(ctx.policy.escalation.snooze_max / step)
     again = ctx.now + step
@@ -156,8 +155,6 @@ ROUTINE = ("reminder", "urge_slip")
 def quiet_until(ctx: Context, kind: str) -> datetime | None:
     """When quiet hours (`quiet_hours.pass_through.<kind>`) hold this kind back, the moment it
     may go out; None when it may go now."""
-    if ctx.calendar is None:
-        return None
     allowed = ctx.calendar.next_allowed_send(ctx.now, kind)
     if kind in ROUTINE:
         allowed = max(allowed, ctx.calendar.next_working_moment(ctx.now))
@@ -217,7 +214,6 @@ def _on_live_task(handler: TaskHandler, *, acknowledged_too: bool = False) -> Ha
         try:
             live = await _live_task(ctx, due.subject_id, acknowledged_too=acknowledged_too)
         except _Held:
-            assert ctx.policy is not None
             return Outcome(retry_at=ctx.now + ctx.policy.escalation.hold_recheck)
         if live is None:
             return Outcome()
@@ -241,7 +237,6 @@ async def _on_advance_notice(ctx: Context, due: Due, task: Task, order: Order) -
 
 
 async def _on_remind(ctx: Context, due: Due, task: Task, order: Order) -> Outcome:
-    assert ctx.policy is not None
     if ctx.now - due.due_at > ctx.policy.escalation.stale_after:
         return Outcome(stale_reminder=task)
     if (later := quiet_until(ctx, "reminder")) is not None:
@@ -386,7 +381,6 @@ def _chain_for(policy: Policy, task: Task, step: int) -> tuple[str, ...]:
 async def _escalate(ctx: Context, task: Task, order: Order, dedupe_key: str) -> Outcome:
     step = step_of(dedupe_key)
     policy = ctx.policy
-    assert policy is not None and ctx.calendar is not None
     chain = _chain_for(policy, task, step)
     entry = chain[step] if step < len(chain) else None
     window_kind = "gm_escalation" if entry == Role.GM else "escalation"
@@ -426,7 +420,6 @@ async def _ping(ctx: Context, person: Person, task: Task, order: Order,
     order that reaches them at this step together; past the daily cap, or again the same day
     (a repeat), it waits for their digest. True when sent, False when folded, None when an
     earlier message today already listed this task at this step."""
-    assert ctx.policy is not None
     position = chain.index(chain[step])  # a repeat is the same step of the chain
     day = ctx.now.astimezone(ctx.tz).date()
     today = await ctx.uow.pings.on_day(person.id, day)
@@ -458,7 +451,6 @@ async def _escalating_with(ctx: Context, task: Task, chain: tuple[str, ...], ste
                            person: Person) -> list[Task]:
     """The order's other tasks that reach `person` at this same step now: due at the same
     moment, with the same chain and as far along it (they escalate in step)."""
-    assert ctx.policy is not None
     found = []
     for other in await ctx.uow.tasks.for_order(task.order_id):
         if other.id == task.id or other.status is not TaskStatus.OPEN or \

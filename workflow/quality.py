@@ -66,11 +66,11 @@ async def inspect(ctx: Context, actor: Actor, order: Order, source_word: str, pa
     if found_at is not None and found_at > ctx.now:
         raise DomainError(Text("inspect.found_in_future",
                                {"found": found_at.astimezone(ctx.tz).strftime("%H:%M")}))
-    threshold = ctx.policy.quality_pass_rate_threshold if ctx.policy else 0.95
     rate = passed / total
     serious = any(word in defects for word in SERIOUS_DEFECTS)
     record = Inspection(ctx.now, actor.person.id, actor.person.name, source, passed, total,
-                        round(rate, 4), defects, serious, rate < threshold)
+                        round(rate, 4), defects, serious,
+                        rate < ctx.policy.quality_pass_rate_threshold)
     problem = record.has_problem
     noted = [t for t in await ctx.uow.tasks.for_order(order.id or 0)
              if t.kind is TaskKind.QUALITY_RESPONSE and t.status in OPEN_TASK_STATUSES]

@@ -182,9 +182,8 @@ async def open_draft(
     )
     await ctx.uow.drafts.add(draft)
     await ctx.audit(actor, "draft.open", "draft", draft.id or 0, None, fields)
-    if ctx.policy is not None:
-        await ctx.uow.timers.schedule(DRAFT_EXPIRY, _draft_subject(draft), _expires_at(ctx),
-                                      _expiry_key(draft.id or 0))
+    await ctx.uow.timers.schedule(DRAFT_EXPIRY, _draft_subject(draft), _expires_at(ctx),
+                                  _expiry_key(draft.id or 0))
     return draft
 
 
@@ -197,7 +196,6 @@ def _expiry_key(draft_id: int) -> str:
 
 
 def _expires_at(ctx: Context) -> datetime:
-    assert ctx.policy is not None
     return ctx.now + ctx.policy.draft_expiry
 
 
@@ -214,8 +212,7 @@ async def _own_pending_draft(ctx: Context, actor: Actor, draft_id: int) -> Order
 
 async def _touch(ctx: Context, draft: OrderDraft) -> None:
     """Every answer or correction gives the draft its full time again."""
-    if ctx.policy is not None:
-        await ctx.uow.timers.reschedule(_expiry_key(draft.id or 0), _expires_at(ctx))
+    await ctx.uow.timers.reschedule(_expiry_key(draft.id or 0), _expires_at(ctx))
 
 
 async def update_draft(
@@ -298,7 +295,7 @@ async def confirm_draft(
     if not despite_duplicate:
         earlier = await ctx.uow.orders.registered_since(
             fields["customer"], fields["product"], float(fields["quantity"]),
-            ctx.now - ctx.duplicate_window,
+            ctx.now - ctx.policy.duplicate_order_window,
         )
         if earlier:
             return PossibleDuplicate(draft, earlier)

@@ -148,7 +148,7 @@ def _follow_up_due(ctx: Context, follow_up: FollowUp, parent_due: datetime) -> d
     """The rule's time before the parent's; for a parent due sooner than the rule allows, the
     end of the working day still ahead, never in the past and never after the parent."""
     due = ctx.deadlines.due(follow_up.rule, parent_due)
-    if due > ctx.now or ctx.calendar is None:
+    if due > ctx.now:
         return due
     soonest = ctx.calendar.working_day_end(
         ctx.calendar.next_working_moment(ctx.now).astimezone(ctx.tz).date())
@@ -168,7 +168,6 @@ def advance_notice(order: Order, task: Task) -> tuple[str, str] | None:
 
 def day_close(ctx: Context, day: date) -> datetime:
     """When a date without a time falls due: the end of that day's working hours."""
-    assert ctx.calendar is not None, "the bootstrap gives every context its calendar"
     return ctx.calendar.working_day_end(day)
 
 

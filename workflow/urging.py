@@ -35,8 +35,6 @@ def subject(order_id: int) -> str:
 
 async def schedule_follow_up(ctx: Context, order: Order) -> None:
     """When the 2–3 day follow-up window opens, the bot checks the order against its plan."""
-    if ctx.policy is None or ctx.calendar is None:
-        return
     rule = ctx.policy.deadline("market_follow_up")
     opens = ctx.calendar.window_opens(order.due_date, rule) or ctx.calendar.deadline(
         order.due_date, rule)
@@ -47,13 +45,12 @@ async def schedule_follow_up(ctx: Context, order: Order) -> None:
 
 async def lagging(ctx: Context, order: Order) -> list[str]:
     """Open work that is overdue or planned to end after the delivery date."""
-    due_end = ctx.calendar.working_day_end(order.due_date) if ctx.calendar else None
+    due_end = ctx.calendar.working_day_end(order.due_date)
     lines = []
     for task in await ctx.uow.tasks.for_order(order.id or 0):
         if task.kind not in PLANNED_KINDS or task.status not in OPEN_TASK_STATUSES:
             continue
-        late = task.due_at is not None and (task.due_at < ctx.now
-                                             or (due_end is not None and task.due_at > due_end))
+        late = task.due_at is not None and (task.due_at < ctx.now or task.due_at > due_end)
         if late or order.status in (OrderStatus.EFFECTIVE, OrderStatus.PLANNING):
             due = local_time(task.due_at, ctx.tz) if task.due_at else "-"
             lines.append(f"taskkind.{task.kind.value}|{task.role.value}|{task.title or ''}|{due}")

@@ -67,7 +67,6 @@ async def valid_token(uow: UnitOfWork, kind: TokenKind, token: str | None, now: 
 
 
 def _web_policy(ctx: Context) -> tuple[timedelta, timedelta, timedelta]:
-    assert ctx.policy is not None
     web = ctx.policy.web
     return web.track_expiry, web.login_link, web.session
 

@@ -318,14 +318,17 @@ async def test_concurrent_claimers_never_share_a_row(database_url: str, sessions
 
 
 async def test_administrators_hear_of_an_unknown_year_once(sessions) -> None:
-    from zoneinfo import ZoneInfo
-
+    from bot.app import PolicyDeadlines
+    from workflow.calendar import WorkingCalendar
     from workflow.context import Context
+    from workflow.policy import load_policy
     from workflow.services import warn_admins_of_unknown_years
 
+    policy = load_policy()
+    calendar = WorkingCalendar(policy)
     for _ in range(2):  # a second start-up says nothing new
         async with SqlUnitOfWork(sessions) as uow:
-            ctx = Context(uow, NOW, None, ZoneInfo("Asia/Shanghai"))  # type: ignore[arg-type]
+            ctx = Context(uow, NOW, PolicyDeadlines(policy, calendar), SHANGHAI, policy, calendar)
             await warn_admins_of_unknown_years(ctx, [11, 12], [2027])
             await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:

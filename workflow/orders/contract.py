@@ -75,8 +75,7 @@ async def issue_production_order(ctx: Context, actor: Actor, order: Order) -> Ta
 
 def _quality_requirements_in(ctx: Context, order: Order) -> bool:
     text = " ".join(filter(None, (order.product, order.model, order.notes)))
-    rules = ctx.policy.non_regular if ctx.policy else None
-    return NonRegularReason.HIGH_QUALITY.value in non_regular_reasons(text, rules)
+    return NonRegularReason.HIGH_QUALITY.value in non_regular_reasons(text, ctx.policy.non_regular)
 
 
 async def _call_planning_meeting(ctx: Context, actor: Actor, order: Order,

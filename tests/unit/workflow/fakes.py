@@ -788,8 +788,7 @@ class World:
         if self._ctx is None:
             calendar = WorkingCalendar(self.policy) if self.policy is not POLICY else CALENDAR
             self._ctx = Context(self.uow, self.now, PolicyDeadlines(self.policy, calendar),
-                                SHANGHAI, self.policy.duplicate_order_window, self.policy,
-                                calendar, self.admin_ids)
+                                SHANGHAI, self.policy, calendar, self.admin_ids)
         return self._ctx
 
     @property

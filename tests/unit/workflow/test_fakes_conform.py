@@ -354,8 +354,7 @@ async def _walk_an_order(uow: Any) -> dict[str, Any]:
         await uow.chats.upsert(-person_id, None)
         await uow.chats.bind(-person_id, role)
         actors[role] = Actor(await uow.people.get(person_id))
-    ctx = Context(uow, NOW, PolicyDeadlines(), SHANGHAI, POLICY.duplicate_order_window, POLICY,
-                  CALENDAR, frozenset({1}))
+    ctx = Context(uow, NOW, PolicyDeadlines(), SHANGHAI, POLICY, CALENDAR, frozenset({1}))
     draft = await services.open_draft(ctx, actors[Role.MARKET], -11, dict(FIELDS))
     order = (await services.confirm_draft(ctx, actors[Role.MARKET], draft.id)).order
     for task in await uow.tasks.for_order(order.id):
