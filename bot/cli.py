@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("httpx", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.root.level))
     quiet_outage_pages()
+    quiet_skipped_ticks()
     try:
         return _dispatch(args, settings)
     except KeyboardInterrupt:
@@ -92,6 +93,13 @@ def quiet_outage_pages() -> None:
     says once when Telegram goes away and once when it is back."""
     logging.getLogger("telegram.request.BaseRequest").addFilter(
         lambda record: not record.getMessage().startswith("Can not load invalid JSON data"))
+
+
+def quiet_skipped_ticks() -> None:
+    """The outbox and the timers are polled every second, and a poll still busy (a burst
+    being sent) makes the next one skip: that is what is meant to happen, not a warning."""
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: "maximum number of running instances reached" not in record.getMessage())
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
