@@ -282,6 +282,14 @@ class OutboxRepository:
             .order_by(OutboxRow.id.desc()).limit(1))
         return (params or {}).get("ask")
 
+    async def task_of_message(self, chat_id: int, message_id: int) -> int | None:
+        return await self.session.scalar(
+            select(OutboxRow.task_id).where(OutboxRow.chat_id == chat_id,
+                                            OutboxRow.status == SENT,
+                                            OutboxRow.message_id == message_id,
+                                            OutboxRow.task_id.is_not(None))
+            .order_by(OutboxRow.id.desc()).limit(1))
+
     async def owed_to(self, chat_id: int) -> list[OutboxRow]:
         rows = await self.session.scalars(
             select(OutboxRow).where(OutboxRow.chat_id == chat_id, OutboxRow.status.in_(OWED))

@@ -175,3 +175,20 @@ async def test_a_contact_slip_is_answered_back_to_its_issuer(stack: Stack) -> No
     assert stack.heard(MANUFACTURING, "用法：/contact")
     await stack.say(MANUFACTURING, LIMING, f"/contact {NUMBER} 技术中心 问题 截止 13-45")
     assert stack.heard(MANUFACTURING, "用法：/contact")
+
+
+async def test_a_reply_to_the_card_of_a_task_already_done_is_told_so(stack: Stack) -> None:
+    """The card lost the task's buttons when it was finished (it offers the order's next
+    step now); a late reply to it still means that task, and hears that it was handled, not
+    that the bot did not understand."""
+    await _planned(stack, "装配开始 12-08")
+    card = _message(stack, MANUFACTURING, "装配开始")
+    await stack.press(MANUFACTURING, WANGQIANG, "完成", on="装配开始")
+    [task] = await _tasks(stack, "assembly_start")
+    assert task["status"] == "done"
+    shown = next(m for m in stack.emulator.messages(MANUFACTURING) if m.message_id == card)
+    assert "完成" not in shown.labels
+    await stack.say(MANUFACTURING, WANGQIANG, "完成 12台", reply_to_message_id=card)
+    answer = stack.texts(MANUFACTURING)[-1]
+    assert "已经处理过了" in answer and "没看懂" not in answer
+    assert await _tasks(stack, "assembly_start") == [task]
