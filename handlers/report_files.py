@@ -18,17 +18,19 @@ from datetime import datetime
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-import xlsxwriter
-from PIL import Image, ImageDraw, ImageFont
 
 from handlers.render import _late_line as late_line
 from locales import translate
 from workflow.evaluation import Evaluation, Spread
 from workflow.model import ChangeNotice, Order, Task, UrgeSlip
 from workflow.roles import Role
+
+# Pillow and xlsxwriter hold about 14 MB once imported, and the bot at rest needs neither:
+# they are imported by the functions that draw and write, when the first report is asked for.
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ FONTS: list[FontFile] = [
 
 @cache
 def _load(font: FontFile, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     face = ImageFont.truetype(str(font.path), size, index=font.index)
     if font.variation:
         face.set_variation_by_name(font.variation)
@@ -64,6 +68,8 @@ def _load(font: FontFile, size: int) -> ImageFont.FreeTypeFont:
 
 
 def _drawn(face: ImageFont.FreeTypeFont, char: str) -> bytes:
+    from PIL import Image, ImageDraw
+
     canvas = Image.new("L", (64, 64))
     ImageDraw.Draw(canvas).text((8, 8), char, font=face, fill=255)
     return canvas.tobytes()
@@ -129,6 +135,8 @@ def _chart_headings(evaluation: Evaluation, locale: str) -> list[str]:
 
 def picture(evaluation: Evaluation, locale: str) -> bytes | None:
     """The chart as a PNG, or None when no installed font draws its text."""
+    from PIL import Image, ImageDraw
+
     font = chart_font("".join(chart_texts(evaluation, locale)))
     if font is None:
         return None
@@ -200,6 +208,8 @@ class Book:
     def __init__(self, locale: str, tz: ZoneInfo) -> None:
         self.locale, self.tz = locale, tz
         self.out = io.BytesIO()
+        import xlsxwriter
+
         self.book = xlsxwriter.Workbook(self.out, {"in_memory": True})
         self.formats = {kind: self.book.add_format({"num_format": pattern})
                         for kind, pattern in _FORMATS.items()}
