@@ -399,13 +399,10 @@ class OutboxSender:
             message: Message | bool = await messenger.send_document(
                 self.bot, self.runtime, chat_id, row.document_name or "file", row.document, text,
                 kind=kind, order=order, as_photo=row.as_photo)
-        elif row.edit_message_id is not None and row.markup_only:
-            message = await messenger.edit_markup(self.bot, self.runtime, chat_id,
-                                                  row.edit_message_id, text, kind=kind,
-                                                  order=order, markup=markup)
         elif row.edit_message_id is not None:
             message = await messenger.edit(self.bot, self.runtime, chat_id, row.edit_message_id,
-                                           text, kind=kind, order=order, markup=markup)
+                                           text, kind=kind, order=order, markup=markup,
+                                           markup_only=row.markup_only)
         else:
             parts = split_text(text)
             message = True

@@ -101,22 +101,22 @@ class TimerPoller:
             return await uow.timers.next_due_at()
 
 
-def morning(runtime: Runtime) -> CronTrigger:
-    """The policy's digest time, every day (a job decides for itself about rest days)."""
-    policy = runtime.policy
-    return CronTrigger(hour=policy.digest.time.hour, minute=policy.digest.time.minute,
-                       timezone=runtime.tz)
-
-
-class DigestJob:
-    """The 09:00 digest on working days (time and days from the policy)."""
+class MorningJob:
+    """Work done at the policy's digest time, every day (a job decides for itself about rest
+    days)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.trigger = morning(runtime)
+        digest_time = runtime.policy.digest.time
+        self.trigger = CronTrigger(hour=digest_time.hour, minute=digest_time.minute,
+                                   timezone=runtime.tz)
 
     def next_after(self, moment: datetime) -> datetime | None:
         return self.trigger.get_next_fire_time(None, moment + timedelta(microseconds=1))
+
+
+class DigestJob(MorningJob):
+    """The 09:00 digest on working days (time and days from the policy)."""
 
     async def run(self) -> None:
         now = self.runtime.clock.now()
@@ -130,13 +130,9 @@ class DigestJob:
         self.runtime.wake_sender()
 
 
-class ArchiveJob:
+class ArchiveJob(MorningJob):
     """Every morning, before the digest so that it no longer lists them, the ended orders
     whose time in the working lists is over are archived (orders.archive_after)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.trigger = morning(runtime)
 
     async def run(self) -> int:
         now = self.runtime.clock.now()
@@ -148,14 +144,10 @@ class ArchiveJob:
         return len(archived)
 
 
-class DeliveryReport:
+class DeliveryReport(MorningJob):
     """Once a day, administrators hear what could not be delivered in the last day."""
 
     LINES = 10
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.trigger = morning(runtime)
 
     async def run(self) -> int:
         now = self.runtime.clock.now()
@@ -172,7 +164,7 @@ class DeliveryReport:
         return len(undelivered)
 
 
-class MonthlyEvaluation:
+class MonthlyEvaluation(MorningJob):
     """The month before's evaluation to every general manager in private: the summary, the
     chart and the workbook, at the digest time on the policy's working day of the month
     (report.monthly_working_day) or the first morning after it the bot runs; a month with no
@@ -180,10 +172,6 @@ class MonthlyEvaluation:
     each month sent, so a restart or a second process never sends it twice."""
 
     SENT = "report.monthly"
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.trigger = morning(runtime)
 
     async def run(self) -> int:
         runtime, now = self.runtime, self.runtime.clock.now()

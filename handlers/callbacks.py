@@ -12,7 +12,7 @@ from handlers.render import render
 from handlers.turn import Turn, turn_handler
 from workflow import changes, credit, escalation, orders, requests, services, urging
 from workflow.errors import DomainError
-from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Order, Text
 
 _LEVEL = re.compile(r"^l[123](?:_[a-z_]+)?$")
 
@@ -38,6 +38,19 @@ def _pressed_text(turn: Turn) -> str:
 def _marked(turn: Turn, key: str, **params: object) -> str:
     """The pressed message's text with a line saying what the press did."""
     return _pressed_text(turn) + "\n\n" + turn.t(key, **params)
+
+
+def _mark_task(turn: Turn, order: Order, key: str, **params: object) -> None:
+    """The pressed task card says who answered it and how, and keeps no buttons."""
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name, **params),
+                      kind="task", order=order.number)
+
+
+def _either(choice: str, first: str, second: str) -> bool:
+    """Whether a two-way button's first answer was pressed; any other is a stale button."""
+    if choice not in (first, second):
+        raise DomainError(Text("error.stale_button"))
+    return choice == first
 
 
 async def _on_step(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
@@ -146,33 +159,25 @@ async def _on_task(turn: Turn, task_id: int, choice: str, _arg: str | None) -> N
             buttons=await orders.step_buttons(turn.ctx, order, turn.person.roles))
     elif choice == "late":
         task, order = await orders.not_dispatched(turn.ctx, turn.actor, task_id)
-        turn.edit_pressed(
-            _marked(turn, "task.mark_not_dispatched",
-                                                   who=turn.person.name),
-            kind="task", order=order.number)
+        _mark_task(turn, order, "task.mark_not_dispatched")
     else:
         raise DomainError(Text("error.stale_button"))
 
 
 async def _on_decision(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
     """The general manager declines the order or sends it back to negotiation."""
-    if choice not in ("decline", "keep"):
-        raise DomainError(Text("error.stale_button"))
+    decline = _either(choice, "decline", "keep")
     _task, order = await orders.task_for(turn.ctx, task_id)
-    await orders.decide(turn.ctx, turn.actor, order, decline=choice == "decline")
-    key = "decision.mark_declined" if choice == "decline" else "decision.mark_keep"
-    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
-                      kind="task", order=order.number)
+    await orders.decide(turn.ctx, turn.actor, order, decline=decline)
+    _mark_task(turn, order, "decision.mark_declined" if decline else "decision.mark_keep")
 
 
 async def _on_urge(turn: Turn, slip_id: int, choice: str, _arg: str | None) -> None:
     """Market sends the drafted urge slip on, or drops it."""
-    if choice not in ("send", "drop"):
-        raise DomainError(Text("error.stale_button"))
-    slip = await urging.settle(turn.ctx, turn.actor, slip_id, send=choice == "send")
-    key = "urge.mark_sent" if choice == "send" else "urge.mark_dropped"
-    turn.edit_pressed(_marked(turn, key, who=turn.person.name,
-                                                             slip=slip.number), kind="urge")
+    send = _either(choice, "send", "drop")
+    slip = await urging.settle(turn.ctx, turn.actor, slip_id, send=send)
+    key = "urge.mark_sent" if send else "urge.mark_dropped"
+    turn.edit_pressed(_marked(turn, key, who=turn.person.name, slip=slip.number), kind="urge")
 
 
 async def _on_change_draft(turn: Turn, notice_id: int, choice: str, arg: str | None) -> None:
@@ -217,8 +222,7 @@ async def _on_change_answer(turn: Turn, task_id: int, choice: str, arg: str | No
     else:
         raise DomainError(Text("error.stale_button"))
     notice, order, _done = await changes.answer(turn.ctx, turn.actor, task_id, raise_to, shown)
-    turn.edit_pressed(_marked(turn, "change.mark_answer", who=turn.person.name,
-                              level=notice.level), kind="task", order=order.number)
+    _mark_task(turn, order, "change.mark_answer", level=notice.level)
 
 
 async def _on_objection(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
@@ -226,18 +230,15 @@ async def _on_objection(turn: Turn, task_id: int, choice: str, _arg: str | None)
     if choice not in ("accept", "gm", "keep"):
         raise DomainError(Text("error.stale_button"))
     _task, order = await orders.settle_objection(turn.ctx, turn.actor, task_id, choice)
-    turn.edit_pressed(_marked(turn, f"objection.mark_{choice}", who=turn.person.name),
-                      kind="task", order=order.number)
+    _mark_task(turn, order, f"objection.mark_{choice}")
 
 
 async def _on_cancel_request(turn: Turn, order_id: int, choice: str, _arg: str | None) -> None:
     """Market's leader (or the general manager) cancels the order a rep asked to, or keeps it."""
-    if choice not in ("yes", "no"):
-        raise DomainError(Text("error.stale_button"))
-    order = await requests.settle_cancel_request(turn.ctx, turn.actor, order_id, choice == "yes")
-    key = "cancel_request.mark_cancelled" if choice == "yes" else "cancel_request.mark_kept"
-    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
-                      kind="task", order=order.number)
+    cancel = _either(choice, "yes", "no")
+    order = await requests.settle_cancel_request(turn.ctx, turn.actor, order_id, cancel)
+    _mark_task(turn, order,
+               "cancel_request.mark_cancelled" if cancel else "cancel_request.mark_kept")
 
 
 async def _on_order(turn: Turn, order_id: int, choice: str, arg: str | None) -> None:
@@ -253,23 +254,17 @@ async def _on_order(turn: Turn, order_id: int, choice: str, arg: str | None) -> 
         raise DomainError(Text("error.stale_button"))
 async def _on_credit_review(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
     """Finance approves an order over the customer's limit, or refers it to the GM."""
-    if choice not in ("ok", "gm"):
-        raise DomainError(Text("error.stale_button"))
-    order = await credit.review(turn.ctx, turn.actor, task_id, approve=choice == "ok")
-    key = "credit.mark_approved" if choice == "ok" else "credit.mark_referred"
-    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
-                      kind="task", order=order.number)
+    approve = _either(choice, "ok", "gm")
+    order = await credit.review(turn.ctx, turn.actor, task_id, approve=approve)
+    _mark_task(turn, order, "credit.mark_approved" if approve else "credit.mark_referred")
 
 
 async def _on_credit_decision(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
     """The general manager takes on a credit-risk order or declines it."""
-    if choice not in ("accept", "decline"):
-        raise DomainError(Text("error.stale_button"))
-    order = await credit.decide(turn.ctx, turn.actor, task_id, accept=choice == "accept",
+    accept = _either(choice, "accept", "decline")
+    order = await credit.decide(turn.ctx, turn.actor, task_id, accept=accept,
                                 reason=turn.t("credit.declined_reason"))
-    key = "credit.mark_accepted" if choice == "accept" else "credit.mark_declined"
-    turn.edit_pressed(_marked(turn, key, who=turn.person.name),
-                      kind="task", order=order.number)
+    _mark_task(turn, order, "credit.mark_accepted" if accept else "credit.mark_declined")
 
 
 _ANSWERED: dict[AnswerTo, Callable[[Turn, int, str, str | None], Awaitable[None]]] = {

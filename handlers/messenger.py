@@ -40,30 +40,20 @@ async def edit(
     kind: str,
     order: str | None = None,
     markup: InlineKeyboardMarkup | None = None,
+    markup_only: bool = False,
 ) -> Message | bool:
-    result = await bot.edit_message_text(split_text(text)[0], chat_id=chat_id, message_id=message_id,
-                                         reply_markup=markup)
+    """A sent message's text and buttons, or with `markup_only` its buttons alone (the text
+    it already shows is `text`, and is recorded as such)."""
+    if markup_only:
+        result = await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    else:
+        result = await bot.edit_message_text(split_text(text)[0], chat_id=chat_id,
+                                             message_id=message_id, reply_markup=markup)
     if isinstance(result, Message):
-        _record(runtime, result, result.text or "", markup, kind, order, edit=True)
-    return result
-
-
-async def edit_markup(
-    bot: Bot,
-    runtime: Runtime,
-    chat_id: int,
-    message_id: int,
-    text: str,
-    *,
-    kind: str,
-    order: str | None,
-    markup: InlineKeyboardMarkup | None,
-) -> Message | bool:
-    result = await bot.edit_message_reply_markup(
-        chat_id=chat_id, message_id=message_id, reply_markup=markup
-    )
-    if isinstance(result, Message):
-        _record(runtime, result, text, markup, kind, order, edit=True)
+        shown = text if markup_only else result.text or ""
+        _record(runtime, result, shown, markup, kind, order, edit=True)
     return result
 
 

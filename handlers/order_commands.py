@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,14 +28,18 @@ _STEPS: dict[str, tuple[OrderStep, str, bool, bool]] = {}
 Instead = Callable[[Turn, str, str | None], Awaitable[bool]]
 
 
-def order_command(usage_key: str, *, words: bool = True, instead: Instead | None = None,
+def order_command(usage_key: str, *, words: bool = True, needs_words: bool = False,
+                  instead: Instead | None = None,
                   archived_ok: bool = False) -> Callable[[OrderStep], Any]:
     """A command that names an order first, in any of the short forms `references` reads;
-    `words` says it reads more after the order; `instead` is tried first; `archived_ok` lets
-    it read an archived order's record."""
+    `words` says it reads more after the order, `needs_words` that it cannot act without them
+    (a reason, what was agreed); `instead` is tried first; `archived_ok` lets it read an
+    archived order's record."""
 
     def wrap(step: OrderStep) -> Any:
         name = step.__name__.removeprefix("cmd_")
+        if needs_words:
+            step = _needing_words(step, usage_key)
         _STEPS[name] = (step, usage_key, words, archived_ok)
 
         async def handler(turn: Turn) -> None:
@@ -53,6 +58,18 @@ def order_command(usage_key: str, *, words: bool = True, instead: Instead | None
         return wrapped
 
     return wrap
+
+
+def _needing_words(step: OrderStep, usage_key: str) -> OrderStep:
+    # Wrapped around the step itself, so that a button running it is refused the same way.
+    @functools.wraps(step)
+    async def checked(turn: Turn, order: Order, rest: str) -> None:
+        if not rest:
+            turn.reply(_usage(turn, usage_key), kind="error")
+            return
+        await step(turn, order, rest)
+
+    return checked
 
 
 async def replied_order(turn: Turn) -> str | None:
@@ -226,12 +243,9 @@ async def cmd_shipnotice(turn: Turn, order: Order, rest: str) -> None:
     await _done(turn, order, "done.shipnotice", date=day.isoformat())
 
 
-@order_command("usage.consent")
+@order_command("usage.consent", needs_words=True)
 async def cmd_consent(turn: Turn, order: Order, rest: str) -> None:
     """Record the customer's consent to a short shipment, with what was agreed."""
-    if not rest:
-        turn.reply(Text("usage.consent"), kind="error")
-        return
     await orders.record_consent(turn.ctx, turn.actor, order, rest)
     await _done(turn, order, "done.consent")
 
@@ -251,22 +265,16 @@ async def cmd_ship(turn: Turn, order: Order, rest: str) -> None:
                 missing=f"{missing:g}", unit=order.unit or "")
 
 
-@order_command("usage.close")
+@order_command("usage.close", needs_words=True)
 async def cmd_close(turn: Turn, order: Order, rest: str) -> None:
     """File the record and the customer's feedback: /close SO-… 客户满意."""
-    if not rest:
-        turn.reply(_usage(turn, "usage.close"), kind="error")
-        return
     await orders.close(turn.ctx, turn.actor, order, rest)
     await _done(turn, order, "done.close")
 
 
-@order_command("usage.hold")
+@order_command("usage.hold", needs_words=True)
 async def cmd_hold(turn: Turn, order: Order, rest: str) -> None:
     """Put an order on hold, with the reason."""
-    if not rest:
-        turn.reply(Text("usage.hold"), kind="error")
-        return
     await orders.hold(turn.ctx, turn.actor, order, rest)
     await _done(turn, order, "done.hold")
 
@@ -278,12 +286,9 @@ async def cmd_resume(turn: Turn, order: Order, rest: str) -> None:
     await _done(turn, order, "done.resume")
 
 
-@order_command("usage.cancel")
+@order_command("usage.cancel", needs_words=True)
 async def cmd_cancel(turn: Turn, order: Order, rest: str) -> None:
     """Cancel an order, with the reason; its open tasks are cancelled."""
-    if not rest:
-        turn.reply(Text("usage.cancel"), kind="error")
-        return
     count = await orders.cancel(turn.ctx, turn.actor, order, rest)
     await _done(turn, order, "done.cancel", count=count)
 
@@ -415,12 +420,9 @@ def _task_line(turn: Turn, key: str, task: Task, **params: Any) -> str:
                   status=task.status.value, due=due, **params)
 
 
-@order_command("usage.urge")
+@order_command("usage.urge", needs_words=True)
 async def cmd_urge(turn: Turn, order: Order, rest: str) -> None:
     """Issue an urge slip by hand: /urge SO-… 装配落后两天，请加班赶工."""
-    if not rest:
-        turn.reply(Text("usage.urge"), kind="error")
-        return
     slip = await urging.urge_by_hand(turn.ctx, turn.actor, order, rest)
     if slip.late:
         await _done(turn, order, "done.urge", slip=slip.number)
