@@ -252,6 +252,8 @@ async def _on_order(turn: Turn, order_id: int, choice: str, arg: str | None) -> 
         await order_commands.run_picked(turn, order, int(arg[1:]), _pressed_text(turn))
     else:
         raise DomainError(Text("error.stale_button"))
+
+
 async def _on_credit_review(turn: Turn, task_id: int, choice: str, _arg: str | None) -> None:
     """Finance approves an order over the customer's limit, or refers it to the GM."""
     approve = _either(choice, "ok", "gm")

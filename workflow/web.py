@@ -89,11 +89,19 @@ async def issue_tracking_link(ctx: Context, actor: Actor, order: Order) -> Issue
                                                "status": order.status.value}))
     track_expiry, _, _ = _web_policy(ctx)
     expires = ctx.now + track_expiry if track_expiry else None
-    token = new_token()
-    await ctx.uow.web_tokens.add(WebToken(None, TokenKind.TRACK, token_hash(token), ctx.now,
-                                          order_id=order.id, expires_at=expires))
+    link = await _issued(ctx, TokenKind.TRACK, expires, order_id=order.id)
     await ctx.audit(actor, "web.track_issued", "order", order.number, None,
                     {"expires_at": expires.isoformat() if expires else None})
+    return link
+
+
+async def _issued(ctx: Context, kind: TokenKind, expires: datetime | None, *,
+                  order_id: int | None = None, person_id: int | None = None) -> IssuedLink:
+    """A new token, of which only the hash is kept."""
+    token = new_token()
+    await ctx.uow.web_tokens.add(WebToken(None, kind, token_hash(token), ctx.now,
+                                          order_id=order_id, person_id=person_id,
+                                          expires_at=expires))
     return IssuedLink(token, expires)
 
 
@@ -229,13 +237,11 @@ async def issue_login_link(ctx: Context, actor: Actor) -> IssuedLink:
     if not actor.person.roles and not actor.is_admin:
         raise DomainError(Text("web.no_role"))
     _, login_link, _ = _web_policy(ctx)
-    token = new_token()
     expires = ctx.now + login_link
-    await ctx.uow.web_tokens.add(WebToken(None, TokenKind.LOGIN, token_hash(token), ctx.now,
-                                          person_id=actor.person.id, expires_at=expires))
+    link = await _issued(ctx, TokenKind.LOGIN, expires, person_id=actor.person.id)
     await ctx.audit(actor, "web.login_link", "person", actor.person.id, None,
                     {"expires_at": expires.isoformat()})
-    return IssuedLink(token, expires)
+    return link
 
 
 async def open_session(ctx: Context, login_token: str | None) -> IssuedLink | None:
@@ -249,12 +255,9 @@ async def open_session(ctx: Context, login_token: str | None) -> IssuedLink | No
     if person is None:
         return None
     _, _, session = _web_policy(ctx)
-    token = new_token()
-    expires = ctx.now + session
-    await ctx.uow.web_tokens.add(WebToken(None, TokenKind.SESSION, token_hash(token), ctx.now,
-                                          person_id=person.id, expires_at=expires))
+    link = await _issued(ctx, TokenKind.SESSION, ctx.now + session, person_id=person.id)
     await ctx.audit(Actor(person), "web.login", "person", person.id)
-    return IssuedLink(token, expires)
+    return link
 
 
 async def session_actor(uow: UnitOfWork, token: str | None, now: datetime,
