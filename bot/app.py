@@ -73,15 +73,16 @@ class LexiconCache:
 
     def learn(self, customer: str, product: str) -> None:
         """A registered order's names are known from the next message on."""
-        current = self.current
-        if customer not in current.customers or product not in current.products:
-            self.current = Lexicon.build([*current.customers, customer],
-                                         [*current.products, product])
+        self.current = self.current.learned(customer, product)
 
     async def refresh(self, sessions: async_sessionmaker) -> None:
         async with SqlUnitOfWork(sessions) as uow:
             customers, products = await uow.orders.known_names()
-        self.current = Lexicon.build(customers, products)
+        lexicon = Lexicon.build(customers, products)
+        # Built here, with the names read at start-up: else the first message parsed after it
+        # waits for a trie over every customer and product of the years before.
+        _ = lexicon.trie
+        self.current = lexicon
 
 
 @dataclass

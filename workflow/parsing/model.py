@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -99,6 +100,46 @@ def _clean_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip()
 
 
+def _rank(name: str) -> tuple[int, str]:
+    """A name's place in a lexicon's list: longest first."""
+    return -len(name), name
+
+
+def _tidy(raw: object) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    name = _clean_name(raw)
+    # One-character names would match inside every other word.
+    return name if len(name) >= 2 else None
+
+
+def _with(names: tuple[str, ...], name: str | None) -> tuple[str, ...]:
+    if name is None:
+        return names
+    at = bisect_left(names, _rank(name), key=_rank)
+    if at < len(names) and names[at] == name:
+        return names
+    return (*names[:at], name, *names[at:])
+
+
+def _planted(root: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """`root` with `name` added, the nodes on its path copied and the rest shared: the trie of
+    a lexicon that had it all along, in the time its characters take."""
+    grown = dict(root)
+    node = grown
+    for ch in name.lower():
+        child = dict(node.get(ch, {}))
+        node[ch] = child
+        node = child
+    # Whom `Lexicon.trie` would leave there: it plants the products, then the customers, each
+    # list longest first, and the last one planted keeps the node.
+    held = node.get("")
+    if held is None or ((kind == "customer", _rank(name))
+                        > (held[0] == "customer", _rank(held[1]))):
+        node[""] = (kind, name)
+    return grown
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Customer and product names already known; matched longest first."""
@@ -111,15 +152,29 @@ class Lexicon:
         def tidy(names: Iterable[str]) -> tuple[str, ...]:
             seen: dict[str, None] = {}
             for raw in names:
-                if not isinstance(raw, str):
-                    continue
-                name = _clean_name(raw)
-                # One-character names would match inside every other word.
-                if len(name) >= 2:
+                if (name := _tidy(raw)) is not None:
                     seen.setdefault(name, None)
-            return tuple(sorted(seen, key=lambda n: (-len(n), n)))
+            return tuple(sorted(seen, key=_rank))
 
         return cls(customers=tidy(customers), products=tidy(products))
+
+    def learned(self, customer: str, product: str) -> Lexicon:
+        """This lexicon and one more order's names, as `build` would make it. Years of orders
+        know thousands of names: a new customer must not rebuild them all, nor their trie."""
+        customer_name, product_name = _tidy(customer), _tidy(product)
+        customers = _with(self.customers, customer_name)
+        products = _with(self.products, product_name)
+        if customers is self.customers and products is self.products:
+            return self
+        grown = Lexicon(customers, products)
+        if "trie" in self.__dict__:
+            trie = self.trie
+            if customers is not self.customers and customer_name is not None:
+                trie = _planted(trie, "customer", customer_name)
+            if products is not self.products and product_name is not None:
+                trie = _planted(trie, "product", product_name)
+            grown.__dict__["trie"] = trie  # where cached_property keeps it
+        return grown
 
     @cached_property
     def trie(self) -> dict[str, Any]:

@@ -114,6 +114,27 @@ def test_any_lexicon_is_safe(customers: list[str], products: list[str], text: st
     parse_message(text, datetime(2026, 11, 24, 10, tzinfo=UTC), Lexicon.build(customers, products))
 
 
+_NAMES = st.text(alphabet="华东电力开关柜AaBb İ\u3000Ａ", max_size=5)
+
+
+@settings(max_examples=300)
+@given(st.lists(_NAMES, max_size=12), st.lists(_NAMES, max_size=12),
+       st.lists(st.tuples(_NAMES, _NAMES), min_size=1, max_size=6), st.booleans())
+def test_a_learned_name_reads_as_if_built_with_it(customers: list[str], products: list[str],
+                                                   orders: list[tuple[str, str]],
+                                                   trie_built: bool) -> None:
+    lexicon = Lexicon.build(customers, products)
+    for customer, product in orders:
+        if trie_built:
+            assert lexicon.trie is not None
+        lexicon = lexicon.learned(customer, product)
+        customers.append(customer)
+        products.append(product)
+        built = Lexicon.build(customers, products)
+        assert lexicon == built
+        assert lexicon.trie == built.trie
+
+
 # --- round trip ---------------------------------------------------------------------------
 
 _NAME_CHARS = "华东恒通瑞达宏远信诚鑫泰盛安康新力长江永昌天宇博远海"
