@@ -6,6 +6,7 @@ virtual clock. Timers themselves live in the database, never in the scheduler's 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -134,14 +135,25 @@ class ArchiveJob(MorningJob):
     """Every morning, before the digest so that it no longer lists them, the ended orders
     whose time in the working lists is over are archived (orders.archive_after)."""
 
+    # Orders looked at per transaction: a database upgraded with years of ended orders is
+    # archived in many short transactions, and the bot answers in between.
+    BATCH = 200
+
     async def run(self) -> int:
         now = self.runtime.clock.now()
-        async with self.runtime.unit_of_work() as uow:
-            archived = await archive.archive_ended(self.runtime.context(uow, now))
-            await uow.commit()
+        after: int | None = 0
+        archived = 0
+        while after is not None:
+            async with self.runtime.unit_of_work() as uow:
+                done = await archive.archive_ended(self.runtime.context(uow, now), after,
+                                                   self.BATCH)
+                await uow.commit()
+            archived += len(done.archived)
+            after = done.last_id
+            await asyncio.sleep(0)
         if archived:
-            log.info("archived %d ended orders", len(archived))
-        return len(archived)
+            log.info("archived %d ended orders", archived)
+        return archived
 
 
 class DeliveryReport(MorningJob):

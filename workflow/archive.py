@@ -22,13 +22,21 @@ MAX_FIND_CHARS = 200
 _NUMBER_START = re.compile(r"^so-", re.IGNORECASE)
 
 
-async def archive_ended(ctx: Context) -> list[Order]:
-    """Archive each ended order whose last event is older than the policy's period. An order
-    with a task still open (an after-sales ticket on a closed order) is still being worked on
-    and stays."""
+@dataclass(frozen=True)
+class ArchivePass:
+    archived: list[Order]
+    last_id: int | None  # the last order looked at; None when there were none left
+
+
+async def archive_ended(ctx: Context, after_id: int = 0, batch: int | None = None
+                        ) -> ArchivePass:
+    """Archive each ended order whose last event is older than the policy's period, of the
+    `batch` candidates after `after_id`. An order with a task still open (an after-sales
+    ticket on a closed order) is still being worked on and stays."""
     cutoff = ctx.now - ctx.policy.archive_after
     archived = []
-    for order in await ctx.uow.orders.ended_live():
+    candidates = await ctx.uow.orders.ended_live(after_id, batch)
+    for order in candidates:
         if order.created_at > cutoff:
             continue
         tasks = await ctx.uow.tasks.for_order(order.id or 0)
@@ -43,7 +51,7 @@ async def archive_ended(ctx: Context) -> list[Order]:
                         {"status": order.status.value, "archived_at": ctx.now.isoformat()})
         order.archived_at = ctx.now
         archived.append(order)
-    return archived
+    return ArchivePass(archived, candidates[-1].id if candidates else None)
 
 
 def read_search(text: str, today: date, tz: ZoneInfo) -> OrderSearch:

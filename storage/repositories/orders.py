@@ -181,13 +181,13 @@ class OrderRepository:
         rows = await self.session.scalars(query.order_by(OrderRow.id))
         return [self._domain(row) for row in rows]
 
-    async def ended_live(self) -> list[Order]:
+    async def ended_live(self, after_id: int = 0, limit: int | None = None) -> list[Order]:
         """Closed, declined and cancelled orders not yet archived: the archive's candidates. An
         under-way order is never archived, so the under-way list needs no such filter."""
         rows = await self.session.scalars(
-            select(OrderRow).where(LIVE_ORDER,
+            select(OrderRow).where(LIVE_ORDER, OrderRow.id > after_id,
                                    OrderRow.status.in_([s.value for s in ENDED_STATUSES]))
-            .order_by(OrderRow.id))
+            .order_by(OrderRow.id).limit(limit))
         return [self._domain(row) for row in rows]
 
     async def archive(self, order_id: int, at: datetime) -> bool:

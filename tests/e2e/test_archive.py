@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.simulate import Stack
+from bot.ticks import ArchiveJob
 from storage.models import AuditEventRow
 from tests.e2e.conftest import LIMING, MARKET, UNBOUND, ZHAOZONG, set_up_company
 from tests.e2e.test_order_review import ORDER
@@ -114,3 +115,12 @@ async def test_an_order_with_open_work_is_not_archived(stack: Stack) -> None:
         await uow.commit()
     await stack.advance(timedelta(days=40))
     assert (await _orders(stack))[FIRST]["archived_at"] is None
+
+
+async def test_the_morning_archives_every_due_order_however_small_its_batches(
+        stack: Stack, monkeypatch: Any) -> None:
+    monkeypatch.setattr(ArchiveJob, "BATCH", 1)
+    await _two_orders_one_cancelled(stack)
+    await stack.say(MARKET, ZHAOZONG, f"/cancel {SECOND} 客户改用别家")
+    await stack.advance(timedelta(days=31))
+    assert sorted(await _archived_events(stack)) == [FIRST, SECOND]

@@ -329,9 +329,10 @@ class FakeOrders(_Repo):
                                                                       for t in tasks)
         return self._newest_open(theirs, limit)
 
-    async def ended_live(self) -> list[Order]:
+    async def ended_live(self, after_id: int = 0, limit: int | None = None) -> list[Order]:
         return [copy.deepcopy(o) for o in sorted(self.t.orders.values(), key=_id)
-                if o.archived_at is None and o.status in ENDED_STATUSES]
+                if o.archived_at is None and o.status in ENDED_STATUSES
+                and (o.id or 0) > after_id][:limit]
 
     async def archive(self, order_id: int, at: datetime) -> bool:
         order = self.t.orders.get(order_id)
