@@ -3,8 +3,6 @@ the bot, a draft's answer, a change, a question about an order, a new order, or 
 
 from __future__ import annotations
 
-from telegram import Message
-
 from handlers import next_steps, task_reports
 from handlers.change_filing import file_change
 from handlers.drafts import answer_draft_question, cancel_pending_draft, open_draft
@@ -57,17 +55,17 @@ async def on_text(turn: Turn) -> None:
     text = (message.text or "").strip()
     replied = message.reply_to_message
     task_id = task_reports.replied_task(message)
-    if task_id is None and replied is not None and _from_bot(turn, replied):
+    sent = (await turn.uow.outbox.sent_message(turn.chat.id, replied.message_id)
+            if task_id is None and replied is not None else None)
+    if sent is not None and sent.question is not None:
+        await next_steps.answer(turn, sent.question, text)
+        return
+    if task_id is None and sent is not None:
         # A card whose task closed has lost its buttons: a reply to it still means that
         # task, and is told it was handled rather than that it was not understood.
-        task_id = await turn.uow.outbox.task_of_message(turn.chat.id, replied.message_id)
+        task_id = sent.task_id
     if task_id is not None:
         await task_reports.report(turn, task_id, text)
-        return
-    question = (await turn.uow.outbox.question_at(turn.chat.id, replied.message_id)
-                if replied is not None else None)
-    if question is not None:
-        await next_steps.answer(turn, question, text)
         return
     if services.is_cancel_word(text) and await cancel_pending_draft(turn):
         return
@@ -139,10 +137,6 @@ def _not_understood(turn: Turn, result: ParseResult) -> None:
 def _addressed_to_bot(turn: Turn) -> bool:
     message = turn.update.effective_message
     reply = message.reply_to_message
-    if reply is not None and _from_bot(turn, reply):
+    if reply is not None and reply.from_user is not None and reply.from_user.id == turn.bot.id:
         return True
     return f"@{turn.bot.username}".lower() in (message.text or "").lower()
-
-
-def _from_bot(turn: Turn, message: Message) -> bool:
-    return message.from_user is not None and message.from_user.id == turn.bot.id

@@ -343,6 +343,15 @@ class EscalationPing:
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    """What the bot's message was, for a reply to it: the question it asked (its answer's
+    code), and the task whose buttons it offered when sent (still, or no longer, shown)."""
+
+    question: str | None
+    task_id: int | None
+
+
+@dataclass(frozen=True)
 class Undelivered:
     """A message held for its recipient or given up, as administrators are shown it."""
 

@@ -19,6 +19,7 @@ from workflow.model import (
     OrderSearch,
     OrderStatus,
     Person,
+    SentMessage,
     Task,
     Undelivered,
     UrgeSlip,
@@ -148,10 +149,8 @@ class Outbox(Protocol):
     async def add_answers(self, answers: list[Answer], now: datetime, lease: timedelta,
                           origin: int | None) -> list[Any]: ...
     async def move_chat(self, old: int, new: int) -> int: ...
-    async def question_at(self, chat_id: int, message_id: int) -> str | None: ...
-    async def task_of_message(self, chat_id: int, message_id: int) -> int | None:
-        """The task whose buttons the bot's message `message_id` offered when it was sent,
-        whether or not it still shows them."""
+    async def sent_message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """The bot's message `message_id` in the chat; None when it is not one of the bot's."""
         ...
     async def release_held(self, chat_id: int, now: datetime) -> int: ...
     async def dead_letters(self, since: datetime | None = None, limit: int = 50

@@ -24,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
 from storage.models import OutboxRow
-from workflow.model import Answer, ButtonSpec, Notification, Undelivered, task_of_buttons
+from workflow.model import (
+    Answer,
+    ButtonSpec,
+    Notification,
+    SentMessage,
+    Undelivered,
+    task_of_buttons,
+)
 
 PENDING, LEASED, SENT, HELD, REROUTED, FAILED = (
     "pending", "leased", "sent", "held", "rerouted", "failed")
@@ -273,22 +280,18 @@ class OutboxRepository:
             .values(chat_id=new), execution_options={"synchronize_session": False})
         return result.rowcount
 
-    async def question_at(self, chat_id: int, message_id: int) -> str | None:
-        """The button code of the question the bot asked with this message, if it asked one."""
-        params = await self.session.scalar(
-            select(OutboxRow.params).where(OutboxRow.chat_id == chat_id,
-                                           OutboxRow.status == SENT,
-                                           OutboxRow.message_id == message_id)
-            .order_by(OutboxRow.id.desc()).limit(1))
-        return (params or {}).get("ask")
-
-    async def task_of_message(self, chat_id: int, message_id: int) -> int | None:
-        return await self.session.scalar(
-            select(OutboxRow.task_id).where(OutboxRow.chat_id == chat_id,
-                                            OutboxRow.status == SENT,
-                                            OutboxRow.message_id == message_id,
-                                            OutboxRow.task_id.is_not(None))
-            .order_by(OutboxRow.id.desc()).limit(1))
+    async def sent_message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        # The message as sent and its edits since, newest first: the question is the newest
+        # state's; the task is the one the message carried (edits and withdrawals name none).
+        rows = (await self.session.execute(
+            select(OutboxRow.params, OutboxRow.task_id)
+            .where(OutboxRow.chat_id == chat_id, OutboxRow.status == SENT,
+                   OutboxRow.message_id == message_id)
+            .order_by(OutboxRow.id.desc()))).all()
+        if not rows:
+            return None
+        return SentMessage((rows[0].params or {}).get("ask"),
+                           next((row.task_id for row in rows if row.task_id), None))
 
     async def owed_to(self, chat_id: int) -> list[OutboxRow]:
         rows = await self.session.scalars(
