@@ -6,7 +6,12 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from storage import inline_sqlite
 
@@ -43,9 +48,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         # One connection: SQLite has one writer, and inline statements must never wait on a
         # lock another coroutine of ours holds.
-        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_reset_on_return": None,
-                  "async_creator": inline_sqlite.connector(make_url(url).database or ":memory:"),
-                  **kwargs}
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_reset_on_return": None, **kwargs}
+        url = make_url(url).set(drivername=f"sqlite+{inline_sqlite.DRIVER}").render_as_string(
+            hide_password=False)
     else:
         # As many connections kept as may be in use (SQLAlchemy's default is 5 kept and 10 more
         # opened when busy): a burst over many chats used to open and close connections all
@@ -69,4 +74,6 @@ async def empty_schema(url: str) -> None:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    inline = engine.dialect.driver == inline_sqlite.DRIVER
+    return async_sessionmaker(engine, expire_on_commit=False,
+                              class_=inline_sqlite.InlineSession if inline else AsyncSession)

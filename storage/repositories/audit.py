@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.inline_sqlite import prepared
 from storage.models import AuditEventRow
 from workflow.model import AuditEvent
 
 # Most turns append to the trail: built once (see people.py).
-_INSERT_AUDIT = insert(AuditEventRow.__table__)
+_INSERT_AUDIT = prepared(insert(AuditEventRow.__table__))
 
 
 class AuditLog:

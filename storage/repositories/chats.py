@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.inline_sqlite import prepared
 from storage.models import ChangeNoticeRow, ChatRow, OrderDraftRow, OrderRow
 from workflow.model import Chat
 from workflow.roles import Role
@@ -18,6 +19,11 @@ _CHAT_BY_ID = select(_chats).where(_chats.c.id == bindparam("chat_id"))
 _INSERT_CHAT = insert(_chats)
 _RETITLE_CHAT = (update(_chats).where(_chats.c.id == bindparam("chat_id"))
                  .values(title=bindparam("title")))
+# Binding a group and choosing its language are how a company sets the bot up.
+_BIND = prepared(update(_chats).where(_chats.c.id == bindparam("chat_id"))
+                 .values(department=bindparam("department")))
+_SET_LOCALE = prepared(update(_chats).where(_chats.c.id == bindparam("chat_id"))
+                       .values(locale=bindparam("locale")))
 
 
 class ChatRepository:
@@ -72,16 +78,11 @@ class ChatRepository:
     async def bind(self, chat_id: int, department: Role | None) -> None:
         self.forget(chat_id)
         await self.session.execute(
-            update(_chats)
-            .where(_chats.c.id == chat_id)
-            .values(department=department.value if department else None)
-        )
+            _BIND, {"chat_id": chat_id, "department": department.value if department else None})
 
     async def set_locale(self, chat_id: int, locale: str | None) -> None:
         self.forget(chat_id)
-        await self.session.execute(
-            update(_chats).where(_chats.c.id == chat_id).values(locale=locale)
-        )
+        await self.session.execute(_SET_LOCALE, {"chat_id": chat_id, "locale": locale})
 
     async def of_department(self, department: Role, *, active_only: bool = True) -> list[Chat]:
         query = select(_chats).where(_chats.c.department == department.value)

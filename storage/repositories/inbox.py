@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, func, literal_column, null, select, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.inline_sqlite import prepared
 from storage.models import InboxRow
 
 NEW, DONE = "new", "done"
@@ -44,9 +45,9 @@ def _store_statement(dialect: str) -> Any:
 
 
 _STORE = {name: _store_statement(name) for name in ("postgresql", "sqlite")}
-_CLAIM = (update(_inbox)
-          .where(_inbox.c.update_id == bindparam("handled_id"), _inbox.c.status == NEW)
-          .values(status=DONE, handled_at=bindparam("at")))
+_CLAIM = prepared(update(_inbox)
+                  .where(_inbox.c.update_id == bindparam("handled_id"), _inbox.c.status == NEW)
+                  .values(status=DONE, handled_at=bindparam("at")))
 
 
 class InboxRepository:

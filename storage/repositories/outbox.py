@@ -23,6 +23,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
+from storage.inline_sqlite import prepared
 from storage.models import OutboxRow
 from workflow.model import (
     Answer,
@@ -41,13 +42,14 @@ RENDERED = ""  # text_key of a row whose params["text"] is the finished text
 WITHDRAWN = "withdrawn"
 
 _outbox = OutboxRow.__table__
-_INSERT = insert(_outbox).returning(_outbox.c.id)
+_INSERT = prepared(insert(_outbox).returning(_outbox.c.id))
 # Every answer is marked sent right after it goes: built once, as on every turn's path.
-_MARK_SENT = (update(_outbox)
-              .where(_outbox.c.id == bindparam("row_id"), _outbox.c.attempts == bindparam("token"),
-                     _outbox.c.status == LEASED)
-              .values(status=SENT, sent_at=bindparam("at"), message_id=bindparam("message_id"),
-                      lease_until=None))
+_MARK_SENT = prepared(
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("row_id"), _outbox.c.attempts == bindparam("token"),
+           _outbox.c.status == LEASED)
+    .values(status=SENT, sent_at=bindparam("at"), message_id=bindparam("message_id"),
+            lease_until=None))
 # Several answers marked at once on PostgreSQL: one statement over arrays of the marks.
 _MARK_ALL_SENT = text(
     "UPDATE outbox SET status = :sent, sent_at = marks.at, message_id = marks.message_id,"

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.inline_sqlite import prepared
 from storage.models import ChatRow, PersonRow, RoleGrantRow
 from storage.repositories.chats import _INSERT_CHAT, _RETITLE_CHAT, ChatRepository
 from storage.repositories.inbox import _CLAIM, _inbox
@@ -36,7 +37,7 @@ _FROM = (_anchor
          .outerjoin(_grants, _grants.c.person_id == _people.c.id)
          .outerjoin(_chats, _chats.c.id == bindparam("chat_id")))
 # Built once: every turn runs it (see people.py).
-_SENDER_AND_CHAT = select(*_COLUMNS).select_from(_FROM).order_by(_grants.c.role)
+_SENDER_AND_CHAT = prepared(select(*_COLUMNS).select_from(_FROM).order_by(_grants.c.role))
 _claimed = _CLAIM.returning(_inbox.c.update_id).cte("claimed")
 _CLAIM_SENDER_AND_CHAT = (
     select(select(func.count()).select_from(_claimed).scalar_subquery().label("claimed"),

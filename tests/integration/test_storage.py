@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from storage.db import create_engine, normalize_url
 from storage.migrate import downgrade, revisions, upgrade
 from storage.models import Base
 from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
-from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Notification, Text
+from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Notification, OrderDraft, Text
 from workflow.roles import Role
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -72,6 +73,55 @@ async def test_interleaved_writers_in_one_process_all_commit(sessions) -> None:
         assert await uow.audit.count() == 40
         assert [p.id for p in [await uow.people.get(i) for i in range(1, 41)] if p] == list(
             range(1, 41))
+
+
+async def test_units_of_work_that_begin_with_a_flush_a_get_or_a_savepoint_wait_their_turn(
+        sessions) -> None:
+    """On SQLite a unit of work takes the one connection at its first statement, whatever
+    that statement is: an ORM flush, a primary-key get, the savepoint of a new day's order
+    counter. While another unit holds it, each waits on the loop (never blocking it, never
+    failing for want of a greenlet) and all of them commit."""
+    day = NOW.date()
+
+    async def holder(release: asyncio.Event) -> None:
+        async with SqlUnitOfWork(sessions) as uow:
+            await uow.people.upsert(99, "占用", None)
+            await uow.chats.upsert(-5, "销售部")
+            await release.wait()
+            await uow.commit()
+
+    async def flush_first(n: int) -> None:
+        async with SqlUnitOfWork(sessions) as uow:
+            draft = await uow.drafts.add(OrderDraft(None, -5, 99, {"customer": f"客户{n}"}, NOW))
+            await uow.commit()
+        drafts.append(draft.id)
+
+    async def get_first() -> None:
+        async with SqlUnitOfWork(sessions) as uow:
+            assert await uow.people.get(99) is not None  # the holder's row, committed by now
+            await uow.commit()
+
+    async def savepoint_first() -> int:
+        async with SqlUnitOfWork(sessions) as uow:
+            number = await uow.orders.next_sequence(day)
+            await uow.commit()
+            return number
+
+    drafts: list[int | None] = []
+    release = asyncio.Event()
+    held = asyncio.create_task(holder(release))
+    await asyncio.sleep(0.01)  # the holder has the connection
+    waiting = [asyncio.create_task(job) for job in (
+        flush_first(1), get_first(), savepoint_first(), savepoint_first(), flush_first(2))]
+    await asyncio.sleep(0.05)
+    assert not any(task.done() for task in waiting)  # they wait, and the loop still runs
+    release.set()
+    await asyncio.wait_for(held, timeout=10)
+    results = await asyncio.wait_for(asyncio.gather(*waiting), timeout=10)
+    assert sorted(r for r in results if r is not None) == [1, 2]
+    async with SqlUnitOfWork(sessions) as uow:
+        kept = [await uow.drafts.get(draft_id) for draft_id in drafts if draft_id is not None]
+    assert sorted(d.fields["customer"] for d in kept if d) == ["客户1", "客户2"]
 
 
 def test_plain_urls_get_async_drivers() -> None:
@@ -335,3 +385,68 @@ async def test_administrators_hear_of_an_unknown_year_once(sessions) -> None:
         rows = await uow.outbox.claim_due(NOW, 10, timedelta(seconds=60))
     assert sorted(r.chat_id for r in rows) == [11, 12]
     assert {r.text_key for r in rows} == {"admin.unknown_year"}
+
+
+async def test_prepared_statements_write_and_read_what_the_session_would(
+        sessions, on_postgres: bool) -> None:
+    """On SQLite the turn's statements skip SQLAlchemy's execution and run on the driver
+    (storage/inline_sqlite.py). Each, run both ways with awkward values (a whole second, a
+    time from another zone, JSON with nulls and Chinese, True and False, None), must leave the
+    same rows and give the same answers; pending ORM rows are flushed first, as the session
+    would; a statement missing a column whose default SQLAlchemy computes takes the usual way."""
+    if on_postgres:
+        pytest.skip("the driver path is SQLite's; PostgreSQL runs every statement the usual way")
+    from storage.inline_sqlite import PREPARED, _plans
+    from storage.models import AuditEventRow, OutboxRow, PersonRow
+    from storage.repositories.audit import _INSERT_AUDIT
+    from storage.repositories.outbox import _INSERT
+    from storage.repositories.turns import _SENDER_AND_CHAT
+
+    def usual(statement: Any) -> Any:
+        return statement.execution_options(**{PREPARED: False})
+
+    shanghai_noon = datetime(2026, 11, 24, 12, 0, 0, tzinfo=SHANGHAI)
+    audits = [
+        {"at": NOW, "actor_id": 1, "action": "chat.bind", "subject_type": "chat",
+         "subject_id": "-5", "before": {"department": None}, "after": {"department": "市场"}},
+        {"at": shanghai_noon + timedelta(microseconds=7), "actor_id": None, "action": "x",
+         "subject_type": "t", "subject_id": "1", "before": None, "after": {"a": [1, None, "乙"]}},
+    ]
+    outbox = {"chat_id": -5, "kind": "reply", "order_number": None, "text_key": "",
+              "params": {"text": "好的\n第二行"}, "buttons": [[{"key": "k", "params": {}}]],
+              "status": "leased", "attempts": 1, "not_before": shanghai_noon,
+              "lease_until": None, "created_at": NOW, "edit_message_id": None,
+              "markup_only": True, "document_name": None, "document": None, "as_photo": False,
+              "parts_sent": 0, "origin_id": None, "task_id": None}
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.chats.upsert(-5, "市场部")
+        uow.session.add(PersonRow(id=5, name="王强", username=None,
+                                  unreachable_since=shanghai_noon))  # pending, not flushed
+        rows = {way: (await uow.session.execute(statement, {"person_id": 5, "chat_id": -5}))
+                .all() for way, statement in (("prepared", _SENDER_AND_CHAT),
+                                              ("usual", usual(_SENDER_AND_CHAT)))}
+        for params in audits:
+            await uow.session.execute(_INSERT_AUDIT, params)
+            await uow.session.execute(usual(_INSERT_AUDIT), params)
+        ids = [(await uow.session.execute(statement, outbox)).scalar_one()
+               for statement in (_INSERT, usual(_INSERT))]
+        defaults = {k: v for k, v in outbox.items() if k not in ("status", "attempts")}
+        ids.append((await uow.session.execute(_INSERT, defaults)).scalar_one())
+        await uow.commit()
+    assert _plans[(id(_INSERT), frozenset(outbox))] is not None  # the driver path was taken
+    assert _plans[(id(_INSERT), frozenset(defaults))] is None  # defaults: the usual way
+    assert rows["prepared"] == rows["usual"]
+    assert rows["prepared"][0].unreachable_since == shanghai_noon
+    assert rows["prepared"][0].active is True
+    async with SqlUnitOfWork(sessions) as uow:
+        written = [(e.at, e.actor_id, e.action, e.subject_type, e.subject_id, e.before, e.after)
+                   for e in (await uow.session.scalars(
+                       select(AuditEventRow).order_by(AuditEventRow.id))).all()]
+        assert written[0::2] == written[1::2]
+        assert written[2][0] == shanghai_noon + timedelta(microseconds=7)
+        kept = [(await uow.session.get(OutboxRow, row_id)) for row_id in ids]
+        columns = [c.key for c in OutboxRow.__table__.c if c.key != "id"]
+        assert [getattr(kept[0], c) for c in columns] == [getattr(kept[1], c) for c in columns]
+        assert (kept[0].not_before, kept[0].markup_only, kept[0].params) == (
+            shanghai_noon, True, {"text": "好的\n第二行"})
+        assert (kept[2].status, kept[2].attempts) == ("pending", 0)
