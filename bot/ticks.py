@@ -278,6 +278,10 @@ class TimePassing:
         self.delivery_report = DeliveryReport(runtime)
         self.monthly = MonthlyEvaluation(runtime)
 
+    async def next_send(self) -> datetime | None:
+        """When the outbox next has a message to send (one held back by the pace, too)."""
+        return await self.sender.next_due()
+
     async def advance_to(self, moment: datetime) -> None:
         while True:
             now = self.clock.now()

@@ -62,6 +62,8 @@ class Waiting(Protocol):
 
     async def advance_to(self, moment: datetime) -> None: ...
 
+    async def next_send(self) -> datetime | None: ...
+
 
 def wait_target(argument: str, now: datetime, tz: tzinfo) -> datetime:
     """The moment `:wait` moves to: a span from now, or a (date and) time of day on the
@@ -373,19 +375,22 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
     emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
     print(HELP, flush=True)
-    await read_lines(state.run_line, settle=BotQuiet(emulator).wait)
+    await read_lines(state.run_line, settle=BotQuiet(emulator, time).wait)
 
 
 class BotQuiet:
-    """The bot has answered: its updates are fetched and it has said nothing for a moment.
-    A script piped into the console waits for this after each line, as a person reads the
-    answers before typing on; without it `[确认]` would look for a card not yet sent."""
+    """The bot has answered: its updates are fetched, it has said nothing for a moment, and it
+    holds back nothing it owes soon (a group gets about one message a second, so the fourth
+    answer in a row waits its turn). A script piped into the console waits for this after
+    each line, as a person reads the answers before typing on; without it `[确认]` would look
+    for a card not yet sent."""
 
     QUIET = 0.3  # seconds without a word from the bot
     LIMIT = 10.0  # a line's answers that take longer are printed when they come
 
-    def __init__(self, emulator: BotApiEmulator) -> None:
+    def __init__(self, emulator: BotApiEmulator, time: Waiting | None = None) -> None:
         self.emulator = emulator
+        self.time = time
         self.heard = 0.0
         emulator.subscribe(self._hear)
         emulator.subscribe_answers(self._hear)
@@ -401,9 +406,15 @@ class BotQuiet:
         started = loop.time()
         while (now := loop.time()) < deadline:
             silent = now - max(self.heard, started)
-            if silent >= self.QUIET:
+            if silent >= self.QUIET and not await self._owing(deadline - now):
                 return
-            await asyncio.sleep(self.QUIET - silent)
+            await asyncio.sleep(max(self.QUIET - silent, self.QUIET / 3))
+
+    async def _owing(self, within: float) -> bool:
+        if self.time is None:
+            return False
+        due = await self.time.next_send()
+        return due is not None and due <= self.time.clock.now() + timedelta(seconds=within)
 
 
 async def read_lines(handle: Callable[[str], Awaitable[str | None]],

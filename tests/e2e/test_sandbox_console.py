@@ -3,6 +3,14 @@ same database, typed replies and plans, and the pop-ups a button press answers w
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 from bot.runner import resume_update_ids
 from bot.sandbox.console import ConsoleState, Lines, format_answer
 from bot.simulate import Stack
@@ -19,6 +27,7 @@ from tests.e2e.conftest import (
     populate,
     set_up_company,
 )
+from tests.e2e.processes import ROOT
 from tests.e2e.test_clocks import sent
 from tests.e2e.test_order_review import ORDER
 
@@ -89,3 +98,34 @@ async def test_a_sandbox_started_again_goes_on_with_its_update_ids(database_url:
         assert "市场部" in second.texts(LIMING)[-1]  # handled, not dropped as seen before
         async with second.gendan.runtime.unit_of_work() as uow:
             assert await uow.inbox.highest_update_id() == update_id
+
+
+def test_the_readme_walkthrough_piped_into_the_sandbox_runs_to_the_end(tmp_path: Path) -> None:
+    """The README's first session, piped into `gendan run` as a new user would: each line
+    waits for the bot's answers, also for the ones Telegram's pace holds back (a group gets
+    about one message a second after a short burst, and here the order card comes after
+    several in a row), so every button pressed is there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```$", readme, re.S | re.M)
+    [walkthrough] = [block for block in blocks if block.startswith("@admin #市场部 /bind")]
+    # Three more answers to the group just before the order: its card waits its turn.
+    lines = walkthrough.splitlines()
+    at_order = next(i for i, line in enumerate(lines) if "/order" in line)
+    lines[at_order:at_order] = ["@liming #市场部 /whoami"] * 3
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join([*lines, ":quit"]) + "\n", encoding="utf-8")
+    database = tmp_path / "readme.db"
+    env = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
+    env.update(DATABASE_URL=f"sqlite:///{database}", WEB_LISTEN="off", SANDBOX_PORT="0")
+    with script.open("rb") as stdin:
+        finished = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
+                                  stdin=stdin, capture_output=True, timeout=180)
+    output = finished.stdout.decode("utf-8", "replace")
+    assert finished.returncode == 0, output[-2000:] + finished.stderr.decode()[-2000:]
+    assert "no bot message" not in output
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT status FROM orders").fetchall() == [("contract",)]
+        assert db.execute("SELECT action, count(*) FROM audit_events WHERE action IN"
+                          " ('order.review_passed', 'order.record_quote') GROUP BY action"
+                          " ORDER BY action").fetchall() == [
+            ("order.record_quote", 1), ("order.review_passed", 1)]
