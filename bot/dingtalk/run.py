@@ -33,7 +33,8 @@ async def run_dingtalk(settings: Settings, stop: asyncio.Event) -> None:
     try:
         await serve(_with_admins(settings), TOKEN, None, stop=stop,
                     platform=DingTalk(settings),
-                    foreground=lambda _running: run_dingtalk_console(emulator, SANDBOX_ADMIN))
+                    foreground=lambda running: run_dingtalk_console(emulator, SANDBOX_ADMIN,
+                                                                    running))
     finally:
         emulator.stop()
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from time import monotonic
 from typing import Any, Protocol
 
 from bot.sandbox.emulator import BotApiEmulator, BotMessage, CallbackAnswer, OutgoingEvent
@@ -375,46 +376,65 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
     emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)
     print(HELP, flush=True)
-    await read_lines(state.run_line, settle=BotQuiet(emulator, time).wait)
+    heard = Heard()
+    emulator.subscribe(heard)
+    emulator.subscribe_answers(heard)
+    owed = owing(time.next_send, time.clock.now) if time is not None else None
+    await read_lines(state.run_line,
+                     settle=BotQuiet(emulator.wait_until_delivered, heard.last, owed).wait)
+
+
+class Heard:
+    """When the bot last said anything (a listener of the emulator's)."""
+
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def __call__(self, _said: object) -> None:
+        self.at = monotonic()
+
+    def last(self) -> float:
+        return self.at
+
+
+def owing(next_send: Callable[[], Awaitable[datetime | None]],
+          now: Callable[[], datetime]) -> Callable[[float], Awaitable[bool]]:
+    """Whether the bot owes a message it sends within so many seconds."""
+
+    async def owes(within: float) -> bool:
+        due = await next_send()
+        return due is not None and due <= now() + timedelta(seconds=within)
+
+    return owes
 
 
 class BotQuiet:
-    """The bot has answered: its updates are fetched, it has said nothing for a moment, and it
-    holds back nothing it owes soon (a group gets about one message a second, so the fourth
-    answer in a row waits its turn). A script piped into the console waits for this after
-    each line, as a person reads the answers before typing on; without it `[确认]` would look
-    for a card not yet sent."""
+    """The bot has answered: it has what was typed, it has said nothing for a moment, and it
+    holds back nothing it owes soon (a group gets about one message a second after a short
+    burst, so the fourth answer in a row waits its turn). A script piped into a console waits
+    for this after each line, as a person reads the answers before typing on; without it
+    `[确认]` would look for a card not yet sent."""
 
     QUIET = 0.3  # seconds without a word from the bot
     LIMIT = 10.0  # a line's answers that take longer are printed when they come
 
-    def __init__(self, emulator: BotApiEmulator, time: Waiting | None = None) -> None:
-        self.emulator = emulator
-        self.time = time
-        self.heard = 0.0
-        emulator.subscribe(self._hear)
-        emulator.subscribe_answers(self._hear)
-
-    def _hear(self, _said: object) -> None:
-        self.heard = asyncio.get_running_loop().time()
+    def __init__(self, delivered: Callable[[float], Awaitable[object]],
+                 heard: Callable[[], float],
+                 owed: Callable[[float], Awaitable[bool]] | None = None) -> None:
+        self.delivered = delivered  # waits until the bot has taken what was typed
+        self.heard = heard  # when the bot last spoke, on the monotonic clock
+        self.owed = owed
 
     async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.LIMIT
+        deadline = monotonic() + self.LIMIT
         with contextlib.suppress(TimeoutError):
-            await self.emulator.wait_until_delivered(self.LIMIT)
-        started = loop.time()
-        while (now := loop.time()) < deadline:
-            silent = now - max(self.heard, started)
-            if silent >= self.QUIET and not await self._owing(deadline - now):
+            await self.delivered(self.LIMIT)
+        started = monotonic()
+        while (now := monotonic()) < deadline:
+            silent = now - max(self.heard(), started)
+            if silent >= self.QUIET and not (self.owed and await self.owed(deadline - now)):
                 return
             await asyncio.sleep(max(self.QUIET - silent, self.QUIET / 3))
-
-    async def _owing(self, within: float) -> bool:
-        if self.time is None:
-            return False
-        due = await self.time.next_send()
-        return due is not None and due <= self.time.clock.now() + timedelta(seconds=within)
 
 
 async def read_lines(handle: Callable[[str], Awaitable[str | None]],

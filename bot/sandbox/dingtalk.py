@@ -99,6 +99,7 @@ class DingTalkEmulator:
         self.down: int | None = None
         self._sent_at: dict[str, deque[float]] = {}
         self._unacked: dict[str, dict[str, Any]] = {}
+        self._last_call = 0.0
         self._ids = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._tickets: set[str] = set()
@@ -275,6 +276,18 @@ class DingTalkEmulator:
                 return
             await asyncio.sleep(0.05)
         raise RuntimeError("no Stream client is connected")
+
+    async def wait_until_acked(self, timeout: float = 10.0) -> None:
+        """Every frame pushed so far is acknowledged: the bot has what was typed."""
+        deadline = time.monotonic() + timeout
+        while self._unacked:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self._unacked)} frames not acknowledged")
+            await asyncio.sleep(0.01)
+
+    def last_call(self) -> float:
+        """When the bot last called the OpenAPI (to say something), on the monotonic clock."""
+        return self._last_call
 
     async def wait_acked(self, frame_id: str, timeout: float = 10.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -461,6 +474,7 @@ class DingTalkEmulator:
     def _record(self, request: web.Request, body: dict[str, Any], status: int,
                 code: str | None) -> None:
         self.calls.append(Call(request.method, request.path, body, status, code))
+        self._last_call = time.monotonic()
 
     def _error(self, request: web.Request, body: dict[str, Any], status: int, code: str,
                message: str) -> web.Response:

@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bot.sandbox.console import read_lines
+from bot.sandbox.console import BotQuiet, owing, read_lines
 from bot.sandbox.dingtalk import DingTalkEmulator, RobotMessage
+
+if TYPE_CHECKING:
+    from bot.runner import Running
 
 HELP = """\
 Type a message as the current person in the current chat; the robot is @-mentioned for you.
@@ -120,14 +124,17 @@ async def _show(console: DingTalkConsole) -> None:
         await asyncio.sleep(0.2)
 
 
-async def run_dingtalk_console(emulator: DingTalkEmulator, admin: str) -> None:
+async def run_dingtalk_console(emulator: DingTalkEmulator, admin: str,
+                               running: Running | None = None) -> None:
     console = DingTalkConsole(emulator, admin, admin)
+    owed = owing(running.sender.next_due, running.runtime.clock.now) if running else None
+    quiet = BotQuiet(emulator.wait_until_acked, emulator.last_call, owed)
     emulator.add_user(admin, admin)
     print("Gendan sandbox on DingTalk. You are @admin (an administrator). :help for help.",
           flush=True)
     print(HELP, flush=True)
     shower = asyncio.create_task(_show(console))
     try:
-        await read_lines(console.handle)
+        await read_lines(console.handle, settle=quiet.wait)
     finally:
         shower.cancel()
