@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from storage.migrate import downgrade, revisions, upgrade
 from storage.models import Base
 from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
+from tests.e2e.processes import ROOT
 from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Notification, OrderDraft, Text
 from workflow.roles import Role
 
@@ -32,6 +35,49 @@ async def test_stairway_every_revision_goes_up_down_and_up(database_url: str) ->
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert set(Base.metadata.tables) <= tables
+    finally:
+        await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config, head_of_files
+
+    assert [head_of_files()] == ScriptDirectory.from_config(alembic_config()).get_heads()
+
+
+def test_a_database_already_migrated_starts_without_alembic(tmp_path) -> None:
+    """`gendan run` migrates at start-up; when there is nothing to do, alembic (11 MB with
+    Mako) is not even imported. A database one revision behind is brought up by it."""
+    program = (
+        "import asyncio, sys\n"
+        "from storage.db import create_engine\n"
+        "from storage.migrate import upgrade\n"
+        "async def main():\n"
+        f"    engine = create_engine('sqlite:///{tmp_path}/x.db')\n"
+        "    await upgrade(engine)\n"
+        "    await engine.dispose()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n")
+
+    def alembic_imported() -> bool:
+        done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
+                              text=True, check=True)
+        return done.stdout.strip() == "True"
+
+    assert alembic_imported()  # a new database: migrated
+    assert not alembic_imported()  # at the head: nothing to do
+    second_to_last = revisions()[-2]
+    asyncio.run(_downgrade_to(f"sqlite:///{tmp_path}/x.db", second_to_last))
+    assert alembic_imported()  # one behind: migrated
+    assert not alembic_imported()
+
+
+async def _downgrade_to(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    try:
+        await downgrade(engine, revision)
     finally:
         await engine.dispose()
 
