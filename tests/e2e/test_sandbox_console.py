@@ -112,16 +112,8 @@ def test_the_readme_walkthrough_piped_into_the_sandbox_runs_to_the_end(tmp_path:
     lines = walkthrough.splitlines()
     at_order = next(i for i, line in enumerate(lines) if "/order" in line)
     lines[at_order:at_order] = ["@liming #市场部 /whoami"] * 3
-    script = tmp_path / "script.txt"
-    script.write_text("\n".join([*lines, ":quit"]) + "\n", encoding="utf-8")
     database = tmp_path / "readme.db"
-    env = {key: value for key, value in os.environ.items() if key != "BOT_TOKEN"}
-    env.update(DATABASE_URL=f"sqlite:///{database}", WEB_LISTEN="off", SANDBOX_PORT="0")
-    with script.open("rb") as stdin:
-        finished = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
-                                  stdin=stdin, capture_output=True, timeout=180)
-    output = finished.stdout.decode("utf-8", "replace")
-    assert finished.returncode == 0, output[-2000:] + finished.stderr.decode()[-2000:]
+    output = _piped_into_the_sandbox(lines, database)
     assert "no bot message" not in output
     with contextlib.closing(sqlite3.connect(database)) as db:
         assert db.execute("SELECT status FROM orders").fetchall() == [("contract",)]
@@ -134,21 +126,28 @@ def test_the_readme_walkthrough_piped_into_the_sandbox_runs_to_the_end(tmp_path:
 def test_a_script_piped_into_the_dingtalk_sandbox_waits_for_each_card(tmp_path: Path) -> None:
     """The DingTalk console too: after each line it waits until the bot has the message and
     has had its say, so `[确认]` finds the order's card."""
-    script = tmp_path / "script.txt"
-    script.write_text("\n".join([
+    database = tmp_path / "dingtalk.db"
+    output = _piped_into_the_sandbox([
         "@admin #市场部 /bind 市场部", "@liming #市场部 /start", "@admin /role liming 市场部",
         "@liming /order 客户:华东电力 产品:GGD低压开关柜 型号:GGD2-15 数量:12台 单价:3.5万"
-        " 交期:12月20日 成套", "[确认]", ":quit"]) + "\n", encoding="utf-8")
-    database = tmp_path / "dingtalk.db"
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("BOT_TOKEN", "DINGTALK_"))}
-    env.update(GENDAN_TRANSPORT="dingtalk", DATABASE_URL=f"sqlite:///{database}",
-               WEB_LISTEN="off", SANDBOX_PORT="0")
-    with script.open("rb") as stdin:
-        finished = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
-                                  stdin=stdin, capture_output=True, timeout=120)
-    output = finished.stdout.decode("utf-8", "replace")
-    assert finished.returncode == 0, output[-2000:] + finished.stderr.decode()[-2000:]
+        " 交期:12月20日 成套", "[确认]"], database, GENDAN_TRANSPORT="dingtalk")
     assert "no card with a button" not in output
     with contextlib.closing(sqlite3.connect(database)) as db:
         assert db.execute("SELECT status FROM orders").fetchall() == [("review",)]
+
+
+def _piped_into_the_sandbox(lines: list[str], database: Path, **settings: str) -> str:
+    """`gendan run` with no credentials (the sandbox) reading `lines` from a file, then :quit;
+    what it printed."""
+    script = database.with_suffix(".txt")
+    script.write_text("\n".join([*lines, ":quit"]) + "\n", encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("BOT_TOKEN", "DINGTALK_"))}
+    env.update(DATABASE_URL=f"sqlite:///{database}", WEB_LISTEN="off", SANDBOX_PORT="0",
+               **settings)
+    with script.open("rb") as stdin:
+        finished = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
+                                  stdin=stdin, capture_output=True, timeout=180)
+    output = finished.stdout.decode("utf-8", "replace")
+    assert finished.returncode == 0, output[-2000:] + finished.stderr.decode()[-2000:]
+    return output
