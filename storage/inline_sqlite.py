@@ -93,9 +93,31 @@ def _plan(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> _Pla
 
 
 class _Cursor(sqlite3.Cursor):
+    """Reads a statement's rows as soon as it runs, as the async drivers do: a statement left
+    half-read would keep its snapshot of the database open, across commits, while other
+    processes write to the file."""
+
+    _rows: list[Any] = []
+    _next = 0
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:  # type: ignore[override]
+        super().execute(sql, parameters)
+        self._rows, self._next = (super().fetchall() if self.description else []), 0
+        return self
+
+    def fetchone(self) -> Any:
+        return self.fetchmany(1)[0] if self._next < len(self._rows) else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        start = self._next
+        self._next = min(len(self._rows), start + (self.arraysize if size is None else size))
+        return self._rows[start:self._next]
+
+    def fetchall(self) -> list[Any]:
+        return self.fetchmany(len(self._rows))
+
     async def _async_soft_close(self) -> None:
-        """What the async engine calls on a result it hands out: the rows of a SQLite cursor
-        are read on demand from the same thread, so there is nothing to do first."""
+        """What the async engine calls on a result it hands out: the rows are read already."""
 
 
 async def _nothing() -> None:
