@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select, text
 
-from storage.db import create_engine, normalize_url
+from storage.db import create_engine, normalize_url, session_factory
 from storage.migrate import downgrade, revisions, upgrade
 from storage.models import Base
 from storage.uow import SqlUnitOfWork
@@ -498,3 +500,27 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
         assert (kept[0].not_before, kept[0].markup_only, kept[0].params) == (
             shanghai_noon, True, {"text": "好的\n第二行"})
         assert (kept[2].status, kept[2].attempts) == ("pending", 0)
+
+
+async def test_a_half_read_result_holds_no_snapshot_of_the_file(tmp_path) -> None:
+    """SQLite's rows are read when the statement runs: a result read only in part does not
+    keep a read snapshot open after the commit, which would stop another process's
+    checkpoint (and pin it to old data) for as long as the result lives."""
+    engine = create_engine(f"sqlite:///{tmp_path}/x.db")
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    try:
+        async with SqlUnitOfWork(sessions) as uow:
+            for person_id in (1, 2, 3):
+                await uow.people.upsert(person_id, f"人{person_id}", None)
+            await uow.commit()
+        async with SqlUnitOfWork(sessions) as uow:
+            result = await uow.session.execute(text("SELECT id FROM people ORDER BY id"))
+            assert result.fetchone() == (1,)  # two rows left unread
+            await uow.commit()
+            with contextlib.closing(sqlite3.connect(tmp_path / "x.db")) as other:
+                busy, _log, _done = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            assert busy == 0
+            assert [row.id for row in result] == [2, 3]
+    finally:
+        await engine.dispose()
