@@ -105,6 +105,17 @@ class _Cursor(sqlite3.Cursor):
         self._rows, self._next = (super().fetchall() if self.description else []), 0
         return self
 
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:  # type: ignore[override]
+        super().executemany(sql, parameters)
+        self._rows, self._next = [], 0
+        return self
+
+    def __next__(self) -> Any:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
     def fetchone(self) -> Any:
         return self.fetchmany(1)[0] if self._next < len(self._rows) else None
 

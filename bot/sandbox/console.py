@@ -381,7 +381,7 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
     emulator.subscribe_answers(heard)
     owed = owing(time.next_send, time.clock.now) if time is not None else None
     await read_lines(state.run_line,
-                     settle=BotQuiet(emulator.wait_until_delivered, heard.last, owed).wait)
+                     settle=BotQuiet(emulator.wait_until_delivered, lambda: heard.at, owed).wait)
 
 
 class Heard:
@@ -392,9 +392,6 @@ class Heard:
 
     def __call__(self, _said: object) -> None:
         self.at = monotonic()
-
-    def last(self) -> float:
-        return self.at
 
 
 def owing(next_send: Callable[[], Awaitable[datetime | None]],

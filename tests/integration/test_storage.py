@@ -443,9 +443,8 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
     (storage/inline_sqlite.py). Each, run both ways with awkward values (a whole second, a
     time from another zone, JSON with nulls and Chinese, True and False, None), must leave the
     same rows and give the same answers; pending ORM rows are flushed first, as the session
-    would; a statement missing a column whose default SQLAlchemy computes takes the usual way."""
-    if on_postgres:
-        pytest.skip("the driver path is SQLite's; PostgreSQL runs every statement the usual way")
+    would; a statement missing a column whose default SQLAlchemy computes takes the usual way.
+    On PostgreSQL both ways are the usual one, and must agree as well."""
     from storage.inline_sqlite import PREPARED, _plans
     from storage.models import AuditEventRow, OutboxRow, PersonRow
     from storage.repositories.audit import _INSERT_AUDIT
@@ -483,8 +482,9 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
         defaults = {k: v for k, v in outbox.items() if k not in ("status", "attempts")}
         ids.append((await uow.session.execute(_INSERT, defaults)).scalar_one())
         await uow.commit()
-    assert _plans[(id(_INSERT), frozenset(outbox))] is not None  # the driver path was taken
-    assert _plans[(id(_INSERT), frozenset(defaults))] is None  # defaults: the usual way
+    if not on_postgres:
+        assert _plans[(id(_INSERT), frozenset(outbox))] is not None  # the driver path was taken
+        assert _plans[(id(_INSERT), frozenset(defaults))] is None  # defaults: the usual way
     assert rows["prepared"] == rows["usual"]
     assert rows["prepared"][0].unreachable_since == shanghai_noon
     assert rows["prepared"][0].active is True
@@ -524,3 +524,20 @@ async def test_a_half_read_result_holds_no_snapshot_of_the_file(tmp_path) -> Non
             assert [row.id for row in result] == [2, 3]
     finally:
         await engine.dispose()
+
+
+def test_the_sqlite_cursor_hands_out_each_row_once_however_it_is_read() -> None:
+    from storage.inline_sqlite import _Connection
+
+    with contextlib.closing(sqlite3.connect(":memory:", factory=_Connection)) as connection:
+        cursor = connection.execute("SELECT 1 UNION SELECT 2 UNION SELECT 3 UNION SELECT 4")
+        assert cursor.fetchone() == (1,)
+        assert cursor.fetchmany(2) == [(2,), (3,)]
+        assert list(cursor) == [(4,)]
+        assert cursor.fetchone() is None and cursor.fetchall() == []
+        connection.execute("CREATE TABLE t (x)")
+        cursor = connection.cursor()
+        cursor.execute("SELECT 9")
+        cursor.executemany("INSERT INTO t VALUES (?)", [(1,), (2,)])
+        assert cursor.fetchall() == []  # nothing left over from the statement before
+        assert cursor.rowcount == 2
