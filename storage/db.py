@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import inline_sqlite
+from storage.prepared import AsyncpgSession
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gendan.db"
 
@@ -74,6 +75,6 @@ async def empty_schema(url: str) -> None:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    inline = engine.dialect.driver == inline_sqlite.DRIVER
-    return async_sessionmaker(engine, expire_on_commit=False,
-                              class_=inline_sqlite.InlineSession if inline else AsyncSession)
+    session_class = {inline_sqlite.DRIVER: inline_sqlite.InlineSession,
+                     "asyncpg": AsyncpgSession}.get(engine.dialect.driver, AsyncSession)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=session_class)

@@ -11,9 +11,8 @@ synchronous session directly (`InlineSession`). The async engine stays the one o
 connection: it is the pool's single connection, and a unit of work that must wait for it waits
 on the loop, as before.
 
-The statements every turn runs are marked `prepared`: on SQLite each is compiled once and then
-run straight on the driver, its values and rows converted by the same types SQLAlchemy uses.
-Through the session such a statement costs about ten times what SQLite takes to run it.
+The statements every turn runs (`storage/prepared.py`) skip the session and run on `sqlite3`:
+through the session such a statement costs about ten times what SQLite takes to run it.
 
 It is safe because the engine keeps one SQLite connection (SQLite has one writer anyway), so no
 coroutine of this process ever waits on SQLite's lock while holding the loop; only another
@@ -23,73 +22,20 @@ process writing to the same file can make a statement wait, for at most `busy_ti
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import pool
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.engine import URL, Dialect, IteratorResult
-from sqlalchemy.engine.result import SimpleResultMetaData
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+from storage.prepared import announce, flush_pending, plan_for
+
 DRIVER = "inline"
-PREPARED = "gendan_prepared"  # the execution option that marks a statement `prepared`
-
-Statement = TypeVar("Statement", bound=Executable)
-
-
-def prepared(statement: Statement) -> Statement:
-    """Mark a statement built once at import that a turn runs: on SQLite it is compiled once
-    and run straight on the driver. Elsewhere it runs as any other."""
-    return statement.execution_options(**{PREPARED: True})
-
-
-Convert = Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True)
-class _Plan:
-    statement: Executable  # holds the id the plan is filed under
-    compiled: Any
-    binds: tuple[tuple[str, Convert], ...]  # in the order of the SQL's placeholders
-    columns: tuple[str, ...]
-    results: tuple[Convert, ...]
-
-    def run(self, connection: sqlite3.Connection, params: Mapping[str, Any]) -> IteratorResult:
-        values = self.compiled.construct_params(params)
-        cursor = connection.execute(self.compiled.string, [
-            convert(values[name]) if convert else values[name] for name, convert in self.binds])
-        rows = [tuple(convert(value) if convert else value
-                      for convert, value in zip(self.results, row, strict=True))
-                for row in cursor.fetchall()] if self.columns else []
-        result = IteratorResult(SimpleResultMetaData(self.columns), iter(rows))
-        result.rowcount = cursor.rowcount  # type: ignore[attr-defined]
-        return result
-
-
-_plans: dict[tuple[int, frozenset[str]], _Plan | None] = {}
-
-
-def _plan(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> _Plan | None:
-    """None when the statement needs what only SQLAlchemy's execution does: defaults computed
-    in Python, or lists expanded into the SQL."""
-    compiled = statement.compile(dialect=dialect, column_keys=sorted(keys))
-    if (compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params
-            or compiled.literal_execute_params or compiled.positiontup is None):
-        return None
-    columns = getattr(statement, "exported_columns", ())
-    return _Plan(
-        statement, compiled,
-        tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-              for name in compiled.positiontup),
-        tuple(columns.keys()) if columns else (),
-        tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-              for column in columns))
 
 
 class _Cursor(sqlite3.Cursor):
@@ -185,18 +131,20 @@ class InlineSession(AsyncSession):
 
     async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
         session = await self._ready()
-        if isinstance(params, Mapping) and not kwargs and statement.get_execution_options().get(
-                PREPARED):
-            key = (id(statement), frozenset(params))
-            if key not in _plans:
-                _plans[key] = _plan(statement, session.get_bind().dialect, key[1])
-            plan = _plans[key]
-            if plan is not None:
-                if session.autoflush and (session.new or session.dirty or session.deleted):
-                    session.flush()  # as the session does before every statement
-                connection = session.connection().connection.driver_connection
-                return plan.run(connection, params)  # type: ignore[arg-type]
-        return session.execute(statement, params, **kwargs)
+        plan = plan_for(statement, params, kwargs, session.get_bind().dialect)
+        if plan is None:
+            return session.execute(statement, params, **kwargs)
+        if flush_pending(session):
+            session.flush()
+        connection = session.connection()
+        arguments = plan.arguments(params)
+        announce(connection, plan, arguments)
+        try:
+            cursor = connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                plan.sql, arguments)
+        except sqlite3.Error as error:
+            connection._handle_dbapi_exception(error, plan.sql, arguments, None, None)
+        return plan.result(cursor.fetchall(), cursor.rowcount)
 
     async def scalar(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
         return (await self._ready()).scalar(statement, params, **kwargs)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.inline_sqlite import prepared
 from storage.models import AuditEventRow
+from storage.prepared import prepared
 from workflow.model import AuditEvent
 
 # Most turns append to the trail: built once (see people.py).

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.inline_sqlite import prepared
 from storage.models import ChangeNoticeRow, ChatRow, OrderDraftRow, OrderRow
+from storage.prepared import prepared
 from workflow.model import Chat
 from workflow.roles import Role
 

@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, delete, func, literal_column, null, select, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.inline_sqlite import prepared
 from storage.models import InboxRow
+from storage.prepared import prepared
 
 NEW, DONE = "new", "done"
 _inbox = InboxRow.__table__

@@ -23,8 +23,8 @@ from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
-from storage.inline_sqlite import prepared
 from storage.models import OutboxRow
+from storage.prepared import prepared
 from workflow.model import (
     Answer,
     ButtonSpec,

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.inline_sqlite import prepared
 from storage.models import ChatRow, PersonRow, RoleGrantRow
+from storage.prepared import prepared
 from storage.repositories.chats import _INSERT_CHAT, _RETITLE_CHAT, ChatRepository
 from storage.repositories.inbox import _CLAIM, _inbox
 from storage.repositories.people import _INSERT_PERSON, _RENAME_PERSON
@@ -39,7 +39,7 @@ _FROM = (_anchor
 # Built once: every turn runs it (see people.py).
 _SENDER_AND_CHAT = prepared(select(*_COLUMNS).select_from(_FROM).order_by(_grants.c.role))
 _claimed = _CLAIM.returning(_inbox.c.update_id).cte("claimed")
-_CLAIM_SENDER_AND_CHAT = (
+_CLAIM_SENDER_AND_CHAT = prepared(
     select(select(func.count()).select_from(_claimed).scalar_subquery().label("claimed"),
            *_COLUMNS)
     .select_from(_FROM).order_by(_grants.c.role))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from storage.db import create_engine, normalize_url, session_factory
 from storage.migrate import downgrade, revisions, upgrade
@@ -439,13 +440,12 @@ async def test_administrators_hear_of_an_unknown_year_once(sessions) -> None:
 
 async def test_prepared_statements_write_and_read_what_the_session_would(
         sessions, on_postgres: bool) -> None:
-    """On SQLite the turn's statements skip SQLAlchemy's execution and run on the driver
-    (storage/inline_sqlite.py). Each, run both ways with awkward values (a whole second, a
-    time from another zone, JSON with nulls and Chinese, True and False, None), must leave the
-    same rows and give the same answers; pending ORM rows are flushed first, as the session
-    would; a statement missing a column whose default SQLAlchemy computes takes the usual way.
-    On PostgreSQL both ways are the usual one, and must agree as well."""
-    from storage.inline_sqlite import PREPARED, _plans
+    """The turn's statements skip SQLAlchemy's execution and run on the driver
+    (storage/prepared.py). Each, run both ways with awkward values (a whole second, a time
+    from another zone, JSON with nulls and Chinese, True and False, None), must leave the same
+    rows and give the same answers; pending ORM rows are flushed first, as the session would;
+    a statement missing a column whose default SQLAlchemy computes takes the usual way."""
+    from storage.prepared import PREPARED, _plans
     from storage.models import AuditEventRow, OutboxRow, PersonRow
     from storage.repositories.audit import _INSERT_AUDIT
     from storage.repositories.outbox import _INSERT
@@ -482,9 +482,9 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
         defaults = {k: v for k, v in outbox.items() if k not in ("status", "attempts")}
         ids.append((await uow.session.execute(_INSERT, defaults)).scalar_one())
         await uow.commit()
-    if not on_postgres:
-        assert _plans[(id(_INSERT), frozenset(outbox))] is not None  # the driver path was taken
-        assert _plans[(id(_INSERT), frozenset(defaults))] is None  # defaults: the usual way
+    dialect = "postgresql" if on_postgres else "sqlite"
+    assert _plans[(id(_INSERT), dialect, frozenset(outbox))] is not None  # the driver's way
+    assert _plans[(id(_INSERT), dialect, frozenset(defaults))] is None  # defaults: the usual
     assert rows["prepared"] == rows["usual"]
     assert rows["prepared"][0].unreachable_since == shanghai_noon
     assert rows["prepared"][0].active is True
@@ -500,6 +500,64 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
         assert (kept[0].not_before, kept[0].markup_only, kept[0].params) == (
             shanghai_noon, True, {"text": "好的\n第二行"})
         assert (kept[2].status, kept[2].attempts) == ("pending", 0)
+
+
+async def test_a_prepared_statement_fails_as_the_session_would_and_the_unit_goes_on(
+        sessions) -> None:
+    """An error on the driver's way comes out as SQLAlchemy's, with the statement; the unit of
+    work rolls back and the next statement, and the next commit, work."""
+    from storage.repositories.audit import _INSERT_AUDIT
+
+    missing_action = {"at": NOW, "actor_id": 1, "action": None, "subject_type": "chat",
+                      "subject_id": "-5", "before": None, "after": None}
+    async with SqlUnitOfWork(sessions) as uow:
+        with pytest.raises(IntegrityError) as failed:
+            await uow.session.execute(_INSERT_AUDIT, missing_action)
+        assert "audit_events" in str(failed.value.statement)
+        await uow.rollback()
+        await uow.session.execute(_INSERT_AUDIT, {**missing_action, "action": "chat.bind"})
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.session.scalar(text("SELECT count(*) FROM audit_events")) == 1
+
+
+async def test_a_lost_connection_is_replaced_after_a_prepared_statement_fails(
+        sessions, database_url: str, on_postgres: bool) -> None:
+    """PostgreSQL ends the connection under a turn (a restart, a killed backend): the prepared
+    statement fails as a lost connection, the pool drops it, and the next unit of work gets a
+    new one."""
+    if not on_postgres:
+        pytest.skip("SQLite's connection is a file: nothing can end it from outside")
+    from storage.repositories.audit import _INSERT_AUDIT
+
+    audit = {"at": NOW, "actor_id": 1, "action": "chat.bind", "subject_type": "chat",
+             "subject_id": "-5", "before": None, "after": None}
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.session.execute(_INSERT_AUDIT, audit)
+        backend = await uow.session.scalar(text("SELECT pg_backend_pid()"))
+        await uow.commit()
+    other = create_engine(database_url)
+    try:
+        async with other.connect() as killer:
+            await killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    finally:
+        await other.dispose()
+    lost = None
+    for _ in range(20):  # the pool hands out its connections in turn
+        async with SqlUnitOfWork(sessions) as uow:
+            try:
+                await uow.session.execute(_INSERT_AUDIT, audit)
+                if await uow.session.scalar(text("SELECT pg_backend_pid()")) == backend:
+                    continue
+                await uow.commit()
+            except DBAPIError as error:
+                lost = error
+                break
+    assert lost is not None and lost.connection_invalidated
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.session.execute(_INSERT_AUDIT, audit)
+        assert await uow.session.scalar(text("SELECT pg_backend_pid()")) != backend
+        await uow.commit()
 
 
 async def test_a_half_read_result_holds_no_snapshot_of_the_file(tmp_path) -> None:
