@@ -232,7 +232,7 @@ def main() -> None:
     floor = 0.6 if on_postgres else 0.7
     print(f"  throughput ratio register/echo = {ratio:.2f}  (floor {floor}: "
           f"{'met' if ratio >= floor else 'NOT met'})")
-    if on_postgres:  # SQLite's turn statements skip the events that count them, and cost no trip
+    if on_postgres:  # SQLite's statements cost no round trip
         statements, transactions = (latency["statements_per_command"],
                                     latency["transactions_per_command"])
         print(f"  register one at a time: {statements:.1f} statements, {transactions:.1f} "

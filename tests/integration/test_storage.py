@@ -445,8 +445,8 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
     from another zone, JSON with nulls and Chinese, True and False, None), must leave the same
     rows and give the same answers; pending ORM rows are flushed first, as the session would;
     a statement missing a column whose default SQLAlchemy computes takes the usual way."""
-    from storage.prepared import PREPARED, _plans
     from storage.models import AuditEventRow, OutboxRow, PersonRow
+    from storage.prepared import PREPARED, _plans
     from storage.repositories.audit import _INSERT_AUDIT
     from storage.repositories.outbox import _INSERT
     from storage.repositories.turns import _SENDER_AND_CHAT
@@ -558,6 +558,28 @@ async def test_a_lost_connection_is_replaced_after_a_prepared_statement_fails(
         await uow.session.execute(_INSERT_AUDIT, audit)
         assert await uow.session.scalar(text("SELECT pg_backend_pid()")) != backend
         await uow.commit()
+
+
+async def test_a_prepared_statement_cancelled_midway_leaves_no_broken_connection_behind(
+        sessions, on_postgres: bool) -> None:
+    """A turn cancelled while its statement runs on PostgreSQL (the bot stopping, a timeout):
+    the connection, in no known state, is not handed to the next unit of work."""
+    if not on_postgres:
+        pytest.skip("SQLite's statements run to the end before anything can cancel them")
+    from sqlalchemy import func
+
+    from storage.prepared import prepared
+
+    slow = prepared(select(func.pg_sleep(5)))
+    for _ in range(3):  # more than one connection of the pool
+        async with SqlUnitOfWork(sessions) as uow:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(uow.session.execute(slow, {}), 0.2)
+    for _ in range(20):
+        async with SqlUnitOfWork(sessions) as uow:
+            assert await asyncio.wait_for(
+                uow.session.scalar(text("SELECT 1")), 2) == 1
+            await uow.commit()
 
 
 async def test_a_half_read_result_holds_no_snapshot_of_the_file(tmp_path) -> None:
