@@ -230,7 +230,7 @@ def main() -> None:
               f"throughput {latency[f'{name}_per_s']:7.1f} /s")
     ratio = latency["register_per_s"] / latency["echo_per_s"]
     floor = 0.6 if on_postgres else 0.7
-    print(f"  throughput ratio register/echo = {ratio:.2f}  (floor {floor}: "
+    print(f"  throughput ratio register/echo = {ratio:.3f}  (floor {floor}: "
           f"{'met' if ratio >= floor else 'NOT met'})")
     if on_postgres:  # SQLite's statements cost no round trip
         statements, transactions = (latency["statements_per_command"],
