@@ -126,10 +126,10 @@ class AsyncpgSession(AsyncSession):
             async with adapter._execute_mutex:
                 if adapter._transaction is None:
                     await adapter._start_transaction()  # BEGIN, as the adapter's cursor does
-                statement, _ = await adapter._prepare(
+                on_server, _ = await adapter._prepare(
                     plan.sql, connection.dialect._invalidate_schema_cache_asof)  # type: ignore[attr-defined]
-                rows = await statement.fetch(*arguments)
-                status = statement.get_statusmsg()
+                rows = await on_server.fetch(*arguments)
+                status = on_server.get_statusmsg()
         except Exception as error:
             await greenlet_spawn(_raise_as_sqlalchemy, connection, adapter, error, plan.sql,
                                  arguments)
@@ -137,30 +137,29 @@ class AsyncpgSession(AsyncSession):
         counted = _STATUS_COUNT.match(status or "")
         return plan.result(rows, int(counted.group(1)) if counted else -1)
 
-    async def _connection(self) -> Connection:
-        """The session's connection in this transaction; taking it the first time may wait
-        for the pool, which goes through the asyncio extension."""
-        transaction = self.sync_session.get_transaction()
-        if transaction is None or self._held is None or self._held[0] is not transaction:
-            connection = (await self.connection()).sync_connection
-            self._held = (self.sync_session.get_transaction(), connection)  # type: ignore[assignment]
-        return self._held[1]  # type: ignore[index]
-
-    def _held_adapter(self) -> Any:
-        """The adapter of the connection this transaction holds, when prepared statements took
-        it and it still works (else None: the session's own way is the safe one)."""
+    def _held_connection(self) -> Connection | None:
+        """The connection prepared statements took in this transaction, if they did."""
         transaction = self.sync_session.get_transaction()
         if transaction is None or self._held is None or self._held[0] is not transaction:
             return None
-        connection = self._held[1]
-        return None if connection.invalidated else connection.connection.dbapi_connection
+        return self._held[1]
+
+    async def _connection(self) -> Connection:
+        """The session's connection in this transaction; taking it the first time may wait
+        for the pool, which goes through the asyncio extension."""
+        connection = self._held_connection()
+        if connection is None:
+            connection = (await self.connection()).sync_connection
+            self._held = (self.sync_session.get_transaction(), connection)  # type: ignore[assignment]
+        return connection
 
     async def commit(self) -> None:
         """A turn's commit with nothing left to flush ends asyncpg's transaction here, on the
         loop; the session's own commit then finds no transaction on the driver, so nothing in
         it waits and it needs no greenlet."""
         session = self.sync_session
-        adapter = self._held_adapter()
+        connection = self._held_connection()
+        adapter = _working_adapter(connection)
         if (adapter is None or session.new or session.dirty or session.deleted
                 or session.get_nested_transaction() is not None):
             await super().commit()
@@ -169,20 +168,28 @@ class AsyncpgSession(AsyncSession):
             try:
                 await adapter._call_and_discard(adapter._transaction.commit)
             except Exception as error:
-                await greenlet_spawn(_raise_as_sqlalchemy, self._held[1], adapter, error,  # type: ignore[index]
-                                     None, None)
+                await greenlet_spawn(_raise_as_sqlalchemy, connection, adapter, error, None,
+                                     None)
         session.commit()
 
     async def close(self) -> None:
         """Handing back a connection whose driver transaction is over cannot wait: done
         directly, without a greenlet."""
         transaction = self.sync_session.get_transaction()
-        adapter = self._held_adapter()
+        adapter = _working_adapter(self._held_connection())
         self._held = None
         if transaction is None or (adapter is not None and adapter._transaction is None):
             self.sync_session.close()
         else:
             await super().close()
+
+
+def _working_adapter(connection: Connection | None) -> Any:
+    """The driver adapter under a held connection that still works (else None: the session's
+    own way is the safe one)."""
+    if connection is None or connection.invalidated:
+        return None
+    return connection.connection.dbapi_connection
 
 
 def _raise_as_sqlalchemy(connection: Connection, adapter: Any, error: Exception,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from storage.db import create_engine, normalize_url, session_factory
 from storage.migrate import downgrade, revisions, upgrade
 from storage.models import Base
+from storage.repositories.audit import _INSERT_AUDIT
 from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
 from tests.e2e.processes import ROOT
@@ -447,7 +448,6 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
     a statement missing a column whose default SQLAlchemy computes takes the usual way."""
     from storage.models import AuditEventRow, OutboxRow, PersonRow
     from storage.prepared import PREPARED, _plans
-    from storage.repositories.audit import _INSERT_AUDIT
     from storage.repositories.outbox import _INSERT
     from storage.repositories.turns import _SENDER_AND_CHAT
 
@@ -502,20 +502,21 @@ async def test_prepared_statements_write_and_read_what_the_session_would(
         assert (kept[2].status, kept[2].attempts) == ("pending", 0)
 
 
+BIND_AUDIT = {"at": NOW, "actor_id": 1, "action": "chat.bind", "subject_type": "chat",
+              "subject_id": "-5", "before": None, "after": None}
+
+
 async def test_a_prepared_statement_fails_as_the_session_would_and_the_unit_goes_on(
         sessions) -> None:
     """An error on the driver's way comes out as SQLAlchemy's, with the statement; the unit of
     work rolls back and the next statement, and the next commit, work."""
-    from storage.repositories.audit import _INSERT_AUDIT
-
-    missing_action = {"at": NOW, "actor_id": 1, "action": None, "subject_type": "chat",
-                      "subject_id": "-5", "before": None, "after": None}
+    missing_action = {**BIND_AUDIT, "action": None}
     async with SqlUnitOfWork(sessions) as uow:
         with pytest.raises(IntegrityError) as failed:
             await uow.session.execute(_INSERT_AUDIT, missing_action)
         assert "audit_events" in str(failed.value.statement)
         await uow.rollback()
-        await uow.session.execute(_INSERT_AUDIT, {**missing_action, "action": "chat.bind"})
+        await uow.session.execute(_INSERT_AUDIT, BIND_AUDIT)
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.session.scalar(text("SELECT count(*) FROM audit_events")) == 1
@@ -528,12 +529,8 @@ async def test_a_lost_connection_is_replaced_after_a_prepared_statement_fails(
     new one."""
     if not on_postgres:
         pytest.skip("SQLite's connection is a file: nothing can end it from outside")
-    from storage.repositories.audit import _INSERT_AUDIT
-
-    audit = {"at": NOW, "actor_id": 1, "action": "chat.bind", "subject_type": "chat",
-             "subject_id": "-5", "before": None, "after": None}
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.session.execute(_INSERT_AUDIT, audit)
+        await uow.session.execute(_INSERT_AUDIT, BIND_AUDIT)
         backend = await uow.session.scalar(text("SELECT pg_backend_pid()"))
         await uow.commit()
     other = create_engine(database_url)
@@ -546,7 +543,7 @@ async def test_a_lost_connection_is_replaced_after_a_prepared_statement_fails(
     for _ in range(20):  # the pool hands out its connections in turn
         async with SqlUnitOfWork(sessions) as uow:
             try:
-                await uow.session.execute(_INSERT_AUDIT, audit)
+                await uow.session.execute(_INSERT_AUDIT, BIND_AUDIT)
                 if await uow.session.scalar(text("SELECT pg_backend_pid()")) == backend:
                     continue
                 await uow.commit()
@@ -555,7 +552,7 @@ async def test_a_lost_connection_is_replaced_after_a_prepared_statement_fails(
                 break
     assert lost is not None and lost.connection_invalidated
     async with SqlUnitOfWork(sessions) as uow:
-        await uow.session.execute(_INSERT_AUDIT, audit)
+        await uow.session.execute(_INSERT_AUDIT, BIND_AUDIT)
         assert await uow.session.scalar(text("SELECT pg_backend_pid()")) != backend
         await uow.commit()
 
