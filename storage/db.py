@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import inline_sqlite
-from storage.prepared import AsyncpgSession
+from storage.prepared import AsyncpgSession, watch_held_back
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gendan.db"
 
@@ -77,4 +77,6 @@ async def empty_schema(url: str) -> None:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     session_class = {inline_sqlite.DRIVER: inline_sqlite.InlineSession,
                      "asyncpg": AsyncpgSession}.get(engine.dialect.driver, AsyncSession)
+    if session_class is AsyncpgSession:
+        watch_held_back(engine.sync_engine)
     return async_sessionmaker(engine, expire_on_commit=False, class_=session_class)

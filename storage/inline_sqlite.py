@@ -138,7 +138,7 @@ class InlineSession(AsyncSession):
             session.flush()
         connection = session.connection()
         arguments = plan.arguments(params)
-        announce(connection, plan, arguments)
+        announce(connection, plan.sql, arguments)
         try:
             cursor = connection.connection.driver_connection.execute(  # type: ignore[union-attr]
                 plan.sql, arguments)

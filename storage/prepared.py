@@ -9,21 +9,29 @@ converted by the same types SQLAlchemy uses, and run on the driver's connection 
 session holds, inside the session's transaction. Pending ORM rows are flushed first, as the
 session would. A statement that needs SQLAlchemy's own execution (defaults computed in Python,
 lists expanded into the SQL) takes the usual way.
+
+On PostgreSQL every statement is a round trip, and a turn's writes whose results nobody reads
+(the audit row, a group's binding) need not each take one: `write_behind` holds them until the
+next statement of the transaction, or its commit, and sends them with it in one statement, as
+data-modifying WITH clauses. They are sent before anything that could see what they change.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Connection, Dialect, IteratorResult
+from sqlalchemy import Table, event
+from sqlalchemy.engine import Connection, Dialect, Engine, IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import Executable
-from sqlalchemy.util.concurrency import greenlet_spawn
+from sqlalchemy.sql.util import find_tables
+from sqlalchemy.util.concurrency import await_only, greenlet_spawn
 
 PREPARED = "gendan_prepared"  # the execution option that marks a statement `prepared`
 
@@ -44,6 +52,10 @@ class Plan:
     binds: tuple[tuple[str, Convert], ...]  # in the order of the SQL's placeholders
     columns: tuple[str, ...]
     results: tuple[Convert, ...]
+    tables: frozenset[str]  # every table it reads or writes
+    # A write that can ride in a WITH clause: PostgreSQL allows data-modifying WITH only at
+    # the top level, so not one that has a WITH of its own.
+    rides: bool
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         values = self.compiled.construct_params(params)
@@ -80,21 +92,25 @@ def _compile(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> P
             or compiled.literal_execute_params or compiled.positiontup is None):
         return None
     columns = getattr(statement, "exported_columns", ())
+    tables = find_tables(statement, check_columns=True, include_aliases=True,  # type: ignore[arg-type]
+                         include_joins=True, include_selects=True, include_crud=True)
     return Plan(
         statement, compiled.string, compiled,
         tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
               for name in compiled.positiontup),
         tuple(columns.keys()) if columns else (),
         tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-              for column in columns))
+              for column in columns),
+        frozenset(table.name for table in tables if isinstance(table, Table)),
+        bool(getattr(statement, "is_dml", False)) and not compiled.string.startswith("WITH"))
 
 
-def announce(connection: Connection, plan: Plan, arguments: list[Any]) -> None:
+def announce(connection: Connection, sql: str, arguments: list[Any]) -> None:
     """Tell the engine's statement listeners, as SQLAlchemy's execution does: tests and
     benchmarks count a command's statements."""
     if connection._has_events or connection.engine._has_events:
         for listener in connection.dispatch.before_cursor_execute:
-            listener(connection, None, plan.sql, arguments, None, False)
+            listener(connection, None, sql, arguments, None, False)
 
 
 def flush_pending(session: Session) -> bool:
@@ -102,6 +118,74 @@ def flush_pending(session: Session) -> bool:
 
 
 _STATUS_COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+Write = tuple[Plan, list[Any]]  # a statement's plan and its arguments
+_together_sql: dict[tuple[int, ...], str] = {}
+
+
+async def write_behind(session: AsyncSession, statement: Executable,
+                       params: Mapping[str, Any]) -> None:
+    """A write whose result nobody reads: on PostgreSQL it is sent with the transaction's next
+    statement; elsewhere a statement costs no round trip, and it runs at once."""
+    if isinstance(session, AsyncpgSession):
+        await session.hold_back(statement, params)
+    else:
+        await session.execute(statement, params)
+
+
+def _fits(held_back: Sequence[Write], plan: Plan) -> bool:
+    """Whether `plan` can go in one statement with the writes held back: every part of a
+    statement sees the database as it was before the statement, and the order of its writes is
+    not defined, so no two parts may touch the same table."""
+    return plan.rides and all(plan.tables.isdisjoint(held.tables) for held, _ in held_back)
+
+
+def _together(writes: Sequence[Write]) -> tuple[str, list[Any]]:
+    """One statement for them all: the last, with the others before it as WITH clauses; the
+    placeholders of each numbered on from the one before."""
+    key = tuple(id(plan) for plan, _ in writes)
+    sql = _together_sql.get(key)
+    if sql is None:
+        parts, offset = [], 0
+        for plan, _ in writes:
+            parts.append(_renumbered(plan.sql, offset))
+            offset += len(plan.binds)
+        *riders, last = parts
+        clauses = ", ".join(f"held_back_{number} AS ({rider})"
+                            for number, rider in enumerate(riders))
+        sql = _together_sql[key] = f"WITH {clauses} {last}" if riders else last
+    return sql, [value for _, arguments in writes for value in arguments]
+
+
+def _renumbered(sql: str, by: int) -> str:
+    return _PLACEHOLDER.sub(lambda placeholder: f"${int(placeholder.group(1)) + by}", sql)
+
+
+# The session holding writes back on a connection, for the statements that go the usual way.
+_holding_back: weakref.WeakKeyDictionary[Connection, AsyncpgSession] = weakref.WeakKeyDictionary()
+
+
+def watch_held_back(engine: Engine) -> None:
+    """Whatever SQLAlchemy runs on a connection that holds writes back (a query, the ORM's
+    flush, a savepoint, the commit) comes after them; a rollback drops them."""
+    for name, listener in (("before_cursor_execute", _send_held_back_first),
+                           ("commit", _send_held_back_first), ("rollback", _drop_held_back)):
+        if not event.contains(engine, name, listener):
+            event.listen(engine, name, listener)
+
+
+def _send_held_back_first(connection: Connection, *_args: Any) -> None:
+    session = _holding_back.get(connection)
+    if session is not None and session._held_back:
+        # SQLAlchemy runs its statements and commits in the session's greenlet, where the
+        # send can be awaited.
+        await_only(session._send_held_back(connection))
+
+
+def _drop_held_back(connection: Connection) -> None:
+    session = _holding_back.pop(connection, None)
+    if session is not None:
+        session._held_back = []
 
 
 class AsyncpgSession(AsyncSession):
@@ -112,6 +196,10 @@ class AsyncpgSession(AsyncSession):
 
     _held: tuple[SessionTransaction, Connection] | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held_back: list[Write] = []  # in the order they were written
+
     async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
         plan = plan_for(statement, params, kwargs, self.bind.dialect)  # type: ignore[union-attr]
         if plan is None:
@@ -119,28 +207,41 @@ class AsyncpgSession(AsyncSession):
         if flush_pending(self.sync_session):
             await self.flush()
         connection = await self._connection()
-        arguments = plan.arguments(params)
-        announce(connection, plan, arguments)
-        adapter: Any = connection.connection.dbapi_connection
-        try:
-            async with adapter._execute_mutex:
-                if adapter._transaction is None:
-                    await adapter._start_transaction()  # BEGIN, as the adapter's cursor does
-                on_server, _ = await adapter._prepare(
-                    plan.sql, connection.dialect._invalidate_schema_cache_asof)  # type: ignore[attr-defined]
-                rows = await on_server.fetch(*arguments)
-                status = on_server.get_statusmsg()
-        except Exception as error:
-            await greenlet_spawn(_raise_as_sqlalchemy, connection, adapter, error, plan.sql,
-                                 arguments)
-            raise  # not reached: the line above raises
+        writes = [(plan, plan.arguments(params))]
+        if self._held_back:
+            if _fits(self._held_back, plan):
+                writes, self._held_back = self._held_back + writes, []
+            else:
+                await self._send_held_back(connection)
+        rows, status = await _run(connection, *_together(writes))
         counted = _STATUS_COUNT.match(status or "")
         return plan.result(rows, int(counted.group(1)) if counted else -1)
 
+    async def hold_back(self, statement: Executable, params: Mapping[str, Any]) -> None:
+        plan = plan_for(statement, params, {}, self.bind.dialect)  # type: ignore[union-attr]
+        if plan is None or not plan.rides:
+            await self.execute(statement, params)
+            return
+        if flush_pending(self.sync_session):
+            await self.flush()  # what was added before it is written before it
+        connection = await self._connection()
+        if not _fits(self._held_back, plan):
+            await self._send_held_back(connection)
+        self._held_back = [*self._held_back, (plan, plan.arguments(params))]
+        _holding_back[connection] = self
+
+    async def _send_held_back(self, connection: Connection) -> None:
+        held_back, self._held_back = self._held_back, []
+        if held_back:
+            await _run(connection, *_together(held_back))
+
     def _held_connection(self) -> Connection | None:
-        """The connection prepared statements took in this transaction, if they did."""
-        transaction = self.sync_session.get_transaction()
-        if transaction is None or self._held is None or self._held[0] is not transaction:
+        """The connection prepared statements took in this transaction, if they did. Inside a
+        savepoint there is none: the session's own way begins the savepoint on it."""
+        session = self.sync_session
+        transaction = session.get_transaction()
+        if (transaction is None or self._held is None or self._held[0] is not transaction
+                or session.get_nested_transaction() is not None):
             return None
         return self._held[1]
 
@@ -150,7 +251,8 @@ class AsyncpgSession(AsyncSession):
         connection = self._held_connection()
         if connection is None:
             connection = (await self.connection()).sync_connection
-            self._held = (self.sync_session.get_transaction(), connection)  # type: ignore[assignment]
+            if self.sync_session.get_nested_transaction() is None:
+                self._held = (self.sync_session.get_transaction(), connection)  # type: ignore[assignment]
         return connection
 
     async def commit(self) -> None:
@@ -159,6 +261,8 @@ class AsyncpgSession(AsyncSession):
         it waits and it needs no greenlet."""
         session = self.sync_session
         connection = self._held_connection()
+        if connection is not None:
+            await self._send_held_back(connection)
         adapter = _working_adapter(connection)
         if (adapter is None or session.new or session.dirty or session.deleted
                 or session.get_nested_transaction() is not None):
@@ -177,11 +281,28 @@ class AsyncpgSession(AsyncSession):
         directly, without a greenlet."""
         transaction = self.sync_session.get_transaction()
         adapter = _working_adapter(self._held_connection())
-        self._held = None
+        self._held, self._held_back = None, []
         if transaction is None or (adapter is not None and adapter._transaction is None):
             self.sync_session.close()
         else:
             await super().close()
+
+
+async def _run(connection: Connection, sql: str, arguments: list[Any]) -> tuple[list[Any], str]:
+    """One statement on asyncpg, on the loop, in the session's transaction: its rows and its
+    status (`UPDATE 3`)."""
+    announce(connection, sql, arguments)
+    adapter: Any = connection.connection.dbapi_connection
+    try:
+        async with adapter._execute_mutex:
+            if adapter._transaction is None:
+                await adapter._start_transaction()  # BEGIN, as the adapter's cursor does
+            on_server, _ = await adapter._prepare(
+                sql, connection.dialect._invalidate_schema_cache_asof)  # type: ignore[attr-defined]
+            return await on_server.fetch(*arguments), on_server.get_statusmsg()
+    except Exception as error:
+        await greenlet_spawn(_raise_as_sqlalchemy, connection, adapter, error, sql, arguments)
+        raise  # not reached: the line above raises
 
 
 def _working_adapter(connection: Connection | None) -> Any:

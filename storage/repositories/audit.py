@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEventRow
-from storage.prepared import prepared
+from storage.prepared import prepared, write_behind
 from workflow.model import AuditEvent
 
 # Most turns append to the trail: built once (see people.py).
@@ -31,9 +31,9 @@ class AuditLog:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
-        # A plain INSERT: the audit row is never read back in the same unit of work, and the
-        # ORM's flush machinery costs more than the statement itself on every turn.
-        await self.session.execute(_INSERT_AUDIT, {
+        # A plain INSERT, sent with the next statement: nothing in the turn reads it back, and
+        # the ORM's flush machinery costs more than the statement itself on every turn.
+        await write_behind(self.session, _INSERT_AUDIT, {
             "at": at, "actor_id": actor_id, "action": action, "subject_type": subject_type,
             "subject_id": str(subject_id), "before": before, "after": after})
 

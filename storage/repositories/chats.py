@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChangeNoticeRow, ChatRow, OrderDraftRow, OrderRow
-from storage.prepared import prepared
+from storage.prepared import prepared, write_behind
 from workflow.model import Chat
 from workflow.roles import Role
 
@@ -77,12 +77,12 @@ class ChatRepository:
 
     async def bind(self, chat_id: int, department: Role | None) -> None:
         self.forget(chat_id)
-        await self.session.execute(
-            _BIND, {"chat_id": chat_id, "department": department.value if department else None})
+        await write_behind(self.session, _BIND, {
+            "chat_id": chat_id, "department": department.value if department else None})
 
     async def set_locale(self, chat_id: int, locale: str | None) -> None:
         self.forget(chat_id)
-        await self.session.execute(_SET_LOCALE, {"chat_id": chat_id, "locale": locale})
+        await write_behind(self.session, _SET_LOCALE, {"chat_id": chat_id, "locale": locale})
 
     async def of_department(self, department: Role, *, active_only: bool = True) -> list[Chat]:
         query = select(_chats).where(_chats.c.department == department.value)

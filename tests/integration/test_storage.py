@@ -522,6 +522,128 @@ async def test_a_prepared_statement_fails_as_the_session_would_and_the_unit_goes
         assert await uow.session.scalar(text("SELECT count(*) FROM audit_events")) == 1
 
 
+class _Statements:
+    """The statements the engine sends while counting."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.sent: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute",
+                     lambda _c, _cur, sql, *_rest: self.sent.append(sql))
+
+
+async def _department(uow: SqlUnitOfWork) -> str | None:
+    return await uow.session.scalar(text("SELECT department FROM chats WHERE id = -5"))
+
+
+async def test_writes_held_back_are_seen_by_whatever_comes_next(sessions) -> None:
+    """The audit row and a group's binding are held back on PostgreSQL until the next statement
+    (storage/prepared.py). A query, a prepared read, the ORM's flush, a savepoint and the commit
+    each come after them; a savepoint rolled back takes back only what was written inside it;
+    a rollback drops them."""
+    from storage.models import ChatRow, PersonRow
+
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.chats.upsert(-5, "市场部")
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.chats.bind(-5, Role.MARKET)
+        assert await _department(uow) == "market"  # a query the usual way
+        await uow.chats.bind(-5, Role.QUALITY)
+        assert (await uow.chats.get(-5)).department is Role.QUALITY  # a prepared read
+        await uow.chats.bind(-5, Role.PROCUREMENT)
+        assert (await uow.session.get(ChatRow, -5)).department == "procurement"  # the ORM
+        await uow.audit.append(**BIND_AUDIT)
+        uow.session.add(PersonRow(id=5, name="王强", username=None))
+        await uow.session.flush()
+        await uow.audit.append(**{**BIND_AUDIT, "action": "kept"})
+        with contextlib.suppress(LookupError):
+            async with uow.session.begin_nested():
+                await uow.audit.append(**{**BIND_AUDIT, "action": "taken back"})
+                await uow.chats.bind(-5, Role.WAREHOUSE)
+                raise LookupError
+        await uow.chats.bind(-5, Role.MANUFACTURING)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await _department(uow) == "manufacturing"
+        assert (await uow.session.scalars(text("SELECT action FROM audit_events ORDER BY id"))
+                ).all() == ["chat.bind", "kept"]
+        assert await uow.session.scalar(text("SELECT name FROM people")) == "王强"
+        await uow.chats.bind(-5, Role.WAREHOUSE)
+        await uow.audit.append(**{**BIND_AUDIT, "action": "rolled back"})
+        await uow.rollback()
+        assert await _department(uow) == "manufacturing"
+        await uow.audit.append(**{**BIND_AUDIT, "action": "after the rollback"})
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert (await uow.session.scalars(text("SELECT action FROM audit_events ORDER BY id"))
+                ).all() == ["chat.bind", "kept", "after the rollback"]
+
+
+async def test_writes_held_back_ride_with_the_next_write(sessions, engine,
+                                                         on_postgres: bool) -> None:
+    """A turn's binding, audit row and answer go to PostgreSQL as one statement, the answer's
+    id coming back from it; two writes to one table never share a statement (their order in
+    it would not be defined), so a second binding of the same group is the one that stays. On
+    SQLite, where a statement costs no round trip, each runs at once."""
+    from storage.repositories.outbox import _INSERT
+
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.chats.upsert(-5, "市场部")
+        await uow.commit()
+    answer = {"chat_id": -5, "kind": "reply", "order_number": None, "text_key": "", "params": {},
+              "buttons": [], "status": "leased", "attempts": 1, "not_before": NOW,
+              "lease_until": None, "created_at": NOW, "edit_message_id": None,
+              "markup_only": False, "document_name": None, "document": None,
+              "as_photo": False, "parts_sent": 0, "origin_id": None, "task_id": None}
+    statements = _Statements(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.chats.bind(-5, Role.MARKET)
+        await uow.audit.append(**BIND_AUDIT)
+        answer_id = (await uow.session.execute(_INSERT, answer)).scalar_one()
+        together = list(statements.sent)
+        await uow.chats.bind(-5, Role.QUALITY)
+        await uow.chats.bind(-5, Role.WAREHOUSE)
+        await uow.audit.append(**{**BIND_AUDIT, "action": "first"})
+        await uow.audit.append(**{**BIND_AUDIT, "action": "second"})
+        await uow.commit()
+    if on_postgres:
+        assert len(together) == 1 and together[0].startswith("WITH held_back_0 AS (UPDATE chats")
+        # the warehouse binding, then "first" with it; "second" alone: three statements
+        assert len(statements.sent) == 4
+    else:
+        assert len(together) == 3 and len(statements.sent) == 7
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await _department(uow) == "warehouse"
+        assert (await uow.session.scalars(text("SELECT action FROM audit_events ORDER BY id"))
+                ).all() == ["chat.bind", "first", "second"]
+        assert await uow.session.scalar(
+            text("SELECT chat_id FROM outbox WHERE id = :id"), {"id": answer_id}) == -5
+
+
+async def test_a_held_back_write_that_fails_fails_the_unit_and_the_next_one_works(
+        sessions) -> None:
+    """A held-back write that breaks a rule fails where it is sent, as SQLAlchemy's error with
+    the statement; nothing of its unit is kept, and the next unit of work goes on."""
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.chats.upsert(-5, "市场部")
+        await uow.commit()
+    with pytest.raises(IntegrityError) as failed:
+        async with SqlUnitOfWork(sessions) as uow:
+            await uow.chats.bind(-5, Role.MARKET)
+            await uow.audit.append(**{**BIND_AUDIT, "action": None})
+            await uow.commit()
+    assert "audit_events" in str(failed.value.statement)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await _department(uow) is None
+        await uow.chats.bind(-5, Role.QUALITY)
+        await uow.audit.append(**BIND_AUDIT)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert (await _department(uow), await uow.audit.count()) == ("quality", 1)
+
+
 async def test_a_lost_connection_is_replaced_after_a_prepared_statement_fails(
         sessions, database_url: str, on_postgres: bool) -> None:
     """PostgreSQL ends the connection under a turn (a restart, a killed backend): the prepared
