@@ -163,8 +163,8 @@ async def serve(
             receiving.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await receiving
-            scheduler.shutdown(wait=False)
-            await intake.settle(timeout=SETTLE_SECONDS)
+            await asyncio.gather(scheduler.stop(SETTLE_SECONDS),
+                                 intake.settle(timeout=SETTLE_SECONDS))
             await sender.shutdown()
             if runner is not None:
                 await runner.cleanup()

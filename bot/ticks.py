@@ -7,9 +7,12 @@ virtual clock. Timers themselves live in the database, never in the scheduler's 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -232,11 +235,45 @@ def _report_answers(chat_id: int, locale: str, sent: Pieces) -> list[Answer]:
     return answers
 
 
+class Scheduler(AsyncIOScheduler):
+    """APScheduler's, stopping as the bot stops: runs under way finish, for a bounded time,
+    rather than being cancelled halfway, which APScheduler would log as failed jobs."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._under_way: set[asyncio.Task[Any]] = set()
+
+    def add_job(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        if inspect.iscoroutinefunction(func):  # the others run in threads, never cancelled
+            func = self._tracked(func)
+        return super().add_job(func, *args, **kwargs)
+
+    def _tracked(self, job: Callable[..., Coroutine[Any, Any, Any]]
+                 ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        @functools.wraps(job)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            task = asyncio.current_task()
+            assert task is not None  # APScheduler runs a coroutine job as a task
+            self._under_way.add(task)
+            try:
+                return await job(*args, **kwargs)
+            finally:
+                self._under_way.discard(task)
+        return run
+
+    async def stop(self, timeout: float) -> None:
+        """No new runs; wait up to `timeout` seconds for those under way, then shut down."""
+        self.pause()
+        if self._under_way:
+            await asyncio.wait(set(self._under_way), timeout=timeout)
+        self.shutdown(wait=False)
+
+
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,
                     intake: Intake, report: DeliveryReport, monthly: MonthlyEvaluation,
-                    archiving: ArchiveJob, poll_seconds: float = 1.0) -> AsyncIOScheduler:
+                    archiving: ArchiveJob, poll_seconds: float = 1.0) -> Scheduler:
     """Scheduled work takes ids from the database each run, never live objects."""
-    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler = Scheduler(timezone=UTC)
     for job_id, func in ((OUTBOX_JOB, sender.drain), (TIMER_JOB, timers.poll)):
         scheduler.add_job(func, "interval", seconds=poll_seconds, id=job_id, max_instances=1,
                           coalesce=True, misfire_grace_time=None)
