@@ -106,7 +106,8 @@ class TaskRepository:
         rows = await self.session.scalars(
             select(TaskRow)
             .where(TaskRow.role.in_([r.value for r in roles]), OPEN_TASKS)
-            .order_by(TaskRow.due_at, TaskRow.id)
+            # A task with no due time last on both databases (SQLite would put it first).
+            .order_by(TaskRow.due_at.nulls_last(), TaskRow.id)
         )
         return [self._domain(row) for row in rows]
 

@@ -145,7 +145,7 @@ class DeskQueries:
                 select(*_TASK_COLUMNS)
                 .where(TaskRow.order_id.in_(ids[start:start + 500]),
                        TaskRow.status.in_([s.value for s in OPEN_TASK_STATUSES]))
-                .order_by(TaskRow.due_at, TaskRow.id))
+                .order_by(TaskRow.due_at.nulls_last(), TaskRow.id))
             found += [_task(row) for row in result]
         return found
 

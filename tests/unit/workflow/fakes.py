@@ -420,8 +420,7 @@ class FakeTasks(_Repo):
     async def open_for_roles(self, roles: list[Role]) -> list[Task]:
         found = [t for t in self.t.tasks.values()
                  if t.role in roles and t.status in OPEN_TASK_STATUSES]
-        # ORDER BY due_at, id: PostgreSQL sorts a task without a due time last (SQLite first);
-        # the fake follows PostgreSQL, where several processes run.
+        # ORDER BY due_at NULLS LAST, id: a task without a due time comes last.
         return [copy.copy(t) for t in sorted(found, key=lambda t: (
             t.due_at is None, t.due_at or datetime.min.replace(tzinfo=SHANGHAI), t.id))]
 

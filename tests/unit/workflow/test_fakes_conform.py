@@ -131,12 +131,14 @@ async def test_task_lists_keep_their_order(new_uow: Factory) -> None:
         closed = await uow.tasks.add(_task(order, due_at=NOW))
         closed.status = TaskStatus.CANCELLED
         await uow.tasks.close(closed)
+        undated = await uow.tasks.add(_task(order, due_at=None))
         assert [t.id for t in await uow.tasks.for_order(order.id or 0)] == [
-            late.id, soon.id, also_soon.id, closed.id]
+            late.id, soon.id, also_soon.id, closed.id, undated.id]
+        # a task with no due time comes last, on SQLite as on PostgreSQL
         assert [t.id for t in await uow.tasks.open_for_roles([Role.TECH, Role.PROCUREMENT])
-                ] == [soon.id, also_soon.id, late.id]
+                ] == [soon.id, also_soon.id, late.id, undated.id]
         assert [t.id for t in await uow.tasks.open_for_roles([Role.TECH])] == [
-            also_soon.id, late.id]
+            also_soon.id, late.id, undated.id]
 
 
 async def test_a_task_is_added_open_with_nothing_recorded_yet(new_uow: Factory) -> None:
