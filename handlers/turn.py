@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from handlers.answer_codes import encode
@@ -229,5 +230,9 @@ async def _answer_callback(update: Update, turn: Turn) -> None:
     alert = turn.alert or (errors[0] if errors else None)
     try:
         await query.answer(alert[:200] if alert else None, show_alert=alert is not None)
+    except TelegramError as error:
+        # Telegram down, slow, or the query too old: the press was handled and its answers
+        # are in the outbox; only the spinner on the button is left to time out.
+        log.warning("could not answer callback query %s: %s", query.id, error.message[:200])
     except Exception:
         log.warning("could not answer callback query %s", query.id, exc_info=True)

@@ -835,6 +835,12 @@ class BotApiEmulator:
             "message": dict(self._raw_messages[(chat_id, message_id)]),
         }})
 
+    def let_presses_expire(self) -> None:
+        """Telegram takes an answer to a press only for a short while: a bot that was down
+        answers the presses it finds on its return too late ("query is too old")."""
+        self._open_callbacks.clear()
+        self._callback_origin.clear()
+
     def inject_raw(self, update: dict) -> int:
         """Queue any dict as an update, unvalidated, to test how the bot copes with junk."""
         update = dict(update)

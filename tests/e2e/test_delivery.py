@@ -356,6 +356,24 @@ async def test_a_reply_that_meets_a_502_is_sent_when_telegram_is_back(stack: Sta
     assert any(c.ok for c in stack.emulator.calls_to("editMessageText"))
 
 
+async def test_a_press_answered_too_late_still_counts_and_is_logged_in_one_line(
+        stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    """A bot back from a restart finds presses Telegram no longer takes an answer for: the
+    press is handled all the same, and the refused answer is one line in the log."""
+    await set_up_company(stack)
+    await stack.say(MARKET, LIMING, ORDER)
+    await stack.press(MARKET, LIMING, "确认")
+    stack.emulator.press(TECH, ZHANGWEI, "可行")
+    stack.emulator.let_presses_expire()
+    with caplog.at_level("WARNING", logger="handlers.turn"):
+        await stack.pump()
+    refused = [r for r in caplog.records if "could not answer callback query" in r.getMessage()]
+    assert len(refused) == 1 and "too old" in refused[0].getMessage()
+    assert refused[0].exc_info is None
+    reviews = [t for t in (await stack.state())["tasks"] if t["kind"] == "feasibility_review"]
+    assert sorted(str(t["outcome"]) for t in reviews) == ["None", "feasible"]
+
+
 async def test_a_reply_committed_just_before_a_crash_is_sent_after_the_restart(
     database_url: str,
 ) -> None:
