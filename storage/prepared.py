@@ -204,16 +204,15 @@ class AsyncpgSession(AsyncSession):
         plan = plan_for(statement, params, kwargs, self.bind.dialect)  # type: ignore[union-attr]
         if plan is None:
             return await super().execute(statement, params, **kwargs)
-        if flush_pending(self.sync_session):
-            await self.flush()
         connection = await self._connection()
-        writes = [(plan, plan.arguments(params))]
+        sql, arguments = plan.sql, plan.arguments(params)
         if self._held_back:
             if _fits(self._held_back, plan):
-                writes, self._held_back = self._held_back + writes, []
+                sql, arguments = _together([*self._held_back, (plan, arguments)])
+                self._held_back = []
             else:
                 await self._send_held_back(connection)
-        rows, status = await _run(connection, *_together(writes))
+        rows, status = await _run(connection, sql, arguments)
         counted = _STATUS_COUNT.match(status or "")
         return plan.result(rows, int(counted.group(1)) if counted else -1)
 
@@ -222,8 +221,6 @@ class AsyncpgSession(AsyncSession):
         if plan is None or not plan.rides:
             await self.execute(statement, params)
             return
-        if flush_pending(self.sync_session):
-            await self.flush()  # what was added before it is written before it
         connection = await self._connection()
         if not _fits(self._held_back, plan):
             await self._send_held_back(connection)
@@ -246,8 +243,11 @@ class AsyncpgSession(AsyncSession):
         return self._held[1]
 
     async def _connection(self) -> Connection:
-        """The session's connection in this transaction; taking it the first time may wait
-        for the pool, which goes through the asyncio extension."""
+        """The session's connection in this transaction, with the ORM rows added before now
+        written first, as the session would; taking it the first time may wait for the pool,
+        which goes through the asyncio extension."""
+        if flush_pending(self.sync_session):
+            await self.flush()
         connection = self._held_connection()
         if connection is None:
             connection = (await self.connection()).sync_connection
