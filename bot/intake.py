@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 # Telegram keeps an update for redelivery at most a day; a handled one is remembered longer.
 REMEMBER = timedelta(days=2)
+# An update still unhandled this long after it was stored was left behind: its turn failed
+# every try (the database away), or the process that took it stopped.
+LEFT_BEHIND = timedelta(seconds=60)
 
 
 class Intake:
@@ -34,6 +37,7 @@ class Intake:
         self.runtime = runtime
         self.application = application
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_hand: set[int] = set()  # update ids dispatched and not yet through
 
     async def receive(self, updates: list[Update],
                       as_sent: Mapping[int, dict[str, Any]] | None = None) -> list[Update]:
@@ -65,29 +69,56 @@ class Intake:
         return {raw["update_id"]: raw for raw in fetched
                 if isinstance(raw, dict) and isinstance(raw.get("update_id"), int)}
 
-    async def backlog(self) -> list[Update]:
-        """Updates kept but never handled: the process stopped in between."""
+    async def backlog(self, stored_before: datetime | None = None) -> list[Update]:
+        """Updates kept but never handled: the process stopped in between, or their turn
+        failed; only those stored before `stored_before` when given."""
         async with self.runtime.unit_of_work() as uow:
-            payloads = await uow.inbox.unhandled()
+            payloads = await uow.inbox.unhandled(stored_before)
         updates = [Update.de_json(payload, self.application.bot) for payload in payloads]
         return [update for update in updates if update is not None]
 
     async def handle(self, update: Update) -> None:
         """Run the handlers; an update no handler took is marked handled here."""
         await self.application.process_update(update)
-        if update.update_id in self.runtime.handled:
-            self.runtime.handled.discard(update.update_id)
+        update_id = update.update_id
+        if update_id in self.runtime.handled:
+            self.runtime.handled.discard(update_id)
             return
-        async with self.runtime.unit_of_work() as uow:
-            await uow.inbox.claim(update.update_id, self.runtime.clock.now())
-            await uow.commit()
+        if update_id in self.runtime.unfinished:
+            self.runtime.unfinished.discard(update_id)
+            log.error("update %s could not be handled; it stays in the inbox and is tried "
+                      "again once it has been there %d s", update_id,
+                      LEFT_BEHIND.total_seconds())
+            return
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                await uow.inbox.claim(update_id, self.runtime.clock.now())
+                await uow.commit()
+        except Exception:
+            log.exception("update %s, which no handler took, could not be marked handled; "
+                          "it is looked at again later", update_id)
 
     def dispatch(self, update: Update) -> None:
         """Handle in the background: one chat's updates in order, chats side by side."""
+        if update.update_id in self._in_hand:
+            return
+        self._in_hand.add(update.update_id)
         task = asyncio.get_running_loop().create_task(
             self.application.update_processor.process_update(update, self.handle(update)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._in_hand.discard(update.update_id))
+
+    async def take_up_left_behind(self) -> int:
+        """Dispatch again the updates left behind (see LEFT_BEHIND); how many. Each is
+        marked handled with its turn's work, so one that another process is handling
+        still comes out once."""
+        left = await self.backlog(self.runtime.clock.now() - LEFT_BEHIND)
+        if left:
+            log.warning("taking up %d updates left unhandled in the inbox", len(left))
+        for update in left:
+            self.dispatch(update)
+        return len(left)
 
     async def settle(self, timeout: float) -> None:
         """Wait for updates in hand; what does not finish is handled again after a restart."""
@@ -145,7 +176,13 @@ class Poller:
         pause = 1.0
         try:
             while not stop.is_set():
-                if not await self._hold():
+                try:
+                    held = await self._hold()
+                except Exception as error:
+                    self.polling = False
+                    pause = await _database_away(stop, error, pause)
+                    continue
+                if not held:
                     self.polling = False
                     await _wait(stop, min(5.0, self.lease.total_seconds() / 2))
                     continue
@@ -168,7 +205,13 @@ class Poller:
                     pause = min(pause * 2, 30)
                     continue
                 pause = 1.0
-                for update in await self.intake.receive(updates, self.intake.as_polled()):
+                try:
+                    fresh = await self.intake.receive(updates, self.intake.as_polled())
+                except Exception as error:
+                    # Not stored, so not confirmed either: the next poll fetches them again.
+                    pause = await _database_away(stop, error, pause)
+                    continue
+                for update in fresh:
                     self.intake.dispatch(update)
                 if updates:
                     offset = updates[-1].update_id + 1
@@ -193,6 +236,15 @@ class Poller:
         async with self.runtime.unit_of_work() as uow:
             await uow.leases.release("poller", self.holder)
             await uow.commit()
+
+
+async def _database_away(stop: asyncio.Event, error: Exception, pause: float) -> float:
+    """The database failed the poller (restarting, unreachable): wait, and the pause before
+    the next try."""
+    log.error("polling paused: the database failed (%s); again in %.0f s",
+              str(error).splitlines()[0][:200], pause)
+    await _wait(stop, pause)
+    return min(pause * 2, 30)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BUDGET = timedelta(hours=24)
 # How long the notes of what went out wait for the sends under way (seconds).
 SENT_NOTES_WAIT = 0.02
+# Writing the notes is tried this often, the next try after half a second more each time.
+SENT_NOTES_TRIES, SENT_NOTES_PAUSE = 3, 0.5
 
 # Telegram's descriptions that mean the message will never be accepted where it was sent.
 _EDIT_GONE = ("message to edit not found", "message can't be edited",
@@ -491,21 +493,43 @@ class OutboxSender:
             # a crash before the write sends those messages again.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._nothing_sending.wait(), SENT_NOTES_WAIT)
+        failures = 0
         while self._sent:
             marks, self._sent = self._sent, []
-            async with self.runtime.unit_of_work() as uow:
-                closed = {task for *_, task in marks if task}
-                if not closed:
-                    await uow.one_statement()  # one UPDATE for them all needs no transaction
-                for row_id in await uow.outbox.mark_all_sent(
-                        [(row_id, token, message_id, at)
-                         for row_id, token, message_id, at, _task in marks]):
-                    log.warning("outbox row %s was sent after its lease passed to another "
-                                "sender", row_id)
-                await self._withdraw_closed(uow, closed)
-                await uow.commit()
-            if uow.outbox.queued:
+            try:
+                queued = await self._write_marks(marks)
+            except Exception as error:
+                # The database failed (a restart drops every connection): the marks are kept
+                # and written on a new connection; given up, the messages are sent again
+                # once their leases run out.
+                failures += 1
+                if failures == SENT_NOTES_TRIES:
+                    log.error("could not note %d sent messages (%s); they will be sent again",
+                              len(marks), str(error).splitlines()[0][:200])
+                    return
+                log.warning("could not note %d sent messages (%s); trying again",
+                            len(marks), str(error).splitlines()[0][:200])
+                self._sent = marks + self._sent
+                await asyncio.sleep(SENT_NOTES_PAUSE * failures)
+                continue
+            if queued:
                 self.runtime.wake_sender()
+
+    async def _write_marks(self, marks: list[tuple[int, int, int | None, datetime, int | None]]
+                           ) -> int:
+        """Write what Telegram took; how many rows that queued (withdrawn buttons)."""
+        async with self.runtime.unit_of_work() as uow:
+            closed = {task for *_, task in marks if task}
+            if not closed:
+                await uow.one_statement()  # one UPDATE for them all needs no transaction
+            for row_id in await uow.outbox.mark_all_sent(
+                    [(row_id, token, message_id, at)
+                     for row_id, token, message_id, at, _task in marks]):
+                log.warning("outbox row %s was sent after its lease passed to another "
+                            "sender", row_id)
+            await self._withdraw_closed(uow, closed)
+            await uow.commit()
+        return uow.outbox.queued
 
     async def _withdraw_closed(self, uow: SqlUnitOfWork, task_ids: set[int]) -> None:
         """A row that was being sent while its task closed went out with the buttons (the

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_JOB, TIMER_JOB, DIGEST_JOB = "outbox", "timers", "digest"
 INBOX_JOB, DELIVERY_REPORT_JOB, MONTHLY_JOB = "inbox", "delivery_report", "monthly_evaluation"
+LEFT_BEHIND_JOB = "inbox_left_behind"
+LEFT_BEHIND_EVERY = 60.0  # seconds
 ARCHIVE_JOB = "archive"
 TIMER_LEASE = timedelta(minutes=2)
 
@@ -279,6 +281,8 @@ def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJo
                           coalesce=True, misfire_grace_time=None)
     scheduler.add_job(intake.forget_old, "interval", hours=1, id=INBOX_JOB, max_instances=1,
                       coalesce=True, next_run_time=datetime.now(UTC))
+    scheduler.add_job(intake.take_up_left_behind, "interval", seconds=LEFT_BEHIND_EVERY,
+                      id=LEFT_BEHIND_JOB, max_instances=1, coalesce=True)
     for job_id, job in ((ARCHIVE_JOB, archiving), (DIGEST_JOB, digests),
                         (DELIVERY_REPORT_JOB, report), (MONTHLY_JOB, monthly)):
         scheduler.add_job(job.run, job.trigger, id=job_id, max_instances=1, coalesce=True,

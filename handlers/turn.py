@@ -145,6 +145,13 @@ def command_args(turn: Turn) -> str:
     return text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
 
 
+# A turn that fails outside its handler (a connection lost under it, a write that met another
+# turn's) is taken again from the start: its transaction was rolled back, and a lost
+# connection has taken the pool's others with it. One that fails every time stays in the
+# inbox, and the intake tries it again later.
+TURN_ATTEMPTS = 3
+
+
 def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
     """Wrap a handler so it runs once per update, in one transaction with its answers, and
     never crashes the bot. The answers are sent right after the commit; a crash before that
@@ -153,57 +160,79 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         runtime: Runtime = context.bot_data["runtime"]
-        user, tg_chat = update.effective_user, update.effective_chat
-        if user is None or tg_chat is None:
+        if update.effective_user is None or update.effective_chat is None:
             log.warning("update %s has no sender or chat; ignored", update.update_id)
             return
-        now = runtime.clock.now()
-        name = clean_name(user.full_name) or str(user.id)
-        async with runtime.unit_of_work() as uow:
-            started = await uow.turns.begin(update.update_id, now, user.id, name, user.username,
-                                            tg_chat.id, clean_name(tg_chat.title) or name)
-            if started is None:
-                log.info("update %s was already handled; dropped", update.update_id)
-                return
-            runtime.handled.add(update.update_id)
-            person, chat = started
-            ctx = runtime.context(uow, now, person.id)
-            wrote = update.message is not None or update.callback_query is not None
-            if wrote and tg_chat.id == user.id and person.unreachable_since is not None:
-                # Writing to the bot in private means it may write back now.
-                await delivery.person_reachable(ctx, person.id)
-                person.unreachable_since = None
-            turn = Turn(update, context.bot, runtime, uow, ctx,
-                        Actor(person, person.id in runtime.admin_ids), chat,
-                        locale_for(chat, person))
+        for attempt in range(1, TURN_ATTEMPTS + 1):
             try:
-                await fn(turn)
-                await _say_who_heard_instead(turn)
-            except DomainError as refusal:
-                await _keep_only_the_update_mark(uow, update.update_id, now)
-                turn.answers.clear()
-                if update.callback_query is not None and isinstance(
-                        refusal, Forbidden | AdminOnly | TaskClosed):
-                    # Somebody else's button, or one an old screen still shows: the
-                    # presser's mistake is not the group's business.
-                    turn.alert = render(refusal.text, turn.locale)
-                else:
-                    turn.reply(refusal.text, kind="error")
+                taken = await _take_turn(fn, update, context, runtime)
+                break
             except Exception:
-                log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
-                await _keep_only_the_update_mark(uow, update.update_id, now)
-                turn.answers.clear()
-                turn.reply(Text("error.internal"), kind="error")
-            # Leased to this process while it sends them; past the lease another sender may.
-            rows = await uow.outbox.add_answers(turn.answers, now, runtime.lease, person.id)
-            await uow.commit()
+                if attempt == TURN_ATTEMPTS:
+                    runtime.unfinished.add(update.update_id)
+                    raise
+                log.warning("update %s: its turn failed outside the handler (try %d of %d); "
+                            "taking it again", update.update_id, attempt, TURN_ATTEMPTS,
+                            exc_info=True)
+        if taken is None:
+            return
+        turn, rows, queued = taken
+        runtime.handled.add(update.update_id)
         await _answer_callback(update, turn)
         if runtime.deliver_now is not None:
             await runtime.deliver_now(rows)
-        if uow.outbox.queued:
+        if queued:
             runtime.wake_sender()
 
     return wrapper
+
+
+async def _take_turn(fn: Handler, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                     runtime: Runtime) -> tuple[Turn, list[Any], int] | None:
+    """One try at the update, in one transaction: the turn, its answers' rows and how many
+    rows it queued; None when it was handled before."""
+    user, tg_chat = update.effective_user, update.effective_chat
+    assert user is not None and tg_chat is not None
+    now = runtime.clock.now()
+    name = clean_name(user.full_name) or str(user.id)
+    async with runtime.unit_of_work() as uow:
+        started = await uow.turns.begin(update.update_id, now, user.id, name, user.username,
+                                        tg_chat.id, clean_name(tg_chat.title) or name)
+        if started is None:
+            log.info("update %s was already handled; dropped", update.update_id)
+            return None
+        person, chat = started
+        ctx = runtime.context(uow, now, person.id)
+        wrote = update.message is not None or update.callback_query is not None
+        if wrote and tg_chat.id == user.id and person.unreachable_since is not None:
+            # Writing to the bot in private means it may write back now.
+            await delivery.person_reachable(ctx, person.id)
+            person.unreachable_since = None
+        turn = Turn(update, context.bot, runtime, uow, ctx,
+                    Actor(person, person.id in runtime.admin_ids), chat,
+                    locale_for(chat, person))
+        try:
+            await fn(turn)
+            await _say_who_heard_instead(turn)
+        except DomainError as refusal:
+            await _keep_only_the_update_mark(uow, update.update_id, now)
+            turn.answers.clear()
+            if update.callback_query is not None and isinstance(
+                    refusal, Forbidden | AdminOnly | TaskClosed):
+                # Somebody else's button, or one an old screen still shows: the
+                # presser's mistake is not the group's business.
+                turn.alert = render(refusal.text, turn.locale)
+            else:
+                turn.reply(refusal.text, kind="error")
+        except Exception:
+            log.exception("handler %s failed on update %s", fn.__name__, update.update_id)
+            await _keep_only_the_update_mark(uow, update.update_id, now)
+            turn.answers.clear()
+            turn.reply(Text("error.internal"), kind="error")
+        # Leased to this process while it sends them; past the lease another sender may.
+        rows = await uow.outbox.add_answers(turn.answers, now, runtime.lease, person.id)
+        await uow.commit()
+    return turn, rows, uow.outbox.queued
 
 
 async def _say_who_heard_instead(turn: Turn) -> None:

@@ -99,6 +99,10 @@ class ChatRow(Base):
     migrated_to: Mapped[int | None] = mapped_column(BigInteger)
 
 
+# The inbox's updates not yet handled, written as the query reads them (see _status_in).
+UNHANDLED = text("status = 'new'")
+
+
 class InboxRow(Base):
     """An update from Telegram, stored before Telegram is told it arrived, until handled.
 
@@ -108,6 +112,9 @@ class InboxRow(Base):
     """
 
     __tablename__ = "inbox"
+    # Every process looks each minute for updates left unhandled (bot.intake.LEFT_BEHIND).
+    __table_args__ = (Index("ix_inbox_unhandled", "received_at", sqlite_where=UNHANDLED,
+                            postgresql_where=UNHANDLED),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     digest: Mapped[str] = mapped_column(String(64))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as insert_or_leave
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChangeNoticeRow, ChatRow, OrderDraftRow, OrderRow
@@ -16,7 +17,10 @@ from workflow.roles import Role
 # Every turn reads its chat: built once (see people.py).
 _chats = ChatRow.__table__
 _CHAT_BY_ID = select(_chats).where(_chats.c.id == bindparam("chat_id"))
-_INSERT_CHAT = insert(_chats)
+# Two turns may each see a chat first (a group's migration, told in the old chat, and the
+# first message in the new one, handled side by side): as with people, the second to write
+# leaves the first's row.
+_INSERT_CHAT = insert_or_leave(_chats).on_conflict_do_nothing()
 _RETITLE_CHAT = (update(_chats).where(_chats.c.id == bindparam("chat_id"))
                  .values(title=bindparam("title")))
 # Binding a group and choosing its language are how a company sets the bot up.

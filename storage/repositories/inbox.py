@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, literal_column, null, select, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxRow
+from storage.models import UNHANDLED, InboxRow
 from storage.prepared import prepared
 
 NEW, DONE = "new", "done"
@@ -83,11 +83,15 @@ class InboxRepository:
         result = await self.session.execute(_CLAIM, {"handled_id": update_id, "at": now})
         return result.rowcount == 1
 
-    async def unhandled(self, limit: int = 1000) -> list[dict[str, Any]]:
-        """Updates stored but not handled (a crash came between), oldest first."""
+    async def unhandled(self, stored_before: datetime | None = None, limit: int = 1000
+                        ) -> list[dict[str, Any]]:
+        """Updates stored but not handled (a crash came between, or their turn failed),
+        oldest first; only those stored before `stored_before` when given."""
+        query = select(_inbox.c.payload).where(UNHANDLED)
+        if stored_before is not None:
+            query = query.where(_inbox.c.received_at < stored_before)
         rows = await self.session.scalars(
-            select(_inbox.c.payload).where(_inbox.c.status == NEW)
-            .order_by(_inbox.c.received_at, _inbox.c.update_id).limit(limit))
+            query.order_by(_inbox.c.received_at, _inbox.c.update_id).limit(limit))
         return list(rows)
 
     async def highest_update_id(self) -> int:

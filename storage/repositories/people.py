@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as insert_or_leave
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PersonRow, RoleGrantRow
@@ -22,7 +23,10 @@ _PEOPLE_WITH_ROLES = (
     .order_by(_people.c.id, _grants.c.role)
 )
 _PERSON_BY_ID = _PEOPLE_WITH_ROLES.where(_people.c.id == bindparam("person_id"))
-_INSERT_PERSON = insert(_people)
+# Each chat's updates are handled beside the others', so a person's first messages in two
+# groups are two turns that each find no row: the second to write leaves the first's. The
+# PostgreSQL construct compiles on SQLite (3.24 and later) too.
+_INSERT_PERSON = insert_or_leave(_people).on_conflict_do_nothing()
 _RENAME_PERSON = (update(_people).where(_people.c.id == bindparam("person_id"))
                   .values(name=bindparam("name"), username=bindparam("username")))
 

@@ -374,6 +374,32 @@ async def test_a_press_answered_too_late_still_counts_and_is_logged_in_one_line(
     assert sorted(str(t["outcome"]) for t in reviews) == ["None", "feasible"]
 
 
+async def test_a_send_the_database_failed_to_note_is_noted_on_a_later_try(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database fails the note of what Telegram took (it restarted under the bot): the
+    note is written on the next try, so the message is not sent again when its lease runs
+    out."""
+    from bot.outbox import OutboxSender
+
+    await set_up_company(stack)
+    failures = 2
+    write = OutboxSender._write_marks
+
+    async def failing(self: OutboxSender, marks: list) -> int:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise ConnectionResetError("the database went away")
+        return await write(self, marks)
+
+    monkeypatch.setattr(OutboxSender, "_write_marks", failing)
+    await stack.say(MARKET, ADMIN, "/whoami")
+    assert failures == 0
+    assert set(await _outbox_statuses(stack)) == {"sent"}
+    await stack.advance(timedelta(minutes=10))  # well past any lease
+    assert len(_accepted(stack, MARKET, "管理员")) == 1
+
+
 async def test_a_reply_committed_just_before_a_crash_is_sent_after_the_restart(
     database_url: str,
 ) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from bot.app import bootstrap, build_application, make_sender
 from bot.clock import SystemClock
@@ -16,7 +18,9 @@ from bot.runner import serve
 from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER
+from storage.db import create_engine
 from storage.models import InboxRow
+from storage.repositories.turns import TurnStart
 from workflow.model import Notification, Text
 
 ADMIN = 1
@@ -58,6 +62,15 @@ async def _inbox(settings: Settings) -> dict[int, dict]:
         async with gendan.sessions() as session:
             rows = await session.execute(select(InboxRow.update_id, InboxRow.payload))
             return {row.update_id: row.payload for row in rows}
+    finally:
+        await gendan.close()
+
+
+async def _statuses(settings: Settings) -> list[str]:
+    gendan = await bootstrap(settings, SystemClock(), migrate=False)
+    try:
+        async with gendan.sessions() as session:
+            return list(await session.scalars(select(InboxRow.status)))
     finally:
         await gendan.close()
 
@@ -170,3 +183,98 @@ async def test_sender_honours_retry_after(database_url: str) -> None:
         assert sent == 6 and len(emulator.messages(-1001)) == 6
     await gendan.close()
 
+
+
+@contextlib.asynccontextmanager
+async def _serving_groups(settings: Settings, groups: list[int]
+                          ) -> AsyncIterator[BotApiEmulator]:
+    """The bot running as `gendan run` runs it, with the administrator in each of `groups`."""
+    async with BotApiEmulator() as emulator:
+        emulator.add_user(ADMIN, "管理员", "admin")
+        for group in groups:
+            emulator.add_group(group, f"部门{group}")
+        stop = asyncio.Event()
+        bot = asyncio.create_task(serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=stop))
+        try:
+            yield emulator
+        finally:
+            stop.set()
+            await asyncio.wait_for(bot, 10)
+
+
+async def test_someone_new_writing_in_several_groups_at_once_is_answered_in_each(
+        database_url: str) -> None:
+    """Each group's updates are handled beside the others', so the first sight of a person
+    comes in several turns at the same moment: each of them writes the person, and each is
+    answered."""
+    groups = [-1001 - i for i in range(12)]
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    async with _serving_groups(settings, groups) as emulator:
+        for group in groups:
+            emulator.send_text(group, ADMIN, "/whoami")
+        await _until(lambda: all(emulator.messages(group) for group in groups))
+    assert [len(emulator.messages(group)) for group in groups] == [1] * len(groups)
+    inbox = await _inbox(settings)
+    assert len(inbox) == len(groups)
+
+
+async def test_turns_go_on_after_the_database_drops_every_connection(
+        database_url: str, on_postgres: bool) -> None:
+    """PostgreSQL restarted under the bot: every pooled connection is gone. Whatever meets the
+    first dead one (the poller storing updates, a turn beginning, the sender) tries again on a
+    new connection, and every command is answered."""
+    if not on_postgres:
+        pytest.skip("SQLite's connection is a file: nothing can end it from outside")
+    groups = [-1001 - i for i in range(8)]
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    async with _serving_groups(settings, groups) as emulator:
+        for group in groups:  # the pool holds several connections now
+            emulator.send_text(group, ADMIN, "/whoami")
+        await _until(lambda: all(emulator.messages(group) for group in groups))
+        killer = create_engine(database_url)
+        try:
+            async with killer.connect() as connection:
+                ended = (await connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"))).all()
+        finally:
+            await killer.dispose()
+        assert len(ended) >= 2
+        for group in groups:
+            emulator.send_text(group, ADMIN, "/whoami")
+        await _until(lambda: all(len(emulator.messages(group)) == 2 for group in groups))
+    assert [len(emulator.messages(group)) for group in groups] == [2] * len(groups)
+
+
+async def test_an_update_whose_turn_keeps_failing_is_taken_up_once_the_trouble_passes(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database away for longer than a turn's tries: the update is not marked handled
+    without an answer; it stays in the inbox, and is answered once the database is back."""
+    import bot.intake
+    import bot.ticks
+    from handlers.turn import TURN_ATTEMPTS
+
+    monkeypatch.setattr(bot.intake, "LEFT_BEHIND", bot.intake.timedelta(seconds=0.2))
+    monkeypatch.setattr(bot.ticks, "LEFT_BEHIND_EVERY", 0.2)
+    away, tries = True, 0
+    begin = TurnStart.begin
+
+    async def failing_begin(self: TurnStart, *args: object, **kwargs: object) -> object:
+        nonlocal tries
+        if away:
+            tries += 1
+            raise ConnectionResetError("the database went away")
+        return await begin(self, *args, **kwargs)
+
+    monkeypatch.setattr(TurnStart, "begin", failing_begin)
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    async with _serving_groups(settings, [-1001]) as emulator:
+        emulator.send_text(-1001, ADMIN, "/whoami")
+        await _until(lambda: tries >= 2 * TURN_ATTEMPTS)  # the first taking, and a second
+        assert emulator.messages(-1001) == []
+        assert await _statuses(settings) == ["new"]
+        away = False
+        await _until(lambda: bool(emulator.messages(-1001)))
+        await asyncio.sleep(0.5)  # the sweep comes round again: the update is done with
+    assert len(emulator.messages(-1001)) == 1
+    assert await _statuses(settings) == ["done"]
