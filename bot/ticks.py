@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.intake import Intake
 from bot.outbox import OutboxSender
@@ -239,7 +240,8 @@ def _report_answers(chat_id: int, locale: str, sent: Pieces) -> list[Answer]:
 
 class Scheduler(AsyncIOScheduler):
     """APScheduler's, stopping as the bot stops: runs under way finish, for a bounded time,
-    rather than being cancelled halfway, which APScheduler would log as failed jobs."""
+    rather than being cancelled halfway, which APScheduler would log as failed jobs. A run
+    that finds the database away says so in one line (`_minding_the_database`)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -258,7 +260,7 @@ class Scheduler(AsyncIOScheduler):
             assert task is not None  # APScheduler runs a coroutine job as a task
             self._under_way.add(task)
             try:
-                return await job(*args, **kwargs)
+                return await _minding_the_database(job, *args, **kwargs)
             finally:
                 self._under_way.discard(task)
         return run
@@ -269,6 +271,44 @@ class Scheduler(AsyncIOScheduler):
         if self._under_way:
             await asyncio.wait(set(self._under_way), timeout=timeout)
         self.shutdown(wait=False)
+
+
+async def _minding_the_database(job: Callable[..., Coroutine[Any, Any, Any]], *args: Any,
+                                **kwargs: Any) -> Any:
+    """Run a job; the database restarting or away is one line a run, not APScheduler's
+    traceback of a failed job every second."""
+    for first_try in (True, False):
+        try:
+            return await job(*args, **kwargs)
+        except (DBAPIError, ConnectionError) as error:
+            if not _database_away(error):
+                raise
+            if first_try and isinstance(error, DBAPIError) and error.connection_invalidated:
+                # The database dropped its connections (a restart): the pool has been renewed,
+                # and the run, rolled back, runs again at once rather than at its next time,
+                # which for the morning digest is the next morning.
+                log.warning("%s met a lost database connection (%s); running it again",
+                            job.__qualname__, _first_line(error))
+                continue
+            log.warning("%s could not reach the database (%s); it runs again at its next "
+                        "time", job.__qualname__, _first_line(error))
+            return None
+
+
+def _database_away(error: BaseException) -> bool:
+    """The database restarting, refusing or dropping connections, as opposed to a statement
+    it refused (a bug, whose traceback is wanted)."""
+    if isinstance(error, ConnectionError):  # refused or reset before SQLAlchemy saw it
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or type(error) in (DBAPIError, OperationalError,
+                                                           InterfaceError)
+
+
+def _first_line(error: BaseException) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return (str(cause).splitlines() or [type(cause).__name__])[0][:200]
 
 
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,

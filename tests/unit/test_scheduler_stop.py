@@ -1,4 +1,5 @@
-"""Stopping the bot's scheduler (bot/ticks.py): a run under way is let finish, within a bound."""
+"""The bot's scheduler (bot/ticks.py): a run under way is let finish when it stops, within a
+bound; a run that met a connection the database dropped runs again at once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.ticks import Scheduler
 
@@ -77,3 +79,75 @@ async def test_no_new_run_starts_while_stopping() -> None:
     # A tick already handed to the loop may still run; unpaused, six more would fall due
     # while the slow run finishes.
     assert runs.count("tick") <= ticks_before + 1 and runs.count("slow") == 1
+
+
+def _lost_connection() -> DBAPIError:
+    return DBAPIError("SELECT 1", None, ConnectionResetError("terminating connection"),
+                      connection_invalidated=True)
+
+
+async def test_a_run_that_met_a_dropped_connection_runs_again_at_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """PostgreSQL restarted: the first run to meet a dead connection is run again on a new
+    one, with one line in the log, not APScheduler's traceback of a failed job."""
+    scheduler = Scheduler(timezone=UTC)
+    started, runs = asyncio.Event(), []
+
+    async def digest() -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            raise _lost_connection()
+        started.set()
+
+    with caplog.at_level(logging.INFO):
+        await _started(digest, scheduler, started)
+        await asyncio.wait_for(scheduler.stop(timeout=5), 10)
+    assert runs == ["run", "run"]
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.exc_info for r in warnings] == [None]
+    assert "running it again" in warnings[0].getMessage()
+
+
+async def test_a_database_that_cannot_be_reached_is_one_line_a_run(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The database restarting or down: each run says so in one line, without a traceback,
+    and the job runs again at its next time."""
+    scheduler = Scheduler(timezone=UTC)
+    started, runs = asyncio.Event(), []
+
+    async def poll() -> None:
+        runs.append("run")
+        started.set()
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    with caplog.at_level(logging.INFO):
+        await _started(poll, scheduler, started)
+        await asyncio.sleep(0.1)
+        await asyncio.wait_for(scheduler.stop(timeout=5), 10)
+    assert runs == ["run"]
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.exc_info for r in warnings] == [None]
+    assert "could not reach the database" in warnings[0].getMessage()
+    assert "Connect call failed" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize("failure", [
+    IntegrityError("INSERT …", None, ValueError("a bug")),
+    OSError(28, "No space left on device"),  # the backup's disk, not the database
+])
+async def test_other_failures_are_logged_with_their_traceback(
+        failure: Exception, caplog: pytest.LogCaptureFixture) -> None:
+    scheduler = Scheduler(timezone=UTC)
+    started, runs = asyncio.Event(), []
+
+    async def broken() -> None:
+        runs.append("run")
+        started.set()
+        raise failure
+
+    with caplog.at_level(logging.INFO, logger="apscheduler"):
+        await _started(broken, scheduler, started)
+        await asyncio.sleep(0.1)
+        await asyncio.wait_for(scheduler.stop(timeout=5), 10)
+    assert runs == ["run"]
+    assert any("raised an exception" in r.getMessage() for r in caplog.records)
