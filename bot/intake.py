@@ -22,6 +22,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
 from handlers.runtime import Runtime
+from storage.db import database_away, reason
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class Poller:
                     held = await self._hold()
                 except Exception as error:
                     self.polling = False
-                    pause = await _database_away(stop, error, pause)
+                    pause = await _pause_polling(stop, error, pause)
                     continue
                 if not held:
                     self.polling = False
@@ -209,7 +210,7 @@ class Poller:
                     fresh = await self.intake.receive(updates, self.intake.as_polled())
                 except Exception as error:
                     # Not stored, so not confirmed either: the next poll fetches them again.
-                    pause = await _database_away(stop, error, pause)
+                    pause = await _pause_polling(stop, error, pause)
                     continue
                 for update in fresh:
                     self.intake.dispatch(update)
@@ -238,11 +239,11 @@ class Poller:
             await uow.commit()
 
 
-async def _database_away(stop: asyncio.Event, error: Exception, pause: float) -> float:
-    """The database failed the poller (restarting, unreachable): wait, and the pause before
-    the next try."""
-    log.error("polling paused: the database failed (%s); again in %.0f s",
-              str(error).splitlines()[0][:200], pause)
+async def _pause_polling(stop: asyncio.Event, error: Exception, pause: float) -> float:
+    """The database failed the poller (restarting, unreachable, or a bug, which keeps its
+    traceback): wait, and the pause before the next try."""
+    log.error("polling paused: the database failed (%s); again in %.0f s", reason(error),
+              pause, exc_info=not database_away(error))
     await _wait(stop, pause)
     return min(pause * 2, 30)
 

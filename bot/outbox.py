@@ -42,6 +42,7 @@ from handlers.render import outbox_message, render, split_text
 from handlers.runtime import Runtime
 from handlers.turn import locale_for
 from locales import DEFAULT_LOCALE
+from storage.db import database_away, reason
 from storage.models import OutboxRow
 from storage.repositories.outbox import HELD, PENDING, WITHDRAWN
 from storage.uow import SqlUnitOfWork
@@ -505,10 +506,10 @@ class OutboxSender:
                 failures += 1
                 if failures == SENT_NOTES_TRIES:
                     log.error("could not note %d sent messages (%s); they will be sent again",
-                              len(marks), str(error).splitlines()[0][:200])
+                              len(marks), reason(error), exc_info=not database_away(error))
                     return
                 log.warning("could not note %d sent messages (%s); trying again",
-                            len(marks), str(error).splitlines()[0][:200])
+                            len(marks), reason(error))
                 self._sent = marks + self._sent
                 await asyncio.sleep(SENT_NOTES_PAUSE * failures)
                 continue

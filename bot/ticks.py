@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from bot.intake import Intake
 from bot.outbox import OutboxSender
@@ -24,6 +24,7 @@ from handlers.deliveries import undelivered_lines
 from handlers.reports import Pieces, evaluation_for, pieces
 from handlers.runtime import Runtime
 from locales import DEFAULT_LOCALE, translate
+from storage.db import database_away, reason
 from storage.repositories.timers import ClaimedTimer
 from workflow import archive, digest, escalation
 from workflow.evaluation import monthly_period
@@ -281,34 +282,18 @@ async def _minding_the_database(job: Callable[..., Coroutine[Any, Any, Any]], *a
         try:
             return await job(*args, **kwargs)
         except (DBAPIError, ConnectionError) as error:
-            if not _database_away(error):
+            if not database_away(error):
                 raise
             if first_try and isinstance(error, DBAPIError) and error.connection_invalidated:
                 # The database dropped its connections (a restart): the pool has been renewed,
                 # and the run, rolled back, runs again at once rather than at its next time,
                 # which for the morning digest is the next morning.
                 log.warning("%s met a lost database connection (%s); running it again",
-                            job.__qualname__, _first_line(error))
+                            job.__qualname__, reason(error))
                 continue
             log.warning("%s could not reach the database (%s); it runs again at its next "
-                        "time", job.__qualname__, _first_line(error))
+                        "time", job.__qualname__, reason(error))
             return None
-
-
-def _database_away(error: BaseException) -> bool:
-    """The database restarting, refusing or dropping connections, as opposed to a statement
-    it refused (a bug, whose traceback is wanted)."""
-    if isinstance(error, ConnectionError):  # refused or reset before SQLAlchemy saw it
-        return True
-    if not isinstance(error, DBAPIError):
-        return False
-    return error.connection_invalidated or type(error) in (DBAPIError, OperationalError,
-                                                           InterfaceError)
-
-
-def _first_line(error: BaseException) -> str:
-    cause = error.orig if isinstance(error, DBAPIError) else error
-    return (str(cause).splitlines() or [type(cause).__name__])[0][:200]
 
 
 def start_scheduler(sender: OutboxSender, timers: TimerPoller, digests: DigestJob,

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,24 @@ from storage import inline_sqlite
 from storage.prepared import AsyncpgSession, watch_held_back
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gendan.db"
+
+
+def database_away(error: BaseException) -> bool:
+    """The database restarting, refusing or dropping connections, as opposed to a statement
+    it refused (a bug, whose traceback is wanted)."""
+    if isinstance(error, ConnectionError):  # refused or reset before SQLAlchemy saw it
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    return error.connection_invalidated or type(error) in (DBAPIError, OperationalError,
+                                                           InterfaceError)
+
+
+def reason(error: BaseException) -> str:
+    """An error in one line for the log: the driver's words, without SQLAlchemy's statement
+    and parameters."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return (str(cause).splitlines() or [type(cause).__name__])[0][:200]
 
 
 def normalize_url(url: str) -> str:

@@ -151,3 +151,24 @@ async def test_other_failures_are_logged_with_their_traceback(
         await asyncio.wait_for(scheduler.stop(timeout=5), 10)
     assert runs == ["run"]
     assert any("raised an exception" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_failure_without_words_is_named_by_its_kind(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A connection reset with no message still makes one line (its kind), not an error in
+    the logging of the error."""
+    scheduler = Scheduler(timezone=UTC)
+    started = asyncio.Event()
+
+    async def poll() -> None:
+        started.set()
+        raise ConnectionResetError()
+
+    with caplog.at_level(logging.INFO):
+        await _started(poll, scheduler, started)
+        await asyncio.sleep(0.1)
+        await asyncio.wait_for(scheduler.stop(timeout=5), 10)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [w.rpartition(".")[2] for w in warnings] == [
+        "poll could not reach the database (ConnectionResetError); it runs again at its next "
+        "time"]
