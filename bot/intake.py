@@ -23,6 +23,8 @@ from telegram.request import HTTPXRequest, RequestData
 
 from handlers.runtime import Runtime
 from storage.db import database_away, reason
+from workflow import delivery
+from workflow.text import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ REMEMBER = timedelta(days=2)
 # An update still unhandled this long after it was stored was left behind: its turn failed
 # every try (the database away), or the process that took it stopped.
 LEFT_BEHIND = timedelta(seconds=60)
+# An update whose turn failed this many rounds of tries (each TURN_ATTEMPTS tries, a round a
+# minute) for a reason of its own is set aside: trying it for ever would only hide it.
+GIVE_UP_AFTER = 5
+EXCERPT = 60  # characters of a message set aside, quoted back to its chat
 
 
 class Intake:
@@ -85,11 +91,9 @@ class Intake:
         if update_id in self.runtime.handled:
             self.runtime.handled.discard(update_id)
             return
-        if update_id in self.runtime.unfinished:
-            self.runtime.unfinished.discard(update_id)
-            log.error("update %s could not be handled; it stays in the inbox and is tried "
-                      "again once it has been there %d s", update_id,
-                      LEFT_BEHIND.total_seconds())
+        error = self.runtime.unfinished.pop(update_id, None)
+        if error is not None:
+            await self._unfinished(update, error)
             return
         try:
             async with self.runtime.unit_of_work() as uow:
@@ -98,6 +102,43 @@ class Intake:
         except Exception:
             log.exception("update %s, which no handler took, could not be marked handled; "
                           "it is looked at again later", update_id)
+
+    async def _unfinished(self, update: Update, error: Exception) -> None:
+        """Its turn failed every try. The database away is no fault of the update's: it
+        waits in the inbox for the sweep. Any other reason counts a round; at GIVE_UP_AFTER
+        rounds it is set aside, and its chat and the administrators are told."""
+        update_id = update.update_id
+        if database_away(error):
+            log.error("update %s could not be handled (%s); it stays in the inbox and is tried "
+                      "again once it has been there %d s", update_id, reason(error),
+                      LEFT_BEHIND.total_seconds())
+            return
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None  # the turn ran, so both were there
+        now = self.runtime.clock.now()
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                rounds = await uow.inbox.note_failure(update_id, now, reason(error),
+                                                      GIVE_UP_AFTER)
+                if rounds is not None and rounds >= GIVE_UP_AFTER:
+                    name = clean_name(user.full_name) or str(user.id)
+                    await delivery.update_given_up(
+                        self.runtime.context(uow, now, user.id), update_id, chat.id, name,
+                        clean_name(chat.title) or name, _excerpt(update), rounds,
+                        reason(error))
+                await uow.commit()
+        except Exception:
+            log.exception("update %s could not be handled, nor its failure noted; it stays in "
+                          "the inbox", update_id)
+            return
+        if rounds is not None and rounds >= GIVE_UP_AFTER:
+            log.error("update %s failed %d rounds of tries (%s); set aside, and its chat and "
+                      "the administrators told", update_id, rounds, reason(error))
+            self.runtime.wake_sender()
+        else:
+            log.error("update %s could not be handled (%s), round %s of %d; it is tried again "
+                      "once it has been in the inbox %d s", update_id, reason(error), rounds,
+                      GIVE_UP_AFTER, LEFT_BEHIND.total_seconds())
 
     def dispatch(self, update: Update) -> None:
         """Handle in the background: one chat's updates in order, chats side by side."""
@@ -237,6 +278,15 @@ class Poller:
         async with self.runtime.unit_of_work() as uow:
             await uow.leases.release("poller", self.holder)
             await uow.commit()
+
+
+def _excerpt(update: Update) -> str | None:
+    """What the person sent, shortened, to quote back; None for a button press."""
+    if update.callback_query is not None:
+        return None
+    message = update.effective_message
+    said = ((message.text or message.caption) if message is not None else None) or "-"
+    return said if len(said) <= EXCERPT else said[:EXCERPT - 1] + "…"
 
 
 async def _pause_polling(stop: asyncio.Event, error: Exception, pause: float) -> float:

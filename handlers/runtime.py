@@ -57,8 +57,9 @@ class Runtime:
     lease: timedelta = timedelta(seconds=60)
     # Updates a handler marked handled in its own transaction; the intake marks the rest.
     handled: set[int] = field(default_factory=set)
-    # Updates whose turn failed every try: the intake leaves them in the inbox for later.
-    unfinished: set[int] = field(default_factory=set)
+    # Updates whose turn failed every try, with the last try's error: the intake decides
+    # whether they wait in the inbox for later or are set aside.
+    unfinished: dict[int, Exception] = field(default_factory=dict)
     # Where people open the web pages (settings.web_url): links the bot gives start with it.
     web_url: str = "http://127.0.0.1:8080"
 

@@ -167,9 +167,9 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             try:
                 taken = await _take_turn(fn, update, context, runtime)
                 break
-            except Exception:
+            except Exception as error:
                 if attempt == TURN_ATTEMPTS:
-                    runtime.unfinished.add(update.update_id)
+                    runtime.unfinished[update.update_id] = error
                     raise
                 log.warning("update %s: its turn failed outside the handler (try %d of %d); "
                             "taking it again", update.update_id, attempt, TURN_ATTEMPTS,

@@ -119,9 +119,12 @@ class InboxRow(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     digest: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(8))  # "new" | "done"
+    status: Mapped[str] = mapped_column(String(8))  # "new" | "done" | "failed" (given up)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Rounds of tries whose turn failed for a reason of its own (not the database away).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    failure: Mapped[str | None] = mapped_column(Text)  # the last round's reason
 
 
 class LeaseRow(Base):

@@ -11,7 +11,7 @@ these decisions to the queued rows.
 from __future__ import annotations
 
 from workflow.context import Context
-from workflow.model import Chat, Person, Text
+from workflow.model import Chat, Notification, Person, Text
 
 
 async def chat_migrated(ctx: Context, old: int, new: int) -> Chat | None:
@@ -84,3 +84,21 @@ async def person_reachable(ctx: Context, person_id: int) -> int:
     await ctx.audit(None, "person.reachable", "person", person_id, None,
                     {"released": released})
     return released
+
+
+async def update_given_up(ctx: Context, update_id: int, chat_id: int, name: str,
+                          chat_title: str, excerpt: str | None, rounds: int, error: str
+                          ) -> None:
+    """A message (or, with no excerpt, a button press) whose turn failed every round for a
+    reason of its own is set aside rather than tried for ever: the chat hears that it was
+    not taken and should be sent again, administrators hear what failed, and the audit
+    trail keeps it."""
+    await ctx.audit(None, "update.given_up", "update", update_id, None,
+                    {"chat": chat_id, "text": excerpt, "rounds": rounds, "error": error})
+    said = {"name": name, "excerpt": excerpt, "rounds": rounds}
+    await ctx.notify(Notification(chat_id, Text(
+        "update.given_up" if excerpt is not None else "update.given_up_button", said),
+        "error"))
+    await ctx.tell_admins(Text(
+        "admin.update_given_up" if excerpt is not None else "admin.update_given_up_button",
+        {**said, "chat": chat_title, "update": update_id, "error": error}))

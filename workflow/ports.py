@@ -205,6 +205,8 @@ class Credits(Protocol):
 
 class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
+    async def note_failure(self, update_id: int, now: datetime, reason: str, give_up_after: int
+                           ) -> int | None: ...
 
 
 class Turns(Protocol):

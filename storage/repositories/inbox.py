@@ -12,14 +12,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, null, select, update
+from sqlalchemy import bindparam, case, delete, func, literal_column, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import UNHANDLED, InboxRow
 from storage.prepared import prepared
 
-NEW, DONE = "new", "done"
+NEW, DONE, FAILED = "new", "done", "failed"
 _inbox = InboxRow.__table__
 
 
@@ -40,7 +40,7 @@ def _store_statement(dialect: str) -> Any:
               "status": literal_column(f"'{NEW}'"),
               "received_at": statement.excluded.received_at, "handled_at": null()},
         where=((_inbox.c.digest != statement.excluded.digest)
-               & (_inbox.c.status == literal_column(f"'{DONE}'"))),
+               & (_inbox.c.status != literal_column(f"'{NEW}'"))),
     ).returning(_inbox.c.update_id)
 
 
@@ -83,6 +83,22 @@ class InboxRepository:
         result = await self.session.execute(_CLAIM, {"handled_id": update_id, "at": now})
         return result.rowcount == 1
 
+    async def note_failure(self, update_id: int, now: datetime, reason: str, give_up_after: int
+                           ) -> int | None:
+        """Count a round of tries that failed for a reason of the update's own; at
+        `give_up_after` rounds it is given up (`failed`). The rounds so far; None when it is
+        not waiting any more (handled meanwhile, or given up)."""
+        failures = _inbox.c.failures + 1
+        result = await self.session.execute(
+            update(_inbox)
+            .where(_inbox.c.update_id == update_id, _inbox.c.status == NEW)
+            .values(failures=failures, failure=reason,
+                    status=case((failures >= give_up_after, FAILED), else_=_inbox.c.status),
+                    handled_at=case((failures >= give_up_after, now),
+                                    else_=_inbox.c.handled_at))
+            .returning(_inbox.c.failures))
+        return result.scalar()
+
     async def unhandled(self, stored_before: datetime | None = None, limit: int = 1000
                         ) -> list[dict[str, Any]]:
         """Updates stored but not handled (a crash came between, or their turn failed),
@@ -100,7 +116,8 @@ class InboxRepository:
         return int(await self.session.scalar(select(func.max(_inbox.c.update_id))) or 0)
 
     async def prune(self, before: datetime) -> int:
-        """Forget handled updates older than the window in which Telegram may redeliver."""
+        """Forget updates handled (or given up: the audit trail keeps those) older than the
+        window in which Telegram may redeliver."""
         result = await self.session.execute(
-            delete(_inbox).where(_inbox.c.status == DONE, _inbox.c.received_at < before))
+            delete(_inbox).where(_inbox.c.status != NEW, _inbox.c.received_at < before))
         return result.rowcount

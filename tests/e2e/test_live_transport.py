@@ -19,7 +19,7 @@ from bot.sandbox.emulator import DEFAULT_TOKEN, BotApiEmulator
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER
 from storage.db import create_engine
-from storage.models import InboxRow
+from storage.models import AuditEventRow, InboxRow
 from storage.repositories.turns import TurnStart
 from workflow.model import Notification, Text
 
@@ -67,10 +67,17 @@ async def _inbox(settings: Settings) -> dict[int, dict]:
 
 
 async def _statuses(settings: Settings) -> list[str]:
+    return [status for status, _ in await _inbox_rounds(settings)]
+
+
+async def _inbox_rounds(settings: Settings) -> list[tuple[str, int]]:
+    """Each update's status and the rounds of tries it failed, in the order they came."""
     gendan = await bootstrap(settings, SystemClock(), migrate=False)
     try:
         async with gendan.sessions() as session:
-            return list(await session.scalars(select(InboxRow.status)))
+            rows = await session.execute(select(InboxRow.status, InboxRow.failures)
+                                         .order_by(InboxRow.update_id))
+            return [(row.status, row.failures) for row in rows]
     finally:
         await gendan.close()
 
@@ -277,4 +284,50 @@ async def test_an_update_whose_turn_keeps_failing_is_taken_up_once_the_trouble_p
         await _until(lambda: bool(emulator.messages(-1001)))
         await asyncio.sleep(0.5)  # the sweep comes round again: the update is done with
     assert len(emulator.messages(-1001)) == 1
-    assert await _statuses(settings) == ["done"]
+    # The database away is nobody's fault: no round of tries counts against the update.
+    assert await _inbox_rounds(settings) == [("done", 0)]
+
+
+async def test_an_update_that_fails_every_round_for_its_own_reason_is_set_aside_and_told(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn that fails every try for a reason of the update's own (not the database away)
+    is not tried for ever in silence: each round counts, and at the last the update is set
+    aside, its chat is told to send it again, the administrators hear what failed, and the
+    audit trail keeps it. The person's next message is handled as usual."""
+    import bot.intake
+    import bot.ticks
+
+    monkeypatch.setattr(bot.intake, "LEFT_BEHIND", bot.intake.timedelta(seconds=0.2))
+    monkeypatch.setattr(bot.ticks, "LEFT_BEHIND_EVERY", 0.2)
+    begin = TurnStart.begin
+
+    async def begin_failing_on_one_text(self: TurnStart, update_id: int, *args: object,
+                                        **kwargs: object) -> object:
+        if update_id == poisoned:
+            raise ValueError("a value this update carries that nothing expected")
+        return await begin(self, update_id, *args, **kwargs)
+
+    monkeypatch.setattr(TurnStart, "begin", begin_failing_on_one_text)
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    async with _serving_groups(settings, [-1001]) as emulator:
+        poisoned = emulator.send_text(-1001, ADMIN, "/whoami 这一条总是出错")
+        await _until(lambda: bool(emulator.messages(-1001)))
+        told = emulator.messages(-1001)
+        assert len(told) == 1 and "这一条总是出错" in told[0].text
+        await _until(lambda: any("a value this update carries" in message.text
+                                 for message in emulator.messages(ADMIN)))
+        assert await _inbox_rounds(settings) == [("failed", bot.intake.GIVE_UP_AFTER)]
+        await asyncio.sleep(0.6)  # sweeps come round: an update set aside is not taken again
+        assert len(emulator.messages(-1001)) == 1
+        emulator.send_text(-1001, ADMIN, "/whoami")
+        await _until(lambda: len(emulator.messages(-1001)) == 2)
+    assert [status for status, _ in await _inbox_rounds(settings)] == ["failed", "done"]
+    gendan = await bootstrap(settings, SystemClock(), migrate=False)
+    try:
+        async with gendan.sessions() as session:
+            kept = (await session.scalars(select(AuditEventRow).where(
+                AuditEventRow.action == "update.given_up"))).one()
+    finally:
+        await gendan.close()
+    assert kept.subject_id == str(poisoned)
+    assert kept.after["rounds"] == bot.intake.GIVE_UP_AFTER

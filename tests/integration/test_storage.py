@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from storage.db import create_engine, normalize_url, session_factory
 from storage.migrate import downgrade, revisions, upgrade
-from storage.models import Base
+from storage.models import Base, InboxRow
 from storage.repositories.audit import _INSERT_AUDIT
 from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
@@ -248,6 +248,33 @@ async def test_an_old_update_id_with_new_content_is_a_new_update(sessions) -> No
         assert await uow.inbox.claim(1, NOW + timedelta(days=9))
         assert await uow.inbox.prune(NOW + timedelta(days=8)) == 0
         assert await uow.inbox.prune(NOW + timedelta(days=12)) == 1
+        await uow.commit()
+
+
+async def test_an_update_failing_every_round_is_counted_then_set_aside(sessions) -> None:
+    """Rounds count only while the update waits; at the last it is set aside (`failed`): no
+    longer unhandled, kept like a handled one, and its id free for new content."""
+    payload = {"update_id": 3, "message": {"text": "/whoami"}}
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.inbox.store(3, payload, NOW)
+        assert await uow.inbox.note_failure(3, NOW, "ValueError: a bad value", 3) == 1
+        assert await uow.inbox.note_failure(3, NOW, "ValueError: a bad value", 3) == 2
+        assert await uow.inbox.unhandled() == [payload]
+        assert await uow.inbox.note_failure(3, NOW, "KeyError: 'x'", 3) == 3
+        assert await uow.inbox.unhandled() == []
+        assert await uow.inbox.note_failure(3, NOW, "KeyError: 'x'", 3) is None
+        assert not await uow.inbox.claim(3, NOW)  # a sweep elsewhere cannot take it now
+        assert not await uow.inbox.store(3, payload, NOW)  # redelivered: still set aside
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        row = (await uow.session.execute(
+            select(InboxRow.status, InboxRow.failures, InboxRow.failure))).one()
+        assert tuple(row) == ("failed", 3, "KeyError: 'x'")
+        later = {"update_id": 3, "message": {"text": "after a restart"}}
+        assert await uow.inbox.store(3, later, NOW + timedelta(days=9))
+        assert await uow.inbox.unhandled() == [later]
+        assert await uow.inbox.claim(3, NOW)
+        assert await uow.inbox.note_failure(3, NOW, "too late", 3) is None  # handled already
         await uow.commit()
 
 

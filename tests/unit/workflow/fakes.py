@@ -103,7 +103,8 @@ class Tables:
     timers: list[Timer] = field(default_factory=list)
     slips: dict[int, UrgeSlip] = field(default_factory=dict)
     notices: dict[int, ChangeNotice] = field(default_factory=dict)
-    inbox: dict[int, str] = field(default_factory=dict)  # update id -> "new" | "done"
+    inbox: dict[int, str] = field(default_factory=dict)  # update id -> "new" | "done" | "failed"
+    inbox_failures: dict[int, int] = field(default_factory=dict)  # update id -> rounds failed
     pings: dict[int, EscalationPing] = field(default_factory=dict)
     credits: dict[str, CustomerCredit] = field(default_factory=dict)
     last_id: int = 0
@@ -637,6 +638,15 @@ class FakeInbox(_Repo):
             return False
         self.t.inbox[update_id] = "done"
         return True
+
+    async def note_failure(self, update_id: int, now: datetime, reason: str, give_up_after: int
+                           ) -> int | None:
+        if self.t.inbox.get(update_id) != "new":
+            return None
+        rounds = self.t.inbox_failures[update_id] = self.t.inbox_failures.get(update_id, 0) + 1
+        if rounds >= give_up_after:
+            self.t.inbox[update_id] = "failed"
+        return rounds
 
 
 class FakeTurns(_Repo):

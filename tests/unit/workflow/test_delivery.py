@@ -67,3 +67,25 @@ async def test_a_person_reachable_again_gets_what_waited(c: Company) -> None:
     assert await delivery.person_reachable(c.world.ctx, person) == 0
     assert c.world.tables.people[person].unreachable_since is None
     assert c.world.events("person.reachable")[0].after == {"released": 1}
+
+
+async def test_an_update_set_aside_is_told_to_its_chat_and_the_admins_and_kept(c: Company
+                                                                               ) -> None:
+    await delivery.update_given_up(c.world.ctx, 77, MAKERS, "王强", "制造中心", "/plan SO-1 …",
+                                   5, "ValueError: bad")
+    [chat_told] = c.world.notes("update.given_up", chat_id=MAKERS)
+    assert chat_told.text.params == {"name": "王强", "excerpt": "/plan SO-1 …", "rounds": 5}
+    [admin_told] = c.world.notes("admin.update_given_up")
+    assert admin_told.chat_id == c.admin.person.id
+    assert admin_told.text.params["error"] == "ValueError: bad"
+    [event] = c.world.events("update.given_up")
+    assert (event.subject_type, event.subject_id) == ("update", "77")
+    assert event.after == {"chat": MAKERS, "text": "/plan SO-1 …", "rounds": 5,
+                           "error": "ValueError: bad"}
+
+
+async def test_a_button_press_set_aside_is_told_as_a_press(c: Company) -> None:
+    await delivery.update_given_up(c.world.ctx, 78, MAKERS, "王强", "制造中心", None, 5, "x")
+    assert c.world.told("update.given_up_button") == {MAKERS}
+    assert c.world.told("admin.update_given_up_button") == {c.admin.person.id}
+    assert c.world.notes("update.given_up") == []
