@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine, IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.util import find_tables
@@ -242,6 +242,16 @@ class AsyncpgSession(AsyncSession):
             return None
         return self._held[1]
 
+    async def connection(self, *args: Any, **kwargs: Any) -> AsyncConnection:
+        """The session's connection, held for the prepared statements and the commit of this
+        transaction however it was first taken (a unit of work that is one statement takes
+        it in autocommit)."""
+        connection = await super().connection(*args, **kwargs)
+        if self.sync_session.get_nested_transaction() is None:
+            self._held = (self.sync_session.get_transaction(),  # type: ignore[assignment]
+                          connection.sync_connection)
+        return connection
+
     async def _connection(self) -> Connection:
         """The session's connection in this transaction, with the ORM rows added before now
         written first, as the session would; taking it the first time may wait for the pool,
@@ -250,10 +260,8 @@ class AsyncpgSession(AsyncSession):
             await self.flush()
         connection = self._held_connection()
         if connection is None:
-            connection = (await self.connection()).sync_connection
-            if self.sync_session.get_nested_transaction() is None:
-                self._held = (self.sync_session.get_transaction(), connection)  # type: ignore[assignment]
-        return connection
+            connection = (await self.connection()).sync_connection  # type: ignore[assignment]
+        return connection  # type: ignore[return-value]
 
     async def commit(self) -> None:
         """A turn's commit with nothing left to flush ends asyncpg's transaction here, on the

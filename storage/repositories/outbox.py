@@ -19,7 +19,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
@@ -51,14 +63,14 @@ _MARK_SENT = prepared(
     .values(status=SENT, sent_at=bindparam("at"), message_id=bindparam("message_id"),
             lease_until=None))
 # Several answers marked at once on PostgreSQL: one statement over arrays of the marks.
-_MARK_ALL_SENT = text(
+_MARK_ALL_SENT = prepared(text(
     "UPDATE outbox SET status = :sent, sent_at = marks.at, message_id = marks.message_id,"
     " lease_until = NULL"
     " FROM unnest(CAST(:ids AS INTEGER[]), CAST(:tokens AS INTEGER[]),"
     " CAST(:message_ids AS BIGINT[]), CAST(:ats AS TIMESTAMPTZ[]))"
     " AS marks (id, token, message_id, at)"
     " WHERE outbox.id = marks.id AND outbox.attempts = marks.token AND outbox.status = :leased"
-    " RETURNING outbox.id")
+    " RETURNING outbox.id").columns(column("id", Integer)))
 # What a copy of a row carries over to the chat it is rerouted to.
 _CONTENT = ("kind", "order_number", "text_key", "params", "buttons", "document_name", "document",
             "as_photo", "origin_id", "for_role", "task_id")
