@@ -32,10 +32,12 @@ def database_away(error: BaseException) -> bool:
 
 
 def reason(error: BaseException) -> str:
-    """An error in one line for the log: the driver's words, without SQLAlchemy's statement
-    and parameters."""
+    """An error in one line, for the log and administrators: its kind and the driver's words,
+    without SQLAlchemy's statement and parameters (a KeyError's words alone are a bare key)."""
     cause = error.orig if isinstance(error, DBAPIError) else error
-    return (str(cause).splitlines() or [type(cause).__name__])[0][:200]
+    words = str(cause).splitlines()
+    kind = type(cause).__name__
+    return f"{kind}: {words[0]}"[:200] if words and words[0] else kind
 
 
 def normalize_url(url: str) -> str:

@@ -314,7 +314,7 @@ async def test_an_update_that_fails_every_round_for_its_own_reason_is_set_aside_
         await _until(lambda: bool(emulator.messages(-1001)))
         told = emulator.messages(-1001)
         assert len(told) == 1 and "这一条总是出错" in told[0].text
-        await _until(lambda: any("a value this update carries" in message.text
+        await _until(lambda: any("ValueError: a value this update carries" in message.text
                                  for message in emulator.messages(ADMIN)))
         assert await _inbox_rounds(settings) == [("failed", bot.intake.GIVE_UP_AFTER)]
         await asyncio.sleep(0.6)  # sweeps come round: an update set aside is not taken again
