@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,9 +22,10 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gendan.db"
 
 
 def database_away(error: BaseException) -> bool:
-    """The database restarting, refusing or dropping connections, as opposed to a statement
-    it refused (a bug, whose traceback is wanted)."""
-    if isinstance(error, ConnectionError):  # refused or reset before SQLAlchemy saw it
+    """The database restarting, refusing or dropping connections, or every pooled connection
+    busy past the pool's timeout, as opposed to a statement it refused (a bug, whose traceback
+    is wanted)."""
+    if isinstance(error, ConnectionError | PoolTimeout):  # refused or reset, or all busy
         return True
     if not isinstance(error, DBAPIError):
         return False
