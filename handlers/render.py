@@ -69,9 +69,19 @@ def _undelivered_line(locale: str, line: list[Any]) -> str:
                      status=translate(locale, f"delivery.status.{status}"), error=error)
 
 
+def _set_aside_line(locale: str, line: list[Any]) -> str:
+    """A message set aside [when, who, chat, what was sent (None: a button), error]."""
+    when, name, chat, excerpt, error = line
+    return translate(locale, "delivery.set_aside_line", when=when, name=name, chat=chat,
+                     excerpt=excerpt if excerpt is not None
+                     else translate(locale, "delivery.a_button"), error=error)
+
+
 def _localize_param(locale: str, name: str, value: Any, unit: str | None = None) -> Any:
     if name == "undelivered" and isinstance(value, list | tuple):
         return "\n".join(_undelivered_line(locale, line) for line in value) or "-"
+    if name == "set_aside" and isinstance(value, list | tuple):
+        return "\n".join(_set_aside_line(locale, line) for line in value) or "-"
     if name == "changes" and isinstance(value, list | tuple):
         return "\n".join(_change_line(locale, line, unit) for line in value) or "-"
     if name == "departments" and isinstance(value, list | tuple):

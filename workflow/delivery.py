@@ -94,7 +94,8 @@ async def update_given_up(ctx: Context, update_id: int, chat_id: int, name: str,
     not taken and should be sent again, administrators hear what failed, and the audit
     trail keeps it."""
     await ctx.audit(None, "update.given_up", "update", update_id, None,
-                    {"chat": chat_id, "text": excerpt, "rounds": rounds, "error": error})
+                    {"chat": chat_id, "name": name, "text": excerpt, "rounds": rounds,
+                     "error": error})
     said = {"name": name, "excerpt": excerpt, "rounds": rounds}
     await ctx.notify(Notification(chat_id, Text(
         "update.given_up" if excerpt is not None else "update.given_up_button", said),

@@ -321,7 +321,13 @@ async def test_an_update_that_fails_every_round_for_its_own_reason_is_set_aside_
         assert len(emulator.messages(-1001)) == 1
         emulator.send_text(-1001, ADMIN, "/whoami")
         await _until(lambda: len(emulator.messages(-1001)) == 2)
-    assert [status for status, _ in await _inbox_rounds(settings)] == ["failed", "done"]
+        # Later, an administrator looking at what went wrong finds it listed.
+        emulator.send_text(ADMIN, ADMIN, "/deliveries")
+        await _until(lambda: any("🗂" in message.text for message in emulator.messages(ADMIN)))
+        listed = emulator.newest_message(ADMIN, containing="🗂").text
+        assert "/whoami 这一条总是出错" in listed and "部门-1001" in listed
+        assert "ValueError: a value this update carries" in listed
+    assert [status for status, _ in await _inbox_rounds(settings)] == ["failed", "done", "done"]
     gendan = await bootstrap(settings, SystemClock(), migrate=False)
     try:
         async with gendan.sessions() as session:

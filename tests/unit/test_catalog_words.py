@@ -42,6 +42,8 @@ CODED: dict[str, Any] = {
     "overdue": [f"taskkind.{TaskKind.PURCHASE.value}|{Role.PROCUREMENT.value}|端子|12-04"],
     "changes": ["quantity|12|15"],
     "undelivered": [[7, -1001, "failed", "Forbidden: bot was blocked by the user"]],
+    "set_aside": [["12-04 09:30", "王强", "制造中心", "/whoami", "ValueError: x"],
+                  ["12-04 09:31", "王强", "制造中心", None, "ValueError: x"]],
 }
 COUNTS = re.compile(r"count|total|passed|shipped|quantity|level|round|times|step|within|id|"
                     r"amount|before|length|limit|received|accepted|declined|cancelled")

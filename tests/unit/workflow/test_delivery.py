@@ -80,7 +80,7 @@ async def test_an_update_set_aside_is_told_to_its_chat_and_the_admins_and_kept(c
     assert admin_told.text.params["error"] == "ValueError: bad"
     [event] = c.world.events("update.given_up")
     assert (event.subject_type, event.subject_id) == ("update", "77")
-    assert event.after == {"chat": MAKERS, "text": "/plan SO-1 …", "rounds": 5,
+    assert event.after == {"chat": MAKERS, "name": "王强", "text": "/plan SO-1 …", "rounds": 5,
                            "error": "ValueError: bad"}
 
 
