@@ -6,12 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.turn import Turn, turn_handler
+from workflow import delivery
 from workflow.context import local_time
 from workflow.model import Text, Undelivered
 from workflow.ports import UnitOfWork
 
 SHOWN = 20
-SET_ASIDE = "update.given_up"  # the audit action of a message set aside (workflow.delivery)
 SET_ASIDE_SHOWN_FOR = timedelta(days=7)
 
 
@@ -34,7 +34,7 @@ async def _set_aside_lines(turn: Turn) -> list[list[Any]]:
     """Messages set aside lately (their turn failed every round), newest first, as
     [when, who, chat, what they sent (None for a button), error]."""
     now = turn.ctx.now
-    events = await turn.uow.reports.events([SET_ASIDE], now - SET_ASIDE_SHOWN_FOR, now)
+    events = await turn.uow.reports.events([delivery.GIVEN_UP], now - SET_ASIDE_SHOWN_FOR, now)
     lines = []
     for event in sorted(events, key=lambda e: e.at, reverse=True)[:SHOWN]:
         after = event.after or {}

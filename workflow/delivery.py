@@ -13,6 +13,8 @@ from __future__ import annotations
 from workflow.context import Context
 from workflow.model import Chat, Notification, Person, Text
 
+GIVEN_UP = "update.given_up"  # the audit action of a message set aside
+
 
 async def chat_migrated(ctx: Context, old: int, new: int) -> Chat | None:
     """The group is a supergroup now: its binding, language and everything owed follow."""
@@ -93,7 +95,7 @@ async def update_given_up(ctx: Context, update_id: int, chat_id: int, name: str,
     reason of its own is set aside rather than tried for ever: the chat hears that it was
     not taken and should be sent again, administrators hear what failed, and the audit
     trail keeps it."""
-    await ctx.audit(None, "update.given_up", "update", update_id, None,
+    await ctx.audit(None, GIVEN_UP, "update", update_id, None,
                     {"chat": chat_id, "name": name, "text": excerpt, "rounds": rounds,
                      "error": error})
     said = {"name": name, "excerpt": excerpt, "rounds": rounds}
