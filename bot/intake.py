@@ -22,9 +22,9 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
 from handlers.runtime import Runtime
+from handlers.turn import names_of
 from storage.db import database_away, reason
 from workflow import delivery
-from workflow.text import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +120,18 @@ class Intake:
             async with self.runtime.unit_of_work() as uow:
                 rounds = await uow.inbox.note_failure(update_id, now, reason(error),
                                                       GIVE_UP_AFTER)
-                if rounds is not None and rounds >= GIVE_UP_AFTER:
-                    name = clean_name(user.full_name) or str(user.id)
+                given_up = rounds is not None and rounds >= GIVE_UP_AFTER
+                if given_up:
+                    name, title = names_of(update)
                     await delivery.update_given_up(
                         self.runtime.context(uow, now, user.id), update_id, chat.id, name,
-                        clean_name(chat.title) or name, _excerpt(update), rounds,
-                        reason(error))
+                        title, _excerpt(update), rounds, reason(error))
                 await uow.commit()
         except Exception:
             log.exception("update %s could not be handled, nor its failure noted; it stays in "
                           "the inbox", update_id)
             return
-        if rounds is not None and rounds >= GIVE_UP_AFTER:
+        if given_up:
             log.error("update %s failed %d rounds of tries (%s); set aside, and its chat and "
                       "the administrators told", update_id, rounds, reason(error))
             self.runtime.wake_sender()

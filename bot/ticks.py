@@ -281,7 +281,7 @@ async def _minding_the_database(job: Callable[..., Coroutine[Any, Any, Any]], *a
     for first_try in (True, False):
         try:
             return await job(*args, **kwargs)
-        except (DBAPIError, ConnectionError) as error:
+        except Exception as error:
             if not database_away(error):
                 raise
             if first_try and isinstance(error, DBAPIError) and error.connection_invalidated:

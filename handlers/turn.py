@@ -187,6 +187,15 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
     return wrapper
 
 
+def names_of(update: Update) -> tuple[str, str]:
+    """The sender's name and the chat's title as the bot keeps them (a private chat, which
+    has no title, goes by the person's name)."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    name = clean_name(user.full_name) or str(user.id)
+    return name, clean_name(chat.title) or name
+
+
 async def _take_turn(fn: Handler, update: Update, context: ContextTypes.DEFAULT_TYPE,
                      runtime: Runtime) -> tuple[Turn, list[Any], int] | None:
     """One try at the update, in one transaction: the turn, its answers' rows and how many
@@ -194,10 +203,10 @@ async def _take_turn(fn: Handler, update: Update, context: ContextTypes.DEFAULT_
     user, tg_chat = update.effective_user, update.effective_chat
     assert user is not None and tg_chat is not None
     now = runtime.clock.now()
-    name = clean_name(user.full_name) or str(user.id)
+    name, title = names_of(update)
     async with runtime.unit_of_work() as uow:
         started = await uow.turns.begin(update.update_id, now, user.id, name, user.username,
-                                        tg_chat.id, clean_name(tg_chat.title) or name)
+                                        tg_chat.id, title)
         if started is None:
             log.info("update %s was already handled; dropped", update.update_id)
             return None

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.ticks import Scheduler
 
@@ -172,3 +173,24 @@ async def test_a_failure_without_words_is_named_by_its_kind(
     assert [w.rpartition(".")[2] for w in warnings] == [
         "poll could not reach the database (ConnectionResetError); it runs again at its next "
         "time"]
+
+
+async def test_every_connection_busy_past_the_pools_timeout_is_one_line_a_run(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Whatever `database_away` counts as the database's trouble is one line here too: the
+    scheduler asks it rather than keeping its own list of errors."""
+    scheduler = Scheduler(timezone=UTC)
+    started = asyncio.Event()
+
+    async def poll() -> None:
+        started.set()
+        raise PoolTimeout("QueuePool limit of size 15 overflow 0 reached")
+
+    with caplog.at_level(logging.INFO):
+        await _started(poll, scheduler, started)
+        await asyncio.sleep(0.1)
+        await asyncio.wait_for(scheduler.stop(timeout=5), 10)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.exc_info for r in warnings] == [None]
+    assert "could not reach the database (TimeoutError: QueuePool limit" in (
+        warnings[0].getMessage())
