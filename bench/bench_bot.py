@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
@@ -45,20 +46,23 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 class _Statements:
     """SQL statements and transactions (BEGIN ... COMMIT, a round trip each on PostgreSQL)
     of this process while `on`: a command's round trips are its statements plus two for each
-    transaction; a unit of work that is one statement in autocommit has none."""
+    transaction. Transactions are counted as the driver begins them: a unit of work whose
+    statements are each atomic by itself begins none."""
 
     def __init__(self) -> None:
         self.on = False
         self.statements = self.transactions = 0
         event.listen(Engine, "before_cursor_execute", self._statement)
-        event.listen(Engine, "commit", self._commit)
+        begin = AsyncAdapt_asyncpg_connection._start_transaction
+
+        async def counted_begin(adapter: AsyncAdapt_asyncpg_connection) -> None:
+            self.transactions += self.on and adapter.isolation_level != "autocommit"
+            await begin(adapter)
+
+        AsyncAdapt_asyncpg_connection._start_transaction = counted_begin  # type: ignore[method-assign]
 
     def _statement(self, *_args: object) -> None:
         self.statements += self.on
-
-    def _commit(self, connection: Connection) -> None:
-        autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-        self.transactions += self.on and not autocommit
 
 
 COUNTED = _Statements()

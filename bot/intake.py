@@ -37,6 +37,7 @@ LEFT_BEHIND = timedelta(seconds=60)
 # minute) for a reason of its own is set aside: trying it for ever would only hide it.
 GIVE_UP_AFTER = 5
 EXCERPT = 60  # characters of a message set aside, quoted back to its chat
+TAKEN_MARGIN = 0.5  # seconds after another process's hold on an update ends
 
 
 class Intake:
@@ -45,6 +46,7 @@ class Intake:
         self.application = application
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_hand: set[int] = set()  # update ids dispatched and not yet through
+        self._waiting: set[asyncio.TimerHandle] = set()  # updates another process had
 
     async def receive(self, updates: list[Update],
                       as_sent: Mapping[int, dict[str, Any]] | None = None) -> list[Update]:
@@ -90,6 +92,9 @@ class Intake:
         update_id = update.update_id
         if update_id in self.runtime.handled:
             self.runtime.handled.discard(update_id)
+            until = self.runtime.taken_elsewhere.pop(update_id, None)
+            if until is not None:
+                self._again_when_free(update, until)
             return
         error = self.runtime.unfinished.pop(update_id, None)
         if error is not None:
@@ -140,6 +145,18 @@ class Intake:
                       "once it has been in the inbox %d s", update_id, reason(error), rounds,
                       GIVE_UP_AFTER, LEFT_BEHIND.total_seconds())
 
+    def _again_when_free(self, update: Update, until: datetime) -> None:
+        """Another process had the update: if it dies before handling it, this one takes it
+        once its hold runs out (a process that finished it meanwhile leaves nothing to do)."""
+        wait = max((until - self.runtime.clock.now()).total_seconds(), 0) + TAKEN_MARGIN
+
+        def again() -> None:
+            self._waiting.discard(handle)
+            self.dispatch(update)
+
+        handle = asyncio.get_running_loop().call_later(wait, again)
+        self._waiting.add(handle)
+
     def dispatch(self, update: Update) -> None:
         """Handle in the background: one chat's updates in order, chats side by side."""
         if update.update_id in self._in_hand:
@@ -163,11 +180,23 @@ class Intake:
         return len(left)
 
     async def settle(self, timeout: float) -> None:
-        """Wait for updates in hand; what does not finish is handled again after a restart."""
+        """Wait for updates in hand; what does not finish is handled again after a restart,
+        or by another process, which need not wait out this one's holds on them."""
+        for waiting in self._waiting:
+            waiting.cancel()
+        self._waiting.clear()
         if self._tasks:
             _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in pending:
                 task.cancel()
+            if pending:  # each ends its unit of work before the holds are given up
+                await asyncio.wait(pending)
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                await uow.inbox.let_go(self.runtime.taker)
+                await uow.commit()
+        except Exception as error:  # the next process waits the holds out instead
+            log.warning("could not give up this process's holds on updates: %s", reason(error))
 
     async def forget_old(self) -> int:
         async with self.runtime.unit_of_work() as uow:

@@ -161,9 +161,14 @@ async def serve(
             # Prompt: stop taking updates, give handlers a moment, hand back what is unsent.
             stop.set()
             receiving.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await receiving
-            await asyncio.gather(scheduler.stop(SETTLE_SECONDS),
+
+            async def received() -> None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await receiving
+
+            # Side by side: the poller's last write may wait for a connection that a turn
+            # being settled holds (SQLite has one).
+            await asyncio.gather(received(), scheduler.stop(SETTLE_SECONDS),
                                  intake.settle(timeout=SETTLE_SECONDS))
             await sender.shutdown()
             if runner is not None:

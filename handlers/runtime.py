@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,11 +56,17 @@ class Runtime:
     deliver_now: Callable[[list[Any]], Awaitable[Any]] | None = None
     # How long a process's claim on work lasts unrenewed (settings.lease).
     lease: timedelta = timedelta(seconds=60)
-    # Updates a handler marked handled in its own transaction; the intake marks the rest.
+    # Updates a handler marked handled in its own unit of work, or found handled or taken by
+    # another process; the intake marks the rest.
     handled: set[int] = field(default_factory=set)
     # Updates whose turn failed every try, with the last try's error: the intake decides
     # whether they wait in the inbox for later or are set aside.
     unfinished: dict[int, Exception] = field(default_factory=dict)
+    # This process, as the taker of an update whose turn runs (see workflow.ports.Turns).
+    taker: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Updates another process had taken when their turn came, with when its hold ends: the
+    # intake tries them again then, in case that process died.
+    taken_elsewhere: dict[int, datetime] = field(default_factory=dict)
     # Where people open the web pages (settings.web_url): links the bot gives start with it.
     web_url: str = "http://127.0.0.1:8080"
 

@@ -20,7 +20,7 @@ from workflow import delivery
 from workflow.context import Actor, Context
 from workflow.errors import AdminOnly, DomainError, Forbidden, TaskClosed
 from workflow.model import Answer, ButtonAnswer, ButtonSpec, Chat, Person, Text, task_of_buttons
-from workflow.ports import UnitOfWork
+from workflow.ports import TakenElsewhere, UnitOfWork
 from workflow.text import clean_name
 
 ASK = "ask"  # the kind of an answer that is a question (the outbox forces the reply)
@@ -174,7 +174,10 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
                 log.warning("update %s: its turn failed outside the handler (try %d of %d); "
                             "taking it again", update.update_id, attempt, TURN_ATTEMPTS,
                             exc_info=True)
-        if taken is None:
+        if taken is None or isinstance(taken, TakenElsewhere):
+            runtime.handled.add(update.update_id)  # not this process's to mark handled
+            if taken is not None:
+                runtime.taken_elsewhere[update.update_id] = taken.until
             return
         turn, rows, queued = taken
         runtime.handled.add(update.update_id)
@@ -197,8 +200,8 @@ def names_of(update: Update) -> tuple[str, str]:
 
 
 async def _take_turn(fn: Handler, update: Update, context: ContextTypes.DEFAULT_TYPE,
-                     runtime: Runtime) -> tuple[Turn, list[Any], int] | None:
-    """One try at the update, in one transaction: the turn, its answers' rows and how many
+                     runtime: Runtime) -> tuple[Turn, list[Any], int] | TakenElsewhere | None:
+    """One try at the update, in one unit of work: the turn, its answers' rows and how many
     rows it queued; None when it was handled before."""
     user, tg_chat = update.effective_user, update.effective_chat
     assert user is not None and tg_chat is not None
@@ -206,10 +209,13 @@ async def _take_turn(fn: Handler, update: Update, context: ContextTypes.DEFAULT_
     name, title = names_of(update)
     async with runtime.unit_of_work() as uow:
         started = await uow.turns.begin(update.update_id, now, user.id, name, user.username,
-                                        tg_chat.id, title)
+                                        tg_chat.id, title, runtime.taker, now + runtime.lease)
         if started is None:
             log.info("update %s was already handled; dropped", update.update_id)
             return None
+        if isinstance(started, TakenElsewhere):
+            log.info("update %s is being handled by another process", update.update_id)
+            return started
         person, chat = started
         ctx = runtime.context(uow, now, person.id)
         wrote = update.message is not None or update.callback_query is not None
@@ -256,7 +262,7 @@ async def _keep_only_the_update_mark(uow: UnitOfWork, update_id: int, now: Any) 
     """Undo the failed work but keep the update marked handled, so a redelivery doesn't fail
     again; the answer saying why is queued after it."""
     await uow.rollback()
-    await uow.inbox.claim(update_id, now)
+    await uow.inbox.mark_handled(update_id, now)
     uow.outbox.queued = 0
 
 

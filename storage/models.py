@@ -125,6 +125,10 @@ class InboxRow(Base):
     # Rounds of tries whose turn failed for a reason of its own (not the database away).
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     failure: Mapped[str | None] = mapped_column(Text)  # the last round's reason
+    # On PostgreSQL a turn takes its update for a while (the process lease) before its work,
+    # instead of holding a transaction open around it: see storage.repositories.turns.
+    taken_by: Mapped[str | None] = mapped_column(String(32))
+    taken_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LeaseRow(Base):

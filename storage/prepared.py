@@ -14,6 +14,11 @@ On PostgreSQL every statement is a round trip, and a turn's writes whose results
 (the audit row, a group's binding) need not each take one: `write_behind` holds them until the
 next statement of the transaction, or its commit, and sends them with it in one statement, as
 data-modifying WITH clauses. They are sent before anything that could see what they change.
+
+BEGIN and COMMIT are a round trip each too, and a unit of work need not pay them: one that
+starts with a statement atomic by itself (marked `alone`) runs it outside any transaction, and
+when everything it writes then goes as the one statement sent at its commit, that statement is
+atomic by itself as well. Anything else begins the transaction first, as usual.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from sqlalchemy.sql.util import find_tables
 from sqlalchemy.util.concurrency import await_only, greenlet_spawn
 
 PREPARED = "gendan_prepared"  # the execution option that marks a statement `prepared`
+ALONE = "gendan_alone"  # and one that may run outside a transaction when it comes first
 
 Statement = TypeVar("Statement", bound=Executable)
 Convert = Callable[[Any], Any] | None
@@ -42,6 +48,12 @@ Convert = Callable[[Any], Any] | None
 def prepared(statement: Statement) -> Statement:
     """Mark a statement built once at import that a turn runs."""
     return statement.execution_options(**{PREPARED: True})
+
+
+def alone(statement: Statement) -> Statement:
+    """Mark a prepared statement that, as the first of a unit of work, runs outside any
+    transaction: what it writes is meant to hold whatever the unit of work does after it."""
+    return statement.execution_options(**{PREPARED: True, ALONE: True})
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class Plan:
     # A write that can ride in a WITH clause: PostgreSQL allows data-modifying WITH only at
     # the top level, so not one that has a WITH of its own.
     rides: bool
+    alone: bool  # see `alone`
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         values = self.compiled.construct_params(params)
@@ -102,7 +115,8 @@ def _compile(statement: Executable, dialect: Dialect, keys: frozenset[str]) -> P
         tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
               for column in columns),
         frozenset(table.name for table in tables if isinstance(table, Table)),
-        bool(getattr(statement, "is_dml", False)) and not compiled.string.startswith("WITH"))
+        bool(getattr(statement, "is_dml", False)) and not compiled.string.startswith("WITH"),
+        bool(statement.get_execution_options().get(ALONE)))
 
 
 def announce(connection: Connection, sql: str, arguments: list[Any]) -> None:
@@ -119,42 +133,54 @@ def flush_pending(session: Session) -> bool:
 
 _STATUS_COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 _PLACEHOLDER = re.compile(r"\$(\d+)")
-Write = tuple[Plan, list[Any]]  # a statement's plan and its arguments
+Rows = Callable[[IteratorResult], None]  # given the rows a held-back write returns
+
+
+@dataclass(frozen=True)
+class Write:
+    plan: Plan
+    arguments: list[Any]
+    on_rows: Rows | None = None  # only the last write of a statement returns its rows
 _together_sql: dict[tuple[int, ...], str] = {}
 
 
 async def write_behind(session: AsyncSession, statement: Executable,
-                       params: Mapping[str, Any]) -> None:
-    """A write whose result nobody reads: on PostgreSQL it is sent with the transaction's next
-    statement; elsewhere a statement costs no round trip, and it runs at once."""
+                       params: Mapping[str, Any], on_rows: Rows | None = None) -> None:
+    """A write whose result is not read before the commit: on PostgreSQL it is sent with the
+    transaction's next statement, or at the commit; elsewhere a statement costs no round
+    trip, and it runs at once. `on_rows` is given what it returns, once it has run."""
     if isinstance(session, AsyncpgSession):
-        await session.hold_back(statement, params)
-    else:
-        await session.execute(statement, params)
+        await session.hold_back(statement, params, on_rows)
+        return
+    result = await session.execute(statement, params)
+    if on_rows is not None:
+        on_rows(result)
 
 
 def _fits(held_back: Sequence[Write], plan: Plan) -> bool:
     """Whether `plan` can go in one statement with the writes held back: every part of a
     statement sees the database as it was before the statement, and the order of its writes is
-    not defined, so no two parts may touch the same table."""
-    return plan.rides and all(plan.tables.isdisjoint(held.tables) for held, _ in held_back)
+    not defined, so no two parts may touch the same table; and the rows of a write waiting for
+    them come back only when it is the statement's last part."""
+    return plan.rides and all(plan.tables.isdisjoint(held.plan.tables) and held.on_rows is None
+                              for held in held_back)
 
 
 def _together(writes: Sequence[Write]) -> tuple[str, list[Any]]:
     """One statement for them all: the last, with the others before it as WITH clauses; the
     placeholders of each numbered on from the one before."""
-    key = tuple(id(plan) for plan, _ in writes)
+    key = tuple(id(write.plan) for write in writes)
     sql = _together_sql.get(key)
     if sql is None:
         parts, offset = [], 0
-        for plan, _ in writes:
-            parts.append(_renumbered(plan.sql, offset))
-            offset += len(plan.binds)
+        for write in writes:
+            parts.append(_renumbered(write.plan.sql, offset))
+            offset += len(write.plan.binds)
         *riders, last = parts
         clauses = ", ".join(f"held_back_{number} AS ({rider})"
                             for number, rider in enumerate(riders))
         sql = _together_sql[key] = f"WITH {clauses} {last}" if riders else last
-    return sql, [value for _, arguments in writes for value in arguments]
+    return sql, [value for write in writes for value in write.arguments]
 
 
 def _renumbered(sql: str, by: int) -> str:
@@ -206,31 +232,38 @@ class AsyncpgSession(AsyncSession):
             return await super().execute(statement, params, **kwargs)
         connection = await self._connection()
         sql, arguments = plan.sql, plan.arguments(params)
+        outside = plan.alone and not self._held_back
         if self._held_back:
             if _fits(self._held_back, plan):
-                sql, arguments = _together([*self._held_back, (plan, arguments)])
+                sql, arguments = _together([*self._held_back, Write(plan, arguments)])
                 self._held_back = []
             else:
                 await self._send_held_back(connection)
-        rows, status = await _run(connection, sql, arguments)
-        counted = _STATUS_COUNT.match(status or "")
-        return plan.result(rows, int(counted.group(1)) if counted else -1)
+        return await _run(connection, plan, sql, arguments, begin=not outside)
 
-    async def hold_back(self, statement: Executable, params: Mapping[str, Any]) -> None:
+    async def hold_back(self, statement: Executable, params: Mapping[str, Any],
+                        on_rows: Rows | None = None) -> None:
         plan = plan_for(statement, params, {}, self.bind.dialect)  # type: ignore[union-attr]
         if plan is None or not plan.rides:
-            await self.execute(statement, params)
+            result = await self.execute(statement, params)
+            if on_rows is not None:
+                on_rows(result)
             return
         connection = await self._connection()
         if not _fits(self._held_back, plan):
             await self._send_held_back(connection)
-        self._held_back = [*self._held_back, (plan, plan.arguments(params))]
+        self._held_back = [*self._held_back, Write(plan, plan.arguments(params), on_rows)]
         _holding_back[connection] = self
 
-    async def _send_held_back(self, connection: Connection) -> None:
+    async def _send_held_back(self, connection: Connection, *, begin: bool = True) -> None:
+        """Send the writes held back, as one statement; `begin=False` only at a commit, where
+        that statement is all that is left to write."""
         held_back, self._held_back = self._held_back, []
         if held_back:
-            await _run(connection, *_together(held_back))
+            last = held_back[-1]
+            result = await _run(connection, last.plan, *_together(held_back), begin=begin)
+            if last.on_rows is not None:
+                last.on_rows(result)
 
     def _held_connection(self) -> Connection | None:
         """The connection prepared statements took in this transaction, if they did. Inside a
@@ -269,11 +302,14 @@ class AsyncpgSession(AsyncSession):
         it waits and it needs no greenlet."""
         session = self.sync_session
         connection = self._held_connection()
+        more = bool(session.new or session.dirty or session.deleted
+                    or session.get_nested_transaction() is not None)
         if connection is not None:
-            await self._send_held_back(connection)
+            # Without the ORM's flush to come, the held-back writes are the last statement:
+            # atomic by itself, it needs no transaction if none was begun.
+            await self._send_held_back(connection, begin=more)
         adapter = _working_adapter(connection)
-        if (adapter is None or session.new or session.dirty or session.deleted
-                or session.get_nested_transaction() is not None):
+        if adapter is None or more:
             await super().commit()
             return
         if adapter._transaction is not None:
@@ -296,21 +332,24 @@ class AsyncpgSession(AsyncSession):
             await super().close()
 
 
-async def _run(connection: Connection, sql: str, arguments: list[Any]) -> tuple[list[Any], str]:
-    """One statement on asyncpg, on the loop, in the session's transaction: its rows and its
-    status (`UPDATE 3`)."""
+async def _run(connection: Connection, plan: Plan, sql: str, arguments: list[Any], *,
+               begin: bool) -> IteratorResult:
+    """One statement on asyncpg, on the loop, in the session's transaction (begun first unless
+    `begin` is False), its rows as `plan` gives them."""
     announce(connection, sql, arguments)
     adapter: Any = connection.connection.dbapi_connection
     try:
         async with adapter._execute_mutex:
-            if adapter._transaction is None:
+            if adapter._transaction is None and begin:
                 await adapter._start_transaction()  # BEGIN, as the adapter's cursor does
             on_server, _ = await adapter._prepare(
                 sql, connection.dialect._invalidate_schema_cache_asof)  # type: ignore[attr-defined]
-            return await on_server.fetch(*arguments), on_server.get_statusmsg()
+            rows, status = await on_server.fetch(*arguments), on_server.get_statusmsg()
     except Exception as error:
         await greenlet_spawn(_raise_as_sqlalchemy, connection, adapter, error, sql, arguments)
         raise  # not reached: the line above raises
+    counted = _STATUS_COUNT.match(status or "")
+    return plan.result(rows, int(counted.group(1)) if counted else -1)
 
 
 def _working_adapter(connection: Connection | None) -> Any:

@@ -109,7 +109,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def turns(self) -> TurnStart:
-        return TurnStart(self.session, self.chats)
+        return TurnStart(self.session, self.chats, self.inbox)
 
     async def __aexit__(
         self,

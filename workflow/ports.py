@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -147,7 +148,9 @@ class Outbox(Protocol):
     async def enqueue(self, note: Notification, now: datetime, origin: int | None = None
                       ) -> None: ...
     async def add_answers(self, answers: list[Answer], now: datetime, lease: timedelta,
-                          origin: int | None) -> list[Any]: ...
+                          origin: int | None) -> list[Any]:
+        """The answers' rows, leased to the caller; their ids are known once committed."""
+        ...
     async def move_chat(self, old: int, new: int) -> int: ...
     async def sent_message(self, chat_id: int, message_id: int) -> SentMessage | None:
         """The bot's message `message_id` in the chat; None when it is not one of the bot's."""
@@ -205,17 +208,32 @@ class Credits(Protocol):
 
 class Inbox(Protocol):
     async def claim(self, update_id: int, now: datetime) -> bool: ...
+    async def mark_handled(self, update_id: int, now: datetime) -> None:
+        """What `claim` does, by the turn that took the update: with its other writes."""
+        ...
+    async def let_go(self, taker: str) -> int:
+        """Give up `taker`'s holds on updates not handled (see Turns.begin); how many."""
+        ...
     async def note_failure(self, update_id: int, now: datetime, reason: str, give_up_after: int
                            ) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class TakenElsewhere:
+    """The update is being handled by another process, which has it until then."""
+
+    until: datetime
+
+
 class Turns(Protocol):
     async def begin(self, update_id: int, now: datetime, person_id: int, name: str,
-                    username: str | None, chat_id: int, title: str | None
-                    ) -> tuple[Person, Chat] | None:
-        """Claim the update (None when it was handled before) and give its sender with their
-        roles and its chat, written first when new or renamed: what `inbox.claim`,
-        `people.upsert` and `chats.upsert` do, in as few round trips as the database allows."""
+                    username: str | None, chat_id: int, title: str | None, taker: str,
+                    taken_until: datetime) -> tuple[Person, Chat] | TakenElsewhere | None:
+        """Claim the update for `taker` (None when it was handled before) and give its
+        sender with their roles and its chat, written first when new or renamed: what
+        `inbox.claim`, `people.upsert` and `chats.upsert` do, in as few round trips as the
+        database allows. Where the claim is not held by the unit of work's own transaction,
+        the update is taken for `taker` until `taken_until` and marked handled at the commit."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 Long polling confirms updates by asking for the next ones (the offset), so an update is
 written here first; a crash between fetching and handling then finds it again at start-up.
-A handler marks its update handled in the same transaction as its work.
+A handler marks its update handled with its work, atomically (see repositories.turns).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import UNHANDLED, InboxRow
-from storage.prepared import prepared
+from storage.prepared import prepared, write_behind
 
 NEW, DONE, FAILED = "new", "done", "failed"
 _inbox = InboxRow.__table__
@@ -38,7 +38,8 @@ def _store_statement(dialect: str) -> Any:
         # rows' values goes as one multi-row INSERT when several updates are stored at once.
         set_={"digest": statement.excluded.digest, "payload": statement.excluded.payload,
               "status": literal_column(f"'{NEW}'"),
-              "received_at": statement.excluded.received_at, "handled_at": null()},
+              "received_at": statement.excluded.received_at, "handled_at": null(),
+              "taken_by": null(), "taken_until": null()},
         where=((_inbox.c.digest != statement.excluded.digest)
                & (_inbox.c.status != literal_column(f"'{NEW}'"))),
     ).returning(_inbox.c.update_id)
@@ -83,6 +84,19 @@ class InboxRepository:
         result = await self.session.execute(_CLAIM, {"handled_id": update_id, "at": now})
         return result.rowcount == 1
 
+    async def mark_handled(self, update_id: int, now: datetime) -> None:
+        """Mark the update handled along with the unit of work's other writes (on PostgreSQL
+        it goes with them in one statement, see storage.prepared), by the turn that took it."""
+        await write_behind(self.session, _CLAIM, {"handled_id": update_id, "at": now})
+
+    async def let_go(self, taker: str) -> int:
+        """Give up `taker`'s holds on updates not handled, so that the next process to take
+        them need not wait the holds out; how many."""
+        result = await self.session.execute(
+            update(_inbox).where(_inbox.c.taken_by == taker, _inbox.c.status == NEW)
+            .values(taken_by=null(), taken_until=null()))
+        return result.rowcount
+
     async def note_failure(self, update_id: int, now: datetime, reason: str, give_up_after: int
                            ) -> int | None:
         """Count a round of tries that failed for a reason of the update's own; at
@@ -92,7 +106,8 @@ class InboxRepository:
         result = await self.session.execute(
             update(_inbox)
             .where(_inbox.c.update_id == update_id, _inbox.c.status == NEW)
-            .values(failures=failures, failure=reason,
+            # Let go of it: the next round may be another process's.
+            .values(failures=failures, failure=reason, taken_by=null(), taken_until=null(),
                     status=case((failures >= give_up_after, FAILED), else_=_inbox.c.status),
                     handled_at=case((failures >= give_up_after, now),
                                     else_=_inbox.c.handled_at))

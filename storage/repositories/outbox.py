@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.claims import claimable
 from storage.models import OutboxRow
-from storage.prepared import prepared
+from storage.prepared import prepared, write_behind
 from workflow.model import (
     Answer,
     ButtonSpec,
@@ -104,7 +104,9 @@ class OutboxRepository:
     async def add_answers(self, answers: list[Answer], now: datetime, lease: timedelta,
                           origin: int | None) -> list[OutboxRow]:
         """Queue a handler's answers already leased to the caller, who sends them as soon as
-        the transaction commits; a crash before that leaves a lease that runs out."""
+        the transaction commits; a crash before that leaves a lease that runs out. The rows'
+        ids are known once the unit of work has committed: the last answer's write waits for
+        the commit, to go with the turn's other writes."""
         rows = []
         for answer in answers:
             if answer.edit_message_id is not None:
@@ -121,8 +123,10 @@ class OutboxRepository:
                 "origin_id": origin,
                 "task_id": answer.task_id,
             }
-            row_id = (await self.session.execute(_INSERT, values)).scalar_one()
-            rows.append(OutboxRow(id=row_id, **values))
+            row = OutboxRow(**values)
+            await write_behind(self.session, _INSERT, values,
+                               lambda written, row=row: setattr(row, "id", written.scalar_one()))
+            rows.append(row)
         return rows
 
     # ---- a closed task's buttons -----------------------------------------------------------

@@ -7,10 +7,11 @@ import contextlib
 import copy
 import socket
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 import aiohttp
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from bot.app import bootstrap, build_application, make_sender
 from bot.clock import SystemClock
@@ -286,6 +287,85 @@ async def test_an_update_whose_turn_keeps_failing_is_taken_up_once_the_trouble_p
     assert len(emulator.messages(-1001)) == 1
     # The database away is nobody's fault: no round of tries counts against the update.
     assert await _inbox_rounds(settings) == [("done", 0)]
+
+
+async def test_an_update_another_process_took_is_answered_once_its_hold_runs_out(
+        database_url: str, on_postgres: bool) -> None:
+    """A process that took an update and died before its work was written leaves it taken for
+    a while (on PostgreSQL, where a turn holds no transaction open around its work). The next
+    process finds it in the inbox, leaves it alone while the hold lasts, then answers it, once.
+    On SQLite the claim belongs to the turn's transaction, and a hold left behind means
+    nothing."""
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}))
+    async with BotApiEmulator() as emulator:
+        emulator.add_user(ADMIN, "管理员", "admin")
+        emulator.add_group(-1001, "市场部")
+        emulator.send_text(-1001, ADMIN, "/whoami")
+        sent = copy.deepcopy(emulator.pending_updates[-1])
+        gendan = await bootstrap(settings, SystemClock())
+        try:
+            now = gendan.runtime.clock.now()
+            hold_ends = now + timedelta(seconds=1.5)
+            async with gendan.runtime.unit_of_work() as uow:
+                await uow.inbox.store(sent["update_id"], sent, now)
+                await uow.commit()
+            async with gendan.sessions() as session:
+                await session.execute(update(InboxRow).values(taken_by="a process that died",
+                                                              taken_until=hold_ends))
+                await session.commit()
+        finally:
+            await gendan.close()
+        stop = asyncio.Event()
+        bot = asyncio.create_task(serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=stop))
+        try:
+            await _until(lambda: bool(emulator.messages(-1001)))
+            answered_at = SystemClock().now()
+            await asyncio.sleep(0.5)  # time for a second answer, were there one
+        finally:
+            stop.set()
+            await asyncio.wait_for(bot, 10)
+    assert len(emulator.messages(-1001)) == 1
+    assert await _statuses(settings) == ["done"]
+    if on_postgres:
+        assert answered_at >= hold_ends
+
+
+async def test_a_process_stopped_mid_turn_gives_up_its_hold_and_the_next_answers_at_once(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn still running when the bot is told to stop is cancelled, and the update it had
+    taken is given up, not left held for a lease: the next process answers it at once."""
+    import bot.runner
+    import handlers.turn
+
+    monkeypatch.setattr(bot.runner, "SETTLE_SECONDS", 0.2)
+    hanging = asyncio.Event()
+    hear = handlers.turn._say_who_heard_instead
+
+    async def hang_the_first_time(turn: handlers.turn.Turn) -> None:
+        if not hanging.is_set():
+            hanging.set()
+            await asyncio.Event().wait()
+        await hear(turn)
+
+    monkeypatch.setattr(handlers.turn, "_say_who_heard_instead", hang_the_first_time)
+    settings = Settings(database_url=database_url, admin_ids=frozenset({ADMIN}),
+                        lease=timedelta(minutes=10))
+    async with BotApiEmulator() as emulator:
+        emulator.add_user(ADMIN, "管理员", "admin")
+        emulator.add_group(-1001, "市场部")
+        for _ in range(2):  # the first run hangs in the turn and is stopped; then again
+            stop = asyncio.Event()
+            bot = asyncio.create_task(serve(settings, DEFAULT_TOKEN, emulator.base_url,
+                                            stop=stop))
+            if not hanging.is_set():
+                emulator.send_text(-1001, ADMIN, "/whoami")
+                await _until(hanging.is_set)
+            else:
+                await _until(lambda: bool(emulator.messages(-1001)))
+            stop.set()
+            await asyncio.wait_for(bot, 10)
+    assert len(emulator.messages(-1001)) == 1
+    assert await _statuses(settings) == ["done"]
 
 
 async def test_an_update_that_fails_every_round_for_its_own_reason_is_set_aside_and_told(

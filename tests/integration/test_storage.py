@@ -21,10 +21,21 @@ from storage.repositories.audit import _INSERT_AUDIT
 from storage.uow import SqlUnitOfWork
 from tests.conftest import SHANGHAI
 from tests.e2e.processes import ROOT
-from workflow.model import AnswerTo, ButtonAnswer, ButtonSpec, Notification, OrderDraft, Text
+from workflow.model import (
+    Answer,
+    AnswerTo,
+    ButtonAnswer,
+    ButtonSpec,
+    Notification,
+    OrderDraft,
+    Text,
+)
+from workflow.ports import TakenElsewhere
 from workflow.roles import Role
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+# A turn's taker and how long it holds its update (on PostgreSQL).
+A_WHILE = ("this process", NOW + timedelta(minutes=1))
 
 
 async def test_stairway_every_revision_goes_up_down_and_up(database_url: str) -> None:
@@ -284,7 +295,7 @@ async def test_a_turn_claims_its_update_and_reads_sender_and_chat_at_once(sessio
         await uow.inbox.store(8, {"update_id": 8}, NOW)
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:  # both seen for the first time: written
-        started = await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心")
+        started = await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心", *A_WHILE)
         assert started is not None
         person, chat = started
         assert (person.id, person.name, person.username, person.roles) == (5, "王强", "wq", {})
@@ -294,8 +305,8 @@ async def test_a_turn_claims_its_update_and_reads_sender_and_chat_at_once(sessio
         await uow.chats.bind(-100, Role.MANUFACTURING)
         await uow.commit()
     async with SqlUnitOfWork(sessions) as uow:
-        assert await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心") is None
-        started = await uow.turns.begin(8, NOW, 5, "王强强", None, -100, "制造")
+        assert await uow.turns.begin(7, NOW, 5, "王强", "wq", -100, "制造中心", *A_WHILE) is None
+        started = await uow.turns.begin(8, NOW, 5, "王强强", None, -100, "制造", *A_WHILE)
         assert started is not None
         person, chat = started
         assert person.roles == {Role.MANUFACTURING: True, Role.OEM: False}
@@ -313,6 +324,92 @@ async def test_a_turn_claims_its_update_and_reads_sender_and_chat_at_once(sessio
         await uow.chats.set_locale(-100, "en")
         await uow.rollback()
         assert (await uow.chats.get(-100)).locale is None  # nothing kept from before it
+
+
+async def test_on_postgres_a_turn_takes_its_update_for_a_while(sessions, on_postgres) -> None:
+    """On PostgreSQL a turn's first statement takes its update for its process until a time,
+    outside any transaction, and the mark that it was handled goes with the turn's writes. A
+    turn that died in between leaves the update taken: another process hears whose hold it is
+    and until when, the same process may take it again, and once the time is past anyone may.
+    On SQLite the claim belongs to the turn's transaction: a turn that died leaves nothing."""
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.inbox.store(9, {"update_id": 9}, NOW)
+        await uow.commit()
+    hold = NOW + timedelta(minutes=1)
+    later = hold + timedelta(seconds=1)
+
+    async def begin(at: datetime, taker: str, until: datetime, *, commit: bool = False) -> Any:
+        async with SqlUnitOfWork(sessions) as uow:
+            started = await uow.turns.begin(9, at, 5, "王强", "wq", -100, "制造中心", taker,
+                                            until)
+            if commit:
+                await uow.commit()
+        return started if started is None or isinstance(started, TakenElsewhere) else "taken"
+
+    assert await begin(NOW, "a", hold) == "taken"  # and the turn dies before its commit
+    assert await begin(NOW + timedelta(seconds=10), "b", later) == (
+        TakenElsewhere(hold) if on_postgres else "taken")
+    assert await begin(NOW + timedelta(seconds=20), "a", hold) == "taken"
+    assert await begin(later, "b", later + timedelta(minutes=1), commit=True) == "taken"
+    assert await begin(later, "a", later + timedelta(minutes=1)) is None  # handled
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.session.scalar(select(InboxRow.status)) == "done"
+
+
+async def test_a_turn_whose_writes_all_go_at_its_commit_begins_no_transaction_and_is_atomic(
+        sessions, engine, on_postgres: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn that takes its update, binds the group, writes the audit row and one answer
+    sends PostgreSQL two statements and neither BEGIN nor COMMIT: the first takes the update,
+    the second, at the commit, is all the writes, atomic by itself. When that statement fails,
+    nothing of it is kept and the update waits to be handled. (SQLite keeps its transaction,
+    whose BEGIN and COMMIT cost no round trip.)"""
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+    begun: list[str] = []
+    start = AsyncAdapt_asyncpg_connection._start_transaction
+
+    async def counted(adapter: AsyncAdapt_asyncpg_connection) -> None:
+        begun.append(adapter.isolation_level)
+        await start(adapter)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "_start_transaction", counted)
+    async with SqlUnitOfWork(sessions) as uow:
+        for update_id in (11, 12):
+            await uow.inbox.store(update_id, {"update_id": update_id}, NOW)
+        await uow.chats.upsert(-5, "市场部")
+        await uow.people.upsert(1, "管理员", None)
+        await uow.commit()
+    sent: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda _conn, _cursor, sql, *_rest: sent.append(sql))
+    begun.clear()
+
+    async def turn(update_id: int, role: Role, answer_to: int | None) -> list[Any]:
+        async with SqlUnitOfWork(sessions) as uow:
+            assert await uow.turns.begin(update_id, NOW, 1, "管理员", None, -5, "市场部",
+                                         *A_WHILE) is not None
+            await uow.chats.bind(-5, role)
+            await uow.audit.append(**BIND_AUDIT)
+            rows = await uow.outbox.add_answers(
+                [Answer(answer_to, "好", [], "reply", None)],
+                NOW, timedelta(minutes=1), 1)
+            await uow.commit()
+        return rows
+
+    rows = await turn(11, Role.MARKET, -5)
+    if on_postgres:
+        assert (len(sent), begun) == (2, [])
+    with pytest.raises(IntegrityError):  # an answer to no chat: the outbox refuses it
+        await turn(12, Role.QUALITY, None)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await _department(uow) == "market"
+        assert (await uow.session.scalars(text("SELECT action FROM audit_events"))
+                ).all() == ["chat.bind"]
+        assert (await uow.session.execute(text("SELECT id, chat_id FROM outbox"))).all() == [
+            (rows[0].id, -5)]
+        assert (await uow.session.execute(select(InboxRow.update_id, InboxRow.status)
+                                          .order_by(InboxRow.update_id))).all() == [
+            (11, "done"), (12, "new")]
 
 
 async def test_one_holder_at_a_time_until_the_lease_runs_out(sessions) -> None:

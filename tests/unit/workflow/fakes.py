@@ -46,6 +46,7 @@ from workflow.model import (
     task_of_buttons,
 )
 from workflow.policy import Policy, load_policy
+from workflow.ports import TakenElsewhere
 from workflow.roles import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -639,6 +640,12 @@ class FakeInbox(_Repo):
         self.t.inbox[update_id] = "done"
         return True
 
+    async def mark_handled(self, update_id: int, now: datetime) -> None:
+        await self.claim(update_id, now)
+
+    async def let_go(self, taker: str) -> int:
+        return 0  # the fake's turns claim in the unit of work, as on SQLite: nothing is held
+
     async def note_failure(self, update_id: int, now: datetime, reason: str, give_up_after: int
                            ) -> int | None:
         if self.t.inbox.get(update_id) != "new":
@@ -650,11 +657,12 @@ class FakeInbox(_Repo):
 
 
 class FakeTurns(_Repo):
-    """The start of a turn: the claim and the two upserts, as TurnStart does them at once."""
+    """The start of a turn: the claim and the two upserts, as TurnStart does them at once
+    (the claim in the unit of work, as on SQLite: one process, so nothing is taken elsewhere)."""
 
     async def begin(self, update_id: int, now: datetime, person_id: int, name: str,
-                    username: str | None, chat_id: int, title: str | None
-                    ) -> tuple[Person, Chat] | None:
+                    username: str | None, chat_id: int, title: str | None, taker: str,
+                    taken_until: datetime) -> tuple[Person, Chat] | TakenElsewhere | None:
         if not await self._uow.inbox.claim(update_id, now):
             return None
         return (await self._uow.people.upsert(person_id, name, username),
