@@ -83,8 +83,11 @@ async def run(settings: Settings) -> None:
 
         async def console(running: Running) -> None:
             await resume_update_ids(emulator, running.runtime)
+            async with running.runtime.unit_of_work() as uow:
+                people, groups = await uow.people.everyone(), await uow.chats.groups()
             time = TimePassing(clock, running.runtime, running.sender)
-            await run_console(emulator, SANDBOX_ADMIN_ID, time=time, tz=running.runtime.tz)
+            await run_console(emulator, SANDBOX_ADMIN_ID, time=time, tz=running.runtime.tz,
+                              people=people, groups=groups)
 
         try:
             await serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=_stop_on_signals(),

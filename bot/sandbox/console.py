@@ -11,7 +11,7 @@ import stat
 import sys
 import threading
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -19,6 +19,7 @@ from time import monotonic
 from typing import Any, Protocol
 
 from bot.sandbox.emulator import BotApiEmulator, BotMessage, CallbackAnswer, OutgoingEvent
+from workflow.model import Chat, Person
 
 HELP = """\
 Type a message as the current person in the current chat. Prefixes switch them (and stay):
@@ -368,10 +369,23 @@ def _is_pipe(stream: Any) -> bool:
 
 
 async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting | None = None,
-                      tz: tzinfo = UTC) -> None:
+                      tz: tzinfo = UTC, people: Sequence[Person] = (),
+                      groups: Sequence[Chat] = ()) -> None:
+    """`people` and `groups` are those the bot already knows (a sandbox started again on its
+    database): they are in the emulator from the start, as they were in Telegram all along,
+    so that what the bot sends them before anyone types there arrives."""
     state = ConsoleState(emulator, admin_id, admin_id, time=time, tz=tz)
     state.users["admin"] = admin_id
     emulator.add_user(admin_id, "admin", username="admin")
+    for person in people:
+        if person.id != admin_id:
+            state.users.setdefault(person.name, person.id)
+            emulator.add_user(person.id, person.name, username=person.username,
+                              started=person.unreachable_since is None)
+    for group in groups:
+        if group.title:
+            state.groups.setdefault(group.title, group.id)
+            emulator.add_group(group.id, group.title)
     emulator.subscribe(lambda event: print(format_event(state, event), flush=True))
     emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)

@@ -95,6 +95,11 @@ class ChatRepository:
         rows = await self.session.execute(query.order_by(_chats.c.id))
         return [self._domain(row) for row in rows]
 
+    async def groups(self) -> list[Chat]:
+        rows = await self.session.execute(
+            select(_chats).where(_chats.c.id < 0, _chats.c.active.is_(True)).order_by(_chats.c.id))
+        return [self._domain(row) for row in rows]
+
     async def set_active(self, chat_id: int, active: bool) -> bool:
         """True when it changed."""
         self.forget(chat_id)

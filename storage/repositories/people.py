@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as insert_or_leave
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,3 +131,6 @@ class PeopleRepository:
     async def with_any_role(self) -> list[Person]:
         people = await self._with_roles(_people.c.id.in_(select(_grants.c.person_id)))
         return sorted(people, key=lambda person: person.name)
+
+    async def everyone(self) -> list[Person]:
+        return sorted(await self._with_roles(true()), key=lambda person: person.name)

@@ -123,6 +123,24 @@ def test_the_readme_walkthrough_piped_into_the_sandbox_runs_to_the_end(tmp_path:
             ("order.record_quote", 1), ("order.review_passed", 1)]
 
 
+def test_the_readme_walkthrough_goes_on_after_the_sandbox_is_started_again(
+        tmp_path: Path) -> None:
+    """The company set up in one run, the order taken in the next: the groups and people the
+    bot knows are there from the start of the second run, so the review tasks it sends to the
+    departments' groups before anyone types there arrive, and are pressed."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```$", readme, re.S | re.M)
+    [walkthrough] = [block for block in blocks if block.startswith("@admin #市场部 /bind")]
+    lines = walkthrough.splitlines()
+    at_order = next(i for i, line in enumerate(lines) if "/order" in line)
+    database = tmp_path / "restarted.db"
+    _piped_into_the_sandbox(lines[:at_order], database)
+    output = _piped_into_the_sandbox(lines[at_order:], database)
+    assert "no bot message" not in output and "cannot be reached" not in output
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT status FROM orders").fetchall() == [("contract",)]
+
+
 def test_a_script_piped_into_the_dingtalk_sandbox_waits_for_each_card(tmp_path: Path) -> None:
     """The DingTalk console too: after each line it waits until the bot has the message and
     has had its say, so `[确认]` finds the order's card."""

@@ -190,6 +190,9 @@ class FakePeople(_Repo):
         return sorted((copy.deepcopy(p) for p in self.t.people.values() if p.roles),
                       key=lambda p: p.name)
 
+    async def everyone(self) -> list[Person]:
+        return sorted((copy.deepcopy(p) for p in self.t.people.values()), key=lambda p: p.name)
+
 
 class FakeChats(_Repo):
     async def get(self, chat_id: int) -> Chat | None:
@@ -207,6 +210,10 @@ class FakeChats(_Repo):
     async def of_department(self, department: Role, *, active_only: bool = True) -> list[Chat]:
         return [copy.copy(c) for c in sorted(self.t.chats.values(), key=_id)
                 if c.department is department and (c.active or not active_only)]
+
+    async def groups(self) -> list[Chat]:
+        return [copy.copy(c) for c in sorted(self.t.chats.values(), key=_id)
+                if c.id < 0 and c.active]
 
     async def set_active(self, chat_id: int, active: bool) -> bool:
         chat = self.t.chats.get(chat_id)
