@@ -141,6 +141,8 @@ class Write:
     plan: Plan
     arguments: list[Any]
     on_rows: Rows | None = None  # only the last write of a statement returns its rows
+
+
 _together_sql: dict[tuple[int, ...], str] = {}
 
 
