@@ -82,7 +82,7 @@ async def run(settings: Settings) -> None:
         log.info("sandbox: Bot API emulator on %s", emulator.base_url)
 
         async def console(running: Running) -> None:
-            await resume_update_ids(emulator, running.runtime)
+            await resume_ids(emulator, running.runtime)
             async with running.runtime.unit_of_work() as uow:
                 people, groups = await uow.people.everyone(), await uow.chats.groups()
             time = TimePassing(clock, running.runtime, running.sender)
@@ -100,11 +100,16 @@ async def run(settings: Settings) -> None:
     await serve(settings, settings.bot_token, base_url, stop=_stop_on_signals())
 
 
-async def resume_update_ids(emulator: BotApiEmulator, runtime: Runtime) -> None:
+async def resume_ids(emulator: BotApiEmulator, runtime: Runtime) -> None:
     """A sandbox started again on the same database: the emulator's update ids go on from the
-    inbox's, as Telegram's do, so that nothing typed after a restart looks already handled."""
+    inbox's, as Telegram's do, so that nothing typed after a restart looks already handled;
+    and each chat's message ids go on from the bot's last message there, as Telegram never
+    gives a chat's message id twice, so that the bot's edits of its messages from before
+    the restart (buttons withdrawn) cannot land on new ones."""
     async with runtime.unit_of_work() as uow:
         emulator.continue_update_ids(await uow.inbox.highest_update_id())
+        for chat_id, message_id in (await uow.outbox.last_message_ids()).items():
+            emulator.continue_message_ids(chat_id, message_id)
 
 
 async def serve(

@@ -1040,6 +1040,10 @@ class BotApiEmulator:
         its inbox already holds."""
         self._last_update_id = max(self._last_update_id, after)
 
+    def continue_message_ids(self, chat_id: int, after: int) -> None:
+        """Give the chat's messages ids above `after` from now on (see continue_update_ids)."""
+        self._last_message_id[chat_id] = max(self._last_message_id.get(chat_id, 0), after)
+
     def subscribe(self, listener: Callable[[OutgoingEvent], None]) -> None:
         self._listeners.append(listener)
 

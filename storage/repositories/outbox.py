@@ -392,6 +392,12 @@ class OutboxRepository:
                               OutboxRow.edit_message_id == message_id))
             .order_by(OutboxRow.id.desc()).limit(1))
 
+    async def last_message_ids(self) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(OutboxRow.chat_id, func.max(OutboxRow.message_id))
+            .where(OutboxRow.message_id.is_not(None)).group_by(OutboxRow.chat_id))
+        return {chat_id: message_id for chat_id, message_id in rows}
+
     async def counts(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(OutboxRow.status, func.count()).group_by(OutboxRow.status))

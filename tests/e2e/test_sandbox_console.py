@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.runner import resume_update_ids
+from bot.runner import resume_ids
 from bot.sandbox.console import ConsoleState, Lines, format_answer
 from bot.simulate import Stack
 from tests.conftest import SHANGHAI, START
@@ -82,20 +82,24 @@ async def test_a_refused_press_pops_up_for_the_one_who_pressed(stack: Stack) -> 
     assert len(shown) == 1 and shown[0].startswith("#技术中心 💬 pop-up to @wangqiang: ⛔")
 
 
-async def test_a_sandbox_started_again_goes_on_with_its_update_ids(database_url: str) -> None:
+async def test_a_sandbox_started_again_goes_on_with_its_update_and_message_ids(
+        database_url: str) -> None:
     async with Stack(START, database_url=database_url, admin_ids=frozenset({ADMIN})) as first:
         populate(first.emulator)
         await set_up_company(first)
         highest = max(call.params.get("offset", 0) or 0
                       for call in first.emulator.calls_to("getUpdates"))
+        last_message_id = max(m.message_id for m in first.emulator.messages(LIMING))
     async with Stack(START.replace(hour=10), database_url=database_url,
                      admin_ids=frozenset({ADMIN})) as second:
         populate(second.emulator)
-        await resume_update_ids(second.emulator, second.gendan.runtime)
+        await resume_ids(second.emulator, second.gendan.runtime)
         update_id = second.emulator.send_text(LIMING, LIMING, "/whoami")
         assert update_id is not None and update_id >= highest
         await second.pump()
         assert "市场部" in second.texts(LIMING)[-1]  # handled, not dropped as seen before
+        # A new message id: an edit of the bot's message from before cannot land on it.
+        assert second.emulator.messages(LIMING)[-1].message_id > last_message_id
         async with second.gendan.runtime.unit_of_work() as uow:
             assert await uow.inbox.highest_update_id() == update_id
 

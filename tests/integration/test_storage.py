@@ -412,23 +412,6 @@ async def test_a_turn_whose_writes_all_go_at_its_commit_begins_no_transaction_an
             (11, "done"), (12, "new")]
 
 
-async def test_everyone_the_bot_knows_and_the_groups_it_is_in(sessions) -> None:
-    """What a sandbox started again puts back in its emulator."""
-    async with SqlUnitOfWork(sessions) as uow:
-        await uow.people.upsert(5, "王强", "wq")
-        await uow.people.upsert(6, "李明", None)
-        await uow.people.grant(6, Role.MARKET, False)
-        for chat_id, title in ((-100, "制造中心"), (-200, "市场部"), (-300, "旧群"), (5, "王强")):
-            await uow.chats.upsert(chat_id, title)
-        await uow.chats.set_active(-300, False)
-        await uow.commit()
-    async with SqlUnitOfWork(sessions) as uow:
-        assert [(p.id, p.roles) for p in await uow.people.everyone()] == [
-            (6, {Role.MARKET: False}), (5, {})]  # by name: 李明, 王强
-        # Not the private chat, nor the group the bot was removed from.
-        assert [c.title for c in await uow.chats.groups()] == ["市场部", "制造中心"]
-
-
 async def test_one_holder_at_a_time_until_the_lease_runs_out(sessions) -> None:
     until = NOW + timedelta(seconds=30)
     async with SqlUnitOfWork(sessions) as uow:

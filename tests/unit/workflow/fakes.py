@@ -512,6 +512,9 @@ class FakeOutbox(_Repo):
         return [Undelivered(r.id, r.chat_id, r.status, r.error, r.created_at)
                 for r in sorted(rows, key=_id, reverse=True)[:limit]]
 
+    async def last_message_ids(self) -> dict[int, int]:
+        return {}  # nothing is sent in the fake world: no row has a message id
+
     async def counts(self) -> dict[str, int]:
         counts = dict.fromkeys((PENDING, LEASED, SENT, HELD, "rerouted", FAILED), 0)
         for row in self.t.outbox:
@@ -649,6 +652,9 @@ class FakeInbox(_Repo):
 
     async def mark_handled(self, update_id: int, now: datetime) -> None:
         await self.claim(update_id, now)
+
+    async def highest_update_id(self) -> int:
+        return max(self.t.inbox, default=0)
 
     async def let_go(self, taker: str) -> int:
         return 0  # the fake's turns claim in the unit of work, as on SQLite: nothing is held

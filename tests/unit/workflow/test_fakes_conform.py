@@ -84,6 +84,23 @@ async def test_what_is_not_committed_is_gone(new_uow: Factory) -> None:
         assert await uow.audit.exists("x", "order", order.number) is False
 
 
+async def test_everyone_the_bot_knows_and_the_groups_it_is_in(new_uow: Factory) -> None:
+    """What a sandbox started again puts back in its emulator."""
+    async with new_uow() as uow:
+        await uow.people.upsert(5, "王强", "wq")
+        await uow.people.upsert(6, "李明", None)
+        await uow.people.grant(6, Role.MARKET, False)
+        for chat_id, title in ((-100, "制造中心"), (-200, "市场部"), (-300, "旧群"), (5, "王强")):
+            await uow.chats.upsert(chat_id, title)
+        await uow.chats.set_active(-300, False)
+        await uow.commit()
+    async with new_uow() as uow:
+        assert [(p.id, p.roles) for p in await uow.people.everyone()] == [
+            (6, {Role.MARKET: False}), (5, {})]  # by name: 李明, 王强
+        # Not the private chat, nor the group the bot was removed from.
+        assert [c.title for c in await uow.chats.groups()] == ["市场部", "制造中心"]
+
+
 async def test_records_come_back_as_copies_and_facts_as_json(new_uow: Factory) -> None:
     async with new_uow() as uow:
         order = await _order(uow)
