@@ -450,6 +450,24 @@ class OutboxSender:
             text = render(Text("delivery.from_group", {"title": title, "text": text}), locale)
         return text, markup
 
+    async def as_sent(self, limit: int = 500) -> list[tuple[int, int, str, dict[str, Any] | None]]:
+        """The bot's newest messages as they show now (as sent, then as last edited): chat,
+        message id, text and inline keyboard; for an emulator started again on this database
+        (the sandbox), where they stay pressable as in Telegram."""
+        async with self.runtime.unit_of_work() as uow:
+            rows = await uow.outbox.sent_lately(limit)
+        shown: dict[tuple[int, int], tuple[str, dict[str, Any] | None]] = {}
+        for row in rows:
+            text, markup = await self._render(row)
+            keyboard = markup.to_dict() if isinstance(markup, InlineKeyboardMarkup) else None
+            key = (row.chat_id, row.message_id or 0)
+            if row.edit_message_id is None:
+                shown[key] = (text, keyboard)
+            elif key in shown:  # an edit of a message sent before the oldest row read is lost
+                shown[key] = (shown[key][0] if row.markup_only else text, keyboard)
+        return [(chat_id, message_id, text, keyboard)
+                for (chat_id, message_id), (text, keyboard) in shown.items()]
+
     async def _locale(self, chat_id: int) -> str:
         if chat_id not in self._locales:
             async with self.runtime.unit_of_work() as uow:

@@ -87,7 +87,7 @@ async def run(settings: Settings) -> None:
                 people, groups = await uow.people.everyone(), await uow.chats.groups()
             time = TimePassing(clock, running.runtime, running.sender)
             await run_console(emulator, SANDBOX_ADMIN_ID, time=time, tz=running.runtime.tz,
-                              people=people, groups=groups)
+                              people=people, groups=groups, sent=await running.sender.as_sent())
 
         try:
             await serve(settings, DEFAULT_TOKEN, emulator.base_url, stop=_stop_on_signals(),

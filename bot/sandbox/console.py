@@ -370,10 +370,12 @@ def _is_pipe(stream: Any) -> bool:
 
 async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting | None = None,
                       tz: tzinfo = UTC, people: Sequence[Person] = (),
-                      groups: Sequence[Chat] = ()) -> None:
-    """`people` and `groups` are those the bot already knows (a sandbox started again on its
-    database): they are in the emulator from the start, as they were in Telegram all along,
-    so that what the bot sends them before anyone types there arrives."""
+                      groups: Sequence[Chat] = (),
+                      sent: Sequence[tuple[int, int, str, dict[str, Any] | None]] = ()) -> None:
+    """`people`, `groups` and the messages `sent` are those the bot already knows (a sandbox
+    started again on its database): they are in the emulator from the start, as they were in
+    Telegram all along, so that what the bot sends them before anyone types there arrives,
+    and the buttons of its messages from before can be pressed."""
     state = ConsoleState(emulator, admin_id, admin_id, time=time, tz=tz)
     state.users["admin"] = admin_id
     emulator.add_user(admin_id, "admin", username="admin")
@@ -386,6 +388,8 @@ async def run_console(emulator: BotApiEmulator, admin_id: int, *, time: Waiting 
         if group.title:
             state.groups.setdefault(group.title, group.id)
             emulator.add_group(group.id, group.title)
+    for chat_id, message_id, text, keyboard in sent:
+        emulator.keep_sent(chat_id, message_id, text, keyboard)
     emulator.subscribe(lambda event: print(format_event(state, event), flush=True))
     emulator.subscribe_answers(lambda answer: print(format_answer(state, answer), flush=True))
     print("Gendan sandbox. You are @admin (an administrator). :help for help.", flush=True)

@@ -1040,6 +1040,25 @@ class BotApiEmulator:
         its inbox already holds."""
         self._last_update_id = max(self._last_update_id, after)
 
+    def keep_sent(self, chat_id: int, message_id: int, text: str,
+                  markup: dict[str, Any] | None) -> None:
+        """A message the bot sent before this emulator started (a sandbox started again on its
+        database), as it shows now: Telegram keeps it, so it can be pressed, replied to and
+        edited. Nobody is told: it is not new."""
+        chat = self._chat(chat_id)
+        if chat is None:
+            return
+        buttons = self._parse_markup(markup) or []
+        message: dict[str, Any] = {"message_id": message_id, "date": int(self.clock()),
+                                   "chat": chat, "from": self.bot_user, "text": text}
+        if buttons:
+            message["reply_markup"] = self._markup_dict(buttons)
+        self._raw_messages[(chat_id, message_id)] = message
+        self._bot_messages.setdefault(chat_id, []).append(BotMessage(
+            message_id=message_id, chat_id=chat_id, text=text, buttons=buttons,
+            date=self.clock()))
+        self.continue_message_ids(chat_id, message_id)
+
     def continue_message_ids(self, chat_id: int, after: int) -> None:
         """Give the chat's messages ids above `after` from now on (see continue_update_ids)."""
         self._last_message_id[chat_id] = max(self._last_message_id.get(chat_id, 0), after)

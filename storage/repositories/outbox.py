@@ -392,6 +392,15 @@ class OutboxRepository:
                               OutboxRow.edit_message_id == message_id))
             .order_by(OutboxRow.id.desc()).limit(1))
 
+    async def sent_lately(self, limit: int) -> list[OutboxRow]:
+        """The newest `limit` text messages and edits Telegram took, oldest first."""
+        rows = await self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status == SENT, OutboxRow.message_id.is_not(None),
+                   OutboxRow.document.is_(None))
+            .order_by(OutboxRow.id.desc()).limit(limit))
+        return list(reversed(rows.all()))
+
     async def last_message_ids(self) -> dict[int, int]:
         rows = await self.session.execute(
             select(OutboxRow.chat_id, func.max(OutboxRow.message_id))

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.runner import resume_ids
 from bot.sandbox.console import ConsoleState, Lines, format_answer
 from bot.simulate import Stack
@@ -127,19 +129,21 @@ def test_the_readme_walkthrough_piped_into_the_sandbox_runs_to_the_end(tmp_path:
             ("order.record_quote", 1), ("order.review_passed", 1)]
 
 
+@pytest.mark.parametrize("second_run_starts_at", ["/order", "[可行]"])
 def test_the_readme_walkthrough_goes_on_after_the_sandbox_is_started_again(
-        tmp_path: Path) -> None:
-    """The company set up in one run, the order taken in the next: the groups and people the
-    bot knows are there from the start of the second run, so the review tasks it sends to the
-    departments' groups before anyone types there arrive, and are pressed."""
+        tmp_path: Path, second_run_starts_at: str) -> None:
+    """The README's session in two runs on one database. Stopped before the order: the groups
+    and people the bot knows are there from the start of the second run, so the review tasks
+    it sends the departments' groups before anyone types there arrive. Stopped with the review
+    tasks sent: their buttons, from before the restart, are pressed as in Telegram."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```[a-z]*\n(.*?)^```$", readme, re.S | re.M)
     [walkthrough] = [block for block in blocks if block.startswith("@admin #市场部 /bind")]
     lines = walkthrough.splitlines()
-    at_order = next(i for i, line in enumerate(lines) if "/order" in line)
+    split = next(i for i, line in enumerate(lines) if second_run_starts_at in line)
     database = tmp_path / "restarted.db"
-    _piped_into_the_sandbox(lines[:at_order], database)
-    output = _piped_into_the_sandbox(lines[at_order:], database)
+    _piped_into_the_sandbox(lines[:split], database)
+    output = _piped_into_the_sandbox(lines[split:], database)
     assert "no bot message" not in output and "cannot be reached" not in output
     with contextlib.closing(sqlite3.connect(database)) as db:
         assert db.execute("SELECT status FROM orders").fetchall() == [("contract",)]
