@@ -174,13 +174,14 @@ def turn_handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
                 log.warning("update %s: its turn failed outside the handler (try %d of %d); "
                             "taking it again", update.update_id, attempt, TURN_ATTEMPTS,
                             exc_info=True)
+        # Marked handled with the turn's work, or found handled or taken by another process:
+        # nothing for the intake to mark.
+        runtime.handled.add(update.update_id)
+        if isinstance(taken, TakenElsewhere):
+            runtime.taken_elsewhere[update.update_id] = taken.until
         if taken is None or isinstance(taken, TakenElsewhere):
-            runtime.handled.add(update.update_id)  # not this process's to mark handled
-            if taken is not None:
-                runtime.taken_elsewhere[update.update_id] = taken.until
             return
         turn, rows, queued = taken
-        runtime.handled.add(update.update_id)
         await _answer_callback(update, turn)
         if runtime.deliver_now is not None:
             await runtime.deliver_now(rows)

@@ -46,9 +46,9 @@ def _store_statement(dialect: str) -> Any:
 
 
 _STORE = {name: _store_statement(name) for name in ("postgresql", "sqlite")}
-_CLAIM = prepared(update(_inbox)
-                  .where(_inbox.c.update_id == bindparam("handled_id"), _inbox.c.status == NEW)
-                  .values(status=DONE, handled_at=bindparam("at")))
+# The update `handled_id` while it waits to be handled.
+WAITING = (_inbox.c.update_id == bindparam("handled_id"), _inbox.c.status == NEW)
+_CLAIM = prepared(update(_inbox).where(*WAITING).values(status=DONE, handled_at=bindparam("at")))
 
 
 class InboxRepository:

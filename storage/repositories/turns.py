@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ChatRow, PersonRow, RoleGrantRow
 from storage.prepared import alone, prepared
 from storage.repositories.chats import _INSERT_CHAT, _RETITLE_CHAT, ChatRepository
-from storage.repositories.inbox import _CLAIM, NEW, InboxRepository, _inbox
+from storage.repositories.inbox import WAITING, InboxRepository, _inbox
 from storage.repositories.people import _INSERT_PERSON, _RENAME_PERSON
 from workflow.model import Chat, Person
 from workflow.ports import TakenElsewhere
@@ -46,15 +46,14 @@ _FROM = (_anchor
          .outerjoin(_chats, _chats.c.id == bindparam("chat_id")))
 # Built once: every turn runs it (see people.py).
 _SENDER_AND_CHAT = prepared(select(*_COLUMNS).select_from(_FROM).order_by(_grants.c.role))
-_this_update = (_inbox.c.update_id == bindparam("handled_id"), _inbox.c.status == NEW)
 _taken = (update(_inbox)
-          .where(*_this_update, or_(_inbox.c.taken_by == bindparam("taker"),
+          .where(*WAITING, or_(_inbox.c.taken_by == bindparam("taker"),
                                     _inbox.c.taken_until.is_(None),
                                     _inbox.c.taken_until < bindparam("at")))
           .values(taken_by=bindparam("taker"), taken_until=bindparam("until"))
           .returning(_inbox.c.update_id).cte("taken"))
 # As it was before the statement: another process's lease when the update was not taken.
-_held_until = select(_inbox.c.taken_until).where(*_this_update).scalar_subquery()
+_held_until = select(_inbox.c.taken_until).where(*WAITING).scalar_subquery()
 _TAKE_SENDER_AND_CHAT = alone(
     select(select(func.count()).select_from(_taken).scalar_subquery().label("claimed"),
            _held_until.label("held_until"), *_COLUMNS)
@@ -83,8 +82,7 @@ class TurnStart:
                 return None if held_until is None else TakenElsewhere(held_until)
             await self.inbox.mark_handled(update_id, now)
         else:
-            claimed = await self.session.execute(_CLAIM, params)
-            if claimed.rowcount != 1:
+            if not await self.inbox.claim(update_id, now):
                 return None
             rows = (await self.session.execute(_SENDER_AND_CHAT, params)).all()
         person = await self._person(rows, person_id, name, username)
